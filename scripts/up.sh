@@ -1,0 +1,6 @@
+#!/usr/bin/env bash
+# Set up (first run only) and start assetguard on the embedded default: SQLite + in-process bus.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+exec .venv/bin/assetguard up "$@"

@@ -1,0 +1,63 @@
+"""The API application factory.
+
+>>> app = create_app(load_settings())          # or create_app(platform=existing)
+
+Every module in ``assetguard.api.routes`` that defines ``router`` is included; a domain adds
+its routes by adding a module there. The console (``assetguard.console``) is mounted at ``/``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+import assetguard
+from assetguard.api import routes
+from assetguard.api.auth import FailureThrottle
+from assetguard.core.errors import (
+    AssetGuardError,
+    AuthError,
+    ConflictError,
+    NotFoundError,
+    PluginError,
+    ProviderError,
+    ValidationError,
+)
+from assetguard.core.settings import Settings
+from assetguard.runtime.platform import Platform
+
+STATUS = {ValidationError: 400, PluginError: 400, AuthError: 401, NotFoundError: 404, ConflictError: 409,
+          ProviderError: 502}
+
+
+def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:
+    if platform is None:
+        if settings is None:
+            raise ValueError("create_app needs settings or a platform")
+        platform = Platform.create(settings)
+    app = FastAPI(title="assetguard", version=assetguard.__version__,
+                  description="Operations and security plan for a small team's assets.")
+    app.state.platform = platform
+    app.state.auth_throttle = FailureThrottle(platform.settings.api.auth_failure_limit)
+
+    @app.exception_handler(AssetGuardError)
+    async def _domain_error(_request: Request, exc: AssetGuardError) -> JSONResponse:
+        status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 500)
+        return JSONResponse({"detail": str(exc)}, status_code=status)
+
+    for info in sorted(pkgutil.iter_modules(routes.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{routes.__name__}.{info.name}")
+        router = getattr(module, "router", None)
+        if router is not None:
+            app.include_router(router)
+
+    try:
+        from assetguard.console.app import mount_console
+    except ImportError:  # the console package is optional while it is being built
+        pass
+    else:
+        mount_console(app, platform)
+    return app

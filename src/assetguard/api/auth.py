@@ -1,0 +1,148 @@
+"""Request authentication: bearer tokens, console session cookies, CSRF and failure throttling.
+
+Route dependencies::
+
+    @router.post("/rules")
+    def put_rule(principal: OperatorDep, platform: PlatformDep) -> ...
+
+Viewer routes accept any valid token; ``OperatorDep`` and ``AdminDep`` answer 401 without
+credentials and 403 with too weak a role.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from collections import defaultdict, deque
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from assetguard.auth.principal import Principal, Role
+from assetguard.runtime.platform import Platform
+
+SESSION_COOKIE = "ag_session"
+SESSION_TTL = 12 * 3600
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+
+
+def get_platform(request: Request) -> Platform:
+    return request.app.state.platform  # type: ignore[no-any-return]
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]
+
+
+class FailureThrottle:
+    """Counts failed authentications per client; past the limit a client waits out the window."""
+
+    def __init__(self, limit: int, window: float = 60.0) -> None:
+        self.limit = limit
+        self.window = window
+        self.failures: dict[str, deque[float]] = defaultdict(deque)
+
+    def _prune(self, client: str, now: float) -> deque[float]:
+        q = self.failures[client]
+        while q and now - q[0] > self.window:
+            q.popleft()
+        return q
+
+    def retry_after(self, client: str) -> float:
+        now = time.monotonic()
+        q = self._prune(client, now)
+        if len(q) >= self.limit:
+            return max(1.0, self.window - (now - q[0]))
+        return 0.0
+
+    def fail(self, client: str) -> None:
+        self._prune(client, time.monotonic()).append(time.monotonic())
+
+    def succeed(self, client: str) -> None:
+        self.failures.pop(client, None)
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def _sign(secret: bytes, payload: str) -> str:
+    return hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
+
+
+def make_session(platform: Platform, token_id: str) -> str:
+    expiry = int(time.time()) + SESSION_TTL
+    payload = f"{token_id}.{expiry}"
+    return f"{payload}.{_sign(platform.settings.secret(), 'session:' + payload)}"
+
+
+def csrf_token(platform: Platform, session: str) -> str:
+    return _sign(platform.settings.secret(), "csrf:" + session)
+
+
+def session_principal(platform: Platform, cookie: str) -> Principal | None:
+    parts = cookie.split(".")
+    if len(parts) != 3:
+        return None
+    token_id, expiry, sig = parts
+    if not hmac.compare_digest(sig, _sign(platform.settings.secret(), f"session:{token_id}.{expiry}")):
+        return None
+    if not expiry.isdigit() or int(expiry) < time.time():
+        return None
+    try:
+        info = platform.tokens.get(token_id)
+    except Exception:  # noqa: BLE001 - an unknown token id is simply not a session
+        return None
+    if info.revoked_at is not None:
+        return None
+    return Principal(info.name, info.role, kind="token", token_id=info.id)  # type: ignore[arg-type]
+
+
+def authenticate(request: Request) -> Principal | None:
+    """Resolve the caller; raises 429 for a throttled client, 401 for bad credentials."""
+    platform = get_platform(request)
+    throttle: FailureThrottle = request.app.state.auth_throttle
+    client = client_ip(request)
+    wait = throttle.retry_after(client)
+    if wait:
+        raise HTTPException(429, "too many failed authentications; slow down",
+                            headers={"Retry-After": str(int(wait) + 1)})
+    header = request.headers.get("authorization", "")
+    if header:
+        scheme, _, value = header.partition(" ")
+        principal = platform.tokens.authenticate(value.strip()) if scheme.lower() == "bearer" else None
+        if principal is None:
+            throttle.fail(client)
+            raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
+        throttle.succeed(client)
+        return principal
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        principal = session_principal(platform, cookie)
+        if principal is None:
+            return None
+        if request.method not in SAFE_METHODS:
+            sent = request.headers.get(CSRF_HEADER) or request.state.__dict__.get("csrf_form")
+            if not sent or not hmac.compare_digest(sent, csrf_token(platform, cookie)):
+                raise HTTPException(403, "missing or invalid CSRF token")
+        return principal
+    return None
+
+
+def require_role(role: Role):  # type: ignore[no-untyped-def]
+    def dependency(request: Request) -> Principal:
+        principal = authenticate(request)
+        if principal is None:
+            raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Bearer"})
+        if not principal.allows(role):
+            raise HTTPException(403, f"this action needs the {role} role; you have {principal.role}")
+        request.state.principal = principal
+        return principal
+
+    return dependency
+
+
+ViewerDep = Annotated[Principal, Depends(require_role("viewer"))]
+OperatorDep = Annotated[Principal, Depends(require_role("operator"))]
+AdminDep = Annotated[Principal, Depends(require_role("admin"))]

@@ -1,0 +1,26 @@
+"""Read the audit trail and verify its chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from assetguard.api.auth import PlatformDep, ViewerDep
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+@router.get("")
+def list_audit(_p: ViewerDep, platform: PlatformDep, actor: str | None = None, action: str | None = None,
+               resource: str | None = None, since: datetime | None = None, until: datetime | None = None,
+               limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
+    return platform.audit.query(actor=actor, action=action, resource=resource, since=since, until=until,
+                                limit=limit, offset=offset)
+
+
+@router.get("/verify")
+def verify_audit(_p: ViewerDep, platform: PlatformDep) -> dict[str, Any]:
+    report = platform.audit.verify()
+    return {"ok": report.ok, "rows": report.rows, "problems": report.problems}

@@ -1,0 +1,1 @@
+"""API tokens, roles and principals."""

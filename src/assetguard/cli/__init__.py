@@ -1,0 +1,1 @@
+"""The ``assetguard`` command line; one module per command group, each defining ``app``."""

@@ -1,0 +1,95 @@
+"""``assetguard up``: API, console, worker, scheduler, WAF proxy and demo app in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from assetguard.api.app import create_app
+from assetguard.auth.principal import SYSTEM
+from assetguard.cli.context import console, state
+from assetguard.runtime.components import Component, components
+from assetguard.runtime.platform import Platform
+
+log = logging.getLogger("assetguard.up")
+
+
+def first_start_token(platform: Platform) -> str | None:
+    """Create the initial admin token when no active admin token exists."""
+    if platform.tokens.count_active("admin"):
+        return None
+    existing = {t.name for t in platform.tokens.list()}
+    name = "admin" if "admin" not in existing else f"admin-{len(existing) + 1}"
+    _info, plaintext = platform.tokens.create(name, "admin", actor=SYSTEM)
+    return plaintext
+
+
+async def serve(platform: Platform, host: str, port: int, only: list[str] | None = None) -> None:
+    app = create_app(platform=platform)
+    config = uvicorn.Config(app, host=host, port=port, log_level=platform.settings.log_level,
+                            lifespan="on", access_log=False)
+    server = uvicorn.Server(config)
+    stop = asyncio.Event()
+    running: list[tuple[Component, asyncio.Task[None]]] = []
+    for name, factory in components.items():
+        if only is not None and name not in only:
+            continue
+        component = factory(platform)
+        if component is not None:
+            running.append((component, asyncio.create_task(component.run(stop), name=name)))
+    try:
+        await server.serve()  # returns on SIGINT/SIGTERM (uvicorn installs the handlers)
+    finally:
+        stop.set()
+        for component, task in running:
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except TimeoutError:
+                log.warning("component %s did not stop in 10 s; cancelling", component.name)
+                task.cancel()
+            except Exception as exc:  # noqa: BLE001 - report and keep shutting the rest down
+                log.warning("component %s failed: %s", component.name, exc)
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def up(ctx: typer.Context,
+           host: Annotated[str | None, typer.Option("--host", help="API and console address")] = None,
+           port: Annotated[int | None, typer.Option("--port", help="API and console port")] = None) -> None:
+        """Run the whole platform in one process (default 127.0.0.1:8080)."""
+        settings = state(ctx).settings()
+        host = host or settings.api.host
+        port = port or settings.api.port
+        settings.api.host, settings.api.port = host, port
+        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        platform = state(ctx).platform()
+        token = first_start_token(platform)
+        names = ", ".join(name for name, _ in components.items())
+        console.print(f"[bold green]assetguard is up[/bold green]: console and API at http://{host}:{port}/")
+        console.print(f"database: {platform.db.dialect}; components: {names or '(none)'}")
+        if token:
+            console.print("first start: an admin token was created. Log in to the console with it "
+                          "(it is shown only now):")
+            console.print(f"  [bold]{token}[/bold]", highlight=False, soft_wrap=True)
+        else:
+            console.print("log in with an existing token, or create one: assetguard token create --name me --role admin")
+        asyncio.run(serve(platform, host, port))
+
+    @app.command()
+    def init(path: Annotated[str, typer.Option("--path", help="where to write the file")] = "assetguard.yaml",
+             force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False) -> None:
+        """Write a commented assetguard.yaml with the defaults."""
+        from pathlib import Path
+
+        from assetguard.cli.template import CONFIG_TEMPLATE
+
+        target = Path(path)
+        if target.exists() and not force:
+            console.print(f"[red]error:[/red] {target} exists; use --force to overwrite")
+            raise typer.Exit(2)
+        target.write_text(CONFIG_TEMPLATE, encoding="utf-8")
+        console.print(f"wrote {target}")

@@ -1,0 +1,1 @@
+"""Shared kernel: plugin registry, error tree, settings, clock and id helpers."""

@@ -1,0 +1,189 @@
+"""Platform settings: ``assetguard.yaml`` plus ``ASSETGUARD_*`` environment overrides.
+
+Precedence, highest first: environment (``ASSETGUARD_BUS_URL``, nested with ``__`` as in
+``ASSETGUARD_SMTP__HOST``), then the YAML file (``--config`` or ``ASSETGUARD_CONFIG``), then defaults.
+Unknown keys and wrong types are errors that name the key and the file line.
+
+Example ``assetguard.yaml``::
+
+    database_url: postgresql://postgres@127.0.0.1:5432/assetguard
+    smtp:
+      host: 127.0.0.1
+      port: 1025
+      recipients: [ops@example.com]
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from assetguard.core.errors import ConfigError
+from assetguard.core.yamlfile import load_yaml, pydantic_errors
+
+PLACEHOLDER_SECRETS = {"changeme", "change-me", "secret", "password", "xxx", "todo"}
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ApiSettings(Section):
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=1, le=65535)
+    public_url: str | None = None  # used in links inside alerts; defaults to http://host:port
+    auth_failure_limit: int = Field(10, ge=1, description="failed logins per client per minute before slowing down")
+
+
+class SmtpSettings(Section):
+    host: str | None = None
+    port: int = Field(25, ge=1, le=65535)
+    username: str | None = None
+    password: SecretStr | None = None
+    security: Literal["none", "starttls", "tls"] = "none"
+    sender: str = "assetguard@localhost"
+    recipients: list[str] = Field(default_factory=list, max_length=10)
+    timeout: float = Field(10.0, gt=0)
+
+
+class SlackSettings(Section):
+    webhook_url: SecretStr | None = None
+    bot_token: SecretStr | None = None
+    channel: str | None = None
+    api_url: str = "https://slack.com/api"
+
+
+class WebhookSettings(Section):
+    allow_private_networks: list[str] = Field(
+        default_factory=list, description="CIDRs that outbound webhooks may reach despite being private"
+    )
+    timeout: float = Field(10.0, gt=0)
+
+
+class AwsAccount(Section):
+    account_id: str
+    role_arn: str | None = None
+    regions: list[str] | None = None
+
+
+class AwsSettings(Section):
+    profile: str | None = None
+    regions: list[str] = Field(default_factory=lambda: ["us-east-1"])
+    accounts: list[AwsAccount] = Field(default_factory=list)
+    endpoint_url: str | None = None
+
+
+class WafSettings(Section):
+    listen: str = "127.0.0.1:8000"
+    upstream: str = "http://127.0.0.1:8001"
+    acl: str = "baseline"
+    fail_open: bool = False
+    log_path: str | None = None
+    redis_url: str | None = None
+
+
+class DemoSettings(Section):
+    app_port: int = Field(8001, ge=1, le=65535)
+
+
+class Settings(BaseSettings):
+    """All settings of one assetguard deployment."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSETGUARD_", env_nested_delimiter="__", extra="forbid")
+
+    data_dir: Path = Path(".assetguard")
+    database_url: str | None = None
+    bus_url: str | None = None
+    secret_key: SecretStr | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    webhook: WebhookSettings = Field(default_factory=WebhookSettings)
+    aws: AwsSettings = Field(default_factory=AwsSettings)
+    waf: WafSettings = Field(default_factory=WafSettings)
+    demo: DemoSettings = Field(default_factory=DemoSettings)
+
+    @field_validator("secret_key")
+    @classmethod
+    def _no_placeholder(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            raw = value.get_secret_value()
+            if raw.lower() in PLACEHOLDER_SECRETS or len(raw) < 16:
+                raise ValueError("secret_key must be a real secret of at least 16 characters, not a placeholder")
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment overrides the YAML file, which arrives as init kwargs.
+        return (env_settings, init_settings)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'assetguard.db').as_posix()}"
+
+    @property
+    def public_url(self) -> str:
+        return self.api.public_url or f"http://{self.api.host}:{self.api.port}"
+
+    def secret(self) -> bytes:
+        """The deployment's secret key, generated once into ``data_dir/secret.key`` when not set."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as fh:
+                fh.write(secrets.token_urlsafe(32))
+        return path.read_text().strip().encode()
+
+
+def config_path(explicit: str | Path | None = None) -> Path | None:
+    """The config file to read: ``--config``, else ``ASSETGUARD_CONFIG``, else ``./assetguard.yaml`` if present."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("ASSETGUARD_CONFIG")
+    if env:
+        return Path(env)
+    default = Path("assetguard.yaml")
+    return default if default.exists() else None
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from the config file and environment; errors name the key and line."""
+    file = config_path(path)
+    data: dict[str, Any] = {}
+    where = None
+    if file is not None:
+        if not file.exists():
+            raise ConfigError("config file does not exist", where=str(file))
+        try:
+            raw, where = load_yaml(file)
+        except Exception as exc:  # noqa: BLE001 - re-raised as ConfigError with its place
+            raise ConfigError(str(exc)) from None
+        if raw is None:
+            raw = {}
+        if not isinstance(raw, dict):
+            raise ConfigError("the top level must be a mapping of settings", where=f"{file}:1")
+        data = raw
+    data.update(overrides)
+    try:
+        return Settings(**data)
+    except PydanticValidationError as exc:
+        raise ConfigError(pydantic_errors(exc, where, str(file) if file else "environment")) from None

@@ -1,0 +1,1 @@
+"""Event envelope, patterns, rules, bus backends and delivery."""

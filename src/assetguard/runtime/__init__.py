@@ -1,0 +1,1 @@
+"""The running platform: shared services, background components and the scheduler."""
