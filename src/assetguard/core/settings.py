@@ -88,6 +88,17 @@ class WafSettings(Section):
     redis_url: str | None = None
 
 
+class TaggingSettings(Section):
+    params_backend: Literal["local", "ssm"] = "local"
+    ssm_region: str | None = None
+    params_prefix: str = "/assetguard/tags"
+    overwrite_existing: bool = Field(False, description="let auto-tagging replace tags a resource already has")
+    tagger_marker: str = Field("assetguard-autotag", description="user agent / session name the tagger uses; "
+                               "CloudTrail records carrying it are skipped to prevent loops")
+    sqs_queue_url: str | None = None
+    cloudtrail_s3_uri: str | None = None
+
+
 class DemoSettings(Section):
     app_port: int = Field(8001, ge=1, le=65535)
 
@@ -109,6 +120,7 @@ class Settings(BaseSettings):
     aws: AwsSettings = Field(default_factory=AwsSettings)
     waf: WafSettings = Field(default_factory=WafSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
+    tagging: TaggingSettings = Field(default_factory=TaggingSettings)
 
     @field_validator("secret_key")
     @classmethod
