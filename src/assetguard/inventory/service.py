@@ -1,0 +1,374 @@
+"""``InventoryService``: store collections, diff them against stored state, answer queries.
+
+Other domains use only this class::
+
+    inventory = InventoryService(platform)
+    summary = inventory.apply_collection("host", [ci], scope=[ci["arn"]])
+    inventory.list_assets("AWS::EC2::SecurityGroup", region="eu-west-1", tag="env=prod")
+    inventory.get("arn:aws:s3:::logs")          # newest configuration item (NotFoundError if unknown)
+    inventory.history("arn:aws:s3:::logs")      # every version, newest first, with its diff
+
+``apply_collection`` is one transaction: new, changed and vanished assets are written, each
+change gets a history row, an ``Asset Configuration Change`` event and an audit row, and the
+collection run itself is recorded (``PARTIAL`` with the reasons when some part failed).
+Unchanged assets cost one hash comparison each and no writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import Connection, and_, bindparam, func, select, update
+
+from assetguard.auth.principal import SYSTEM, Principal
+from assetguard.core.clock import new_id, utcnow
+from assetguard.core.errors import NotFoundError, ValidationError
+from assetguard.inventory.diff import diff_items
+from assetguard.inventory.model import DELETED_STATUSES, ConfigurationItem, content_hash, scope_key
+from assetguard.inventory.tables import inventory_assets, inventory_collections, inventory_history
+from assetguard.runtime.platform import Platform
+
+EVENT_SOURCE = "assetguard.inventory"
+EVENT_TYPE = "Asset Configuration Change"
+CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (...) lists
+
+
+@dataclass
+class CollectionError:
+    """A part of a collection that failed: ``where`` names it (``123456789012/eu-west-1/s3``)."""
+
+    where: str
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"where": self.where, "code": self.code, "message": self.message}
+
+
+@dataclass
+class CollectionSummary:
+    collection_id: str
+    source: str
+    status: str  # COMPLETE | PARTIAL
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    errors: list[CollectionError] = field(default_factory=list)
+    changes: list[tuple[str, str]] = field(default_factory=list)  # (changeType, arn)
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"collectionId": self.collection_id, "source": self.source, "status": self.status,
+                "created": self.created, "updated": self.updated, "deleted": self.deleted,
+                "unchanged": self.unchanged, "errors": [e.as_dict() for e in self.errors]}
+
+
+@dataclass(slots=True)
+class _Incoming:
+    item: dict[str, Any]
+    hash: str
+    scope: str
+    deleted: bool
+
+
+@dataclass(slots=True)
+class _Stored:
+    hash: str
+    state_id: int
+    deleted: bool
+    scope: str
+
+
+def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
+    for i in range(0, len(values), CHUNK):
+        yield values[i:i + CHUNK]
+
+
+def normalise_items(items: Iterable[dict[str, Any]], *, where: str = "items") -> list[dict[str, Any]]:
+    """Validate configuration items; raise one ValidationError naming every bad index."""
+    out: list[dict[str, Any]] = []
+    problems: list[str] = []
+    for i, raw in enumerate(items):
+        try:
+            out.append(ConfigurationItem.model_validate(raw).to_dict())
+        except PydanticValidationError as exc:
+            first = exc.errors()[0]
+            loc = ".".join(str(p) for p in first["loc"])
+            problems.append(f"{where}[{i}].{loc}: {first['msg']}")
+            if len(problems) >= 5:
+                break
+    if problems:
+        raise ValidationError("invalid configuration item(s): " + "; ".join(problems), where=where)
+    return out
+
+
+class InventoryService:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.db = platform.db
+
+    # ------------------------------------------------------------------ writes
+    def apply_collection(self, source: str, items: Iterable[dict[str, Any]], scope: Iterable[str] | None = None, *,
+                         actor: Principal = SYSTEM, errors: Sequence[CollectionError] = (),
+                         started_at: datetime | None = None) -> CollectionSummary:
+        """Store one collection run and return what changed.
+
+        ``scope`` lists the scope keys (see :func:`~assetguard.inventory.model.scope_key`) the run
+        covered completely; a stored, live asset in a covered key that is not in ``items`` is marked
+        ``ResourceDeleted``. ``None`` covers nothing (an additive import). Items whose status is
+        already ``ResourceDeleted`` mark their asset deleted. Parts that failed go in ``errors``
+        (leave their keys out of ``scope``); the run is then recorded as ``PARTIAL``.
+        """
+        started = started_at or utcnow()
+        now = utcnow()
+        incoming: dict[str, _Incoming] = {}
+        for ci in normalise_items(items):
+            if ci["configurationItemCaptureTime"] is None:
+                ci["configurationItemCaptureTime"] = now.isoformat()
+            gone = ci["configurationItemStatus"] in DELETED_STATUSES
+            incoming[ci["arn"]] = _Incoming(ci, content_hash(ci), scope_key(ci), gone)
+        covered = sorted(set(scope or ()))
+        summary = CollectionSummary(new_id(), source, "PARTIAL" if errors else "COMPLETE", errors=list(errors))
+
+        with self.db.begin() as conn:
+            stored = self._stored_state(conn, list(incoming), covered)
+            creates: list[_Incoming] = []
+            updates: list[_Incoming] = []
+            deletes: list[str] = [arn for arn, s in stored.items()
+                                  if not s.deleted and s.scope in covered and arn not in incoming]
+            explicit_deletes: list[_Incoming] = []
+            for arn, inc in incoming.items():
+                old = stored.get(arn)
+                if inc.deleted:
+                    if old is None or not old.deleted:
+                        explicit_deletes.append(inc)
+                    else:
+                        summary.unchanged += 1
+                elif old is None or old.deleted:
+                    creates.append(inc)
+                elif old.hash != inc.hash:
+                    updates.append(inc)
+                else:
+                    summary.unchanged += 1
+            old_items = self._items(conn, [i.item["arn"] for i in updates] + deletes
+                                    + [i.item["arn"] for i in explicit_deletes if i.item["arn"] in stored])
+            writes = _Writes(summary.collection_id, now)
+            for inc in creates:
+                old = stored.get(inc.item["arn"])
+                writes.put(inc, "CREATE", old_item=None, state_id=(old.state_id + 1) if old else 1,
+                           exists=old is not None, source=source)
+            for inc in updates:
+                arn = inc.item["arn"]
+                writes.put(inc, "UPDATE", old_item=old_items[arn], state_id=stored[arn].state_id + 1, exists=True,
+                           source=source)
+            for arn in deletes:
+                prev = old_items[arn]
+                gone = {**prev, "configurationItemStatus": "ResourceDeleted",
+                        "configurationItemCaptureTime": now.isoformat()}
+                writes.put(_Incoming(gone, stored[arn].hash, stored[arn].scope, True), "DELETE", old_item=prev,
+                           state_id=stored[arn].state_id + 1, exists=True, source=source)
+            for inc in explicit_deletes:
+                arn = inc.item["arn"]
+                old = stored.get(arn)
+                writes.put(inc, "DELETE", old_item=old_items.get(arn), state_id=(old.state_id + 1) if old else 1,
+                           exists=old is not None, source=source)
+            writes.flush(conn, self.platform, actor)
+            summary.created = len(creates)
+            summary.updated = len(updates)
+            summary.deleted = len(deletes) + len(explicit_deletes)
+            summary.changes = writes.changes
+            conn.execute(inventory_collections.insert().values(
+                id=summary.collection_id, source=source, started_at=started, finished_at=utcnow(),
+                status=summary.status, actor=actor.name,
+                summary={k: v for k, v in summary.as_dict().items() if k != "errors"},
+                errors=[e.as_dict() for e in summary.errors], note=None))
+            self.platform.audit.record(conn, actor, "inventory.collect", f"inventory/collection/{summary.collection_id}",
+                                       after=summary.as_dict())
+        return summary
+
+    def _stored_state(self, conn: Connection, arns: list[str], covered: list[str]) -> dict[str, _Stored]:
+        cols = (inventory_assets.c.arn, inventory_assets.c.config_hash, inventory_assets.c.state_id,
+                inventory_assets.c.deleted, inventory_assets.c.scope_key)
+        out: dict[str, _Stored] = {}
+        for part in _chunks(arns):
+            for r in conn.execute(select(*cols).where(inventory_assets.c.arn.in_(part))):
+                out[r[0]] = _Stored(r[1], r[2], bool(r[3]), r[4])
+        for part in _chunks(covered):
+            stmt = select(*cols).where(and_(inventory_assets.c.scope_key.in_(part), inventory_assets.c.deleted.is_(False)))
+            for r in conn.execute(stmt):
+                out.setdefault(r[0], _Stored(r[1], r[2], bool(r[3]), r[4]))
+        return out
+
+    def _items(self, conn: Connection, arns: list[str]) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for part in _chunks(arns):
+            for r in conn.execute(select(inventory_assets.c.arn, inventory_assets.c.item)
+                                  .where(inventory_assets.c.arn.in_(part))):
+                out[r[0]] = r[1]
+        return out
+
+    # ------------------------------------------------------------------ reads
+    def get(self, arn: str) -> dict[str, Any]:
+        """The newest configuration item of ``arn`` (deleted assets included)."""
+        with self.db.connect() as conn:
+            item = conn.execute(select(inventory_assets.c.item).where(inventory_assets.c.arn == arn)).scalar()
+        if item is None:
+            raise NotFoundError(f"no asset with ARN {arn!r}")
+        return dict(item)
+
+    def history(self, arn: str) -> list[dict[str, Any]]:
+        """Every recorded version of ``arn``, newest first.
+
+        Each entry: ``{"configurationStateId", "changeType", "configurationItemCaptureTime",
+        "collectionId", "configurationItem": CI, "diff": {"changedProperties": ..., "changeType"}}``.
+        """
+        stmt = (select(inventory_history).where(inventory_history.c.arn == arn)
+                .order_by(inventory_history.c.state_id.desc(), inventory_history.c.id.desc()))
+        with self.db.connect() as conn:
+            rows = conn.execute(stmt).all()
+        if not rows:
+            self.get(arn)  # raises NotFoundError
+        return [{"configurationStateId": str(r.state_id), "changeType": r.change_type,
+                 "configurationItemCaptureTime": r.capture_time.isoformat(), "collectionId": r.collection_id,
+                 "configurationItem": r.item, "diff": r.diff} for r in rows]
+
+    def list_assets(self, resource_type: str | None = None, include_deleted: bool = False, **filters: Any
+                    ) -> list[dict[str, Any]]:
+        """Configuration items matching every filter, ordered by type then ARN.
+
+        Filters: ``region``, ``account_id``, ``source``, ``resource_id``, ``tag`` (``"K=V"``, ``"K"``, a
+        ``{K: V}`` dict, or a list of those), ``search`` (substring of ARN or name, case-insensitive),
+        ``limit``, ``offset``.
+        """
+        allowed = {"region", "account_id", "source", "resource_id", "tag", "search", "limit", "offset"}
+        unknown = set(filters) - allowed
+        if unknown:
+            raise ValidationError(f"unknown inventory filter(s) {sorted(unknown)}; valid: {sorted(allowed)}")
+        t = inventory_assets.c
+        stmt = select(t.item).order_by(t.resource_type, t.arn)
+        if resource_type:
+            stmt = stmt.where(t.resource_type == resource_type)
+        if not include_deleted:
+            stmt = stmt.where(t.deleted.is_(False))
+        for key, col in (("region", t.region), ("account_id", t.account_id), ("source", t.source),
+                         ("resource_id", t.resource_id)):
+            if filters.get(key):
+                stmt = stmt.where(col == filters[key])
+        if filters.get("search"):
+            needle = f"%{str(filters['search']).lower()}%"
+            stmt = stmt.where(func.lower(t.arn).like(needle) | func.lower(func.coalesce(t.resource_name, "")).like(needle))
+        wanted = _tag_filters(filters.get("tag"))
+        limit, offset = filters.get("limit"), int(filters.get("offset") or 0)
+        if not wanted:
+            if limit is not None:
+                stmt = stmt.limit(int(limit))
+            stmt = stmt.offset(offset)
+        with self.db.connect() as conn:
+            items = [r[0] for r in conn.execute(stmt)]
+        if wanted:
+            items = [i for i in items if all(k in (i.get("tags") or {}) and (v is None or i["tags"][k] == v)
+                                             for k, v in wanted)]
+            items = items[offset:offset + int(limit)] if limit is not None else items[offset:]
+        return items
+
+    def count(self, *, include_deleted: bool = False) -> dict[str, int]:
+        """Number of assets per resource type."""
+        t = inventory_assets.c
+        stmt = select(t.resource_type, func.count()).group_by(t.resource_type)
+        if not include_deleted:
+            stmt = stmt.where(t.deleted.is_(False))
+        with self.db.connect() as conn:
+            return {r[0]: int(r[1]) for r in conn.execute(stmt)}
+
+    def collections(self, limit: int = 50) -> list[dict[str, Any]]:
+        """Recent collection runs, newest first, with their status and errors."""
+        stmt = select(inventory_collections).order_by(inventory_collections.c.finished_at.desc()).limit(limit)
+        with self.db.connect() as conn:
+            return [{**dict(r._mapping), "started_at": r.started_at.isoformat(),
+                     "finished_at": r.finished_at.isoformat()} for r in conn.execute(stmt)]
+
+
+def _tag_filters(value: Any) -> list[tuple[str, str | None]]:
+    if not value:
+        return []
+    if isinstance(value, dict):
+        return [(str(k), None if v is None else str(v)) for k, v in value.items()]
+    values = [value] if isinstance(value, str) else list(value)
+    out: list[tuple[str, str | None]] = []
+    for v in values:
+        key, sep, val = str(v).partition("=")
+        out.append((key, val if sep else None))
+    return out
+
+
+class _Writes:
+    """Buffers one collection's row writes, then flushes them in bulk with events and audit."""
+
+    def __init__(self, collection_id: str, now: datetime) -> None:
+        self.collection_id = collection_id
+        self.now = now
+        self.inserts: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.history: list[dict[str, Any]] = []
+        self.events: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
+        self.changes: list[tuple[str, str]] = []
+
+    def put(self, inc: _Incoming, change_type: str, *, old_item: dict[str, Any] | None, state_id: int,
+            exists: bool, source: str) -> None:
+        ci = inc.item
+        if change_type == "CREATE":
+            ci["configurationItemStatus"] = "ResourceDiscovered"
+        elif change_type == "UPDATE":
+            ci["configurationItemStatus"] = "OK"
+        ci["configurationStateId"] = str(state_id)
+        diff = diff_items(None if change_type == "CREATE" else old_item, None if change_type == "DELETE" else ci)
+        capture = _parse_time(ci["configurationItemCaptureTime"]) or self.now
+        row = {"arn": ci["arn"], "resource_type": ci["resourceType"], "resource_id": ci["resourceId"],
+               "resource_name": ci.get("resourceName"), "account_id": ci.get("accountId"),
+               "region": ci.get("awsRegion"), "source": source, "scope_key": inc.scope,
+               "status": ci["configurationItemStatus"], "deleted": change_type == "DELETE", "state_id": state_id,
+               "config_hash": inc.hash, "capture_time": capture, "item": ci}
+        (self.updates if exists else self.inserts).append(row)
+        self.history.append({"arn": ci["arn"], "state_id": state_id, "change_type": change_type,
+                             "capture_time": capture, "collection_id": self.collection_id, "item": ci, "diff": diff})
+        self.events.append((ci, change_type, diff))
+        self.changes.append((change_type, ci["arn"]))
+
+    def flush(self, conn: Connection, platform: Platform, actor: Principal) -> None:
+        if self.inserts:
+            conn.execute(inventory_assets.insert(), self.inserts)
+        if self.updates:
+            t = inventory_assets
+            stmt = update(t).where(t.c.arn == bindparam("b_arn")).values(
+                **{k: bindparam(k) for k in self.updates[0] if k != "arn"})
+            conn.execute(stmt, [{**{k: v for k, v in r.items() if k != "arn"}, "b_arn": r["arn"]}
+                                for r in self.updates])
+        if self.history:
+            conn.execute(inventory_history.insert(), self.history)
+        for ci, change_type, diff in self.events:
+            platform.bus.publish(EVENT_SOURCE, EVENT_TYPE, {"asset": ci, "changeType": change_type, "diff": diff},
+                                 resources=[ci["arn"]], account=ci.get("accountId"), region=ci.get("awsRegion"),
+                                 conn=conn)
+            platform.audit.record(conn, actor, f"inventory.{change_type.lower()}", ci["arn"],
+                                  after={"configurationStateId": ci["configurationStateId"],
+                                         "resourceType": ci["resourceType"],
+                                         "changedProperties": sorted(diff["changedProperties"])[:50]})
+
+
+def _parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    return None
