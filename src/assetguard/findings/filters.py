@@ -1,0 +1,168 @@
+"""ASFF filters (``GetFindings`` / automation-rule criteria) compiled to predicates.
+
+Filter names are Security Hub's (``SeverityLabel``, ``WorkflowStatus``, ``ResourceType`` ...) or
+a dotted ASFF path (``Compliance.Status``). String comparisons: EQUALS, PREFIX, CONTAINS (positive,
+OR-ed together) and NOT_EQUALS, PREFIX_NOT_EQUALS, NOT_CONTAINS (negative, AND-ed); the two groups
+are AND-ed. Numbers take ``Gte/Lte/Gt/Lt/Eq``; dates ``Start/End`` or ``DateRange {Value, Unit: DAYS}``;
+maps (``ResourceTags``, ``UserDefinedFields``, ``ProductFields``) ``Key`` + ``Value`` + ``Comparison``.
+
+>>> match = compile_filters({"SeverityLabel": [{"Value": "HIGH", "Comparison": "EQUALS"}]})
+>>> match({"Severity": {"Label": "HIGH"}})
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from assetguard.core.clock import utcnow
+from assetguard.core.errors import ValidationError
+from assetguard.findings.model import field_value, parse_time
+
+FIELD_PATHS = {
+    "Id": "Id", "ProductArn": "ProductArn", "GeneratorId": "GeneratorId", "AwsAccountId": "AwsAccountId",
+    "Type": "Types", "Title": "Title", "Description": "Description", "ProductName": "ProductName",
+    "CompanyName": "CompanyName", "Region": "Region",
+    "SeverityLabel": "Severity.Label", "SeverityNormalized": "Severity.Normalized",
+    "WorkflowStatus": "Workflow.Status", "RecordState": "RecordState", "ComplianceStatus": "Compliance.Status",
+    "ComplianceSecurityControlId": "Compliance.SecurityControlId", "VerificationState": "VerificationState",
+    "ResourceType": "Resources.Type", "ResourceId": "Resources.Id", "ResourceRegion": "Resources.Region",
+    "ResourcePartition": "Resources.Partition", "ResourceTags": "Resources.Tags",
+    "ProductFields": "ProductFields", "UserDefinedFields": "UserDefinedFields",
+    "CreatedAt": "CreatedAt", "UpdatedAt": "UpdatedAt", "FirstObservedAt": "FirstObservedAt",
+    "LastObservedAt": "LastObservedAt", "NoteText": "Note.Text", "Confidence": "Confidence",
+    "Criticality": "Criticality", "RelatedFindingsId": "RelatedFindings.Id",
+}
+DATE_FIELDS = {"CreatedAt", "UpdatedAt", "FirstObservedAt", "LastObservedAt", "NoteUpdatedAt"}
+MAP_FIELDS = {"ResourceTags", "ProductFields", "UserDefinedFields"}
+POSITIVE = {"EQUALS", "PREFIX", "CONTAINS"}
+NEGATIVE = {"NOT_EQUALS", "PREFIX_NOT_EQUALS", "NOT_CONTAINS"}
+
+Predicate = Callable[[dict[str, Any]], bool]
+
+
+def path_for(name: str) -> str:
+    return FIELD_PATHS.get(name, name)
+
+
+def _values(finding: dict[str, Any], path: str) -> list[Any]:
+    v = field_value(finding, path)
+    if v is None:
+        return []
+    return v if isinstance(v, list) else [v]
+
+
+def _string_test(comparison: str, expected: str) -> Callable[[str], bool]:
+    if comparison in ("EQUALS", "NOT_EQUALS"):
+        return lambda s: s == expected
+    if comparison in ("PREFIX", "PREFIX_NOT_EQUALS"):
+        return lambda s: s.startswith(expected)
+    if comparison in ("CONTAINS", "NOT_CONTAINS"):
+        return lambda s: expected in s
+    raise ValidationError(f"unknown string comparison {comparison!r}")
+
+
+def _compile_field(name: str, conditions: list[dict[str, Any]]) -> Predicate:
+    path = path_for(name)
+    if not isinstance(conditions, list) or not conditions:
+        raise ValidationError("a filter is a non-empty list of conditions", where=f"Filters.{name}")
+    first = conditions[0]
+    if name in MAP_FIELDS:
+        return _compile_map(path, conditions, name)
+    if name in DATE_FIELDS or "Start" in first or "End" in first or "DateRange" in first:
+        return _compile_dates(path, conditions)
+    if any(k in first for k in ("Gte", "Lte", "Gt", "Lt", "Eq")):
+        return _compile_numbers(path, conditions)
+    positive: list[Callable[[str], bool]] = []
+    negative: list[Callable[[str], bool]] = []
+    for i, cond in enumerate(conditions):
+        comparison = cond.get("Comparison", "EQUALS")
+        if "Value" not in cond:
+            raise ValidationError("a string filter needs Value", where=f"Filters.{name}[{i}]")
+        if comparison not in POSITIVE | NEGATIVE:
+            raise ValidationError(f"Comparison must be one of {sorted(POSITIVE | NEGATIVE)}",
+                                  where=f"Filters.{name}[{i}].Comparison")
+        test = _string_test(comparison, str(cond["Value"]))
+        (positive if comparison in POSITIVE else negative).append(test)
+
+    def predicate(finding: dict[str, Any]) -> bool:
+        values = [str(v) for v in _values(finding, path)]
+        if positive and not any(t(v) for t in positive for v in values):
+            return False
+        return not any(t(v) for t in negative for v in values)
+
+    return predicate
+
+
+def _compile_numbers(path: str, conditions: list[dict[str, Any]]) -> Predicate:
+    def one(cond: dict[str, Any]) -> Callable[[float], bool]:
+        checks: list[Callable[[float], bool]] = []
+        if "Gte" in cond:
+            checks.append(lambda x, b=float(cond["Gte"]): x >= b)
+        if "Lte" in cond:
+            checks.append(lambda x, b=float(cond["Lte"]): x <= b)
+        if "Gt" in cond:
+            checks.append(lambda x, b=float(cond["Gt"]): x > b)
+        if "Lt" in cond:
+            checks.append(lambda x, b=float(cond["Lt"]): x < b)
+        if "Eq" in cond:
+            checks.append(lambda x, b=float(cond["Eq"]): x == b)
+        return lambda x: all(c(x) for c in checks)
+
+    tests = [one(c) for c in conditions]
+    return lambda f: any(t(float(v)) for t in tests for v in _values(f, path) if isinstance(v, int | float))
+
+
+def _compile_dates(path: str, conditions: list[dict[str, Any]]) -> Predicate:
+    tests = []
+    for cond in conditions:
+        if "DateRange" in cond:
+            rng = cond["DateRange"]
+            if rng.get("Unit", "DAYS") != "DAYS":
+                raise ValidationError("DateRange.Unit must be DAYS")
+            days = int(rng["Value"])
+            tests.append(lambda ts, d=days: ts >= utcnow() - timedelta(days=d))
+        else:
+            start = parse_time(cond["Start"]) if cond.get("Start") else None
+            end = parse_time(cond["End"]) if cond.get("End") else None
+            tests.append(lambda ts, s=start, e=end: (s is None or ts >= s) and (e is None or ts <= e))
+
+    def predicate(finding: dict[str, Any]) -> bool:
+        for v in _values(finding, path):
+            try:
+                ts = parse_time(v)
+            except ValueError:
+                continue
+            if any(t(ts) for t in tests):
+                return True
+        return False
+
+    return predicate
+
+
+def _compile_map(path: str, conditions: list[dict[str, Any]], name: str) -> Predicate:
+    positive, negative = [], []
+    for cond in conditions:
+        comparison = cond.get("Comparison", "EQUALS")
+        test = _string_test(comparison, str(cond.get("Value", "")))
+        (positive if comparison in POSITIVE else negative).append((str(cond.get("Key")), test))
+
+    def predicate(finding: dict[str, Any]) -> bool:
+        maps = [m for m in _values(finding, path) if isinstance(m, dict)]
+        if positive and not any(k in m and t(str(m[k])) for k, t in positive for m in maps):
+            return False
+        return not any(k in m and t(str(m[k])) for k, t in negative for m in maps)
+
+    return predicate
+
+
+def compile_filters(filters: dict[str, Any] | None) -> Predicate:
+    """One predicate for a whole ``Filters`` object (every field must match)."""
+    if not filters:
+        return lambda _f: True
+    if not isinstance(filters, dict):
+        raise ValidationError("Filters must be an object of field name → conditions")
+    compiled = [_compile_field(name, conds) for name, conds in filters.items()]
+    return lambda f: all(p(f) for p in compiled)
