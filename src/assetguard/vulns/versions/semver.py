@@ -1,0 +1,66 @@
+"""Semantic Versioning 2.0.0 ordering (npm, crates.io, Hex, Pub) and Go module versions.
+
+``MAJOR.MINOR.PATCH[-prerelease][+build]``: a pre-release sorts before its release; pre-release
+identifiers compare numerically when numeric, in ASCII order otherwise, numeric before
+alphanumeric, and a shorter identifier list first when it is a prefix; build metadata is
+ignored (semver.org §11)::
+
+    1.0.0-alpha < 1.0.0-alpha.1 < 1.0.0-alpha.beta < 1.0.0-beta < 1.0.0-beta.2
+      < 1.0.0-beta.11 < 1.0.0-rc.1 < 1.0.0
+
+Go versions carry a ``v`` prefix (optional here, as OSV stores them without it); pseudo-versions
+(``v0.0.0-20191109021931-daa7c04131f5``, ``v1.2.4-0.2019...``) are pre-releases and so already
+sort between the releases around them. ``+incompatible`` is build metadata.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assetguard.vulns.versions import InvalidVersion, schemes
+
+_SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$")
+# npm's coercion accepts a leading "v" or "=" and surrounding spaces; so do we.
+_LOOSE_PREFIX = re.compile(r"^\s*[=v]?")
+
+
+def _pre_key(pre: str | None) -> tuple[int, tuple[tuple[int, int, str], ...]]:
+    if not pre:
+        return (1, ())  # a release sorts after every pre-release of it
+    ids = tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in pre.split("."))
+    return (0, ids)
+
+
+def parse(version: str) -> tuple[int, int, int, tuple[int, tuple[tuple[int, int, str], ...]]]:
+    text = _LOOSE_PREFIX.sub("", version, count=1).strip()
+    m = _SEMVER.match(text)
+    if not m:
+        raise InvalidVersion(f"version {version!r} is not semver MAJOR.MINOR.PATCH[-pre][+build]")
+    return (int(m[1]), int(m[2]), int(m[3]), _pre_key(m[4]))
+
+
+@schemes.register("semver")
+def key(version: str) -> tuple[int, int, int, tuple[int, tuple[tuple[int, int, str], ...]]]:
+    return parse(version)
+
+
+@schemes.register("go")
+def go_key(version: str) -> tuple[int, int, int, tuple[int, tuple[tuple[int, int, str], ...]]]:
+    v = version.strip()
+    if v.startswith("go"):  # the Go toolchain itself ("stdlib"): go1.21.3, go1.22rc1
+        v = _go_toolchain(v[2:])
+    return parse(v)
+
+
+def _go_toolchain(v: str) -> str:
+    m = re.match(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?((?:rc|beta)\d+)?$", v)
+    if not m:
+        raise InvalidVersion(f"Go toolchain version go{v!r} is not goMAJOR.MINOR[.PATCH][rcN]")
+    core = f"{m[1]}.{m[2] or 0}.{m[3] or 0}"
+    if not m[4]:
+        return core
+    label, number = re.match(r"([a-z]+)(\d+)", m[4]).groups()  # type: ignore[union-attr]
+    return f"{core}-{label}.{number}"

@@ -1,0 +1,188 @@
+"""Every scheme is checked against its specification's own examples."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assetguard.vulns.versions import InvalidVersion, compare, key_function, version_key
+
+
+def ordered(ecosystem: str, versions: list[str]) -> None:
+    """Each version sorts strictly before the next one."""
+    for a, b in zip(versions, versions[1:], strict=False):
+        assert compare(ecosystem, a, b) == -1, f"{ecosystem}: expected {a} < {b}"
+        assert compare(ecosystem, b, a) == 1, f"{ecosystem}: expected {b} > {a}"
+
+
+def equal(ecosystem: str, a: str, b: str) -> None:
+    assert compare(ecosystem, a, b) == 0, f"{ecosystem}: expected {a} == {b}"
+
+
+# --- dpkg (Debian Policy 5.6.12) ---------------------------------------------------------------
+
+def test_dpkg_policy_tilde_example() -> None:
+    # Policy: "~~, ~~a, ~, the empty part, a" sort in that order.
+    ordered("Debian:12", ["1.0~~", "1.0~~a", "1.0~", "1.0", "1.0a"])
+
+
+def test_dpkg_epoch_upstream_revision() -> None:
+    ordered("Debian", ["0.9-9", "1.0-1", "1.0-1+deb12u1", "1.0-2", "1.0.1-1", "1:0.1-1", "2:0.0.1"])
+    ordered("Ubuntu:22.04", ["2.36-9", "2.36-9+deb12u3", "2.36-9+deb12u4"])
+    equal("Debian", "0:1.0-1", "1.0-1")
+    equal("Debian", "1.0", "1.0-0")          # an absent revision equals revision "0"
+    equal("Debian", "1.01-1", "1.1-1")      # digit runs compare numerically
+    ordered("Debian", ["1.0~rc1-1", "1.0-1", "1.0+dfsg-1", "1.0.0-1"])
+    ordered("Debian", ["7.4.052-1", "7.4.052-1ubuntu1", "7.4.052-1ubuntu2"])
+    ordered("Debian", ["1.0-1~bpo11+1", "1.0-1"])
+    ordered("Debian", ["1.2.3-1.1", "1.2.3-1.1a", "1.2.3-1.1+b1"])  # letters sort before non-letters
+
+
+def test_dpkg_rejects_garbage() -> None:
+    for bad in ("a1.0", "x:1.0", "1.0 beta", ""):
+        with pytest.raises(InvalidVersion):
+            version_key("Debian", bad)
+
+
+# --- apk (Alpine) -------------------------------------------------------------------------------
+
+def test_apk_suffixes_letters_revisions() -> None:
+    ordered("Alpine:v3.19", [
+        "1.2_alpha", "1.2_alpha1", "1.2_beta", "1.2_beta3", "1.2_pre1", "1.2_rc1", "1.2_rc2",
+        "1.2", "1.2-r1", "1.2-r10", "1.2_p1", "1.2_p1-r1", "1.2a", "1.2b", "1.2.1", "1.3",
+    ])
+    ordered("Alpine", ["1", "1.0", "1.0.0"])
+    ordered("Alpine", ["1.1_alpha", "1.1"])
+    ordered("Alpine", ["2.34", "2.34.1_rc1", "2.34.1"])
+    ordered("Alpine", ["3.0.10-r0", "3.0.10-r1", "3.0.12-r0", "3.1.4-r5"])
+    equal("Alpine", "1.2.3-r0", "1.2.3-r0")
+
+
+def test_apk_rejects_garbage() -> None:
+    for bad in ("1.2_foo", "abc", "1.2-rx"):
+        with pytest.raises(InvalidVersion):
+            version_key("Alpine", bad)
+
+
+# --- rpm (rpmvercmp, rpm's own test table) --------------------------------------------------------
+
+RPM_CASES = [
+    ("1.0", "1.0", 0), ("1.0", "2.0", -1), ("2.0.1", "2.0", 1), ("2.0.1a", "2.0.1", 1),
+    ("5.5p1", "5.5p2", -1), ("5.5p10", "5.5p1", 1), ("10xyz", "10.1xyz", -1), ("xyz10", "xyz10.1", -1),
+    ("xyz.4", "xyz.4", 0), ("xyz.4", "8", -1), ("8", "xyz.4", 1), ("xyz.4", "2", -1),
+    ("5.5p2", "5.6p1", -1), ("5.6p1", "6.5p1", -1), ("6.0.rc1", "6.0", 1), ("10b2", "10a1", 1),
+    ("10a2", "10b2", -1), ("1.0aa", "1.0a", 1), ("10.0001", "10.1", 0), ("10.0001", "10.0039", -1),
+    ("4.999.9", "5.0", -1), ("20101121", "20101122", -1), ("2_0", "2_0", 0), ("2.0", "2_0", 0),
+    ("a", "a", 0), ("a+", "a_", 0), ("+a", "_a", 0), ("+_", "_+", 0),
+    ("1.0~rc1", "1.0~rc1", 0), ("1.0~rc1", "1.0", -1), ("1.0~rc1", "1.0~rc2", -1),
+    ("1.0~rc1~git123", "1.0~rc1", -1), ("1.0^", "1.0", 1), ("1.0^git1", "1.0", 1),
+    ("1.0^git1", "1.0.1", -1), ("1.0^git1", "1.0^git2", -1), ("1.0^git1", "1.01", -1),
+    ("1.0^20160101^git1", "1.0^20160101", 1), ("1.0~rc1^git1", "1.0~rc1", 1),
+    ("1.0^git1~pre", "1.0^git1", -1),
+]
+
+
+@pytest.mark.parametrize(("a", "b", "expected"), RPM_CASES)
+def test_rpmvercmp_table(a: str, b: str, expected: int) -> None:
+    vercmp = key_function("rpm")
+    # Compare the version part alone, as rpmvercmp does.
+    assert (vercmp(a) > vercmp(b)) - (vercmp(a) < vercmp(b)) == expected
+
+
+def test_rpm_epoch_and_release() -> None:
+    ordered("Red Hat", ["0:1.0-1.el9", "1.0-2.el9", "1.0-10.el9", "1.1-1.el9", "1:0.5-1.el9"])
+    ordered("Red Hat", ["3.0.7-16.el9_2", "3.0.7-17.el9", "3.0.7-18.el9_2"])
+
+
+# --- PyPI (PEP 440) ---------------------------------------------------------------------------------
+
+def test_pep440_ordering_from_pep() -> None:
+    ordered("PyPI", ["1.0.dev456", "1.0a1", "1.0a2.dev456", "1.0a12.dev456", "1.0a12", "1.0b1.dev456",
+                     "1.0b2", "1.0b2.post345.dev456", "1.0b2.post345", "1.0rc1.dev456", "1.0rc1", "1.0",
+                     "1.0+abc.5", "1.0+abc.7", "1.0+5", "1.0.post456.dev34", "1.0.post456", "1.0.15", "1.1.dev1"])
+    equal("PyPI", "1.0", "1.0.0")
+    equal("PyPI", "1!1.0", "1!1.0.0")
+    ordered("PyPI", ["2.0", "1!1.0"])
+    with pytest.raises(InvalidVersion):
+        version_key("PyPI", "not a version")
+
+
+# --- npm / crates.io (SemVer 2.0.0 §11) -----------------------------------------------------------------
+
+def test_semver_spec_precedence() -> None:
+    spec = ["1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2",
+            "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0"]
+    ordered("npm", spec)
+    ordered("crates.io", spec)
+    ordered("npm", ["1.0.0", "2.0.0", "2.1.0", "2.1.1"])
+    equal("npm", "1.0.0+build.1", "1.0.0+build.2")  # build metadata is ignored
+    equal("npm", "v1.2.3", "1.2.3")
+    for bad in ("1.2", "01.2.3", "1.2.3-", "1.2.3-01"):
+        with pytest.raises(InvalidVersion):
+            version_key("crates.io", bad)
+
+
+# --- Go ---------------------------------------------------------------------------------------------------
+
+def test_go_versions_and_pseudo_versions() -> None:
+    ordered("Go", ["v0.0.0-20191109021931-daa7c04131f5", "v0.1.0", "v1.2.3",
+                   "v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.4", "v1.3.0-pre",
+                   "v1.3.0-pre.0.20191109021931-daa7c04131f5", "v1.3.0"])
+    equal("Go", "v2.0.0+incompatible", "2.0.0")
+    ordered("Go", ["go1.21.0", "go1.21.3", "go1.22rc1", "go1.22", "go1.22.1"])
+
+
+# --- Maven (ComparableVersion test lists) -----------------------------------------------------------------
+
+def test_maven_qualifier_order() -> None:
+    ordered("Maven", ["1-alpha2snapshot", "1-alpha2", "1-alpha-123", "1-beta-2", "1-beta123", "1-m2", "1-m11",
+                      "1-rc", "1-cr2", "1-rc123", "1-SNAPSHOT", "1", "1-sp", "1-sp2", "1-sp123", "1-abc",
+                      "1-def", "1-pom-1", "1-1-snapshot", "1-1", "1-2", "1-123"])
+
+
+def test_maven_number_order() -> None:
+    ordered("Maven", ["2.0", "2-1", "2.0.a", "2.0.0.a", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c",
+                      "2.1-1", "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11", "11.m2",
+                      "11.m11", "11", "11.a", "11b", "11c", "11m"])
+
+
+def test_maven_equalities() -> None:
+    for v in ("1", "1.0", "1.0.0", "1-0", "1.0-0", "1-ga", "1-final", "1-release", "1.0.0-GA"):
+        equal("Maven", "1", v)
+    for a, b in [("1a1", "1-a1"), ("1a1", "1-alpha-1"), ("1b2", "1-beta-2"), ("1m3", "1-milestone-3"),
+                 ("1rc", "1-cr"), ("1X", "1-x"), ("1x", "1.0.0-x"), ("1A", "1-a")]:
+        equal("Maven", a, b)
+
+
+# --- RubyGems (Gem::Version) ----------------------------------------------------------------------------
+
+def test_rubygems_ordering() -> None:
+    ordered("RubyGems", ["1.0.a", "1.0.b1", "1.0.rc1", "1.0", "1.0.1", "1.1", "2"])
+    ordered("RubyGems", ["0.9", "1.0.0.pre", "1.0.0.pre2", "1.0.0", "1.8.2"])
+    ordered("RubyGems", ["5.2.4.3", "5.2.4.4", "6.0.0.rc1", "6.0.0"])
+    equal("RubyGems", "1.0", "1")
+    equal("RubyGems", "1.0.0", "1")
+    equal("RubyGems", "1.0.0-rc1", "1.0.0.pre.rc1")
+    assert compare("RubyGems", "1.9.3", "1.10.0") == -1
+    with pytest.raises(InvalidVersion):
+        version_key("RubyGems", "1..2 junk")
+
+
+# --- properties -------------------------------------------------------------------------------------------
+
+_dpkg = st.from_regex(r"\A([0-9]:)?[0-9][0-9a-z.+~]{0,6}(-[0-9a-z.+~]{1,4})?\Z")
+
+
+@given(_dpkg, _dpkg, _dpkg)
+def test_dpkg_is_a_total_order(a: str, b: str, c: str) -> None:
+    ka, kb, kc = (version_key("Debian", v) for v in (a, b, c))
+    assert (ka < kb) + (ka == kb) + (ka > kb) == 1
+    if ka <= kb and kb <= kc:
+        assert ka <= kc
+
+
+@given(st.from_regex(r"\A[0-9][0-9a-z.~^]{0,8}\Z"), st.from_regex(r"\A[0-9][0-9a-z.~^]{0,8}\Z"))
+def test_rpm_antisymmetric(a: str, b: str) -> None:
+    ka, kb = version_key("Red Hat", a), version_key("Red Hat", b)
+    assert (ka < kb) == (kb > ka)
