@@ -141,3 +141,30 @@ def operator_headers(platform: Platform) -> dict[str, str]:
 @pytest.fixture
 def viewer_headers(platform: Platform) -> dict[str, str]:
     return {"Authorization": f"Bearer {_token(platform, 'viewer')}"}
+
+
+@pytest.fixture
+def console_login(client, platform: Platform):  # type: ignore[no-untyped-def]
+    """Log the ``client`` into the console with a new token of ``role``; returns the CSRF token.
+
+    >>> csrf = console_login("operator")
+    >>> client.post("/console/x", data={"csrf_token": csrf, ...})
+    """
+    import re
+
+    def login(role: str = "admin") -> str:
+        from assetguard.auth.principal import SYSTEM
+
+        _info, token = platform.tokens.create(f"console-{role}-{uuid.uuid4().hex[:6]}", role, actor=SYSTEM)
+        form = client.get("/login")
+        login_csrf = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert login_csrf, "login form has no CSRF field"
+        resp = client.post("/login", data={"token": token, "csrf_token": login_csrf.group(1)},
+                           follow_redirects=False)
+        assert resp.status_code == 303, resp.text
+        page = client.get("/console/")
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert csrf, "console page has no CSRF field"
+        return csrf.group(1)
+
+    return login

@@ -7,6 +7,12 @@ Route dependencies::
 
 Viewer routes accept any valid token; ``OperatorDep`` and ``AdminDep`` answer 401 without
 credentials and 403 with too weak a role.
+
+Credentials are a bearer token (``Authorization: Bearer ag_...``) or the console session cookie
+set by ``POST /login``. Because a browser sends the cookie on its own, every state-changing
+request authenticated by the cookie must also prove it came from our own pages: it carries the
+CSRF token either in the ``X-CSRF-Token`` header (scripts, the JSON API) or in the form field
+``csrf_token`` (console forms). Bearer-token requests need no CSRF token.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from assetguard.runtime.platform import Platform
 SESSION_COOKIE = "ag_session"
 SESSION_TTL = 12 * 3600
 CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -81,6 +89,12 @@ def csrf_token(platform: Platform, session: str) -> str:
     return _sign(platform.settings.secret(), "csrf:" + session)
 
 
+def csrf_matches(platform: Platform, session: str, sent: str | None) -> bool:
+    if not sent:
+        return False
+    return hmac.compare_digest(str(sent).encode(), csrf_token(platform, session).encode())
+
+
 def session_principal(platform: Platform, cookie: str) -> Principal | None:
     parts = cookie.split(".")
     if len(parts) != 3:
@@ -123,15 +137,34 @@ def authenticate(request: Request) -> Principal | None:
         if principal is None:
             return None
         if request.method not in SAFE_METHODS:
-            sent = request.headers.get(CSRF_HEADER) or request.state.__dict__.get("csrf_form")
-            if not sent or not hmac.compare_digest(sent, csrf_token(platform, cookie)):
+            sent = request.headers.get(CSRF_HEADER) or getattr(request.state, "csrf_form", None)
+            if not csrf_matches(platform, cookie, sent):
                 raise HTTPException(403, "missing or invalid CSRF token")
         return principal
     return None
 
 
+async def read_form_csrf(request: Request) -> None:
+    """Make a form-posted ``csrf_token`` field visible to :func:`authenticate`.
+
+    Async so the body is read on the event loop; Starlette caches the parsed form, so the
+    route's own ``Form(...)`` parameters still see it.
+    """
+    if request.method in SAFE_METHODS or SESSION_COOKIE not in request.cookies:
+        return
+    if request.headers.get(CSRF_HEADER) or request.headers.get("authorization"):
+        return
+    if request.headers.get("content-type", "").split(";")[0].strip().lower() in FORM_TYPES:
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        request.state.csrf_form = value if isinstance(value, str) else None
+
+
+CsrfFormDep = Annotated[None, Depends(read_form_csrf)]
+
+
 def require_role(role: Role):  # type: ignore[no-untyped-def]
-    def dependency(request: Request) -> Principal:
+    def dependency(request: Request, _csrf: CsrfFormDep) -> Principal:
         principal = authenticate(request)
         if principal is None:
             raise HTTPException(401, "authentication required", headers={"WWW-Authenticate": "Bearer"})

@@ -16,10 +16,10 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import IO, Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, Select, select, update
 
 from assetguard.audit.tables import audit_head, audit_log
 from assetguard.auth.principal import Principal
@@ -86,19 +86,22 @@ class AuditTrail:
     def query(self, *, actor: str | None = None, action: str | None = None, resource: str | None = None,
               since: datetime | None = None, until: datetime | None = None, limit: int = 200,
               offset: int = 0) -> list[dict[str, Any]]:
+        """Newest first; text filters match substrings, ``until`` is exclusive."""
         stmt = select(audit_log).order_by(audit_log.c.seq.desc()).limit(limit).offset(offset)
-        if actor:
-            stmt = stmt.where(audit_log.c.actor.contains(actor))
-        if action:
-            stmt = stmt.where(audit_log.c.action.contains(action))
-        if resource:
-            stmt = stmt.where(audit_log.c.resource.contains(resource))
-        if since:
-            stmt = stmt.where(audit_log.c.time >= since)
-        if until:
-            stmt = stmt.where(audit_log.c.time < until)
+        stmt = _filtered(stmt, actor, action, resource, since, until)
         with self.db.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    def activity_by_day(self, *, since: datetime, until: datetime | None = None, actor: str | None = None,
+                        action: str | None = None, resource: str | None = None) -> dict[tuple[date, str], int]:
+        """Count rows per (UTC day, action) in ``[since, until)``, with the same filters as :meth:`query`."""
+        stmt = _filtered(select(audit_log.c.time, audit_log.c.action), actor, action, resource, since, until)
+        counts: dict[tuple[date, str], int] = {}
+        with self.db.connect() as conn:
+            for row in conn.execution_options(yield_per=2000).execute(stmt):
+                key = (row.time.astimezone(UTC).date(), row.action)
+                counts[key] = counts.get(key, 0) + 1
+        return counts
 
     def iter_rows(self) -> Iterator[dict[str, Any]]:
         with self.db.connect() as conn:
@@ -160,6 +163,21 @@ def to_cloudtrail(row: dict[str, Any]) -> dict[str, Any]:
         "resources": [{"ARN": row["resource"]}],
         "additionalEventData": {"seq": row["seq"], "hash": row["hash"], "prevHash": row["prev_hash"]},
     }
+
+
+def _filtered(stmt: Select[Any], actor: str | None, action: str | None, resource: str | None,
+              since: datetime | None, until: datetime | None) -> Select[Any]:
+    if actor:
+        stmt = stmt.where(audit_log.c.actor.contains(actor, autoescape=True))
+    if action:
+        stmt = stmt.where(audit_log.c.action.contains(action, autoescape=True))
+    if resource:
+        stmt = stmt.where(audit_log.c.resource.contains(resource, autoescape=True))
+    if since:
+        stmt = stmt.where(audit_log.c.time >= since)
+    if until:
+        stmt = stmt.where(audit_log.c.time < until)
+    return stmt
 
 
 def _jsonable(value: Any) -> Any:
