@@ -1,0 +1,271 @@
+"""A small SQL lexer that folds text into a fingerprint of token kinds.
+
+The fingerprint is one character per token, so grammars over it are plain regular expressions:
+
+==== ==========================================================
+char token
+==== ==========================================================
+``s`` string literal ('..', "..", or the rest of the text when unterminated)
+``n`` number (decimal, hex ``0x..``, binary ``0b..``, scientific)
+``b`` bareword (identifier, backticked or bracketed name); ``B`` a run of two or more (prose)
+``v`` variable (``@name``, ``@@version``)
+``f`` function name (a word followed by ``(``)
+``S`` SELECT; ``E`` another statement keyword (INSERT, DROP, EXEC, WAITFOR, ...)
+``U`` UNION (with ALL / DISTINCT folded in)
+``F`` FROM; ``k`` another clause keyword (WHERE, ORDER, BY, HAVING, LIMIT, INTO, TABLE, ...)
+``&`` logic operator (AND, OR, XOR, NOT, ``&&``, ``||``)
+``=`` comparison (``=``, ``<``, ``>=``, ``<>``, LIKE, IS, IN, BETWEEN, REGEXP, ...)
+``o`` other operator (``+``, ``-``, ``*``, ``|``, DIV, ...)
+``c`` comment (``--``, ``#``; inline ``/* */`` only when it ends the text)
+``(`` ``)`` ``,`` ``;`` ``.`` themselves
+==== ==========================================================
+
+Example::
+
+    >>> fingerprint("1 OR 1=1--")
+    'n&n=nc'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+STATEMENT_WORDS = frozenset(
+    """select insert update delete drop exec execute declare create alter truncate shutdown
+    waitfor replace merge call grant revoke rename handler load""".split()
+)
+CLAUSE_WORDS = frozenset(
+    """from where order by group having limit offset into values set table database
+    procedure outfile dumpfile top case when then else end as on join inner outer left right
+    cross asc desc null true false delay time all distinct information_schema""".split()
+)
+LOGIC_WORDS = frozenset({"and", "or", "xor", "not"})
+COMPARISON_WORDS = frozenset({"like", "rlike", "is", "in", "between", "regexp", "sounds", "glob", "match"})
+OPERATOR_WORDS = frozenset({"div", "mod", "collate", "escape"})
+_COMPARISONS = frozenset({"=", "<", ">", "<=", ">=", "<>", "!=", "<=>", "==", "!<", "!>"})
+_OPERATOR_CHARS = "=<>!+-*/%^|&~"
+_PUNCT = "(),;."
+
+
+@dataclass(slots=True)
+class Token:
+    """One lexed token: its fingerprint kind and its lower-cased text."""
+
+    kind: str
+    text: str
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum() or ch in "_$"
+
+
+def tokenize(text: str, start_quote: str = "") -> list[Token]:
+    """Split ``text`` into tokens; ``start_quote`` pretends the text begins inside that string.
+
+    Never raises. Unterminated strings and comments run to the end of the text.
+    """
+    tokens: list[Token] = []
+    i = 0
+    n = len(text)
+    if start_quote:
+        end = _string_end(text, 0, start_quote)
+        tokens.append(Token("s", text[:end]))
+        i = end + 1
+    while i < n:
+        ch = text[i]
+        if ch.isspace() or ch == "\x00":
+            i += 1
+            continue
+        if ch in "'\"":
+            end = _string_end(text, i + 1, ch)
+            tokens.append(Token("s", text[i + 1 : end]))
+            i = end + 1
+            continue
+        if ch == "`":
+            end = text.find("`", i + 1)
+            end = n if end < 0 else end
+            tokens.append(Token("b", text[i + 1 : end].lower()))
+            i = end + 1
+            continue
+        if ch == "-" and text.startswith("--", i):
+            nl = text.find("\n", i)
+            tokens.append(Token("c", "--"))
+            i = n if nl < 0 else nl + 1
+            continue
+        if ch == "#":
+            nl = text.find("\n", i)
+            tokens.append(Token("c", "#"))
+            i = n if nl < 0 else nl + 1
+            continue
+        if ch == "/" and text.startswith("/*", i):
+            # MySQL executable comments /*!50000 select */ hold code: lex their inside.
+            if text.startswith("/*!", i):
+                j = i + 3
+                while j < n and text[j].isdigit():
+                    j += 1
+                i = j
+                continue
+            end = text.find("*/", i + 2)
+            tokens.append(Token("c", "/*"))
+            i = n if end < 0 else end + 2
+            continue
+        if ch == "*" and text.startswith("*/", i):
+            i += 2  # closing of an executable comment
+            continue
+        if ch.isdigit() or (ch == "." and i + 1 < n and text[i + 1].isdigit()):
+            i = _number_end(text, i)
+            tokens.append(Token("n", ""))
+            continue
+        if ch == "@":
+            j = i + 1
+            while j < n and text[j] == "@":
+                j += 1
+            k = j
+            while k < n and (_is_word_char(text[k]) or text[k] == "."):
+                k += 1
+            tokens.append(Token("v", text[i:k].lower()))
+            i = max(k, i + 1)
+            continue
+        if ch == "[":
+            end = text.find("]", i + 1)
+            if 0 < end - i < 64 and all(_is_word_char(c) or c == " " for c in text[i + 1 : end]):
+                tokens.append(Token("b", text[i + 1 : end].lower()))
+                i = end + 1
+                continue
+            tokens.append(Token("o", "["))
+            i += 1
+            continue
+        if _is_word_char(ch) or ord(ch) > 127:
+            j = i + 1
+            while j < n and (_is_word_char(text[j]) or ord(text[j]) > 127):
+                j += 1
+            word = text[i:j].lower()
+            i = j
+            tokens.append(_word_token(word, text, i))
+            continue
+        if ch in _OPERATOR_CHARS:
+            j = i + 1
+            while j < n and text[j] in _OPERATOR_CHARS and j - i < 3:
+                if text[j] == "-" and text.startswith("--", j):
+                    break
+                if text[j] == "/" and text.startswith("/*", j):
+                    break
+                j += 1
+            op = text[i:j]
+            kind = "&" if op in ("&&", "||") else "=" if op in _COMPARISONS else "o"
+            tokens.append(Token(kind, op))
+            i = j
+            continue
+        if ch in _PUNCT:
+            tokens.append(Token(ch, ch))
+            i += 1
+            continue
+        if ch == ":" and i + 1 < n and text[i + 1] == "=":
+            tokens.append(Token("o", ":="))
+            i += 2
+            continue
+        # Anything else (?, {, }, \, ...) is noise for SQL; keep it as a bareword-ish marker.
+        tokens.append(Token("?", ch))
+        i += 1
+    return tokens
+
+
+def _string_end(text: str, i: int, quote: str) -> int:
+    """Index of the closing ``quote`` from ``i``; doubled quotes and backslash escapes stay inside."""
+    n = len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == quote:
+            if i + 1 < n and text[i + 1] == quote:
+                i += 2
+                continue
+            return i
+        i += 1
+    return n
+
+
+def _number_end(text: str, i: int) -> int:
+    n = len(text)
+    if text.startswith(("0x", "0X", "0b", "0B"), i):
+        j = i + 2
+        while j < n and text[j] in "0123456789abcdefABCDEF":
+            j += 1
+        return j
+    j = i
+    while j < n and (text[j].isdigit() or text[j] == "."):
+        j += 1
+    if j < n and text[j] in "eE" and j + 1 < n and (text[j + 1].isdigit() or text[j + 1] in "+-"):
+        j += 2
+        while j < n and text[j].isdigit():
+            j += 1
+    # "1union" or "1e" glued to a word: MySQL reads the number and then the word.
+    return j
+
+
+def _word_token(word: str, text: str, after: int) -> Token:
+    if word in LOGIC_WORDS:
+        return Token("&", word)
+    if word in COMPARISON_WORDS:
+        return Token("=", word)
+    if word == "union":
+        return Token("U", word)
+    if word == "select":
+        return Token("S", word)
+    if word == "from":
+        return Token("F", word)
+    j = after
+    n = len(text)
+    while j < n and (text[j].isspace() or text.startswith("/**/", j)):
+        j += 4 if text.startswith("/**/", j) else 1
+    if j < n and text[j] == "(":
+        return Token("f", word)
+    if word in STATEMENT_WORDS:
+        return Token("E", word)
+    if word in OPERATOR_WORDS:
+        return Token("o", word)
+    if word in CLAUSE_WORDS:
+        return Token("k", word)
+    return Token("b", word)
+
+
+def fold(tokens: list[Token]) -> list[Token]:
+    """Fold noise so grammars stay small.
+
+    ``UNION ALL|DISTINCT`` becomes one ``U``; a unary sign before a number joins the number;
+    runs of barewords collapse to one; ``NOT`` after a logic operator is dropped.
+    """
+    out: list[Token] = []
+    for tok in tokens:
+        prev = out[-1] if out else None
+        if prev is not None:
+            if prev.kind == "U" and tok.text in ("all", "distinct"):
+                continue
+            if (
+                tok.kind == "n"
+                and prev.kind == "o"
+                and prev.text in ("-", "+", "~", "!")
+                and (len(out) == 1 or out[-2].kind in "o=&(,kESF")
+            ):
+                out[-1] = tok
+                continue
+            if tok.kind == "b" and prev.kind in "bB":
+                out[-1] = Token("B", prev.text)
+                continue
+            if tok.kind == "&" and tok.text == "not" and prev.kind == "&":
+                continue
+            if tok.kind == "o" and prev.kind in "o=" and tok.text in ("-", "+", "!", "~"):
+                continue
+            if tok.kind == "c" and prev.kind == "c":
+                continue
+            if prev.kind == "c" and prev.text == "/*":
+                out.pop()  # an inline comment between tokens is only whitespace
+        out.append(tok)
+    return out
+
+
+def fingerprint(text: str, start_quote: str = "") -> str:
+    """The folded fingerprint of ``text`` lexed in one quoting context."""
+    return "".join(t.kind for t in fold(tokenize(text, start_quote)))

@@ -1,0 +1,190 @@
+"""Cross-site scripting detection by HTML/JS context parsing (the engine's ``XssMatch``).
+
+The text is scanned the way a browser's tokenizer would meet it in three places: as HTML
+content (tags and their attributes), as an attribute value the attacker breaks out of
+(``" onmouseover=...``), and as a URL or script string (``javascript:...``, ``";alert(1)//``).
+
+A tag is an attack when its name can run script by itself (``script``, ``iframe``, ``object``,
+``embed``, ``base``, ``meta`` refresh, ``svg``/``math`` with script, ...), when it carries an
+event-handler attribute (``on*=``), when an attribute value uses a script-capable URL scheme
+(``javascript:``, ``vbscript:``, ``data:text/html``, ...) or when a style runs code
+(``expression(``, ``-moz-binding``, ``behavior:``). Harmless markup (``<b>``, ``<a href=https:...>``,
+``List<String>``) passes.
+
+Example::
+
+    >>> detect_xss('<img src=x onerror=alert(1)>')
+    True
+    >>> detect_xss('Use <b>bold</b> and List<String> freely')
+    False
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["detect_xss"]
+
+_PREFILTER = re.compile(
+    r"<|script|:|on[a-z]{3,}\s*=|expression|binding|behavio|&#|constructor|srcdoc|alert|prompt"
+    r"|confirm|eval|document|window|fromcharcode|settimeout|setinterval|import|location|top\b",
+    re.IGNORECASE,
+)
+_MAX_TEXT = 16_384
+
+# Tags that execute or load active content without any attribute help.
+SCRIPT_TAGS = frozenset(
+    """script iframe frame frameset object embed applet base meta xml import isindex bgsound
+    layer ilayer vmlframe xss handler listener portal template:script""".split()
+)
+# Tags that are only dangerous with the right attribute; handled by attribute checks.
+_URL_ATTRIBUTES = frozenset(
+    """href src action formaction data xlink:href background lowsrc dynsrc code codebase
+    poster srcdoc to from values by content style xmlns:xlink""".split()
+)
+_TAG = re.compile(r"<\s*(/?)\s*([a-zA-Z!?][^\s/>'\"=]*)")
+_ATTRIBUTE = re.compile(
+    r"""[\s/"'`]*([^\s/>"'`=]+)(?:\s*=\s*(?:"([^"]*)"?|'([^']*)'?|`([^`]*)`?|([^\s>]*)))?"""
+)
+_EVENT_ATTRIBUTE = re.compile(r"^on[a-z]{3,}$", re.IGNORECASE)
+# Break-out of a quoted attribute value: "  onmouseover=...  or  "/onload=
+_BREAKOUT_EVENT = re.compile(
+    r"""["'`]\s*[/\s]*on[a-z]{3,}\s*=|\bon(?:error|load|mouse[a-z]+|focus|blur|click|toggle|begin|end|animation[a-z]+|transition[a-z]+|pointer[a-z]+|key[a-z]+|input|change|submit|start|finish|scroll|wheel|drag[a-z]*|drop|copy|paste|cut|show|message|hashchange|pageshow|popstate|resize|select|auxclick|dblclick|contextmenu|beforeprint|afterprint|unload|beforeunload|readystatechange|formdata|search|invalid|reset)\s*=\s*["'`]?\s*[a-z_$][\w$.]*\s*[(`=]""",
+    re.IGNORECASE,
+)
+_SCHEME = re.compile(
+    r"""(?:java|vb|live|ecma|j|mocha)script\s*:|data\s*:\s*(?:text/html|text/xml|image/svg|application/(?:x-|xhtml|xml)|[^,]*;\s*base64\s*,\s*PH)""",
+    re.IGNORECASE,
+)
+_CODE_HINT = re.compile(r"[(`%\\]|\w\.\w|//")
+_STYLE_CODE = re.compile(
+    r"expression\s*\(|-moz-binding|behavio(?:u)?r\s*:|@import|url\s*\(\s*['\"]?\s*(?:java|vb)script",
+    re.IGNORECASE,
+)
+# A script-sink call after breaking out of a JS string: ";alert(1)//   '-alert(1)-'
+_JS_BREAKOUT = re.compile(
+    r"""["'`]\s*(?:[;+\-*/|&,)}\]]|\?\?)+\s*(?:\w+\s*[=:]\s*)?(?:alert|prompt|confirm|eval|fetch|import|settimeout|setinterval|function|atob|document\s*[.\[]|window\s*[.\[]|top\s*[.\[]|self\s*[.\[]|parent\s*[.\[]|location\s*[.\[=]|this\s*[.\[]|constructor|new\s+function)\b""",
+    re.IGNORECASE,
+)
+_JS_SINK_CALL = re.compile(
+    r"""(?:^|[\s;(=])(?:alert|prompt|confirm)\s*(?:\(|`)|\b(?:eval|settimeout|setinterval|Function)\s*\(\s*(?:atob|string\.fromcharcode|unescape|decodeuri|["'`])|\.constructor\s*\(\s*["'`]|\[\s*["'`]constructor["'`]\s*\]|document\s*\.\s*(?:cookie|write|domain)\b|String\s*\.\s*fromCharCode\s*\(""",
+    re.IGNORECASE,
+)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
+_ENTITY = re.compile(
+    r"&#(?:x([0-9a-f]+)|(\d+));?|&(colon|tab|newline|lpar|rpar|quot|apos|lt|gt);", re.IGNORECASE
+)
+_NAMED = {
+    "colon": ":",
+    "tab": "\t",
+    "newline": "\n",
+    "lpar": "(",
+    "rpar": ")",
+    "quot": '"',
+    "apos": "'",
+    "lt": "<",
+    "gt": ">",
+}
+
+
+def detect_xss(text: str) -> bool:
+    """True when ``text`` contains markup or script that would run in a browser.
+
+    Pure and deterministic; never raises on any string.
+    """
+    if not _PREFILTER.search(text):
+        return False
+    if len(text) > _MAX_TEXT:
+        text = text[:_MAX_TEXT]
+    if "&" in text:
+        text = _decode_entities(text)
+    if "<" in text and _has_dangerous_tag(text):
+        return True
+    if _BREAKOUT_EVENT.search(text):
+        return True
+    if _is_script_url(text):
+        return True
+    if _JS_BREAKOUT.search(text) or _JS_SINK_CALL.search(text):
+        return True
+    return False
+
+
+def _decode_entities(text: str) -> str:
+    def one(m: re.Match[str]) -> str:
+        if m.group(3):
+            return _NAMED[m.group(3).lower()]
+        try:
+            code = int(m.group(1), 16) if m.group(1) else int(m.group(2))
+            return chr(code) if 0 < code < 0x110000 else ""
+        except (ValueError, OverflowError):
+            return ""
+
+    return _ENTITY.sub(one, text)
+
+
+def _is_script_url(value: str) -> bool:
+    """A value holding a script-capable URL at a URL position (start, after ``=``, quote, paren).
+
+    "JavaScript: The Good Parts" is prose: a script URL is followed by code, not by a space and a word.
+    """
+    for m in _SCHEME.finditer(value):
+        start = m.start()
+        if start and value[start - 1] not in "\"'=(` \t\n,;[{>":
+            continue
+        if m.group(0).lower().startswith("data"):
+            return True
+        code = value[m.end() : m.end() + 80].lstrip()
+        if code and (_CODE_HINT.search(code) or not code[:1].isalpha() or " " not in code[:12]):
+            return True
+    squeezed = _CONTROL.sub("", value)
+    # java<TAB>script: — browsers drop tabs and newlines inside a URL scheme.
+    return squeezed != value and _is_script_url(squeezed)
+
+
+def _has_dangerous_tag(text: str) -> bool:
+    for m in _TAG.finditer(text):
+        closing, name = m.group(1), m.group(2).lower()
+        if closing:
+            if name in ("script", "style", "iframe", "title", "textarea", "xmp", "noscript", "svg", "math"):
+                # </title><script>... or a closing that escapes a raw-text context
+                continue
+            continue
+        base = name.split(":")[-1]
+        if name.startswith(("!", "?")):
+            if name.startswith(("!entity", "!doctype")) or name == "?xml" or "[cdata[" in name:
+                if re.search(
+                    r"<!ENTITY|SYSTEM|<script|javascript:", text[m.start() : m.start() + 400], re.IGNORECASE
+                ):
+                    return True
+            continue
+        if base in SCRIPT_TAGS:
+            return True
+        end = text.find(">", m.end())
+        attrs = text[m.end() : end if end >= 0 else min(len(text), m.end() + 2000)]
+        if _dangerous_attributes(base, attrs):
+            return True
+    return False
+
+
+def _dangerous_attributes(tag: str, attrs: str) -> bool:
+    for am in _ATTRIBUTE.finditer(attrs):
+        raw_name = am.group(1)
+        if not raw_name:
+            continue
+        name = raw_name.lower()
+        value = next((g for g in am.group(2, 3, 4, 5) if g is not None), None)
+        if _EVENT_ATTRIBUTE.match(name) and value is not None:
+            return True
+        if value is None:
+            continue
+        if name in _URL_ATTRIBUTES or name.endswith(("href", "src", "action")):
+            squeezed = _CONTROL.sub("", value).lstrip()
+            if _SCHEME.match(squeezed) or (name == "srcdoc" and "<" in value):
+                return True
+        if name == "style" and _STYLE_CODE.search(value):
+            return True
+        if tag == "style" or (name == "http-equiv" and value.lower().strip() in ("refresh", "set-cookie")):
+            return True
+    if tag == "style" and _STYLE_CODE.search(attrs):
+        return True
+    return False
