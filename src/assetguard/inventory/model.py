@@ -34,6 +34,9 @@ SBOM_TYPE = "AssetGuard::Software::SBOM"
 
 # Keys that describe *when/which version* rather than *what*: excluded from the content hash,
 # so an unchanged re-collection hashes identically.
+# AWS types listed once per account rather than per region.
+ACCOUNT_WIDE_TYPES = frozenset({"AWS::S3::Bucket"})
+
 VOLATILE_KEYS = frozenset({"configurationItemCaptureTime", "configurationItemStatus", "configurationStateId",
                            "configurationItemMD5Hash", "version"})
 
@@ -114,8 +117,11 @@ def scope_key(item: dict[str, Any]) -> str:
     account covers that key). Non-AWS assets: their own ARN (collecting one host says nothing
     about another).
     """
-    if item.get("accountId") and item.get("resourceType", "").startswith("AWS::"):
-        return f"{item['accountId']}|{item.get('awsRegion') or ''}|{item['resourceType']}"
+    rtype = item.get("resourceType", "")
+    if item.get("accountId") and rtype.startswith("AWS::"):
+        # Buckets are listed account-wide (one ListBuckets call), so their slice has no region.
+        region = "" if rtype in ACCOUNT_WIDE_TYPES else item.get("awsRegion") or ""
+        return f"{item['accountId']}|{region}|{rtype}"
     return str(item["arn"])
 
 

@@ -1,0 +1,5 @@
+"""Register the inventory collectors and the scheduler jobs that re-collect configured sources."""
+
+from __future__ import annotations
+
+from assetguard.inventory.collectors.aws import collector as _aws  # noqa: F401 - registers "aws"
