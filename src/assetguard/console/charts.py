@@ -70,7 +70,7 @@ def nice_ticks(lo: float, hi: float, count: int = 5, *, integer: bool = False) -
         raise ValueError("chart values must be finite numbers")
     if hi < lo:
         lo, hi = hi, lo
-    if hi == lo:
+    if hi - lo < 1e-9 * max(1.0, abs(lo), abs(hi)):  # a flat line: show one unit above it
         hi = lo + 1.0
     raw = (hi - lo) / max(1, count)
     magnitude = 10 ** math.floor(math.log10(raw))
@@ -81,14 +81,23 @@ def nice_ticks(lo: float, hi: float, count: int = 5, *, integer: bool = False) -
             break
     if integer:
         step = max(1.0, round(step))
-    start = math.floor(lo / step + 1e-9) * step
-    end = math.ceil(hi / step - 1e-9) * step
-    n = round((end - start) / step)
+    first = math.floor(lo / step)
+    if first * step > lo:
+        first -= 1
+    last = math.ceil(hi / step)
+    if last * step < hi:
+        last += 1
+    # Values a hair past a tick (float noise) should not cost a whole extra tick.
+    if (first + 1) * step - lo < 1e-9 * step:
+        first += 1
+    if hi - (last - 1) * step < 1e-9 * step:
+        last -= 1
+    start, n = first * step, last - first
     return [round(start + i * step, 10) for i in range(n + 1)]
 
 
 def format_number(value: float) -> str:
-    """Short axis/tooltip numbers: ``1500`` → ``1.5k``, ``2.0`` → ``2``, ``0.125`` → ``0.13``."""
+    """Short axis/tooltip numbers: ``25000`` → ``25k``, ``2.0`` → ``2``, ``0.125`` → ``0.125``, ``3.14159`` → ``3.14``."""
     size = abs(value)
     if size >= 1e9:
         return f"{value / 1e9:.3g}G"
@@ -98,6 +107,8 @@ def format_number(value: float) -> str:
         return f"{value / 1e3:.3g}k"
     if float(value).is_integer():
         return str(int(value))
+    if size < 1:
+        return f"{value:.3g}"
     return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
