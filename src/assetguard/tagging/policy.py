@@ -64,7 +64,7 @@ def _assigned(node: Any, path: str) -> Any:
 def _value_pattern(value: str, path: str) -> re.Pattern[str]:
     if value.count("*") > 1:
         raise ValidationError("a tag value may contain at most one * wildcard", where=path)
-    return re.compile(".*".join(re.escape(part) for part in value.split("*")))
+    return re.compile(".*".join(re.escape(part) for part in value.split("*")), re.DOTALL)
 
 
 def parse_policy(doc: Any, where: str = "policy") -> TagPolicy:
