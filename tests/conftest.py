@@ -168,3 +168,130 @@ def console_login(client, platform: Platform):  # type: ignore[no-untyped-def]
         return csrf.group(1)
 
     return login
+
+
+# --- live server and browser ---------------------------------------------------------------------
+
+CHROMIUM = Path(os.environ.get("ASSETGUARD_TEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+TEST_OUTPUT = Path(__file__).resolve().parents[1] / "test-output"
+
+
+class LiveServer:
+    """A real uvicorn serving ``create_app(platform=...)`` on 127.0.0.1 in a background thread."""
+
+    def __init__(self, platform: Platform) -> None:
+        import socket
+        import threading
+
+        import uvicorn
+
+        from assetguard.api.app import create_app
+
+        self.platform = platform
+        self.app = create_app(platform=platform)
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            self.port = sock.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="on", access_log=False)
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="live-server", daemon=True)
+
+    def start(self) -> LiveServer:
+        import time
+
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("live server did not start")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+    def token(self, role: str = "admin") -> str:
+        """A fresh API token of ``role`` for this server's platform."""
+        from assetguard.auth.principal import SYSTEM
+
+        _info, plaintext = self.platform.tokens.create(f"live-{role}-{uuid.uuid4().hex[:6]}", role, actor=SYSTEM)
+        return plaintext
+
+
+@pytest.fixture
+def live_server(platform: Platform) -> Iterator[LiveServer]:
+    """``live_server.url`` answers real HTTP; ``live_server.token("viewer")`` makes a token."""
+    server = LiveServer(platform).start()
+    yield server
+    server.stop()
+
+
+def need_chromium() -> Path:
+    if CHROMIUM.exists():
+        return CHROMIUM
+    if REQUIRE:
+        pytest.fail(f"browser tests are required in this run but {CHROMIUM} is missing (apt-get install chromium)")
+    pytest.skip(f"browser tests need Debian chromium at {CHROMIUM}")
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    """One headless chromium for the session (Playwright driving Debian's /usr/bin/chromium)."""
+    executable = need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class BrowserPage:
+    """A fresh browser tab against ``live_server`` with login and screenshot helpers.
+
+    >>> browser_page.login("viewer")          # pastes a new token into /login
+    >>> browser_page.goto("/console/audit")
+    >>> browser_page.page.locator("svg.chart [data-value]").count()
+    >>> browser_page.screenshot("audit")      # test-output/audit-<backend>.png
+    """
+
+    def __init__(self, page, server: LiveServer, name: str) -> None:  # type: ignore[no-untyped-def]
+        self.page = page
+        self.server = server
+        self.name = name
+
+    def goto(self, path: str):  # type: ignore[no-untyped-def]
+        return self.page.goto(self.server.url + path)
+
+    def login(self, role: str = "admin", next_path: str = "/console/") -> str:
+        token = self.server.token(role)
+        self.goto(f"/login?next={next_path}")
+        self.page.fill("input[name=token]", token)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_load_state()
+        return token
+
+    def screenshot(self, label: str) -> Path:
+        TEST_OUTPUT.mkdir(exist_ok=True)
+        path = TEST_OUTPUT / f"{label}-{self.server.platform.db.dialect}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def browser_page(browser, live_server: LiveServer, request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """A new browser context (own cookies) and tab pointed at ``live_server``; JS errors fail the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
+    yield BrowserPage(page, live_server, request.node.name)
+    context.close()
+    assert not errors, f"browser console errors: {errors}"
