@@ -18,6 +18,10 @@ PERMISSIONS = (
     "kms:ListResourceTags", "ecr:DescribeRepositories", "ecr:DescribeImages", "ecr:ListTagsForResource",
 )
 
+TRAIL_STATUS_KEYS = frozenset({"isLogging", "latestDeliveryError", "latestNotificationError",
+                               "latestCloudWatchLogsDeliveryError", "latestDigestDeliveryError", "startLoggingTime",
+                               "stopLoggingTime"})
+
 
 def rds_instances(ctx: AwsContext) -> list[dict[str, Any]]:
     out = []
@@ -29,7 +33,9 @@ def rds_instances(ctx: AwsContext) -> list[dict[str, Any]]:
         if vpc:
             rels.append(relation("AWS::EC2::VPC", vpc, "Is contained in Vpc"))
         out.append(item(ctx, "AWS::RDS::DBInstance", raw.get("DbiResourceId") or raw["DBInstanceIdentifier"],
-                        raw["DBInstanceArn"], name=raw["DBInstanceIdentifier"], configuration=camel(raw), tags=tags,
+                        raw["DBInstanceArn"], name=raw["DBInstanceIdentifier"],
+                        # LatestRestorableTime moves every few minutes: it is not configuration.
+                        configuration=camel({k: v for k, v in raw.items() if k != "LatestRestorableTime"}), tags=tags,
                         relationships=rels, availability_zone=raw.get("AvailabilityZone"),
                         created=raw.get("InstanceCreateTime")))
     return out
@@ -123,7 +129,8 @@ def trails(ctx: AwsContext) -> list[dict[str, Any]]:
     ct = ctx.client("cloudtrail")
     out = []
     for raw in ct.describe_trails(includeShadowTrails=False).get("trailList", []):
-        status = camel(ct.get_trail_status(Name=raw["TrailARN"]))
+        # Delivery timestamps change on every delivery; keep what says whether logging works.
+        status = {k: v for k, v in camel(ct.get_trail_status(Name=raw["TrailARN"])).items() if k in TRAIL_STATUS_KEYS}
         selectors = optional(ct.get_event_selectors, TrailName=raw["TrailARN"]) or {}
         selectors.pop("ResponseMetadata", None)
         selectors.pop("TrailARN", None)
