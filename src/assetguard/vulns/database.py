@@ -1,0 +1,235 @@
+"""``AdvisoryDatabase``: import OSV records incrementally and serve them to the matcher.
+
+Import semantics (``import_source`` / ``import_records``):
+
+* a record is stored when its id is new or its ``modified`` is later than the stored one
+  (re-importing an export is cheap: unchanged records are skipped);
+* a record with ``withdrawn`` set removes the stored advisory;
+* a malformed record is reported (file + JSON path) and skipped; the others proceed;
+* each batch is one transaction with its audit record (``vulns.import``);
+* the summary lists the (ecosystem, package) keys whose advisories changed, so only the assets
+  holding those packages are re-scanned::
+
+    summary = AdvisoryDatabase(platform).import_source("osv/PyPI-all.zip", actor=cli_principal())
+    summary.added, summary.updated, summary.withdrawn, summary.errors
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, delete, func, select, tuple_
+
+from assetguard.auth.principal import SYSTEM, Principal
+from assetguard.core.clock import utcnow
+from assetguard.core.errors import NotFoundError, ValidationError
+from assetguard.vulns.osv import Advisory, parse_record
+from assetguard.vulns.sources import RecordError, iter_records
+from assetguard.vulns.tables import vuln_advisories, vuln_affected
+from assetguard.vulns.versions import ecosystem_base
+
+if TYPE_CHECKING:
+    from assetguard.runtime.platform import Platform
+
+PackageKey = tuple[str, str]  # (ecosystem base, normalised name)
+BATCH = 1000
+
+
+@dataclass
+class ImportSummary:
+    source: str
+    read: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    errors: list[dict[str, str]] = field(default_factory=list)
+    changed_packages: set[PackageKey] = field(default_factory=set)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "read": self.read, "added": self.added, "updated": self.updated,
+                "unchanged": self.unchanged, "withdrawn": self.withdrawn, "errors": self.errors,
+                "changed_packages": len(self.changed_packages)}
+
+
+def _chunks(values: Sequence[Any], size: int = 500) -> Iterator[Sequence[Any]]:
+    for i in range(0, len(values), size):
+        yield values[i:i + size]
+
+
+class AdvisoryDatabase:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.db = platform.db
+
+    # -- import ---------------------------------------------------------------------------------
+    def import_source(self, source: str | Path, *, actor: Principal = SYSTEM,
+                      progress: Callable[[int], None] | None = None) -> ImportSummary:
+        """Import every record of a directory, file, zip export or URL."""
+        return self.import_records(iter_records(source), source=str(source), actor=actor, progress=progress)
+
+    def import_records(self, items: Iterable[tuple[str, Any]], *, source: str, actor: Principal = SYSTEM,
+                       progress: Callable[[int], None] | None = None) -> ImportSummary:
+        summary = ImportSummary(source)
+        batch: dict[str, Advisory] = {}
+        for where, raw in items:
+            summary.read += 1
+            if progress:
+                progress(1)
+            if isinstance(raw, RecordError):
+                summary.errors.append({"where": where, "error": str(raw)})
+                continue
+            try:
+                adv = parse_record(raw, where=where)
+            except ValidationError as exc:
+                summary.errors.append({"where": where, "error": str(exc)})
+                continue
+            prev = batch.get(adv.id)
+            if prev is None or adv.modified > prev.modified:
+                batch[adv.id] = adv
+            if len(batch) >= BATCH:
+                self._store(list(batch.values()), summary, actor)
+                batch = {}
+        if batch:
+            self._store(list(batch.values()), summary, actor)
+        return summary
+
+    def _store(self, advisories: list[Advisory], summary: ImportSummary, actor: Principal) -> None:
+        now = utcnow()
+        a, f = vuln_advisories.c, vuln_affected.c
+        with self.db.begin() as conn:
+            ids = [x.id for x in advisories]
+            stored: dict[str, Any] = {}
+            for chunk in _chunks(ids):
+                stored.update({r.id: r.modified for r in conn.execute(select(a.id, a.modified).where(a.id.in_(chunk)))})
+            replace: list[str] = []
+            rows: list[dict[str, Any]] = []
+            affected_rows: list[dict[str, Any]] = []
+            counts = {"added": 0, "updated": 0, "unchanged": 0, "withdrawn": 0}
+            for adv in advisories:
+                old = stored.get(adv.id)
+                if adv.withdrawn is not None:
+                    if old is not None:
+                        replace.append(adv.id)
+                    counts["withdrawn"] += 1
+                    summary.changed_packages |= adv.package_keys()
+                    continue
+                if old is not None and adv.modified <= old:
+                    counts["unchanged"] += 1
+                    continue
+                if old is not None:
+                    replace.append(adv.id)
+                    counts["updated"] += 1
+                else:
+                    counts["added"] += 1
+                summary.changed_packages |= adv.package_keys()
+                rows.append({"id": adv.id, "canonical_id": adv.canonical_id, "modified": adv.modified,
+                             "published": adv.published, "aliases": adv.aliases, "summary": adv.summary,
+                             "severity_label": adv.severity.label, "cvss_score": adv.severity.score,
+                             "cvss_vector": adv.severity.vector, "record": adv.record, "imported_at": now})
+                affected_rows += [{"advisory_id": adv.id, "ecosystem": x.ecosystem,
+                                   "ecosystem_base": ecosystem_base(x.ecosystem), "name_key": x.name_key,
+                                   "name": x.name, "purl": x.purl, "ranges": x.ranges, "versions": x.versions}
+                                  for x in adv.affected]
+            for chunk in _chunks(replace):
+                summary.changed_packages |= {(r.ecosystem_base, r.name_key) for r in conn.execute(
+                    select(f.ecosystem_base, f.name_key).where(f.advisory_id.in_(chunk)))}
+                conn.execute(delete(vuln_affected).where(f.advisory_id.in_(chunk)))
+                conn.execute(delete(vuln_advisories).where(a.id.in_(chunk)))
+            if rows:
+                conn.execute(vuln_advisories.insert(), rows)
+            if affected_rows:
+                conn.execute(vuln_affected.insert(), affected_rows)
+            if counts["added"] or counts["updated"] or replace:
+                self.platform.audit.record(conn, actor, "vulns.import", f"vulndb/{summary.source}"[:1024],
+                                           after={**counts, "ids": [r["id"] for r in rows[:20]],
+                                                  "removed": [i for i in replace if i not in
+                                                              {r["id"] for r in rows}][:20]})
+        summary.added += counts["added"]
+        summary.updated += counts["updated"]
+        summary.unchanged += counts["unchanged"]
+        summary.withdrawn += counts["withdrawn"]
+
+    # -- read -----------------------------------------------------------------------------------
+    def affected_for(self, keys: Iterable[PackageKey]) -> list[dict[str, Any]]:
+        """Affected entries (with their advisory's summary data) for the given package keys."""
+        by_base: dict[str, list[str]] = defaultdict(list)
+        for base, name in set(keys):
+            by_base[base].append(name)
+        a, f = vuln_advisories.c, vuln_affected.c
+        cols = (f.advisory_id, f.ecosystem, f.ecosystem_base, f.name_key, f.name, f.purl, f.ranges, f.versions,
+                a.canonical_id, a.aliases, a.summary, a.severity_label, a.cvss_score, a.cvss_vector)
+        out: list[dict[str, Any]] = []
+        with self.db.connect() as conn:
+            for base, names in by_base.items():
+                for chunk in _chunks(sorted(names), 900):
+                    stmt = (select(*cols).join(vuln_advisories, a.id == f.advisory_id)
+                            .where(f.ecosystem_base == base, f.name_key.in_(chunk)))
+                    out += [dict(r._mapping) for r in conn.execute(stmt)]
+        return out
+
+    def get(self, advisory_id: str) -> dict[str, Any]:
+        """The stored OSV record by id or by alias (CVE/GHSA); NotFoundError."""
+        a = vuln_advisories.c
+        with self.db.connect() as conn:
+            row = conn.execute(select(vuln_advisories).where(a.id == advisory_id)).first()
+            if row is None:
+                row = conn.execute(select(vuln_advisories).where(a.canonical_id == advisory_id)
+                                   .order_by(a.id).limit(1)).first()
+        if row is None:
+            raise NotFoundError(f"no advisory {advisory_id!r}")
+        return _advisory_dict(row._mapping)
+
+    def list(self, *, ecosystem: str | None = None, package: str | None = None, severity: str | None = None,
+             limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        a, f = vuln_advisories.c, vuln_affected.c
+        stmt = select(vuln_advisories).order_by(a.modified.desc(), a.id)
+        if ecosystem or package:
+            sub = select(f.advisory_id)
+            if ecosystem:
+                sub = sub.where(f.ecosystem_base == ecosystem_base(ecosystem))
+            if package:
+                sub = sub.where(f.name_key == package.lower()) if ecosystem is None else sub.where(
+                    f.name_key == _name_key(ecosystem, package))
+            stmt = stmt.where(a.id.in_(sub))
+        if severity:
+            stmt = stmt.where(a.severity_label == severity.upper())
+        with self.db.connect() as conn:
+            return [_advisory_dict(r._mapping, full=False) for r in conn.execute(stmt.limit(limit).offset(offset))]
+
+    def stats(self) -> dict[str, Any]:
+        a, f = vuln_advisories.c, vuln_affected.c
+        with self.db.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(vuln_advisories)).scalar_one()
+            per = conn.execute(select(f.ecosystem_base, func.count(func.distinct(f.advisory_id)))
+                               .group_by(f.ecosystem_base)).all()
+            newest = conn.execute(select(func.max(a.modified))).scalar_one()
+        return {"advisories": int(total), "ecosystems": {str(e): int(n) for e, n in per},
+                "newest_modified": newest.isoformat() if newest else None}
+
+    def has_keys(self, conn: Connection, keys: Sequence[PackageKey]) -> set[PackageKey]:
+        f = vuln_affected.c
+        found: set[PackageKey] = set()
+        for chunk in _chunks(list(keys), 400):
+            found |= {(r[0], r[1]) for r in conn.execute(
+                select(f.ecosystem_base, f.name_key).where(tuple_(f.ecosystem_base, f.name_key).in_(chunk)))}
+        return found
+
+
+def _name_key(ecosystem: str, name: str) -> str:
+    from assetguard.vulns.osv import normalise_name
+
+    return normalise_name(ecosystem, name)
+
+
+def _advisory_dict(m: Any, *, full: bool = True) -> dict[str, Any]:
+    out = {"id": m["id"], "canonical_id": m["canonical_id"], "aliases": list(m["aliases"] or []),
+           "summary": m["summary"], "severity": m["severity_label"], "cvss": m["cvss_score"],
+           "cvss_vector": m["cvss_vector"], "modified": m["modified"].isoformat()}
+    if full:
+        out["record"] = m["record"]
+    return out

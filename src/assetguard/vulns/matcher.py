@@ -1,0 +1,296 @@
+"""The compiled advisory index and package matching.
+
+Advisories are compiled once per (ecosystem, package name): each OSV range becomes a sorted list
+of ``(version key, event)`` pairs; a package version is turned into its key once (cached per
+scheme), then checked against plain tuples. OSV semantics (schema "Evaluation"):
+
+* a version is affected by a range when the last event at or below it is ``introduced``
+  (``introduced: "0"`` is below everything), ``fixed`` ends the range at that version,
+  ``last_affected`` just after it; ``limit`` caps the range (the version must be below a limit);
+* several ranges, and the explicit ``versions`` list, are OR'd;
+* ``GIT`` ranges name commits, which an installed package does not carry: they match through the
+  ``versions`` list only;
+* ``Debian:12`` advisories apply to ``Debian:12`` packages (a release-less ecosystem to all);
+* a distribution binary package is also matched under its source package (``source.name`` at
+  ``source.version``), which is what Debian and Ubuntu advisories name;
+* the reported fix is the first ``fixed`` version above the installed one.
+
+Aliases are unified: advisories for one package that share a CVE (GHSA + PYSEC, say) give one
+:class:`Match` whose ``aliases`` lists every other id::
+
+    index = AdvisoryIndex.load(AdvisoryDatabase(platform), packages)
+    for m in index.match(packages):
+        print(m.package, m.version, m.id, m.fixed)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from assetguard.vulns import versions as V
+from assetguard.vulns.osv import normalise_name
+from assetguard.vulns.purl import identity
+from assetguard.vulns.severity import RANK
+
+if TYPE_CHECKING:
+    from assetguard.vulns.database import AdvisoryDatabase, PackageKey
+
+_INTRODUCED, _FIXED, _LAST, _LIMIT = 0, 1, 2, 3
+_KINDS = {"introduced": _INTRODUCED, "fixed": _FIXED, "last_affected": _LAST, "limit": _LIMIT}
+_BOTTOM = (0,)  # sort position of introduced "0": below every real version
+
+
+def release_of(ecosystem: str) -> str | None:
+    """``"Ubuntu:22.04:LTS"`` -> ``"22.04"``; ``"Debian:12"`` -> ``"12"``; ``"PyPI"`` -> None."""
+    parts = [p for p in ecosystem.split(":")[1:] if p not in ("LTS", "Pro", "FIPS")]
+    return parts[0] if parts else None
+
+
+class KeyCache:
+    """Version keys computed once per (scheme, version); None when unparseable."""
+
+    def __init__(self) -> None:
+        self._by_scheme: dict[str, dict[str, Any]] = {}
+
+    def key(self, scheme: str, version: str) -> Any:
+        cache = self._by_scheme.get(scheme)
+        if cache is None:
+            cache = self._by_scheme[scheme] = {}
+        try:
+            return cache[version]
+        except KeyError:
+            pass
+        try:
+            k = V.key_function(scheme)(version)
+        except V.InvalidVersion:
+            k = None
+        cache[version] = k
+        return k
+
+
+@dataclass(slots=True)
+class CompiledRange:
+    scheme: str
+    events: list[tuple[Any, int, str]]  # ((1, key) | _BOTTOM, kind, version text), sorted
+
+    def evaluate(self, vkey: Any) -> tuple[bool, str | None]:
+        """(affected, first fixed version above) for a version key of this range's scheme."""
+        pos = (1, vkey)
+        affected = False
+        limited = False
+        has_limit = False
+        fixed: str | None = None
+        for ekey, kind, text in self.events:
+            if kind == _INTRODUCED:
+                if ekey <= pos:
+                    affected = True
+            elif kind == _FIXED:
+                if pos >= ekey:
+                    affected = False
+                elif fixed is None:
+                    fixed = text
+            elif kind == _LAST:
+                if pos > ekey:
+                    affected = False
+            else:
+                has_limit = True
+                limited = limited or pos < ekey
+        if has_limit and not limited:
+            affected = False
+        return affected, fixed
+
+
+@dataclass(slots=True)
+class CompiledAffected:
+    advisory_id: str
+    canonical_id: str
+    aliases: tuple[str, ...]
+    summary: str | None
+    severity: str
+    cvss: float | None
+    cvss_vector: str | None
+    release: str | None
+    ranges: list[CompiledRange]
+    versions: frozenset[str]
+
+
+@dataclass
+class Match:
+    """One (package, advisory) result — the rows of ``scan vulns --format json``."""
+
+    package: str
+    version: str
+    ecosystem: str
+    purl: str | None
+    id: str
+    aliases: list[str]
+    severity: str
+    cvss: float | None
+    fixed: str | None
+    cvss_vector: str | None = None
+    summary: str | None = None
+    canonical_id: str = ""
+    matched_via: str = "binary"  # or "source:<name>"
+    location: str | None = None
+    advisory_ids: list[str] = field(default_factory=list)
+
+    def contract(self) -> dict[str, Any]:
+        """The JSON contract object: exactly these nine keys."""
+        return {"package": self.package, "version": self.version, "ecosystem": self.ecosystem,
+                "purl": self.purl, "id": self.id, "aliases": self.aliases, "severity": self.severity,
+                "cvss": self.cvss, "fixed": self.fixed}
+
+
+def _compile(row: dict[str, Any], keys: KeyCache) -> CompiledAffected:
+    base = row["ecosystem_base"]
+    ranges: list[CompiledRange] = []
+    for rng in row["ranges"]:
+        if rng["type"] == "GIT":
+            continue
+        scheme = ("go" if base == "Go" else "semver") if rng["type"] == "SEMVER" else V.scheme_for(base)
+        if scheme is None:
+            continue
+        events: list[tuple[Any, int, str]] = []
+        ok = True
+        for ev in rng["events"]:
+            (kind, text), = ev.items()
+            if kind == "introduced" and text == "0":
+                events.append((_BOTTOM, _INTRODUCED, text))
+                continue
+            k = keys.key(scheme, text)
+            if k is None:
+                ok = False
+                break
+            events.append(((1, k), _KINDS[kind], text))
+        if ok:
+            events.sort(key=lambda e: (e[0], e[1]))
+            ranges.append(CompiledRange(scheme, events))
+    return CompiledAffected(row["advisory_id"], row["canonical_id"], tuple(row["aliases"] or ()), row["summary"],
+                            row["severity_label"], row["cvss_score"], row["cvss_vector"],
+                            release_of(row["ecosystem"]), ranges, frozenset(row["versions"] or ()))
+
+
+def package_key(ecosystem: str, name: str) -> PackageKey:
+    return (V.ecosystem_base(ecosystem), normalise_name(ecosystem, name))
+
+
+def wanted_keys(packages: Iterable[dict[str, Any]]) -> set[PackageKey]:
+    """Index keys (binary and source names) the given inventory packages need."""
+    out: set[PackageKey] = set()
+    for pkg in packages:
+        eco, name, _version = identity(pkg)
+        if not eco or not name:
+            continue
+        out.add(package_key(eco, name))
+        src = pkg.get("source")
+        if isinstance(src, dict) and src.get("name"):
+            out.add(package_key(eco, src["name"]))
+    return out
+
+
+class AdvisoryIndex:
+    """(ecosystem base, normalised name) -> compiled affected entries."""
+
+    def __init__(self, rows: Iterable[dict[str, Any]] = ()) -> None:
+        self.keys = KeyCache()
+        self.entries: dict[PackageKey, list[CompiledAffected]] = {}
+        self.add_rows(rows)
+
+    def add_rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        for row in rows:
+            self.entries.setdefault((row["ecosystem_base"], row["name_key"]), []).append(_compile(row, self.keys))
+
+    @classmethod
+    def load(cls, database: AdvisoryDatabase, packages: Iterable[dict[str, Any]]) -> AdvisoryIndex:
+        return cls(database.affected_for(wanted_keys(packages)))
+
+    # -- matching --------------------------------------------------------------------------------
+    def _hits(self, base: str, release: str | None, name_key: str, version: str
+              ) -> list[tuple[CompiledAffected, str | None]]:
+        entries = self.entries.get((base, name_key))
+        if not entries:
+            return []
+        out: list[tuple[CompiledAffected, str | None]] = []
+        for entry in entries:
+            if entry.release is not None and release is not None and entry.release != release:
+                continue
+            if version in entry.versions:
+                out.append((entry, _first_fixed(entry, self.keys, version)))
+                continue
+            for rng in entry.ranges:
+                vkey = self.keys.key(rng.scheme, version)
+                if vkey is None:
+                    continue
+                affected, fixed = rng.evaluate(vkey)
+                if affected:
+                    out.append((entry, fixed))
+                    break
+        return out
+
+    def match_package(self, pkg: dict[str, Any]) -> list[Match]:
+        eco, name, version = identity(pkg)
+        if not eco or not name or not version:
+            return []
+        base, release = V.ecosystem_base(eco), release_of(eco)
+        hits = [(e, f, "binary") for e, f in self._hits(base, release, normalise_name(eco, name), version)]
+        src = pkg.get("source")
+        if isinstance(src, dict) and src.get("name"):
+            sname = normalise_name(eco, src["name"])
+            if sname != normalise_name(eco, name):
+                sversion = src.get("version") or version
+                hits += [(e, f, f"source:{src['name']}") for e, f in self._hits(base, release, sname, sversion)]
+        if not hits:
+            return []
+        return self._unify(hits, pkg, eco, name, version)
+
+    def _unify(self, hits: list[tuple[CompiledAffected, str | None, str]], pkg: dict[str, Any], eco: str,
+               name: str, version: str) -> list[Match]:
+        groups: dict[str, list[tuple[CompiledAffected, str | None, str]]] = {}
+        for hit in hits:
+            groups.setdefault(hit[0].canonical_id, []).append(hit)
+        out: list[Match] = []
+        for canonical, members in groups.items():
+            ids = sorted({m[0].advisory_id for m in members})
+            every = set(ids) | {a for m in members for a in m[0].aliases}
+            rep = min(members, key=lambda m: (m[0].advisory_id != canonical, m[0].advisory_id))[0]
+            scored = [m[0] for m in members if m[0].cvss is not None]
+            sev_src = max(scored, key=lambda e: e.cvss or 0.0) if scored else max(
+                (m[0] for m in members), key=lambda e: RANK.get(e.severity, 0))
+            fixes = [m[1] for m in members if m[1]]
+            fixed = min(fixes, key=lambda f: self._fix_order(eco, f)) if fixes else None
+            out.append(Match(package=name, version=version, ecosystem=eco, purl=pkg.get("purl"),
+                             id=rep.advisory_id, aliases=sorted(every - {rep.advisory_id}),
+                             severity=sev_src.severity, cvss=sev_src.cvss, fixed=fixed,
+                             cvss_vector=sev_src.cvss_vector, summary=rep.summary, canonical_id=canonical,
+                             matched_via=members[0][2], location=pkg.get("location"), advisory_ids=ids))
+        return out
+
+    def _fix_order(self, eco: str, fixed: str) -> tuple[int, Any]:
+        scheme = V.scheme_for(eco)
+        k = self.keys.key(scheme, fixed) if scheme else None
+        return (0, k) if k is not None else (1, fixed)
+
+    def match(self, packages: Iterable[dict[str, Any]]) -> list[Match]:
+        """Every (package, advisory) match, deduplicated by (purl or name@version, advisory)."""
+        out: list[Match] = []
+        seen: set[tuple[str, str]] = set()
+        for pkg in packages:
+            for m in self.match_package(pkg):
+                ident = (m.purl or f"{m.ecosystem}/{m.package}@{m.version}", m.canonical_id)
+                if ident not in seen:
+                    seen.add(ident)
+                    out.append(m)
+        return out
+
+
+def _first_fixed(entry: CompiledAffected, keys: KeyCache, version: str) -> str | None:
+    for rng in entry.ranges:
+        vkey = keys.key(rng.scheme, version)
+        if vkey is None:
+            continue
+        _affected, fixed = rng.evaluate(vkey)
+        if fixed:
+            return fixed
+    return None

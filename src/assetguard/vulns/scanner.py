@@ -1,0 +1,296 @@
+"""``VulnerabilityScanner``: match inventory packages against the advisory database and keep the
+findings hub in step.
+
+* ``scan_assets()`` scans every asset with ``configuration.packages`` (one bulk advisory load for
+  all of them); ``scan_asset(arn)`` one asset (inventory change); ``rescan_packages(keys)`` only
+  the assets holding packages whose advisories changed (database update);
+* each (asset, advisory) is one ASFF finding; a finding is re-imported only when its content
+  changed; a new one publishes ``Vulnerability Detected`` (source ``assetguard.vulns``);
+* a finding no longer matched (package upgraded past the fix, advisory withdrawn, asset deleted)
+  is re-imported with ``Compliance.Status = PASSED`` and ``RecordState = ARCHIVED``: the hub
+  moves it to RESOLVED::
+
+    summary = VulnerabilityScanner(platform).scan_assets()
+    summary.findings_opened, summary.findings_resolved
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import delete, select
+
+from assetguard.auth.principal import SYSTEM, Principal
+from assetguard.core.clock import utcnow
+from assetguard.core.errors import NotFoundError
+from assetguard.vulns.asff import build_finding, finding_id, product_arn
+from assetguard.vulns.database import AdvisoryDatabase, PackageKey, _chunks
+from assetguard.vulns.matcher import AdvisoryIndex, Match, wanted_keys
+from assetguard.vulns.osv import parse_time
+from assetguard.vulns.tables import vuln_advisories, vuln_asset_state
+
+if TYPE_CHECKING:
+    from assetguard.runtime.platform import Platform
+
+SOURCE = "assetguard.vulns"
+DETAIL_TYPE = "Vulnerability Detected"
+IMPORT_BATCH = 100
+
+
+@dataclass
+class ScanSummary:
+    assets: int = 0
+    packages: int = 0
+    matches: int = 0
+    findings_opened: int = 0
+    findings_updated: int = 0
+    findings_resolved: int = 0
+    findings_unchanged: int = 0
+    failed: list[dict[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def packages_of(asset: dict[str, Any]) -> list[dict[str, Any]]:
+    pkgs = (asset.get("configuration") or {}).get("packages")
+    return [p for p in pkgs if isinstance(p, dict)] if isinstance(pkgs, list) else []
+
+
+def _fmt(ts: Any) -> str:
+    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+
+
+def _digest(matches: list[Match]) -> str:
+    body = sorted((m.package, m.version, m.purl or "", m.fixed or "", m.severity, m.cvss or 0.0, m.id)
+                  for m in matches)
+    return hashlib.sha256(json.dumps(body).encode()).hexdigest()[:24]
+
+
+class VulnerabilityScanner:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.database = AdvisoryDatabase(platform)
+
+    # -- ad hoc ----------------------------------------------------------------------------------
+    def match_packages(self, packages: Sequence[dict[str, Any]]) -> list[Match]:
+        """Matches for a package list that is not (necessarily) in the inventory; writes nothing."""
+        return AdvisoryIndex.load(self.database, packages).match(packages)
+
+    # -- inventory scans -------------------------------------------------------------------------
+    def scan_assets(self, assets: list[dict[str, Any]] | None = None, *, actor: Principal = SYSTEM,
+                    progress: Callable[[int], None] | None = None) -> ScanSummary:
+        """Scan ``assets`` (default: every asset in the inventory) and update their findings."""
+        if assets is None:
+            from assetguard.inventory.service import InventoryService
+
+            assets = InventoryService(self.platform).list_assets()
+        states = self._states([a["arn"] for a in assets])
+        assets = [a for a in assets if packages_of(a) or a["arn"] in states]
+        index = AdvisoryIndex(self.database.affected_for(
+            wanted_keys(p for a in assets for p in packages_of(a))))
+        summary = ScanSummary()
+        for chunk in _chunks(assets, 200):
+            self._scan_chunk(list(chunk), index, states, summary, actor)
+            if progress:
+                progress(len(chunk))
+        return summary
+
+    def scan_asset(self, arn: str, *, actor: Principal = SYSTEM) -> ScanSummary:
+        """Re-scan one asset (an inventory change); a deleted asset has its findings resolved."""
+        from assetguard.inventory.service import InventoryService
+
+        try:
+            asset = InventoryService(self.platform).get(arn)
+        except NotFoundError:
+            return self.forget_asset(arn, actor=actor)
+        if asset.get("configurationItemStatus") in ("ResourceDeleted", "ResourceDeletedNotRecorded"):
+            return self.forget_asset(arn, actor=actor)
+        return self.scan_assets([asset], actor=actor)
+
+    def rescan_packages(self, keys: Iterable[PackageKey], *, actor: Principal = SYSTEM) -> ScanSummary:
+        """Re-scan only the assets that hold one of ``keys`` (after an advisory database update)."""
+        wanted = {f"{b}\x1f{n}" for b, n in keys}
+        if not wanted:
+            return ScanSummary()
+        with self.platform.db.connect() as conn:
+            arns = [r.asset_arn for r in conn.execute(select(vuln_asset_state.c.asset_arn,
+                                                             vuln_asset_state.c.package_keys))
+                    if wanted.intersection(r.package_keys)]
+        if not arns:
+            return ScanSummary()
+        from assetguard.inventory.service import InventoryService
+
+        inventory = InventoryService(self.platform)
+        assets = []
+        for arn in arns:
+            try:
+                assets.append(inventory.get(arn))
+            except NotFoundError:
+                continue
+        return self.scan_assets(assets, actor=actor)
+
+    def forget_asset(self, arn: str, *, actor: Principal = SYSTEM) -> ScanSummary:
+        """Resolve every open finding of a deleted asset and drop its scan state."""
+        summary = ScanSummary()
+        states = self._states([arn])
+        if arn not in states:
+            return summary
+        self._scan_chunk([{"arn": arn, "configuration": {"packages": []}}], AdvisoryIndex(), states, summary,
+                         actor)
+        with self.platform.db.begin() as conn:
+            conn.execute(delete(vuln_asset_state).where(vuln_asset_state.c.asset_arn == arn))
+        return summary
+
+    # -- internals -------------------------------------------------------------------------------
+    def _states(self, arns: list[str]) -> dict[str, dict[str, Any]]:
+        t = vuln_asset_state.c
+        out: dict[str, dict[str, Any]] = {}
+        with self.platform.db.connect() as conn:
+            if len(arns) > 2000:  # a full scan: one pass over the table beats thousands of IN lists
+                wanted = set(arns)
+                for r in conn.execute(select(t.asset_arn, t.open_findings)):
+                    if r.asset_arn in wanted:
+                        out[r.asset_arn] = dict(r.open_findings or {})
+                return out
+            for chunk in _chunks(arns, 500):
+                for r in conn.execute(select(t.asset_arn, t.open_findings).where(t.asset_arn.in_(chunk))):
+                    out[r.asset_arn] = dict(r.open_findings or {})
+        return out
+
+    def _references(self, advisory_ids: set[str]) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        a = vuln_advisories.c
+        with self.platform.db.connect() as conn:
+            for chunk in _chunks(sorted(advisory_ids), 500):
+                for r in conn.execute(select(a.id, a.record).where(a.id.in_(chunk))):
+                    refs = r.record.get("references") or []
+                    out[r.id] = [x["url"] for x in refs if isinstance(x, dict) and isinstance(x.get("url"), str)]
+        return out
+
+    def _scan_chunk(self, assets: list[dict[str, Any]], index: AdvisoryIndex, states: dict[str, dict[str, Any]],
+                    summary: ScanSummary, actor: Principal) -> None:
+        from assetguard.findings.hub import FindingsHub
+
+        hub = FindingsHub(self.platform)
+        now = utcnow()
+        per_asset: list[tuple[dict[str, Any], dict[str, list[Match]]]] = []
+        advisory_ids: set[str] = set()
+        for asset in assets:
+            pkgs = packages_of(asset)
+            summary.assets += 1
+            summary.packages += len(pkgs)
+            groups: dict[str, list[Match]] = {}
+            for m in index.match(pkgs):
+                groups.setdefault(m.canonical_id, []).append(m)
+                advisory_ids.update(m.advisory_ids)
+                summary.matches += 1
+            per_asset.append((asset, groups))
+        refs = self._references(advisory_ids) if advisory_ids else {}
+        to_import: list[dict[str, Any]] = []
+        pending: list[tuple[str, str, dict[str, Any], str, dict[str, Any] | None]] = []
+        new_states: dict[str, dict[str, Any]] = {}
+        keys_by_asset: dict[str, list[str]] = {}
+        for asset, groups in per_asset:
+            arn = asset["arn"]
+            old = states.get(arn, {})
+            state = {fid: dict(v, open=False) if not v.get("open") else dict(v) for fid, v in old.items()}
+            current: set[str] = set()
+            for canonical, matches in groups.items():
+                fid = finding_id(arn, canonical)
+                current.add(fid)
+                digest = _digest(matches)
+                prev = old.get(fid)
+                if prev and prev.get("open") and prev.get("h") == digest:
+                    summary.findings_unchanged += 1
+                    continue
+                created, updated = self._times(prev, now)
+                urls = sorted({u for m in matches for i in m.advisory_ids for u in refs.get(i, [])})
+                doc = build_finding(asset, matches, urls, created=created, updated=updated)
+                kind = "updated" if prev and prev.get("open") else "opened"
+                to_import.append(doc)
+                pending.append((arn, fid, {"c": created, "u": updated, "h": digest, "open": True,
+                                           "p": doc["ProductArn"]}, kind, _event_detail(asset, doc, matches)))
+            for fid, prev in old.items():
+                if prev.get("open") and fid not in current:
+                    doc = self._resolved_doc(hub, prev, fid, now)
+                    if doc is None:
+                        state.pop(fid, None)
+                        continue
+                    to_import.append(doc)
+                    pending.append((arn, fid, {**prev, "u": doc["UpdatedAt"], "open": False}, "resolved", None))
+            new_states[arn] = state
+            keys_by_asset[arn] = sorted(f"{b}\x1f{n}" for b, n in wanted_keys(packages_of(asset)))
+        failed_ids: set[str] = set()
+        for batch in _chunks(to_import, IMPORT_BATCH):
+            result = hub.batch_import(list(batch), actor=actor)
+            for f in result["FailedFindings"]:
+                failed_ids.add(f["Id"])
+                summary.failed.append(f)
+        events: list[tuple[str, dict[str, Any]]] = []
+        for arn, fid, entry, kind, detail in pending:
+            if fid in failed_ids:
+                continue
+            new_states[arn][fid] = entry
+            if kind == "opened":
+                summary.findings_opened += 1
+                if detail is not None:
+                    events.append((arn, detail))
+            elif kind == "updated":
+                summary.findings_updated += 1
+            else:
+                summary.findings_resolved += 1
+        self._save(new_states, keys_by_asset, events, now, actor)
+
+    def _times(self, prev: dict[str, Any] | None, now: Any) -> tuple[str, str]:
+        if prev is None:
+            text = _fmt(now)
+            return text, text
+        last = parse_time(prev["u"])
+        updated = now if now > last else last + timedelta(milliseconds=1)
+        return prev["c"], _fmt(updated)
+
+    def _resolved_doc(self, hub: Any, prev: dict[str, Any], fid: str, now: Any) -> dict[str, Any] | None:
+        try:
+            stored = hub.get(prev.get("p") or product_arn("us-east-1"), fid)
+        except NotFoundError:
+            return None
+        doc = {k: v for k, v in stored.items() if k not in ("Workflow", "Note", "UserDefinedFields",
+                                                            "VerificationState", "ProcessedAt")}
+        _created, updated = self._times(prev, now)
+        doc.update({"UpdatedAt": updated, "RecordState": "ARCHIVED", "Compliance": {"Status": "PASSED"}})
+        return doc
+
+    def _save(self, states: dict[str, dict[str, Any]], keys: dict[str, list[str]],
+              events: list[tuple[str, dict[str, Any]]], now: Any, actor: Principal) -> None:
+        t = vuln_asset_state.c
+        rows = [{"asset_arn": arn, "package_keys": keys[arn], "open_findings": state, "scanned_at": now}
+                for arn, state in states.items()]
+        if not rows:
+            return
+        with self.platform.db.begin() as conn:
+            for chunk in _chunks([r["asset_arn"] for r in rows], 500):
+                conn.execute(delete(vuln_asset_state).where(t.asset_arn.in_(chunk)))
+            conn.execute(vuln_asset_state.insert(), rows)
+            for arn, detail in events:
+                self.platform.bus.publish(SOURCE, DETAIL_TYPE, detail, resources=[arn], conn=conn)
+            self.platform.audit.record(conn, actor, "vulns.scan", f"vulns/assets/{len(rows)}",
+                                       after={"assets": [r["asset_arn"] for r in rows[:20]],
+                                              "detected": len(events)})
+
+
+def _event_detail(asset: dict[str, Any], doc: dict[str, Any], matches: list[Match]) -> dict[str, Any]:
+    first = max(matches, key=lambda m: (m.cvss or 0.0))
+    vuln = doc["Vulnerabilities"][0]
+    return {"asset": asset["arn"], "resourceType": asset.get("resourceType"), "findingId": doc["Id"],
+            "vulnerability": vuln["Id"], "advisoryIds": sorted({i for m in matches for i in m.advisory_ids}),
+            "aliases": vuln["RelatedVulnerabilities"], "package": first.package, "version": first.version,
+            "ecosystem": first.ecosystem, "purl": first.purl, "severity": first.severity, "cvss": first.cvss,
+            "fixedVersion": first.fixed, "fixAvailable": vuln["FixAvailable"],
+            "packages": [{"name": m.package, "version": m.version, "ecosystem": m.ecosystem, "purl": m.purl,
+                          "fixedVersion": m.fixed} for m in matches]}
