@@ -86,6 +86,14 @@ class WafSettings(Section):
     fail_open: bool = False
     log_path: str | None = None
     redis_url: str | None = None
+    geoip_path: str | None = None  # GeoLite2 Country CSV directory or network,country_code CSV
+    log_sample_rate: float = Field(1.0, ge=0, le=1, description="share of requests written to the WAF log")
+    event_sample_rate: float = Field(0.1, ge=0, le=1, description="share of blocks published on the bus")
+    resources: list[str] = Field(default_factory=list, description="files/dirs with IP sets, regex sets, rule groups")
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    managed_dir: str | None = None  # managed rule group documents (default: the shipped ones)
+    ipset_dir: str | None = None  # managed:ipset/<name> lists (default: the shipped ones)
 
 
 class TaggingSettings(Section):
@@ -198,4 +206,20 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     try:
         return Settings(**data)
     except PydanticValidationError as exc:
+        from_env = [e for e in exc.errors() if _env_name(e.get("loc", ())) is not None]
+        if from_env:
+            # The value came from ASSETGUARD_*, which overrides the file: name the variable, not a line.
+            first = from_env[0]
+            raise ConfigError(f"{first.get('msg', 'invalid')}",
+                              where=f"environment {_env_name(first.get('loc', ()))}") from None
         raise ConfigError(pydantic_errors(exc, where, str(file) if file else "environment")) from None
+
+
+def _env_name(loc: Any) -> str | None:
+    """The ``ASSETGUARD_*`` variable that set the value at ``loc``, if one is set."""
+    parts = [str(p) for p in loc if isinstance(p, str)]
+    for n in range(len(parts), 0, -1):
+        name = "ASSETGUARD_" + "__".join(parts[:n]).upper()
+        if any(k.upper() == name for k in os.environ):
+            return name
+    return None

@@ -1,0 +1,106 @@
+"""``assetguard waf``: evaluate, wcu, export, validate, proxy.
+
+``assetguard waf evaluate --acl ACL --requests FILE.jsonl`` is the offline contract other tools rely
+on: one ``{"action", "terminatingRuleId", "labels"}`` line per request line.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from assetguard.cli.context import console, state
+from assetguard.core.errors import ValidationError
+from assetguard.core.settings import Settings
+
+NAME = "waf"
+app = typer.Typer(help="WAFv2-compatible web ACLs: evaluate offline, capacity, export, reverse proxy.",
+                  no_args_is_help=True)
+
+AclOption = Annotated[str, typer.Option("--acl", help="built-in ACL name (baseline, recommended) or file")]
+ResourcesOption = Annotated[list[Path] | None, typer.Option(
+    "--resources", "-r", help="file or directory with referenced IP sets, regex pattern sets, rule groups")]
+
+
+def compile_from_cli(settings: Settings, acl: str, resources: list[Path] | None):  # type: ignore[no-untyped-def]
+    from assetguard.waf.engine import load_compiled_acl_from_settings
+
+    return load_compiled_acl_from_settings(settings.waf, acl, resources)
+
+
+@app.command()
+def evaluate(ctx: typer.Context, acl: AclOption,
+             requests: Annotated[Path, typer.Option("--requests", help="JSONL (or - for stdin), .har, CRS .yaml, "
+                                                    "or a directory of CRS YAML files")],
+             resources: ResourcesOption = None,
+             output: Annotated[Path | None, typer.Option("--output", "-o", help="write here instead of stdout")] = None,
+             with_id: Annotated[bool, typer.Option("--with-id", help="add the request id to each line")] = False,
+             ) -> None:
+    """Evaluate requests offline: one {"action","terminatingRuleId","labels"} line per request."""
+    from assetguard.waf.requestfiles import read_requests
+
+    if str(requests) != "-" and not requests.exists():
+        raise ValidationError("requests file does not exist", where=str(requests))
+    compiled = compile_from_cli(state(ctx).settings(), acl, resources)
+    out = output.open("w", encoding="utf-8") if output else sys.stdout
+    try:
+        for request_id, request in read_requests(requests, sys.stdin):
+            record = compiled.evaluate(request).to_record()
+            if with_id:
+                record = {"id": request_id, **record}
+            out.write(json.dumps(record, separators=(",", ":")) + "\n")
+    finally:
+        if output:
+            out.close()
+        else:
+            out.flush()
+
+
+@app.command()
+def wcu(ctx: typer.Context, acl: Annotated[str, typer.Argument(help="built-in ACL name or file")],
+        resources: ResourcesOption = None) -> None:
+    """Print each rule's capacity and the total; warn above 1,500 and exit 1 above 5,000."""
+    from rich.table import Table
+
+    from assetguard.waf.wcu import BASE_PRICE_WCU, MAX_WCU, capacity_report
+
+    report = capacity_report(compile_from_cli(state(ctx).settings(), acl, resources))
+    table = Table(title=f"web ACL {report.acl}")
+    table.add_column("rule")
+    table.add_column("WCU", justify="right")
+    for name, units in report.rules:
+        table.add_row(name, f"{units:,}")
+    table.add_row("[bold]total[/bold]", f"[bold]{report.total:,}[/bold]")
+    console.print(table)
+    if report.above_maximum:
+        console.print(f"[red]error:[/red] {report.total:,} WCU is above AWS's maximum of {MAX_WCU:,}")
+        raise typer.Exit(1)
+    if report.above_base_price:
+        console.print(f"[yellow]warning:[/yellow] {report.total:,} WCU is above the {BASE_PRICE_WCU:,} WCU "
+                      "included in the base price; AWS charges for the excess")
+
+
+@app.command()
+def export(ctx: typer.Context, acl: AclOption,
+           output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write (default stdout)")] = None,
+           resources: ResourcesOption = None) -> None:
+    """Write the ACL as WAFv2 CreateWebACL JSON (validated first; lossless round trip)."""
+    from assetguard.waf.documents import load_acl_document
+
+    compile_from_cli(state(ctx).settings(), acl, resources)  # refuse to export what would not load
+    text = json.dumps(load_acl_document(acl), indent=2, ensure_ascii=False) + "\n"
+    if output:
+        output.write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+def validate(ctx: typer.Context, acl: AclOption, resources: ResourcesOption = None) -> None:
+    """Check an ACL (and what it references); errors name the JSON path."""
+    compiled = compile_from_cli(state(ctx).settings(), acl, resources)
+    console.print(f"[green]ok[/green]: web ACL {compiled.name}, {len(compiled.rules)} rules, {compiled.capacity:,} WCU")

@@ -1,0 +1,284 @@
+"""FieldToMatch: which part of the request a statement inspects, compiled once.
+
+:func:`compile_field` validates a ``FieldToMatch`` object and returns a :class:`FieldInspector`
+whose ``values(request)`` gives the transformed strings to test, or a bool when oversize or
+invalid-JSON handling decides the statement outright (``True`` = match, ``False`` = no match).
+The result is cached on the request per (field, transformation chain), so a field is transformed
+at most once per chain per request however many rules inspect it.
+
+Example::
+
+    inspector = compile_field({"SingleHeader": {"Name": "user-agent"}},
+                              [{"Priority": 0, "Type": "LOWERCASE"}], body_limit=8192, where="FieldToMatch")
+    inspector.values(request)   # ('mozilla/5.0 ...',)
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from assetguard.core.errors import ValidationError
+from assetguard.waf.request import HttpRequest
+from assetguard.waf.transforms import compile_chain
+
+HEADER_LIMIT_BYTES = 8 * 1024
+HEADER_LIMIT_ITEMS = 200
+BODY_LIMITS = {"KB_8": 8 * 1024, "KB_16": 16 * 1024, "KB_32": 32 * 1024, "KB_48": 48 * 1024, "KB_64": 64 * 1024}
+OVERSIZE = ("CONTINUE", "MATCH", "NO_MATCH")
+SCOPES = ("ALL", "KEY", "VALUE")
+
+Values = tuple[str, ...] | bool
+Extract = Callable[[HttpRequest], Values]
+
+FIELD_TYPES = ("UriPath", "QueryString", "Method", "SingleHeader", "Headers", "Cookies", "SingleQueryArgument",
+               "AllQueryArguments", "Body", "JsonBody")
+UNSUPPORTED_FIELDS = ("HeaderOrder", "JA3Fingerprint", "JA4Fingerprint", "UriFragment")
+
+
+class FieldInspector:
+    """A compiled FieldToMatch plus its transformation chain."""
+
+    __slots__ = ("kind", "extract", "chain", "key", "chain_names")
+
+    def __init__(self, kind: str, extract: Extract, chain: Callable[[str], str] | None,
+                 field_key: str, chain_names: tuple[str, ...]) -> None:
+        self.kind = kind
+        self.extract = extract
+        self.chain = chain
+        self.chain_names = chain_names
+        self.key = (field_key, chain_names)
+
+    def values(self, request: HttpRequest) -> Values:
+        cache = request.cache
+        hit = cache.get(self.key)
+        if hit is not None:
+            return hit  # type: ignore[no-any-return]
+        raw = self.extract(request)
+        if isinstance(raw, bool) or self.chain is None:
+            result: Values = raw
+        else:
+            chain = self.chain
+            result = tuple(chain(v) for v in raw)
+        cache[self.key] = result
+        return result
+
+
+def _oversize(spec: dict[str, Any], where: str, default: str = "CONTINUE") -> str:
+    value = spec.get("OversizeHandling", default)
+    if value not in OVERSIZE:
+        raise ValidationError(f"OversizeHandling must be one of {', '.join(OVERSIZE)}", where=f"{where}.OversizeHandling")
+    return str(value)
+
+
+def _scope(spec: dict[str, Any], where: str) -> str:
+    value = spec.get("MatchScope")
+    if value not in SCOPES:
+        raise ValidationError(f"MatchScope must be one of {', '.join(SCOPES)}", where=f"{where}.MatchScope")
+    return str(value)
+
+
+def _pairs_by_scope(pairs: list[tuple[str, str]], scope: str) -> tuple[str, ...]:
+    if scope == "KEY":
+        return tuple(k for k, _ in pairs)
+    if scope == "VALUE":
+        return tuple(v for _, v in pairs)
+    out: list[str] = []
+    for k, v in pairs:
+        out.append(k)
+        out.append(v)
+    return tuple(out)
+
+
+def _name_filter(pattern: Any, where: str, included: str, excluded: str) -> Callable[[str], bool]:
+    if not isinstance(pattern, dict) or len(pattern) != 1:
+        raise ValidationError(f"MatchPattern needs exactly one of All, {included}, {excluded}", where=where)
+    (key, value), = pattern.items()
+    if key == "All":
+        return lambda name: True
+    if key in (included, excluded):
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise ValidationError("must be a non-empty list of names", where=f"{where}.{key}")
+        names = {v.lower() for v in value}
+        if key == included:
+            return lambda name: name.lower() in names
+        return lambda name: name.lower() not in names
+    raise ValidationError(f"MatchPattern needs exactly one of All, {included}, {excluded}", where=where)
+
+
+def _limited(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool]:
+    """The first 200 items within 8 KB, and whether anything was cut."""
+    out: list[tuple[str, str]] = []
+    size = 0
+    for name, value in pairs:
+        size += len(name) + len(value) + 4
+        if len(out) >= HEADER_LIMIT_ITEMS or size > HEADER_LIMIT_BYTES:
+            return out, True
+        out.append((name, value))
+    return out, False
+
+
+def _json_leaves(node: Any, pointer: str, out: list[tuple[str, str, str]]) -> None:
+    """(pointer, key, value) for every leaf; keys of objects are reported with their child."""
+    if isinstance(node, dict):
+        for key, child in node.items():
+            child_ptr = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            if isinstance(child, (dict, list)):
+                out.append((child_ptr, str(key), ""))
+                _json_leaves(child, child_ptr, out)
+            else:
+                out.append((child_ptr, str(key), _json_scalar(child)))
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            _json_leaves(child, f"{pointer}/{i}", out)
+    else:
+        out.append((pointer, "", _json_scalar(node)))
+
+
+def _json_scalar(value: Any) -> str:
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogatepass").decode("latin-1")
+    return json.dumps(value)
+
+
+def _iter_pointer_match(pointers: list[str]) -> Callable[[str], bool]:
+    prefixes = tuple(pointers)
+
+    def included(pointer: str) -> bool:
+        for p in prefixes:
+            if p == "" or pointer == p or pointer.startswith(p + "/"):
+                return True
+        return False
+
+    return included
+
+
+def compile_field(field: Any, transformations: Any, *, body_limit: int, where: str) -> FieldInspector:
+    """Validate a FieldToMatch and its TextTransformations; errors name the JSON path."""
+    if not isinstance(field, dict) or len(field) != 1:
+        raise ValidationError(f"FieldToMatch needs exactly one of {', '.join(FIELD_TYPES)}", where=where)
+    (kind, spec), = field.items()
+    at = f"{where}.{kind}"
+    if kind in UNSUPPORTED_FIELDS:
+        raise ValidationError(f"FieldToMatch {kind} is not supported by the assetguard engine", where=at)
+    if kind not in FIELD_TYPES:
+        raise ValidationError(f"unknown FieldToMatch {kind!r}; valid: {', '.join(FIELD_TYPES)}", where=at)
+    if not isinstance(spec, dict):
+        raise ValidationError("must be an object", where=at)
+    chain, names = compile_chain(transformations, where=where.rsplit(".", 1)[0] + ".TextTransformations")
+    extract = _extractor(kind, spec, at, body_limit)
+    field_key = json.dumps({kind: spec, "limit": body_limit if kind in ("Body", "JsonBody") else 0}, sort_keys=True)
+    return FieldInspector(kind, extract, chain, field_key, names)
+
+
+def _extractor(kind: str, spec: dict[str, Any], at: str, body_limit: int) -> Extract:
+    if kind == "UriPath":
+        return lambda r: (r.path,)
+    if kind == "QueryString":
+        return lambda r: (r.query_string,)
+    if kind == "Method":
+        return lambda r: (r.method,)
+    if kind == "SingleHeader":
+        name = spec.get("Name")
+        if not isinstance(name, str) or not name:
+            raise ValidationError("Name must be a header name", where=f"{at}.Name")
+        lname = name.lower()
+
+        def single_header(r: HttpRequest) -> Values:
+            values = r.header_map.get(lname)
+            return (values[0],) if values else ()
+        return single_header
+    if kind == "SingleQueryArgument":
+        name = spec.get("Name")
+        if not isinstance(name, str) or not name:
+            raise ValidationError("Name must be a query argument name", where=f"{at}.Name")
+        lname = name.lower()
+        return lambda r: tuple(v for k, v in r.query_args if k.lower() == lname)
+    if kind == "AllQueryArguments":
+        return lambda r: tuple(v for _, v in r.query_args)
+    if kind in ("Headers", "Cookies"):
+        return _multi_extractor(kind, spec, at)
+    if kind == "Body":
+        handling = _oversize(spec, at)
+
+        def body(r: HttpRequest) -> Values:
+            if r.body_size > body_limit:
+                if handling == "MATCH":
+                    return True
+                if handling == "NO_MATCH":
+                    return False
+            text = r.body_text
+            return (text[:body_limit] if len(text) > body_limit else text,)
+        return body
+    return _json_extractor(spec, at, body_limit)
+
+
+def _multi_extractor(kind: str, spec: dict[str, Any], at: str) -> Extract:
+    scope = _scope(spec, at)
+    if "OversizeHandling" not in spec:
+        raise ValidationError("OversizeHandling is required (CONTINUE, MATCH or NO_MATCH)", where=f"{at}.OversizeHandling")
+    handling = _oversize(spec, at)
+    if kind == "Headers":
+        keep = _name_filter(spec.get("MatchPattern"), f"{at}.MatchPattern", "IncludedHeaders", "ExcludedHeaders")
+    else:
+        keep = _name_filter(spec.get("MatchPattern"), f"{at}.MatchPattern", "IncludedCookies", "ExcludedCookies")
+
+    def extract(r: HttpRequest) -> Values:
+        pairs, cut = _limited(r.headers if kind == "Headers" else r.cookies)
+        if cut:
+            if handling == "MATCH":
+                return True
+            if handling == "NO_MATCH":
+                return False
+        return _pairs_by_scope([(k, v) for k, v in pairs if keep(k)], scope)
+    return extract
+
+
+def _json_extractor(spec: dict[str, Any], at: str, body_limit: int) -> Extract:
+    scope = _scope(spec, at)
+    handling = _oversize(spec, at)
+    fallback = spec.get("InvalidFallbackBehavior", "EVALUATE_AS_STRING")
+    if fallback not in ("MATCH", "NO_MATCH", "EVALUATE_AS_STRING"):
+        raise ValidationError("InvalidFallbackBehavior must be MATCH, NO_MATCH or EVALUATE_AS_STRING",
+                              where=f"{at}.InvalidFallbackBehavior")
+    pattern = spec.get("MatchPattern")
+    if not isinstance(pattern, dict) or len(pattern) != 1 or next(iter(pattern)) not in ("All", "IncludedPaths"):
+        raise ValidationError("MatchPattern needs exactly one of All, IncludedPaths", where=f"{at}.MatchPattern")
+    included: Callable[[str], bool] | None = None
+    if "IncludedPaths" in pattern:
+        paths = pattern["IncludedPaths"]
+        if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and (p == "" or p.startswith("/"))
+                                                                for p in paths):
+            raise ValidationError("IncludedPaths must be JSON Pointers such as /a/b",
+                                  where=f"{at}.MatchPattern.IncludedPaths")
+        included = _iter_pointer_match(paths)
+
+    def extract(r: HttpRequest) -> Values:
+        if r.body_size > body_limit:
+            if handling == "MATCH":
+                return True
+            if handling == "NO_MATCH":
+                return False
+        if not r.body:
+            return ()
+        ok, parsed = r.json_body(body_limit)
+        if not ok:
+            if fallback == "MATCH":
+                return True
+            if fallback == "NO_MATCH":
+                return False
+            text = r.body_text
+            return (text[:body_limit],)
+        leaves: list[tuple[str, str, str]] = []
+        _json_leaves(parsed, "", leaves)
+        out: list[str] = []
+        for pointer, key, value in leaves:
+            if included is not None and not included(pointer):
+                continue
+            if scope != "VALUE" and key:
+                out.append(key)
+            if scope != "KEY" and (value or not key):
+                out.append(value)
+        return tuple(out)
+    return extract

@@ -1,0 +1,1 @@
+"""Managed rule groups: documents under ``groups/`` and IP lists under ``ipsets/``."""

@@ -1,0 +1,379 @@
+"""The 21 AWS WAF text transformations, each a pure ``str -> str`` function on a byte string.
+
+Strings are Latin-1 byte strings (one character per byte, see :mod:`assetguard.waf.request`).
+A statement applies its ``TextTransformations`` in ascending ``Priority``; :func:`compile_chain`
+turns that list into one callable and a hashable key for the per-request cache.
+
+Example::
+
+    chain, key = compile_chain([{"Priority": 1, "Type": "URL_DECODE"}, {"Priority": 0, "Type": "LOWERCASE"}])
+    chain("%41B")   # LOWERCASE first ('%41b'), then URL_DECODE -> 'Ab'
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from assetguard.core.errors import ValidationError
+from assetguard.core.registry import Registry
+
+Transform = Callable[[str], str]
+
+transformations: Registry[Transform] = Registry("waf.transformation")
+
+_HEX = "0123456789abcdefABCDEF"
+_WS = " \t\n\r\f\v\xa0"
+
+
+@transformations.register("NONE")
+def none(text: str) -> str:
+    """No transformation."""
+    return text
+
+
+@transformations.register("LOWERCASE")
+def lowercase(text: str) -> str:
+    """ASCII upper-case letters to lower case (``'AbC' -> 'abc'``); other bytes unchanged."""
+    return text.lower() if text.isascii() else text.translate(_LOWER)
+
+
+_LOWER = {c: c + 32 for c in range(65, 91)}
+
+_WS_RUN = re.compile("[ \t\n\r\f\v\xa0]+")
+
+
+@transformations.register("COMPRESS_WHITE_SPACE")
+def compress_white_space(text: str) -> str:
+    """Runs of space, tab, newline, CR, form feed, vertical tab and NBSP become one space."""
+    return _WS_RUN.sub(" ", text)
+
+
+_ENTITY = re.compile(r"&(?:#[xX]([0-9a-fA-F]+);?|#([0-9]+);?|(quot|amp|lt|gt|nbsp);)")
+_NAMED = {"quot": '"', "amp": "&", "lt": "<", "gt": ">", "nbsp": "\xa0"}
+
+
+def _entity(match: re.Match[str]) -> str:
+    hexa, dec, name = match.groups()
+    if name:
+        return _NAMED[name]
+    code = int(hexa, 16) if hexa else int(dec)
+    return chr(code & 0xFF)  # byte strings: like ModSecurity, keep the low byte
+
+
+@transformations.register("HTML_ENTITY_DECODE")
+def html_entity_decode(text: str) -> str:
+    """``&quot; &amp; &lt; &gt; &nbsp;`` and ``&#xhh;``/``&#nnn;`` (``;`` optional for numeric) decoded."""
+    return _ENTITY.sub(_entity, text) if "&" in text else text
+
+
+_CMD_DELETE = str.maketrans("", "", "\\\"'^")
+_CMD_SPACE_BEFORE = re.compile(r"\s+(?=[/(])")
+_CMD_SEPARATORS = str.maketrans(",;", "  ")
+_SPACES = re.compile(r"\s+")
+
+
+@transformations.register("CMD_LINE")
+def cmd_line(text: str) -> str:
+    """Command-line normalisation: delete ``\\ " ' ^``, delete spaces before ``/`` and ``(``,
+    replace ``,`` and ``;`` with a space, collapse whitespace, lower-case."""
+    text = text.translate(_CMD_DELETE)
+    text = _CMD_SPACE_BEFORE.sub("", text)
+    text = text.translate(_CMD_SEPARATORS)
+    text = _SPACES.sub(" ", text)
+    return lowercase(text)
+
+
+def _url_decode(text: str, unicode: bool) -> str:
+    if "%" not in text and "+" not in text:
+        return text
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "%":
+            if unicode and i + 5 < n and text[i + 1] in "uU" and all(h in _HEX for h in text[i + 2:i + 6]):
+                code = int(text[i + 2:i + 6], 16)
+                if 0xFF01 <= code <= 0xFF5E:  # full-width ASCII maps onto ASCII
+                    out.append(chr(code - 0xFEE0))
+                else:
+                    out.append(chr(code & 0xFF))
+                i += 6
+                continue
+            if i + 2 < n and text[i + 1] in _HEX and text[i + 2] in _HEX:
+                out.append(chr(int(text[i + 1:i + 3], 16)))
+                i += 3
+                continue
+            out.append(c)
+        elif c == "+":
+            out.append(" ")
+        else:
+            out.append(c)
+        i += 1
+    return "".join(out)
+
+
+@transformations.register("URL_DECODE")
+def url_decode(text: str) -> str:
+    """``%hh`` decoded and ``+`` to space; invalid escapes are kept as they are."""
+    return _url_decode(text, False)
+
+
+@transformations.register("URL_DECODE_UNI")
+def url_decode_uni(text: str) -> str:
+    """URL_DECODE plus Microsoft ``%uhhhh``: full-width ASCII (U+FF01-FF5E) maps to ASCII,
+    other code points keep their low byte."""
+    return _url_decode(text, True)
+
+
+_B64_CHARS = re.compile(r"[A-Za-z0-9+/]+")
+
+
+def _b64(text: str) -> str:
+    padded = text + "=" * (-len(text) % 4)
+    try:
+        return base64.b64decode(padded.encode("latin-1"), validate=True).decode("latin-1")
+    except (binascii.Error, ValueError):
+        return text
+
+
+@transformations.register("BASE64_DECODE")
+def base64_decode(text: str) -> str:
+    """Decode a base64 string; input that is not base64 is returned unchanged."""
+    stripped = text.rstrip("=")
+    if not stripped or not _B64_CHARS.fullmatch(stripped) or len(stripped) % 4 == 1:
+        return text
+    return _b64(stripped)
+
+
+@transformations.register("BASE64_DECODE_EXT")
+def base64_decode_ext(text: str) -> str:
+    """Forgiving base64: characters outside the alphabet (and ``=``) are ignored, ``-_`` accepted."""
+    cleaned = "".join(_B64_CHARS.findall(text.replace("-", "+").replace("_", "/")))
+    if len(cleaned) % 4 == 1:
+        cleaned = cleaned[:-1]
+    return _b64(cleaned) if cleaned else ""
+
+
+@transformations.register("HEX_DECODE")
+def hex_decode(text: str) -> str:
+    """Pairs of hex digits to bytes (``'414243' -> 'ABC'``); a non-hex string is unchanged."""
+    try:
+        return bytes.fromhex(text[: len(text) - len(text) % 2]).decode("latin-1") if text else text
+    except ValueError:
+        return text
+
+
+@transformations.register("MD5")
+def md5(text: str) -> str:
+    """The 16-byte MD5 digest of the input, as a byte string."""
+    return hashlib.md5(text.encode("latin-1"), usedforsecurity=False).digest().decode("latin-1")
+
+
+_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
+
+
+@transformations.register("REPLACE_COMMENTS")
+def replace_comments(text: str) -> str:
+    """Each ``/* ... */`` (and an unterminated ``/*`` to the end) becomes one space; a lone ``*/`` stays."""
+    return _COMMENT.sub(" ", text) if "/*" in text else text
+
+
+_C_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
+              "\\": "\\", "?": "?", "'": "'", '"': '"'}
+_C_ESCAPE = re.compile(r"\\(?:([abfnrtv\\?'\"])|x([0-9a-fA-F]{1,2})|([0-7]{1,3}))")
+
+
+def _c_escape(match: re.Match[str]) -> str:
+    simple, hexa, octal = match.groups()
+    if simple:
+        return _C_ESCAPES[simple]
+    if hexa:
+        return chr(int(hexa, 16))
+    return chr(int(octal, 8) & 0xFF)
+
+
+@transformations.register("ESCAPE_SEQ_DECODE")
+def escape_seq_decode(text: str) -> str:
+    """ANSI C escapes: ``\\a \\b \\f \\n \\r \\t \\v \\\\ \\? \\' \\" \\xHH \\OOO``; invalid ones stay."""
+    return _C_ESCAPE.sub(_c_escape, text) if "\\" in text else text
+
+
+_SQL_HEX = re.compile(r"0[xX]((?:[0-9a-fA-F]{2})+)")
+
+
+@transformations.register("SQL_HEX_DECODE")
+def sql_hex_decode(text: str) -> str:
+    """SQL hex literals to bytes: ``0x414243`` -> ``ABC``."""
+    if "0x" not in text and "0X" not in text:
+        return text
+    return _SQL_HEX.sub(lambda m: bytes.fromhex(m.group(1)).decode("latin-1"), text)
+
+
+def _low_byte(code: int) -> str:
+    if 0xFF01 <= code <= 0xFF5E:
+        return chr(code - 0xFEE0)
+    return chr(code & 0xFF)
+
+
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(\n)|(.))", re.S)
+
+
+def _css(match: re.Match[str]) -> str:
+    hexa, newline, other = match.groups()
+    if hexa:
+        return _low_byte(int(hexa, 16))
+    if newline:
+        return ""  # a backslash-newline is a line continuation
+    return str(other)
+
+
+@transformations.register("CSS_DECODE")
+def css_decode(text: str) -> str:
+    """CSS 2.x escapes: ``\\`` + 1-6 hex digits (one trailing white space eaten; low byte or
+    full-width ASCII kept), ``\\`` + other char = that char (``ja\\vascript`` -> ``javascript``)."""
+    return _CSS_ESCAPE.sub(_css, text) if "\\" in text else text
+
+
+_JS_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|([0-7]{1,3})|([abfnrtv])|(.))", re.S)
+
+
+def _js(match: re.Match[str]) -> str:
+    uni, hexa, octal, simple, other = match.groups()
+    if uni:
+        return _low_byte(int(uni, 16))
+    if hexa:
+        return chr(int(hexa, 16))
+    if octal:
+        return chr(int(octal, 8) & 0xFF)
+    if simple:
+        return _C_ESCAPES[simple]
+    return str(other)
+
+
+@transformations.register("JS_DECODE")
+def js_decode(text: str) -> str:
+    """JavaScript escapes: ``\\uHHHH`` (full-width ASCII mapped, else low byte), ``\\xHH``, octal,
+    ``\\a\\b\\f\\n\\r\\t\\v``, and ``\\c`` -> ``c``."""
+    return _JS_ESCAPE.sub(_js, text) if "\\" in text else text
+
+
+def _normalize_path(text: str) -> str:
+    if "/" not in text:
+        return text
+    absolute = text.startswith("/")
+    trailing = text.endswith("/") or text.endswith("/.") or text.endswith("/..")
+    out: list[str] = []
+    for segment in text.split("/"):
+        if segment in ("", "."):
+            continue
+        if segment == "..":
+            if out and out[-1] != "..":
+                out.pop()
+            elif not absolute:
+                out.append("..")  # a relative path keeps leading back-references
+            continue
+        out.append(segment)
+    result = ("/" if absolute else "") + "/".join(out)
+    if trailing and out:
+        result += "/"
+    return result or ("/" if absolute else "")
+
+
+@transformations.register("NORMALIZE_PATH")
+def normalize_path(text: str) -> str:
+    """Collapse multiple slashes, drop ``./`` and resolve ``../`` (not above the start)."""
+    return _normalize_path(text)
+
+
+@transformations.register("NORMALIZE_PATH_WIN")
+def normalize_path_win(text: str) -> str:
+    """Backslashes to forward slashes, then NORMALIZE_PATH."""
+    return _normalize_path(text.replace("\\", "/"))
+
+
+@transformations.register("REMOVE_NULLS")
+def remove_nulls(text: str) -> str:
+    """Delete NUL bytes."""
+    return text.replace("\x00", "") if "\x00" in text else text
+
+
+@transformations.register("REPLACE_NULLS")
+def replace_nulls(text: str) -> str:
+    """NUL bytes to spaces."""
+    return text.replace("\x00", " ") if "\x00" in text else text
+
+
+@transformations.register("UTF8_TO_UNICODE")
+def utf8_to_unicode(text: str) -> str:
+    """Multi-byte UTF-8 sequences to ``%uhhhh`` notation (``'é'`` bytes -> ``%u00e9``); invalid
+    sequences and ASCII are kept."""
+    if text.isascii():
+        return text
+    raw = text.encode("latin-1")
+    out: list[str] = []
+    i, n = 0, len(raw)
+    while i < n:
+        b = raw[i]
+        size = 0 if b < 0x80 else 2 if 0xC2 <= b <= 0xDF else 3 if 0xE0 <= b <= 0xEF else 4 if 0xF0 <= b <= 0xF4 else 0
+        if size and i + size <= n:
+            try:
+                char = raw[i:i + size].decode("utf-8")
+            except UnicodeDecodeError:
+                char = ""
+            if char:
+                out.append(f"%u{ord(char):04x}")
+                i += size
+                continue
+        out.append(chr(b))
+        i += 1
+    return "".join(out)
+
+
+TRANSFORMATION_TYPES = tuple(transformations.names())
+
+
+def compile_chain(specs: Sequence[Any] | None, *, where: str = "TextTransformations"
+                  ) -> tuple[Callable[[str], str] | None, tuple[str, ...]]:
+    """Validate ``TextTransformations`` and return ``(function or None, key)``.
+
+    Transformations run in ascending ``Priority``; ``NONE`` entries are dropped. ``None`` means the
+    chain is the identity. ``key`` (the type names in order) keys the per-request cache.
+    """
+    if specs is None:
+        specs = []
+    if not isinstance(specs, list):
+        raise ValidationError("must be a list of {Priority, Type}", where=where)
+    steps: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    for i, spec in enumerate(specs):
+        at = f"{where}[{i}]"
+        if not isinstance(spec, dict):
+            raise ValidationError("must be an object with Priority and Type", where=at)
+        priority, kind = spec.get("Priority"), spec.get("Type")
+        if not isinstance(priority, int) or isinstance(priority, bool) or priority < 0:
+            raise ValidationError("Priority must be a non-negative integer", where=f"{at}.Priority")
+        if priority in seen:
+            raise ValidationError(f"duplicate Priority {priority}", where=f"{at}.Priority")
+        seen.add(priority)
+        if not isinstance(kind, str) or kind not in transformations:
+            raise ValidationError(f"unknown Type {kind!r}; valid: {', '.join(TRANSFORMATION_TYPES)}",
+                                  where=f"{at}.Type")
+        steps.append((priority, kind))
+    names = tuple(kind for _, kind in sorted(steps) if kind != "NONE")
+    if not names:
+        return None, ()
+    funcs = [transformations.get(name) for name in names]
+    if len(funcs) == 1:
+        return funcs[0], names
+
+    def chain(text: str) -> str:
+        for func in funcs:
+            text = func(text)
+        return text
+
+    return chain, names
