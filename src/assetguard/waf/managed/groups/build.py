@@ -1,0 +1,647 @@
+"""Source of the managed rule group documents in this directory.
+
+The JSON files next to this script are what the engine loads (and what a user can read or
+deploy to AWS WAF as ordinary rule groups); this script writes them so the shared building
+blocks (fields, transformation chains, patterns) are written once. Regenerate with::
+
+    .venv/bin/python src/assetguard/waf/managed/groups/build.py
+
+Only standard WAFv2 statements are used. Patterns stay within the AWS WAF regex subset
+(no lookaround, no backreferences, at most 512 characters each).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from assetguard.waf.managed.groups.patterns import P, chunks
+
+Doc = dict[str, Any]
+HERE = Path(__file__).parent
+
+# ---- fields -------------------------------------------------------------------------------
+QUERY_ARGS: Doc = {"AllQueryArguments": {}}
+QUERY_STRING: Doc = {"QueryString": {}}
+URI_PATH: Doc = {"UriPath": {}}
+BODY: Doc = {"Body": {"OversizeHandling": "CONTINUE"}}
+JSON_BODY: Doc = {
+    "JsonBody": {
+        "MatchPattern": {"All": {}},
+        "MatchScope": "VALUE",
+        "InvalidFallbackBehavior": "NO_MATCH",
+        "OversizeHandling": "CONTINUE",
+    }
+}
+COOKIES: Doc = {
+    "Cookies": {"MatchPattern": {"All": {}}, "MatchScope": "VALUE", "OversizeHandling": "CONTINUE"}
+}
+HEADERS: Doc = {
+    "Headers": {
+        "MatchPattern": {"ExcludedHeaders": ["cookie", "host", "content-length", "content-type", "accept"]},
+        "MatchScope": "VALUE",
+        "OversizeHandling": "CONTINUE",
+    }
+}
+
+
+def header(name: str) -> Doc:
+    return {"SingleHeader": {"Name": name}}
+
+
+# ---- transformation chains ----------------------------------------------------------------
+def chain(*types: str) -> list[Doc]:
+    return [{"Priority": i, "Type": t} for i, t in enumerate(types)]
+
+
+URL = chain("URL_DECODE_UNI", "HTML_ENTITY_DECODE")
+URL2 = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "HTML_ENTITY_DECODE")
+URL2_LOWER = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "HTML_ENTITY_DECODE", "LOWERCASE")
+XSS_CHAIN = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "HTML_ENTITY_DECODE", "JS_DECODE", "REMOVE_NULLS")
+CMD_CHAIN = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "HTML_ENTITY_DECODE", "CMD_LINE")
+PATH_CHAIN = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "HTML_ENTITY_DECODE", "REMOVE_NULLS", "LOWERCASE")
+NONE = chain("NONE")
+
+
+# ---- statements ---------------------------------------------------------------------------
+def regex(pattern: str, field: Doc, transforms: list[Doc]) -> Doc:
+    """A RegexMatch, or an Or of several when the pattern exceeds AWS's 512-character limit."""
+    parts = [
+        {
+            "RegexMatchStatement": {
+                "RegexString": part,
+                "FieldToMatch": field,
+                "TextTransformations": transforms,
+            }
+        }
+        for part in chunks(pattern)
+    ]
+    return any_of(*parts)
+
+
+def sqli(field: Doc, transforms: list[Doc], sensitivity: str = "LOW") -> Doc:
+    return {
+        "SqliMatchStatement": {
+            "FieldToMatch": field,
+            "TextTransformations": transforms,
+            "SensitivityLevel": sensitivity,
+        }
+    }
+
+
+def xss(field: Doc, transforms: list[Doc]) -> Doc:
+    return {"XssMatchStatement": {"FieldToMatch": field, "TextTransformations": transforms}}
+
+
+def size(field: Doc, operator: str, limit: int) -> Doc:
+    return {
+        "SizeConstraintStatement": {
+            "FieldToMatch": field,
+            "ComparisonOperator": operator,
+            "Size": limit,
+            "TextTransformations": NONE,
+        }
+    }
+
+
+def any_of(*statements: Doc) -> Doc:
+    return statements[0] if len(statements) == 1 else {"OrStatement": {"Statements": list(statements)}}
+
+
+def body_and_json(make: Any) -> Doc:
+    """The same check on the raw body and on each JSON value (attacks hide behind JSON quoting)."""
+    return any_of(make(BODY), make(JSON_BODY))
+
+
+def ipset(name: str) -> Doc:
+    return {"IPSetReferenceStatement": {"ARN": f"managed:ipset/{name}"}}
+
+
+# ---- documents ----------------------------------------------------------------------------
+def group(
+    name: str,
+    capacity: int,
+    vendor: str,
+    namespace: str,
+    description: str,
+    rules: list[tuple[str, str, Doc]],
+    count_rules: tuple[str, ...] = (),
+) -> Doc:
+    built = []
+    for priority, (rule_name, label, statement) in enumerate(rules):
+        built.append(
+            {
+                "Name": rule_name,
+                "Priority": priority,
+                "Statement": statement,
+                "Action": {"Count": {}} if rule_name in count_rules else {"Block": {}},
+                "RuleLabels": [{"Name": label}],
+                "VisibilityConfig": {
+                    "SampledRequestsEnabled": True,
+                    "CloudWatchMetricsEnabled": True,
+                    "MetricName": rule_name,
+                },
+            }
+        )
+    return {
+        "Name": name,
+        "Capacity": capacity,
+        "VendorName": vendor,
+        "LabelNamespace": namespace,
+        "Description": description,
+        "Rules": built,
+        "VisibilityConfig": {
+            "SampledRequestsEnabled": True,
+            "CloudWatchMetricsEnabled": True,
+            "MetricName": name,
+        },
+    }
+
+
+def common_rule_set() -> Doc:
+    rules: list[tuple[str, str, Doc]] = [
+        (
+            "NoUserAgent_HEADER",
+            "NoUserAgent_Header",
+            {"NotStatement": {"Statement": size(header("user-agent"), "GT", 0)}},
+        ),
+        (
+            "UserAgent_BadBots_HEADER",
+            "BadBots_Header",
+            regex(P["bad_bots"], header("user-agent"), URL2_LOWER),
+        ),
+        ("SizeRestrictions_QUERYSTRING", "SizeRestrictions_QueryString", size(QUERY_STRING, "GT", 2048)),
+        (
+            "SizeRestrictions_Cookie_HEADER",
+            "SizeRestrictions_Cookie_Header",
+            size(header("cookie"), "GT", 10240),
+        ),
+        (
+            "SizeRestrictions_BODY",
+            "SizeRestrictions_Body",
+            size({"Body": {"OversizeHandling": "MATCH"}}, "GT", 8192),
+        ),
+        ("SizeRestrictions_URIPATH", "SizeRestrictions_URIPath", size(URI_PATH, "GT", 1024)),
+    ]
+    for suffix, label, field in (
+        ("BODY", "Body", BODY),
+        ("COOKIE", "Cookie", COOKIES),
+        ("URIPATH", "URIPath", URI_PATH),
+        ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
+    ):
+        rules.append(
+            (
+                f"EC2MetaDataSSRF_{suffix}",
+                f"EC2MetaDataSSRF_{label}",
+                regex(P["ssrf_metadata"], field, URL2_LOWER),
+            )
+        )
+    for suffix, label, field, pattern in (
+        ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS, "lfi_traversal_arg"),
+        ("URIPATH", "URIPath", URI_PATH, "lfi_traversal_path"),
+        ("BODY", "Body", BODY, "lfi_traversal_body"),
+    ):
+        rules.append((f"GenericLFI_{suffix}", f"GenericLFI_{label}", regex(P[pattern], field, PATH_CHAIN)))
+    rules.append(
+        (
+            "RestrictedExtensions_URIPATH",
+            "RestrictedExtensions_URIPath",
+            regex(P["restricted_ext"], URI_PATH, PATH_CHAIN),
+        )
+    )
+    rules.append(
+        (
+            "RestrictedExtensions_QUERYARGUMENTS",
+            "RestrictedExtensions_QueryArguments",
+            regex(P["restricted_ext"], QUERY_ARGS, PATH_CHAIN),
+        )
+    )
+    for suffix, label, field in (
+        ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
+        ("BODY", "Body", BODY),
+        ("URIPATH", "URIPath", URI_PATH),
+    ):
+        rules.append((f"GenericRFI_{suffix}", f"GenericRFI_{label}", regex(P["rfi"], field, URL2_LOWER)))
+    rules.append(("CrossSiteScripting_COOKIE", "CrossSiteScripting_Cookie", xss(COOKIES, XSS_CHAIN)))
+    rules.append(
+        ("CrossSiteScripting_QUERYARGUMENTS", "CrossSiteScripting_QueryArguments", xss(QUERY_ARGS, XSS_CHAIN))
+    )
+    rules.append(
+        ("CrossSiteScripting_BODY", "CrossSiteScripting_Body", body_and_json(lambda f: xss(f, XSS_CHAIN)))
+    )
+    rules.append(("CrossSiteScripting_URIPATH", "CrossSiteScripting_URIPath", xss(URI_PATH, XSS_CHAIN)))
+    return group(
+        "AWSManagedRulesCommonRuleSet",
+        700,
+        "AWS",
+        "awswaf:managed:aws:core-rule-set:",
+        "Core rule set: bad user agents, size limits, metadata SSRF, LFI, RFI, restricted extensions, XSS.",
+        rules,
+    )
+
+
+def known_bad_inputs() -> Doc:
+    rules: list[tuple[str, str, Doc]] = []
+    for suffix, label, field in (
+        ("HEADER", "Header", HEADERS),
+        ("BODY", "Body", BODY),
+        ("URIPATH", "URIPath", URI_PATH),
+        ("QUERYSTRING", "QueryString", QUERY_STRING),
+    ):
+        rules.append(
+            (
+                f"JavaDeserializationRCE_{suffix}",
+                f"JavaDeserializationRCE_{label}",
+                regex(P["java_deser"], field, URL2_LOWER),
+            )
+        )
+    rules.append(
+        (
+            "Host_localhost_HEADER",
+            "Host_Localhost_Header",
+            regex(P["host_localhost"], header("host"), chain("LOWERCASE")),
+        )
+    )
+    rules.append(
+        (
+            "PROPFIND_METHOD",
+            "Propfind_Method",
+            {
+                "ByteMatchStatement": {
+                    "SearchString": "PROPFIND",
+                    "FieldToMatch": {"Method": {}},
+                    "PositionalConstraint": "EXACTLY",
+                    "TextTransformations": chain("NONE"),
+                }
+            },
+        )
+    )
+    rules.append(
+        (
+            "ExploitablePaths_URIPATH",
+            "ExploitablePaths_URIPath",
+            regex(P["exploitable_paths"], URI_PATH, PATH_CHAIN),
+        )
+    )
+    for suffix, label, field in (
+        ("HEADER", "Header", HEADERS),
+        ("QUERYSTRING", "QueryString", QUERY_STRING),
+        ("BODY", "Body", BODY),
+        ("URIPATH", "URIPath", URI_PATH),
+    ):
+        rules.append((f"Log4JRCE_{suffix}", f"Log4JRCE_{label}", regex(P["log4j"], field, URL2_LOWER)))
+    return group(
+        "AWSManagedRulesKnownBadInputsRuleSet",
+        200,
+        "AWS",
+        "awswaf:managed:aws:known-bad-inputs:",
+        "Request patterns known to be invalid and tied to exploits: Java deserialization, Log4j, "
+        "localhost Host, PROPFIND, exploitable paths.",
+        rules,
+    )
+
+
+def sqli_rule_set() -> Doc:
+    rules: list[tuple[str, str, Doc]] = [
+        (
+            "SQLiExtendedPatterns_QUERYARGUMENTS",
+            "SQLiExtendedPatterns_QueryArguments",
+            regex(P["sqli_extended"], QUERY_ARGS, URL2_LOWER),
+        ),
+        ("SQLi_QUERYARGUMENTS", "SQLi_QueryArguments", any_of(sqli(QUERY_ARGS, URL), sqli(QUERY_ARGS, URL2))),
+        (
+            "SQLiExtendedPatterns_BODY",
+            "SQLiExtendedPatterns_Body",
+            regex(P["sqli_extended"], BODY, URL2_LOWER),
+        ),
+        ("SQLi_BODY", "SQLi_Body", body_and_json(lambda f: sqli(f, URL))),
+        ("SQLi_COOKIE", "SQLi_Cookie", sqli(COOKIES, URL)),
+        ("SQLi_URIPATH", "SQLi_URIPath", sqli(URI_PATH, URL)),
+    ]
+    return group(
+        "AWSManagedRulesSQLiRuleSet",
+        200,
+        "AWS",
+        "awswaf:managed:aws:sql-database:",
+        "SQL injection: in-house SQL lexer/fingerprinting plus extended patterns.",
+        rules,
+    )
+
+
+def linux_rule_set() -> Doc:
+    rules = [
+        ("LFI_URIPATH", "LFI_URIPath", regex(P["linux_files"], URI_PATH, PATH_CHAIN)),
+        ("LFI_QUERYSTRING", "LFI_QueryString", regex(P["linux_files"], QUERY_STRING, PATH_CHAIN)),
+        ("LFI_HEADER", "LFI_Header", regex(P["linux_files"], HEADERS, PATH_CHAIN)),
+    ]
+    return group(
+        "AWSManagedRulesLinuxRuleSet",
+        200,
+        "AWS",
+        "awswaf:managed:aws:linux-os:",
+        "Linux-specific local file inclusion.",
+        rules,
+    )
+
+
+def unix_rule_set() -> Doc:
+    rules = [
+        (
+            "UNIXShellCommandsVariables_QUERYARGUMENTS",
+            "UNIXShellCommandsVariables_QueryArguments",
+            any_of(
+                regex(P["unix_cmd"], QUERY_ARGS, CMD_CHAIN), regex(P["unix_cmd2"], QUERY_ARGS, URL2_LOWER)
+            ),
+        ),
+        (
+            "UNIXShellCommandsVariables_BODY",
+            "UNIXShellCommandsVariables_Body",
+            any_of(
+                regex(P["unix_cmd"], BODY, CMD_CHAIN),
+                regex(P["unix_cmd2"], BODY, URL2_LOWER),
+                regex(P["unix_cmd"], JSON_BODY, CMD_CHAIN),
+            ),
+        ),
+        (
+            "UNIXShellCommandsVariables_HEADER",
+            "UNIXShellCommandsVariables_Header",
+            any_of(regex(P["unix_cmd"], HEADERS, CMD_CHAIN), regex(P["unix_cmd2"], HEADERS, URL2_LOWER)),
+        ),
+    ]
+    return group(
+        "AWSManagedRulesUnixRuleSet",
+        100,
+        "AWS",
+        "awswaf:managed:aws:posix-os:",
+        "POSIX command injection (shell commands, variables, substitutions).",
+        rules,
+    )
+
+
+def windows_rule_set() -> Doc:
+    rules: list[tuple[str, str, Doc]] = []
+    for suffix, label, field in (
+        ("COOKIE", "Cookie", COOKIES),
+        ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
+        ("BODY", "Body", BODY),
+    ):
+        rules.append(
+            (
+                f"WindowsShellCommands_{suffix}",
+                f"WindowsShellCommands_{label}",
+                regex(P["windows_cmd"], field, URL2_LOWER),
+            )
+        )
+        rules.append(
+            (
+                f"PowerShellCommands_{suffix}",
+                f"PowerShellCommands_{label}",
+                regex(P["powershell"], field, URL2_LOWER),
+            )
+        )
+    return group(
+        "AWSManagedRulesWindowsRuleSet",
+        200,
+        "AWS",
+        "awswaf:managed:aws:windows-os:",
+        "Windows command injection: cmd.exe and PowerShell.",
+        rules,
+    )
+
+
+def php_rule_set() -> Doc:
+    rules: list[tuple[str, str, Doc]] = []
+    for suffix, label, field in (
+        ("HEADER", "Header", HEADERS),
+        ("QUERYSTRING", "QueryString", QUERY_STRING),
+        ("BODY", "Body", BODY),
+    ):
+        rules.append(
+            (
+                f"PHPHighRiskMethodsVariables_{suffix}",
+                f"PHPHighRiskMethodsVariables_{label}",
+                any_of(regex(P["php_functions"], field, URL2_LOWER), regex(P["php_vars"], field, URL2_LOWER)),
+            )
+        )
+    return group(
+        "AWSManagedRulesPHPRuleSet",
+        100,
+        "AWS",
+        "awswaf:managed:aws:php-app:",
+        "PHP code injection: high-risk functions, superglobals, stream wrappers, serialized objects.",
+        rules,
+    )
+
+
+def injection_rule_set() -> Doc:
+    args_body = (
+        ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
+        ("BODY", "Body", BODY),
+        ("COOKIE", "Cookie", COOKIES),
+    )
+    rules: list[tuple[str, str, Doc]] = []
+    for prefix, key, transforms in (
+        ("NoSQLi", "nosql", URL2_LOWER),
+        ("SSTI", "ssti", URL2_LOWER),
+        ("LDAPi", "ldap", URL2_LOWER),
+        ("XXE", "xxe", URL2_LOWER),
+        ("SSI", "ssi", URL2_LOWER),
+        ("JavaCodeInjection", "java_code", URL2_LOWER),
+        ("NodeJSInjection", "nodejs", URL2_LOWER),
+        ("SessionFixation", "session_fixation", URL2_LOWER),
+    ):
+        for suffix, label, field in args_body:
+            rules.append((f"{prefix}_{suffix}", f"{prefix}_{label}", regex(P[key], field, transforms)))
+    rules.append(
+        ("NoSQLi_QUERYSTRING", "NoSQLi_QueryString", regex(P["nosql_names"], QUERY_STRING, URL2_LOWER))
+    )
+    for suffix, label, field in (
+        ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
+        ("URIPATH", "URIPath", URI_PATH),
+        ("COOKIE", "Cookie", COOKIES),
+        ("HEADER", "Header", HEADERS),
+    ):
+        rules.append(
+            (
+                f"CRLFInjection_{suffix}",
+                f"CRLFInjection_{label}",
+                regex(P["crlf"], field, chain("URL_DECODE_UNI", "URL_DECODE_UNI", "LOWERCASE")),
+            )
+        )
+    rules.append(
+        (
+            "MailInjection_BODY",
+            "MailInjection_Body",
+            regex(P["mail"], BODY, chain("URL_DECODE_UNI", "LOWERCASE")),
+        )
+    )
+    rules.append(
+        (
+            "MailInjection_QUERYARGUMENTS",
+            "MailInjection_QueryArguments",
+            regex(P["mail"], QUERY_ARGS, chain("URL_DECODE_UNI", "LOWERCASE")),
+        )
+    )
+    rules.append(
+        (
+            "HTTPSmuggling_BODY",
+            "HTTPSmuggling_Body",
+            regex(P["smuggling"], BODY, chain("URL_DECODE_UNI", "LOWERCASE")),
+        )
+    )
+    rules.append(
+        (
+            "HTTPSmuggling_QUERYARGUMENTS",
+            "HTTPSmuggling_QueryArguments",
+            regex(P["smuggling"], QUERY_ARGS, chain("URL_DECODE_UNI", "LOWERCASE")),
+        )
+    )
+    rules.append(
+        (
+            "SQLiHighSensitivity_HEADER",
+            "SQLiHighSensitivity_Header",
+            sqli(
+                {
+                    "Headers": {
+                        "MatchPattern": {"IncludedHeaders": ["referer", "user-agent", "x-forwarded-for"]},
+                        "MatchScope": "VALUE",
+                        "OversizeHandling": "CONTINUE",
+                    }
+                },
+                URL,
+            ),
+        )
+    )
+    rules.append(
+        (
+            "CrossSiteScripting_HEADER",
+            "CrossSiteScripting_Header",
+            xss(
+                {
+                    "Headers": {
+                        "MatchPattern": {"IncludedHeaders": ["referer", "user-agent"]},
+                        "MatchScope": "VALUE",
+                        "OversizeHandling": "CONTINUE",
+                    }
+                },
+                XSS_CHAIN,
+            ),
+        )
+    )
+    rules.append(
+        ("CrossSiteScripting_QUERYNAMES", "CrossSiteScripting_QueryNames", xss(QUERY_STRING, XSS_CHAIN))
+    )
+    rules.append(("SQLi_QUERYSTRING", "SQLi_QueryString", sqli(QUERY_STRING, URL)))
+    return group(
+        "AssetGuardInjectionRuleSet",
+        400,
+        "AssetGuard",
+        "assetguard:managed:injection:",
+        "Injection classes AWS sells no group for: NoSQL, server-side templates, LDAP, XXE, SSI, Java and "
+        "Node.js code, session fixation, CRLF/header, mail, request smuggling; plus SQLi/XSS in headers "
+        "and argument names.",
+        rules,
+    )
+
+
+def ip_reputation() -> Doc:
+    rules = [
+        ("AWSManagedIPReputationList", "AWSManagedIPReputationList", ipset("amazon-ip-reputation")),
+        ("AWSManagedReconnaissanceList", "AWSManagedReconnaissanceList", ipset("amazon-reconnaissance")),
+        ("AWSManagedIPDDoSList", "AWSManagedIPDDoSList", ipset("amazon-ddos")),
+    ]
+    return group(
+        "AWSManagedRulesAmazonIpReputationList",
+        25,
+        "AWS",
+        "awswaf:managed:aws:amazon-ip-list:",
+        "Addresses known for bots, reconnaissance and DDoS (local lists; refresh with `assetguard waf update-lists`).",
+        rules,
+        count_rules=("AWSManagedIPDDoSList",),
+    )
+
+
+def anonymous_ip() -> Doc:
+    rules = [
+        ("AnonymousIPList", "AnonymousIPList", ipset("anonymous")),
+        ("HostingProviderIPList", "HostingProviderIPList", ipset("hosting-provider")),
+    ]
+    return group(
+        "AWSManagedRulesAnonymousIpList",
+        50,
+        "AWS",
+        "awswaf:managed:aws:anonymous-ip-list:",
+        "Anonymising services (Tor exits, VPNs, proxies) and hosting providers.",
+        rules,
+    )
+
+
+ALL = (
+    common_rule_set,
+    known_bad_inputs,
+    sqli_rule_set,
+    linux_rule_set,
+    unix_rule_set,
+    windows_rule_set,
+    php_rule_set,
+    injection_rule_set,
+    ip_reputation,
+    anonymous_ip,
+)
+
+
+EXTRA_GROUPS = (
+    ("AWS", "AWSManagedRulesUnixRuleSet"),
+    ("AWS", "AWSManagedRulesWindowsRuleSet"),
+    ("AWS", "AWSManagedRulesPHPRuleSet"),
+    ("AssetGuard", "AssetGuardInjectionRuleSet"),
+)
+ACLS = HERE.parent.parent / "acls"
+
+
+def recommended_acl() -> Doc:
+    """``baseline`` plus the groups the plan lacked, inserted before its Allow rule."""
+    baseline: Doc = json.loads((ACLS / "baseline.json").read_text(encoding="utf-8"))
+    rules = [r for r in baseline["Rules"] if "ManagedRuleGroupStatement" in r["Statement"]]
+    others = [r for r in baseline["Rules"] if "ManagedRuleGroupStatement" not in r["Statement"]]
+    next_priority = max(r["Priority"] for r in rules) + 1
+    for vendor, name in EXTRA_GROUPS:
+        rule_name = f"{vendor}-{name}"
+        rules.append(
+            {
+                "Name": rule_name,
+                "Priority": next_priority,
+                "Statement": {"ManagedRuleGroupStatement": {"VendorName": vendor, "Name": name}},
+                "OverrideAction": {"None": {}},
+                "VisibilityConfig": {
+                    "SampledRequestsEnabled": True,
+                    "CloudWatchMetricsEnabled": True,
+                    "MetricName": rule_name,
+                },
+            }
+        )
+        next_priority += 1
+    for rule in others:
+        rules.append({**rule, "Priority": max(rule["Priority"], next_priority)})
+        next_priority = rules[-1]["Priority"] + 1
+    return {
+        **baseline,
+        "Name": "recommended",
+        "Description": "baseline plus the POSIX, Windows, PHP and AssetGuard injection groups.",
+        "Rules": rules,
+        "VisibilityConfig": {**baseline["VisibilityConfig"], "MetricName": "recommended"},
+    }
+
+
+def main() -> None:
+    for make in ALL:
+        doc = make()
+        (HERE / f"{doc['Name']}.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+        print(doc["Name"], len(doc["Rules"]), "rules")
+    (ACLS / "recommended.json").write_text(json.dumps(recommended_acl(), indent=2) + "\n", encoding="utf-8")
+    print("recommended ACL written")
+
+
+if __name__ == "__main__":
+    main()

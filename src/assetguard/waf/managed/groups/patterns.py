@@ -1,0 +1,242 @@
+"""Regular expressions of the managed rule groups, one entry per attack idea.
+
+Texts reach these patterns already transformed (URL-decoded twice, HTML entities decoded,
+lower-cased; see ``build.py``), so patterns are lower-case and need no encoding variants.
+Every pattern stays within the AWS WAF regex subset and under 512 characters.
+"""
+
+from __future__ import annotations
+
+_STRONG_CMDS = (
+    "wget|curl|nc|ncat|netcat|bash|zsh|ksh|dash|csh|tcsh|python[23]?|perl|ruby|php|nslookup|whoami|uname"
+    "|ifconfig|busybox|telnet|socat|base64|tftp|chmod|chown|printenv|uptime|hostname|netstat|lsof|useradd",
+    "sudo|nohup|xterm|mkfifo|xxd|passwd|crontab|systemctl|id|ls|ps|pwd|env|cat|sh|rm|dd|awk|gawk|sed|tac"
+    "|nl|dig|gcc|sftp|scp|ssh|nmap|killall|pkill|chattr|getent|ln|tar|unzip|gzip|mknod|sh[0-9]",
+)
+_WEAK_CMDS = (
+    "echo|find|sleep|kill|head|tail|more|less|touch|sort|uniq|strings|grep|egrep|ping|mail|who|last|expect"
+    "|timeout|cp|mv|wc|xargs|eval|exec|export|source|ulimit|diff|od|cut|rev|tr"
+)
+_CMD_ARGS = r"(?:\s+(?:-{1,2}[a-z0-9]|[/~$.]|\d|[a-z0-9.-]+\.[a-z]{2,}\b|https?://|\{|\*)|\s*(?:$|[;|&`)<>]))"
+_SEPARATOR = r"(?:[;|`\n]|&&|\$\(|<\(|>\()\s*(?:(?:/usr)?/s?bin/)?"
+
+
+def _each(template: str, lists: tuple[str, ...]) -> str:
+    return "|".join(template.replace("CMDS", cmds) for cmds in lists)
+
+
+P: dict[str, str] = {
+    "bad_bots": (
+        r"nessus|nmap|nikto|sqlmap|masscan|zgrab|dirbuster|gobuster|wpscan|acunetix|netsparker|w3af|arachni"
+        r"|havij|zmeu|nuclei|openvas|jorgee|wfuzz|ffuf|morfeus|fimap|nsauditor|paros|webinspect|appscan"
+        r"|burpcollaborator|whatweb|brutus|hydra|pangolin|bsqlbf|sqlninja|grabber|webshag|skipfish|dirb/"
+        r"|commix|xsser|struts-pwn|jaeles|feroxbuster|httprint|absinthe|blackwidow|mysqloit|n-stealth|webvulnscan"
+        r"|(?:^|\W)(?:zap|vega|nasl|metis|crimscanner)(?:/|\W|$)|security ?scan|cgichk|webtrends security|floodgate"
+    ),
+    "ssrf_metadata": (
+        r"169\.254\.169\.254|169\.254\.170\.2|fd00:ec2::254|metadata\.google\.internal|metadata\.azure\.com"
+        r"|100\.100\.100\.200|0xa9fea9fe|2852039166|0251\.0376\.0251\.0376|a9fe:a9fe|instance-data[./]"
+        r"|/latest/(?:meta-data|user-data|api/token)|/computemetadata/v1|/metadata/(?:instance|identity)"
+    ),
+    "lfi_traversal_arg": (
+        r"(?:^|[\\/])\.{2,3}(?:[\\/]|$)|\.{2}[\\/;]|^\.\.$|%(?:c0%ae|c0%af|e0%80%ae|u002e|252e)"
+        r"|^(?:file:/*)?/(?:etc|proc|root|sys)/|[a-z]:[\\/](?:windows|winnt|inetpub|boot\.ini)"
+        r"|(?:^|[\\/])(?:boot|win|system)\.ini\b|\.ht(?:access|passwd)\b|\bweb\.config\b"
+    ),
+    "lfi_traversal_path": r"(?:^|[\\/])\.{2,3}(?:[\\/]|$)|[\\/]\.\.;[\\/]|%2e%2e|%c0%ae|\.\.\\",
+    "lfi_traversal_body": (
+        r"(?:\.\.[\\/]){2,}|(?:^|[=\s\"'(])\.\.[\\/](?:etc|proc|windows|winnt|boot|var|usr|root|home)\b"
+        r"|/etc/(?:passwd|shadow)\b|[a-z]:\\windows\\|(?:^|=)(?:file:/*)?/(?:etc|proc)/"
+    ),
+    "restricted_ext": (
+        r"\.(?:asa|asax|ascx|backup|bak|bat|cdx|cer|cfg|cmd|com|config|conf|cs|csproj|csr|dat|db|dbf|dll|dos"
+        r"|htr|htw|ida|idc|idq|inc|ini|key|licx|lnk|log|mdb|old|pass|pdb|pol|printer|pwd|rdb|resources|resx"
+        r"|sql|swp|sys|vb|vbs|vbproj|vsdisco|webinfo|xsd|xsx|env|git|svn|htaccess|htpasswd|pem|sqlite3?|orig"
+        r"|tmp|sh|ps1|jks|p12|pfx|kdbx|exe|msi)(?:$|[?#;~])"
+    ),
+    "rfi": (
+        r"(?:^|[=\s\"'(])(?:https?|ftps?|file|php|data|expect|gopher|dict|ldap|tftp|jar|phar|zip|glob"
+        r"|compress\.zlib|ssh2)://(?:[^/\s]*@)?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"
+        r"|(?:^|[=\s\"'(])(?:https?|ftps?)://[^\s]+\?+$"
+        r"|(?:^|[=\s\"'(])(?:expect|phar|glob|compress\.zlib|gopher|dict|jar|ssh2)://"
+        r"|\b(?:include|require)(?:_once)?\s*\(?\s*[\"']?(?:https?|ftps?)://"
+        r"|(?:mosconfig_absolute_path|_conf\[path\]|_server\[document_root\]|gallery_basedir|path\[docroot\]"
+        r"|appserv_root|config\[root_dir\])=(?:file|ftps?|https?)://"
+    ),
+    "java_deser": (
+        r"ro0ab|aced0005|\xac\xed\x00\x05|java\.lang\.(?:runtime|processbuilder|reflect)|javax\.script"
+        r"|org\.apache\.commons\.collections|invokertransformer|chainedtransformer|com\.sun\.org\.apache\.xalan"
+        r"|templatesimpl|java\.beans\.xmldecoder|ysoserial|com\.sun\.rowset\.jdbcrowsetimpl|bsh\.interpreter"
+        r"|groovy\.util\.expando|java\.rmi\.server|clojure\.core\$comp|org\.springframework\.beans\.factory"
+    ),
+    "host_localhost": r"^(?:localhost|localhost\.localdomain)(?::\d+)?$",
+    "exploitable_paths": (
+        r"/web-inf(?:/|$)|/meta-inf(?:/|$)|/\.(?:git|svn|hg|bzr|aws|ssh|vscode|idea)(?:/|$)|/\.env$"
+        r"|/\.ht(?:access|passwd)|/\.ds_store|/wp-config\.php|/phpmyadmin|/actuator(?:/|$)"
+        r"|/server-(?:status|info)|/jmx-console|/manager/html|/invoker/|/cgi-bin/|/solr/admin"
+        r"|/_ignition/|/vendor/phpunit|/xmlrpc\.php|/boaform/|/hnap1|/etc/passwd|/proc/self/"
+    ),
+    "log4j": (
+        r"\$\{[^}]{0,60}(?:\$\{|:-)|\$\{\s*(?:jndi|ldaps?|rmi|dns|iiop|corba|nds|nis|lower|upper|env|sys"
+        r"|java|date|main|base64|ctx|k8s|docker|spring|web|log4j|bundle|sd|map|marker|jvmrunargs|event)\s*:"
+    ),
+    "sqli_extended": (
+        r"\bunion\b(?:\s|/\*.*?\*/|\(|\ball\b|\bdistinct\b)*\bselect\b"
+        r"|\bselect\b[^;]{0,200}?\bfrom\b[^;]{0,60}?\b(?:information_schema|mysql\.user|pg_catalog|pg_shadow"
+        r"|sysobjects|syscolumns|sqlite_master|all_tables|dual)\b"
+        r"|\bwaitfor\s+(?:delay|time)\b|\bpg_sleep\s*\(|\bbenchmark\s*\(\s*\d|\bdbms_pipe\.|\butl_(?:inaddr|http)\."
+        r"|\bxp_cmdshell\b|\bload_file\s*\(|\binto\s+(?:out|dump)file\b"
+        r"|;\s*(?:drop|truncate|alter|shutdown|declare)\s+(?:table|database|@|--|;|$)"
+        r"|\b(?:or|and|xor)\s+[\w'\"]+\s*(?:=|like|<|>)\s*[\w'\"]+\s*(?:--|#|/\*)"
+    ),
+    "linux_files": (
+        r"/etc/(?:passwd|shadow|group|gshadow|hosts|issue|crontab|sudoers|motd|fstab|mtab|hostname|resolv\.conf"
+        r"|security/|ssh/|apache2/|nginx/|mysql/|httpd/|init\.d/|profile|bashrc|environment|os-release"
+        r"|redhat-release|debian_version|lsb-release|master\.passwd|pwd\.db|spwd\.db)|/proc/(?:self|\d+"
+        r"|thread-self)/|/var/(?:log|mail|spool)/|/root/|\.(?:bash_history|bash_profile|zsh_history"
+        r"|mysql_history|psql_history)|\.ssh/(?:id_|authorized_keys|known_hosts)|\.aws/credentials"
+        r"|/dev/(?:tcp|udp)/|/usr/local/etc/|/opt/lampp/"
+    ),
+    # After CMD_LINE (quotes, carets and backslashes removed, ',' ';' become spaces).
+    "unix_cmd": (
+        _each(
+            r"(?:^|[\s|&`(){}$])(?:CMDS)(?:/(?:etc|bin|usr|tmp|dev|proc|var|home|root)\b|\s+-{1,2}[a-z]{1,12}\s*/)",
+            _STRONG_CMDS,
+        )
+        + r"|\$\{?ifs\b|(?:^|[\s;|&`(])/(?:usr/)?s?bin/[a-z]|/[?*]{1,4}/[a-z?*]{0,5}[?*]|\(\s*\)\s*\{|"
+        + _each(r"\{\s*(?:CMDS)\s*,", _STRONG_CMDS)
+    ),
+    # Separators kept: ; | ` $( && newline before a command that has arguments or ends the value.
+    "unix_cmd2": _each(_SEPARATOR + "(?:CMDS)" + _CMD_ARGS, (*_STRONG_CMDS, _WEAK_CMDS)),
+    "windows_cmd": (
+        r"(?:^|[;&|`'\"\s(])(?:cmd(?:\.exe)?\s*/[ckr]|command\.com|powershell(?:\.exe)?\s|pwsh(?:\.exe)?\s"
+        r"|net1?\s+(?:user|localgroup|view|use|share|group)\b|ipconfig(?:\s|$|/)|systeminfo|tasklist|taskkill"
+        r"|reg(?:\.exe)?\s+(?:add|query|delete|save|export)\b|certutil|bitsadmin|wmic|rundll32|regsvr32|mshta"
+        r"|cscript|wscript|schtasks|whoami\s*/|type\s+[a-z]:\\|dir\s+[a-z]:\\|vssadmin|nltest|dsquery"
+        r"|icacls|xcopy\s|sc\s+(?:query|create|config|start|stop)\b|(?:c:|%systemroot%|%windir%)\\(?:windows\\)?system32)"
+    ),
+    "powershell": (
+        r"invoke-(?:expression|webrequest|restmethod|command|item|shellcode|mimikatz|wmimethod)|\biex\s*[(\s$]"
+        r"|new-object\s+(?:-typename\s+)?(?:system\.)?(?:net\.webclient|io\.|diagnostics)|\.download(?:string"
+        r"|file|data)\s*\(|start-process|get-(?:childitem|content|process|wmiobject|itemproperty|acl|localuser"
+        r"|service|credential)\b|set-(?:executionpolicy|content|itemproperty|mppreference)\b|\s-(?:encodedcommand"
+        r"|nop|noprofile|noni|noninteractive|windowstyle\s+hidden|executionpolicy\s+bypass|ep\s+bypass)\b"
+        r"|\[(?:system\.)?convert\]::|frombase64string|\$env:\w|\badd-type\s|\bremove-item\s|\$psversiontable"
+    ),
+    "php_functions": (
+        r"(?:^|[^\w.$>:\\-])(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec"
+        r"|base64_decode|gzinflate|gzuncompress|str_rot13|create_function|call_user_func(?:_array)?"
+        r"|preg_replace|file_get_contents|file_put_contents|fopen|readfile|include|require|include_once"
+        r"|require_once|phpinfo|unserialize|move_uploaded_file|highlight_file|show_source|fsockopen|php_uname"
+        r"|posix_getpwuid|ini_set|putenv|array_map|hex2bin|curl_exec|stream_socket_client|get_defined_vars)\s*\("
+    ),
+    "php_vars": (
+        r"<\?(?:php\b|=)|\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b"
+        r"|php://(?:input|filter|fd|memory|temp|stdin)|\b(?:phar|zip|expect|glob|compress\.zlib|ogg|rar|ssh2)://"
+        r"|\bo:\d+:\"[^\"]{1,64}\":\d+:\{|\ba:\d+:\{[is]:|\b(?:allow_url_include|auto_prepend_file"
+        r"|auto_append_file|disable_functions|open_basedir|safe_mode)\b"
+    ),
+    "nosql": (
+        r"\[\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|or|and|not|nor|expr|elemmatch|size|type|all"
+        r"|mod|text|function|accumulator)\s*\]|\"\$(?:ne|gt|gte|lt|lte|in|nin|regex|where|exists|or|and|nor|not"
+        r"|expr|elemmatch|function|accumulator)\"\s*:|\$where\s*:|\bdb\.\w+\.(?:find|drop|insert|remove"
+        r"|update|aggregate)\s*\(|this\.\w+\s*[=!]=|\bsleep\s*\(\s*\d+\s*\)\s*(?:\|\||&&|;)"
+    ),
+    "nosql_names": (
+        r"\[\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|or|and|not|nor|expr|elemmatch)\s*\]\s*="
+    ),
+    "ssti": (
+        r"\{\{.{0,120}?(?:__class__|__mro__|__subclasses__|__globals__|__builtins__|__import__|__init__"
+        r"|lipsum|cycler|joiner|\d+\s*[*]\s*\d+|constructor|popen)|\{%.{0,120}?(?:import|exec|popen|system"
+        r"|subprocess)|\$\{.{0,80}?(?:t\(|runtime|getclass|forname|\d+\s*\*\s*\d+|freemarker)|<#(?:assign"
+        r"|import|include)|freemarker\.template|#set\s*\(\s*\$|#\{.{0,80}?(?:\d+\s*\*\s*\d+|runtime|exec)"
+        r"|<%=?.{0,120}?(?:runtime|exec|system|eval|request|\d+\s*\*\s*\d+)|\*\{.{0,80}?t\("
+    ),
+    "ldap": (
+        r"\*\)\s*\(\s*[|&!]|\)\s*\(\s*[|&!]\s*\(|\(\s*[|&!]\s*\(\s*\w+\s*[~<>]?=|\*\)\s*\(\s*\w+\s*=\s*\*"
+        r"|\(\s*\w+\s*=\s*\*\s*\)\s*\)|\)\s*\(\s*\w+\s*=\s*\*"
+    ),
+    "xxe": (
+        r"<!entity\b|<!doctype[^>]{0,200}\[|\bsystem\s+[\"'](?:file|https?|ftp|php|expect|jar|gopher|netdoc"
+        r"|data):|<xi:include\b|xmlns:xi\s*=|<xsl:(?:value-of|stylesheet)\b.{0,100}(?:system-property"
+        r"|document\()|%\w+;\s*\]>"
+    ),
+    "ssi": r"<!--\s*#\s*(?:exec|include|echo|config|set|printenv|fsize|flastmod|if|elif)\b",
+    "java_code": (
+        r"java\.lang\.(?:runtime|processbuilder|system|class|thread|reflect)|\.getruntime\s*\(|processbuilder\s*\("
+        r"|class\.forname|\.getclass\s*\(\s*\)\s*\.|\bclass\.module\.classloader|javax\.(?:script|naming)"
+        r"|java\.io\.(?:file|inputstream)|org\.apache\.(?:struts|commons)|ognl|@java\.lang|%\{.{0,80}?(?:#_memberaccess"
+        r"|#context|@java)|xwork\.methodaccessor|java\.util\.scanner|\.exec\s*\(\s*[\"'](?:/bin|cmd|bash|sh|calc"
+        r"|whoami|id)|\bclassloader\b"
+    ),
+    "nodejs": (
+        r"require\s*\(\s*[\"'](?:child_process|fs|net|vm|os|process)[\"']\s*\)|child_process|process\.(?:mainmodule"
+        r"|binding|kill|exit)|\.constructor\s*\(\s*[\"']return|__proto__|constructor\s*\[\s*[\"']prototype"
+        r"|constructor\.prototype|_\$\$nd_func\$\$_|\beval\s*\(\s*(?:require|process|buffer)|new\s+function\s*\("
+        r"\s*[\"']|\bprocess\.spawn\b|\bkernel\.(?:exec|system|spawn)\b|\bio\.popen\b|while\s*\(\s*(?:true|1)\s*\)"
+        r"|(?:https?|ftp|gopher|dict|file)://(?:0x[0-9a-f]{2,}|\d{8,10}|0\d+\.\d|\[::|2130706433)"
+    ),
+    "session_fixation": (
+        r"\.cookie\b.{0,100}?;\s*(?:expires|domain|path)\s*=|http-equiv\W+set-cookie|\bset-cookie\s*:"
+        r"|(?:^|[&?;])(?:jsessionid|phpsessid|aspsessionid\w*|asp\.net_sessionid|cfid|cftoken)="
+    ),
+    "crlf": (
+        r"[\r\n]\s*(?:set-cookie|location|content-(?:type|length|disposition)|refresh|x-[\w-]+"
+        r"|access-control-[\w-]+|http/\d|host|transfer-encoding)\s*:|[\r\n]\s*http/\d"
+        r"|[\r\n]\s*(?:get|post|put|head|delete|options)\s+/"
+    ),
+    "mail": (
+        r"@[\w.-]+\s*[\r\n]+\s*(?:to|cc|bcc|subject|from|reply-to|content-type)\s*:|[\r\n]\s*(?:mail\s+from"
+        r"|rcpt\s+to)\s*:|[\r\n]\s*(?:a\d{3}|\d{1,4})\s+(?:select|examine|fetch|login|list|logout|capability"
+        r"|delete|uid\s+fetch)\s"
+    ),
+    "smuggling": (
+        r"[\n\r]+(?:get|post|head|options|connect|put|delete|trace|track|patch|propfind|proppatch|mkcol|copy"
+        r"|move|lock|unlock)\s+[^\s]+\s+http/\d|[\n\r]+\s*(?:content-length|transfer-encoding)\s*:"
+    ),
+}
+
+MAX_REGEX = 500
+
+
+def top_level_alternatives(pattern: str) -> list[str]:
+    """Split ``pattern`` at ``|`` outside groups and character classes."""
+    parts: list[str] = []
+    depth, in_class, start, i = 0, False, 0, 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+        elif c == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+        elif c == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    parts.append(pattern[start:])
+    return parts
+
+
+def chunks(pattern: str) -> list[str]:
+    """``pattern`` as one or more alternations, each within AWS's 512-character limit."""
+    out: list[str] = []
+    current = ""
+    for alt in top_level_alternatives(pattern):
+        if len(alt) > MAX_REGEX:
+            raise ValueError(f"alternative longer than {MAX_REGEX}: {alt[:60]}...")
+        if current and len(current) + 1 + len(alt) > MAX_REGEX:
+            out.append(current)
+            current = alt
+        else:
+            current = f"{current}|{alt}" if current else alt
+    out.append(current)
+    return out
