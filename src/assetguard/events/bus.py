@@ -7,6 +7,7 @@ transaction (the transactional outbox), so a state change and its event commit t
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
@@ -32,6 +33,8 @@ class OutboxBus:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # Set after each enqueue so an in-process worker wakes at once instead of at its next poll.
+        self.wakeup = threading.Event()
 
     def publish(self, source: str, detail_type: str, detail: dict[str, Any], *, resources: Sequence[str] = (),
                 account: str | None = None, region: str | None = None, time: datetime | None = None,
@@ -51,6 +54,7 @@ class OutboxBus:
         else:
             with self.db.begin() as own:
                 own.execute(event_outbox.insert(), rows)
+        self.wakeup.set()
 
     def recent(self, *, detail_type: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Newest events first (for tests, the console and debugging)."""

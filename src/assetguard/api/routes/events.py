@@ -1,0 +1,87 @@
+"""``/events``: PutEvents, pattern testing, recent events, deliveries and the dead-letter queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Body, Query
+
+from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
+from assetguard.core.errors import ValidationError
+
+router = APIRouter(prefix="/events", tags=["events"])
+
+
+@router.post("")
+def put_events_route(principal: OperatorDep, platform: PlatformDep,
+                     body: dict[str, Any] = Body(..., examples=[{"Entries": [
+                         {"Source": "my.app", "DetailType": "Thing Happened", "Detail": "{\"x\": 1}"}]}])
+                     ) -> dict[str, Any]:
+    """PutEvents: ``{"Entries": [...]}`` → ``{"FailedEntryCount", "Entries": [{"EventId"} | {"ErrorCode", "ErrorMessage"}]}``."""
+    from assetguard.events.put_events import put_events
+
+    if "Entries" not in body:
+        raise ValidationError("the body must be {\"Entries\": [...]}", where="Entries")
+    return put_events(platform, body["Entries"])
+
+
+@router.post("/test-pattern")
+def test_pattern_route(principal: OperatorDep,
+                       body: dict[str, Any] = Body(..., examples=[{"pattern": {"source": ["a"]},
+                                                                   "event": {"source": "a"}}])
+                       ) -> dict[str, Any]:
+    """``{"pattern", "event"}`` → ``{"match": bool}``; an invalid pattern answers 400 with the JSON path.
+
+    ``{"cases": [{"pattern", "event"}, ...]}`` → ``{"results": [{"match"} | {"error"}, ...]}``.
+    """
+    from assetguard.events.testing import run_case, test_pattern
+
+    if "cases" in body:
+        cases = body["cases"]
+        if not isinstance(cases, list):
+            raise ValidationError("cases must be a list", where="cases")
+        return {"results": [run_case(c) for c in cases]}
+    if "pattern" not in body or "event" not in body:
+        raise ValidationError("the body must have \"pattern\" and \"event\"")
+    return {"match": test_pattern(body["pattern"], body["event"])}
+
+
+@router.get("/recent")
+def recent_events(_p: ViewerDep, platform: PlatformDep, detail_type: str | None = None,
+                  limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
+    return platform.bus.recent(detail_type=detail_type, limit=limit)
+
+
+@router.get("/deliveries")
+def list_deliveries(_p: ViewerDep, platform: PlatformDep, rule: str | None = None, status: str | None = None,
+                    limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
+    from assetguard.events.delivery import DeliveryLedger
+
+    return DeliveryLedger(platform).list(rule=rule, status=status, limit=limit)
+
+
+@router.get("/dlq")
+def list_dlq(_p: ViewerDep, platform: PlatformDep, rule: str | None = None, include_redriven: bool = False,
+             limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
+    from assetguard.events.dlq import DeadLetters
+
+    return DeadLetters(platform).list(rule=rule, include_redriven=include_redriven, limit=limit)
+
+
+@router.post("/dlq/redrive")
+def redrive_dlq(principal: OperatorDep, platform: PlatformDep,
+                body: dict[str, Any] = Body(default_factory=dict)) -> dict[str, int]:
+    """``{"ids": [..]}`` or ``{"rule": name}`` or ``{}`` (everything not yet redriven)."""
+    from assetguard.events.dlq import DeadLetters
+
+    count = DeadLetters(platform).redrive(ids=body.get("ids"), rule=body.get("rule"), actor=principal)
+    return {"redriven": count}
+
+
+@router.get("/notifications")
+def list_notifications(_p: ViewerDep, platform: PlatformDep,
+                       limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
+    """The outbox target's stored notifications, newest first."""
+    from assetguard.targets.outbox import list_notifications as _list
+
+    return _list(platform, limit=limit)

@@ -1,0 +1,133 @@
+"""``assetguard events``: test patterns, put events, inspect and redrive the dead-letter queue.
+
+``assetguard events test-pattern --pattern P.json --event E.json`` prints ``true`` (exit 0),
+``false`` (exit 1) or the validation error (exit 2); ``--cases FILE.jsonl`` prints one
+``{"match": ...}`` or ``{"error": ...}`` line per case.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from assetguard.auth.principal import cli_principal
+from assetguard.cli.context import console, platform
+from assetguard.core.errors import ValidationError
+
+NAME = "events"
+app = typer.Typer(help="Event bus: test patterns, put events, dead letters.", no_args_is_help=True)
+dlq_app = typer.Typer(help="The dead-letter queue of failed deliveries.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
+
+
+def _read_json(path: Path, what: str) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(f"cannot read {what} file: {exc.strerror}", where=str(path)) from None
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise ValidationError(f"{what} is not valid JSON: {exc}", where=str(path)) from None
+
+
+@app.command("test-pattern")
+def test_pattern_cmd(
+        pattern: Annotated[Path | None, typer.Option("--pattern", help="pattern JSON file")] = None,
+        event: Annotated[Path | None, typer.Option("--event", help="event JSON file")] = None,
+        cases: Annotated[Path | None, typer.Option("--cases", help='JSON Lines of {"pattern", "event"}')] = None,
+) -> None:
+    """Does the event match the pattern? true/exit 0, false/exit 1, invalid pattern/exit 2."""
+    from assetguard.events.testing import run_cases_text, test_pattern
+
+    if cases is not None:
+        if pattern is not None or event is not None:
+            typer.echo("use either --cases or --pattern with --event", err=True)
+            raise typer.Exit(2)
+        try:
+            lines = cases.read_text(encoding="utf-8").splitlines()
+        except OSError as exc:
+            typer.echo(f"{cases}: cannot read cases file: {exc.strerror}", err=True)
+            raise typer.Exit(2) from None
+        for result in run_cases_text(lines):
+            typer.echo(json.dumps(result))
+        return
+    if pattern is None or event is None:
+        typer.echo("--pattern and --event are required (or --cases)", err=True)
+        raise typer.Exit(2)
+    try:
+        matched = test_pattern(_read_json(pattern, "pattern"), _read_json(event, "event"))
+    except ValidationError as exc:
+        typer.echo(str(exc))
+        raise typer.Exit(2) from None
+    typer.echo("true" if matched else "false")
+    raise typer.Exit(0 if matched else 1)
+
+
+@app.command()
+def put(ctx: typer.Context,
+        entries: Annotated[Path | None, typer.Option("--entries", help="JSON file: a list of PutEvents entries")] = None,
+        source: Annotated[str | None, typer.Option("--source")] = None,
+        detail_type: Annotated[str | None, typer.Option("--detail-type")] = None,
+        detail: Annotated[str | None, typer.Option("--detail", help="detail JSON text")] = None,
+        resources: Annotated[list[str] | None, typer.Option("--resource")] = None) -> None:
+    """Put events (PutEvents semantics); prints the result JSON, exit 1 if any entry failed."""
+    from assetguard.events.put_events import put_events
+
+    if entries is not None:
+        batch = _read_json(entries, "entries")
+        if isinstance(batch, dict) and "Entries" in batch:
+            batch = batch["Entries"]
+    else:
+        batch = [{"Source": source, "DetailType": detail_type, "Detail": detail if detail is not None else "{}",
+                  "Resources": resources or []}]
+    result = put_events(platform(ctx), batch)
+    typer.echo(json.dumps(result, indent=2))
+    if result["FailedEntryCount"]:
+        raise typer.Exit(1)
+
+
+@dlq_app.command("list")
+def dlq_list(ctx: typer.Context, rule: Annotated[str | None, typer.Option("--rule")] = None,
+             include_redriven: Annotated[bool, typer.Option("--all", help="include redriven entries")] = False,
+             as_json: Annotated[bool, typer.Option("--json")] = False,
+             limit: Annotated[int, typer.Option("--limit")] = 100) -> None:
+    """Failed deliveries with their error code, message, attempts, rule and target."""
+    from assetguard.events.dlq import DeadLetters
+
+    rows = DeadLetters(platform(ctx)).list(rule=rule, include_redriven=include_redriven, limit=limit)
+    if as_json:
+        typer.echo(json.dumps(rows, default=str, indent=2))
+        return
+    table = Table("id", "failed at", "rule", "target", "code", "attempts", "message")
+    for r in rows:
+        table.add_row(str(r["id"]), str(r["failed_at"])[:19], r["rule"], f"{r['target_id']} ({r['target_type']})",
+                      r["error_code"], str(r["attempts"]), r["error_message"][:80])
+    console.print(table)
+
+
+@dlq_app.command("redrive")
+def dlq_redrive(ctx: typer.Context,
+                ids: Annotated[list[int] | None, typer.Argument(help="DLQ ids (default: all not yet redriven)")] = None,
+                rule: Annotated[str | None, typer.Option("--rule")] = None) -> None:
+    """Queue dead-lettered deliveries again (fresh attempts and age)."""
+    from assetguard.events.dlq import DeadLetters
+
+    count = DeadLetters(platform(ctx)).redrive(ids=ids or None, rule=rule, actor=cli_principal())
+    console.print(f"redriven {count} deliveries")
+
+
+def register(root: typer.Typer) -> None:
+    @root.command("worker")
+    def worker(ctx: typer.Context,
+               once: Annotated[bool, typer.Option("--once", help="drain what is due, then exit")] = False) -> None:
+        """Run the event worker (dispatch + delivery); several may run against one database or NATS."""
+        from assetguard.events.worker import run_worker_forever
+
+        code = run_worker_forever(platform(ctx), once=once)
+        sys.exit(code)

@@ -1,0 +1,291 @@
+"""Delivery: claim due delivery records, hand them to targets, record the outcome.
+
+At-least-once: a record is claimed (``IN_FLIGHT`` with a lease) and committed *before* the
+target is called, and marked ``DELIVERED`` only after the target returned. A worker killed
+mid-delivery leaves ``IN_FLIGHT`` rows whose lease expires; another (or the restarted) worker
+claims them again, so duplicates are bounded by what was in flight. Confirmed rows are never
+re-sent. On PostgreSQL several workers claim with ``FOR UPDATE SKIP LOCKED``; SQLite has a
+single writer at a time (``BEGIN IMMEDIATE``).
+
+Failures: ``DeliveryError(retryable=True)`` (and any unexpected exception, code
+``TargetException``) is retried with exponential backoff and jitter until the target's
+``maximum_retry_attempts`` or ``maximum_event_age_seconds`` is exhausted; then, or at once for
+``retryable=False``, the delivery goes to the dead-letter table with code, message and attempts.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, case, func, insert, or_, select, update
+
+from assetguard.core.clock import new_id, utcnow
+from assetguard.core.errors import DeliveryError
+from assetguard.events import metrics
+from assetguard.events.dispatch import DELIVERED, FAILED, IN_FLIGHT, PENDING
+from assetguard.events.ratelimit import RateLimiter
+from assetguard.events.tables import event_deliveries, event_dlq
+from assetguard.targets.base import Delivery, Target, build_target
+
+if TYPE_CHECKING:
+    from assetguard.runtime.platform import Platform
+
+log = logging.getLogger(__name__)
+
+
+def backoff_seconds(attempt: int, *, base: float = 1.0, cap: float = 300.0,
+                    rng: Callable[[], float] = random.random) -> float:
+    """Exponential backoff with "equal jitter": half fixed, half random; attempt 1 → [base/2, base)."""
+    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
+    return float(ceiling / 2 + ceiling / 2 * rng())
+
+
+@dataclass(slots=True)
+class Outcome:
+    row_id: str
+    target_type: str
+    ok: bool
+    receipt: str | None = None
+    code: str = ""
+    message: str = ""
+    retryable: bool = True
+    retry_after: float | None = None
+
+
+class Deliverer:
+    """Claims due deliveries and runs them on a thread pool; ``run_once`` records finished ones."""
+
+    lease_seconds = 120.0
+    backoff_base = 1.0
+    backoff_cap = 300.0
+
+    def __init__(self, platform: Platform, *, worker_id: str | None = None, max_in_flight: int = 64,
+                 threads: int = 16) -> None:
+        self.platform = platform
+        self.worker_id = worker_id or f"w-{new_id()[:8]}"
+        self.max_in_flight = max_in_flight
+        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ag-deliver")
+        self.results: queue.Queue[Outcome] = queue.Queue()
+        self.in_flight = 0
+        self.limiter = RateLimiter()
+        self._targets: dict[str, Target] = {}
+        self._targets_lock = threading.Lock()
+
+    # ------------------------------------------------------------------ claiming
+    def claim(self, limit: int) -> list[Any]:
+        now = utcnow()
+        due = or_(and_(event_deliveries.c.status == PENDING, event_deliveries.c.next_attempt_at <= now),
+                  and_(event_deliveries.c.status == IN_FLIGHT, event_deliveries.c.claimed_until < now))
+        stmt = select(event_deliveries).where(due).order_by(event_deliveries.c.next_attempt_at).limit(limit)
+        with self.platform.db.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = conn.execute(stmt).all()
+            if not rows:
+                return []
+            # Rows of a digest target that are not yet due stay behind; due ones go together.
+            conn.execute(update(event_deliveries).where(event_deliveries.c.id.in_([r.id for r in rows])).values(
+                status=IN_FLIGHT, claimed_by=self.worker_id,
+                claimed_until=now + timedelta(seconds=self.lease_seconds),
+                attempts=event_deliveries.c.attempts + 1))
+        return list(rows)
+
+    def run_once(self) -> int:
+        """Record finished deliveries, then claim and start new ones; returns the work done."""
+        done = self.flush()
+        room = self.max_in_flight - self.in_flight
+        started = 0
+        if room > 0:
+            rows = self.claim(room)
+            for group in _group_digests(rows):
+                self.in_flight += len(group)
+                started += len(group)
+                self.pool.submit(self._deliver_group, group)
+        return done + started
+
+    # ------------------------------------------------------------------ delivering
+    def _target(self, row: Any) -> Target:
+        key = f"{row.rule}\x00{row.target_id}\x00{row.target.get('type')}\x00{hash(repr(row.target.get('config')))}"
+        with self._targets_lock:
+            target = self._targets.get(key)
+            if target is None:
+                target = build_target(row.target_type, row.target.get("config") or {}, self.platform)
+                self._targets[key] = target
+            return target
+
+    def _deliver_group(self, rows: list[Any]) -> None:
+        try:
+            outcome = self._deliver(rows)
+        except Exception as exc:  # noqa: BLE001 - never lose a result: unexpected errors are retried
+            outcome = Outcome("", rows[0].target_type, False, code="TargetException", message=_safe(exc))
+        for row in rows:
+            self.results.put(Outcome(row.id, row.target_type, outcome.ok, outcome.receipt, outcome.code,
+                                     outcome.message, outcome.retryable, outcome.retry_after))
+
+    def _deliver(self, rows: list[Any]) -> Outcome:
+        first = rows[0]
+        if first.attempts + 1 > 1:
+            metrics.RETRIES.labels(first.target_type).inc()
+        try:
+            target = self._target(first)
+        except DeliveryError as exc:
+            return Outcome(first.id, first.target_type, False, code=exc.code, message=exc.message,
+                           retryable=exc.retryable)
+        rate = first.target.get("rate_per_second") or target.rate_per_second
+        key = target.rate_key()
+        if not self.limiter.acquire(key, rate, max_wait=self.lease_seconds / 2):
+            return Outcome(first.id, first.target_type, False, code="RateLimited",
+                           message="rate limit wait exceeded the lease", retry_after=self.lease_seconds / 2)
+        extra: dict[str, Any] = {"rule_description": first.target.get("rule_description", "")}
+        if len(rows) > 1 or first.target.get("digest"):
+            extra["digest"] = [{"event": r.event, "payload": r.payload} for r in rows]
+        delivery = Delivery(event=first.event, payload=first.payload, rule=first.rule, target_id=first.target_id,
+                            attempt=first.attempts + 1, delivery_id=first.id,
+                            rule_description=extra["rule_description"], extra=extra)
+        try:
+            receipt = target.deliver(delivery)
+        except DeliveryError as exc:
+            if exc.retry_after:
+                self.limiter.pause(key, exc.retry_after)
+            return Outcome(first.id, first.target_type, False, code=exc.code, message=exc.message,
+                           retryable=exc.retryable, retry_after=exc.retry_after)
+        except Exception as exc:  # noqa: BLE001 - a target bug is recorded and retried, not dropped
+            return Outcome(first.id, first.target_type, False, code="TargetException", message=_safe(exc))
+        return Outcome(first.id, first.target_type, True, receipt=(receipt or "")[:500])
+
+    # ------------------------------------------------------------------ recording
+    def flush(self) -> int:
+        outcomes: list[Outcome] = []
+        while True:
+            try:
+                outcomes.append(self.results.get_nowait())
+            except queue.Empty:
+                break
+        if not outcomes:
+            return 0
+        self.in_flight -= len(outcomes)
+        now = utcnow()
+        with self.platform.db.begin() as conn:
+            ids = [o.row_id for o in outcomes]
+            rows = {r.id: r for r in conn.execute(select(event_deliveries).where(event_deliveries.c.id.in_(ids)))}
+            for outcome in outcomes:
+                row = rows.get(outcome.row_id)
+                if row is None:
+                    continue
+                mine = and_(event_deliveries.c.id == row.id, event_deliveries.c.status == IN_FLIGHT)
+                if outcome.ok:
+                    metrics.DELIVERIES.labels(row.target_type, "delivered").inc()
+                    metrics.DELIVERY_LATENCY.labels(row.target_type).observe(
+                        max(0.0, (now - row.event_time).total_seconds()))
+                    conn.execute(update(event_deliveries).where(mine).values(
+                        status=DELIVERED, delivered_at=now, receipt=outcome.receipt, claimed_until=None,
+                        last_error_code=None, last_error_message=None))
+                    continue
+                metrics.DELIVERIES.labels(row.target_type, "failed").inc()
+                self._failed(conn, row, outcome, now)
+        return len(outcomes)
+
+    def _failed(self, conn: Any, row: Any, outcome: Outcome, now: datetime) -> None:
+        policy = row.target.get("retry_policy") or {}
+        max_age = float(policy.get("maximum_event_age_seconds", 86400))
+        max_retries = int(policy.get("maximum_retry_attempts", 185))
+        mine = and_(event_deliveries.c.id == row.id, event_deliveries.c.status == IN_FLIGHT)
+        delay = outcome.retry_after if outcome.retry_after else backoff_seconds(
+            row.attempts, base=self.backoff_base, cap=self.backoff_cap)
+        age_at_retry = (now - row.event_time).total_seconds() + delay
+        code, message = outcome.code, outcome.message
+        if outcome.retryable and row.attempts - 1 < max_retries and age_at_retry <= max_age:
+            conn.execute(update(event_deliveries).where(mine).values(
+                status=PENDING, next_attempt_at=now + timedelta(seconds=delay), claimed_until=None,
+                last_error_code=code, last_error_message=message[:1000]))
+            return
+        if outcome.retryable:
+            if row.attempts - 1 >= max_retries:
+                code, message = "RetryAttemptsExhausted", (
+                    f"gave up after {row.attempts} attempts (maximum_retry_attempts {max_retries}); "
+                    f"last error {outcome.code}: {outcome.message}")
+            else:
+                code, message = "MaximumEventAgeExceeded", (
+                    f"event older than maximum_event_age_seconds {int(max_age)} after {row.attempts} attempts; "
+                    f"last error {outcome.code}: {outcome.message}")
+        dead_letter(conn, row, code, message, now)
+
+
+def dead_letter(conn: Any, row: Any, code: str, message: str, now: datetime) -> None:
+    metrics.DEAD_LETTERS.labels(row.target_type, code).inc()
+    conn.execute(update(event_deliveries).where(event_deliveries.c.id == row.id).values(
+        status=FAILED, claimed_until=None, last_error_code=code, last_error_message=message[:1000]))
+    conn.execute(insert(event_dlq).values(
+        delivery_id=row.id, event_id=row.event_id, rule=row.rule, target_id=row.target_id,
+        target_type=row.target_type, error_code=code[:64], error_message=message[:1000], attempts=row.attempts,
+        failed_at=now))
+
+
+def _group_digests(rows: list[Any]) -> list[list[Any]]:
+    groups: dict[tuple[str, str], list[Any]] = {}
+    out: list[list[Any]] = []
+    for row in rows:
+        digest = row.target.get("digest")
+        if digest:
+            group = groups.setdefault((row.rule, row.target_id), [])
+            if len(group) < int(digest.get("max_events", 50)):
+                group.append(row)
+                continue
+        out.append([row])
+    out.extend(groups.values())
+    return out
+
+
+def _safe(exc: BaseException) -> str:
+    """An exception as text for the ledger: type and message, trimmed (targets keep secrets out)."""
+    return f"{type(exc).__name__}: {exc}"[:1000]
+
+
+class DeliveryLedger:
+    """Read side: delivery records and per-rule counts for the Rules page and the API."""
+
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+
+    def list(self, *, rule: str | None = None, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        cols = [c for c in event_deliveries.c if c.name not in ("event", "payload")]
+        stmt = select(*cols).order_by(event_deliveries.c.created_at.desc()).limit(limit)
+        if rule:
+            stmt = stmt.where(event_deliveries.c.rule == rule)
+        if status:
+            stmt = stmt.where(event_deliveries.c.status == status)
+        with self.platform.db.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(stmt)]
+
+    def counts_by_rule(self) -> dict[str, dict[str, int]]:
+        retries = func.sum(case((event_deliveries.c.attempts > 1, event_deliveries.c.attempts - 1), else_=0))
+        stmt = (select(event_deliveries.c.rule, event_deliveries.c.status, func.count(), retries)
+                .group_by(event_deliveries.c.rule, event_deliveries.c.status))
+        out: dict[str, dict[str, int]] = {}
+        with self.platform.db.connect() as conn:
+            for rule, status, count, retried in conn.execute(stmt):
+                entry = out.setdefault(rule, {PENDING: 0, IN_FLIGHT: 0, DELIVERED: 0, FAILED: 0, "retries": 0})
+                entry[status] = int(count)
+                entry["retries"] += int(retried or 0)
+        return out
+
+    def wait_idle(self, timeout: float = 30.0) -> bool:
+        """For tests and ``--once``: wait until no delivery is pending or in flight."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.platform.db.connect() as conn:
+                busy = conn.execute(select(func.count()).where(
+                    event_deliveries.c.status.in_([PENDING, IN_FLIGHT]))).scalar_one()
+            if not busy:
+                return True
+            time.sleep(0.05)
+        return False

@@ -1,0 +1,122 @@
+"""Dispatch: match events against the rules and write one delivery record per (event, rule, target).
+
+The delivery id is derived from ``(event id, rule, target id)``, and records are inserted with
+"on conflict do nothing", so dispatching the same event twice (a crash before the outbox row was
+marked, a NATS redelivery) never creates a second delivery::
+
+    Dispatcher(platform).run_once()          # drain up to a batch of the outbox
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Connection, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from assetguard.core.clock import utcnow
+from assetguard.events import metrics
+from assetguard.events.ruleset import RuleSet
+from assetguard.events.tables import event_deliveries, event_outbox
+
+if TYPE_CHECKING:
+    from assetguard.runtime.platform import Platform
+
+PENDING = "PENDING"
+IN_FLIGHT = "IN_FLIGHT"
+DELIVERED = "DELIVERED"
+FAILED = "FAILED"
+
+
+def delivery_id(event_id: str, rule: str, target_id: str) -> str:
+    return hashlib.sha256(f"{event_id}\x00{rule}\x00{target_id}".encode()).hexdigest()[:40]
+
+
+def insert_ignore(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(postgresql.insert(event_deliveries).on_conflict_do_nothing(index_elements=["id"]), rows)
+    else:
+        conn.execute(sqlite.insert(event_deliveries).on_conflict_do_nothing(index_elements=["id"]), rows)
+
+
+class RuleSetCache:
+    """Recompiles the rule set only when the rules table changed."""
+
+    def __init__(self, platform: Platform) -> None:
+        from assetguard.events.rule_store import RuleStore
+
+        self.platform = platform
+        self.store = RuleStore(platform)
+        self._version: Any = None
+        self._ruleset: RuleSet | None = None
+
+    def get(self) -> RuleSet:
+        version = self.store.version()
+        if self._ruleset is None or version != self._version:
+            self._ruleset = RuleSet.load(self.platform)
+            self._version = version
+        return self._ruleset
+
+
+def delivery_rows(ruleset: RuleSet, event: Mapping[str, Any], ingested: datetime,
+                  now: datetime) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for route in ruleset.routes(event):
+        metrics.EVENTS_MATCHED.labels(route.rule).inc()
+        target = route.target
+        due = now + timedelta(seconds=target.digest.window_seconds) if target.digest else now
+        rows.append({
+            "id": delivery_id(str(event["id"]), route.rule, target.id),
+            "event_id": str(event["id"]), "rule": route.rule, "target_id": target.id,
+            "target_type": target.type, "status": PENDING, "attempts": 0, "next_attempt_at": due,
+            "event_time": ingested, "created_at": now, "payload": route.payload,
+            "target": {**target.model_dump(mode="json", exclude_none=True), "rule_description": route.description},
+            "event": dict(event),
+        })
+    return rows
+
+
+class Dispatcher:
+    """Drains ``event_outbox`` rows not yet dispatched (in-process backend)."""
+
+    def __init__(self, platform: Platform, rules: RuleSetCache | None = None, batch: int = 500) -> None:
+        self.platform = platform
+        self.rules = rules or RuleSetCache(platform)
+        self.batch = batch
+
+    def run_once(self) -> int:
+        ruleset = self.rules.get()
+        stmt = (select(event_outbox.c.seq, event_outbox.c.event, event_outbox.c.time)
+                .where(event_outbox.c.dispatched_at.is_(None)).order_by(event_outbox.c.seq).limit(self.batch))
+        with self.platform.db.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                stmt = stmt.with_for_update(skip_locked=True)
+            rows = conn.execute(stmt).all()
+            if not rows:
+                return 0
+            now = utcnow()
+            deliveries: list[dict[str, Any]] = []
+            for row in rows:
+                deliveries.extend(delivery_rows(ruleset, row.event, row.time, now))
+            insert_ignore(conn, deliveries)
+            conn.execute(update(event_outbox).where(event_outbox.c.seq.in_([r.seq for r in rows]))
+                         .values(dispatched_at=now))
+        metrics.EVENTS_DISPATCHED.inc(len(rows))
+        return len(rows)
+
+    def dispatch_events(self, events: Sequence[tuple[Mapping[str, Any], datetime]]) -> int:
+        """Dispatch events that did not come from the outbox (NATS consumer); idempotent."""
+        ruleset = self.rules.get()
+        now = utcnow()
+        deliveries: list[dict[str, Any]] = []
+        for event, ingested in events:
+            deliveries.extend(delivery_rows(ruleset, event, ingested, now))
+        with self.platform.db.begin() as conn:
+            insert_ignore(conn, deliveries)
+        metrics.EVENTS_DISPATCHED.inc(len(events))
+        return len(deliveries)

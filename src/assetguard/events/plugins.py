@@ -1,0 +1,38 @@
+"""Registrations of the events domain: the ``worker`` component and the bus-backend hook."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assetguard.runtime.components import components
+
+if TYPE_CHECKING:
+    from assetguard.events.worker import EventWorker
+    from assetguard.runtime.platform import Platform
+
+
+@components.register("worker")
+def _worker(platform: Platform) -> EventWorker:
+    from assetguard.events.worker import EventWorker
+
+    return EventWorker(platform)
+
+
+def _select_bus(platform: Platform) -> None:
+    """``bus_url=nats://...`` swaps the in-process bus for NATS JetStream (same producer interface)."""
+    url = platform.settings.bus_url
+    if url and url.startswith(("nats://", "tls://")):
+        from assetguard.events.nats_bus import JetStreamBus
+
+        platform.bus = JetStreamBus(platform.db, url)
+
+
+def _register_hook() -> None:
+    from assetguard.runtime.platform import PLATFORM_HOOKS
+
+    if _select_bus not in PLATFORM_HOOKS:
+        PLATFORM_HOOKS.append(_select_bus)
+
+
+_register_hook()
+

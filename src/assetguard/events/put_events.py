@@ -1,0 +1,118 @@
+"""``put_events``: PutEvents' request shape, limits and per-entry errors.
+
+Each entry is ``{"Source", "DetailType", "Detail", "Resources"?, "Time"?}`` where ``Detail`` is
+a JSON object or its JSON text. A batch holds 1..10 entries (more is a request error, as on AWS);
+each bad entry gets ``ErrorCode``/``ErrorMessage`` and the good ones are still accepted::
+
+    >>> result = put_events(platform, [{"Source": "demo", "DetailType": "x", "Detail": "{}"}])  # doctest: +SKIP
+    {"FailedEntryCount": 0, "Entries": [{"EventId": "..."}]}
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from assetguard.core.errors import ValidationError
+from assetguard.events.envelope import make_event
+
+if TYPE_CHECKING:
+    from assetguard.runtime.platform import Platform
+
+MAX_ENTRIES = 10
+MAX_ENTRY_BYTES = 256 * 1024
+
+
+def entry_size(entry: Mapping[str, Any], detail_text: str) -> int:
+    """AWS's PutEvents entry size: Time (14), Source, DetailType, Detail and each Resource in UTF-8 bytes."""
+    size = 14 if entry.get("Time") is not None else 0
+    for key in ("Source", "DetailType"):
+        value = entry.get(key)
+        if isinstance(value, str):
+            size += len(value.encode())
+    size += len(detail_text.encode())
+    for resource in entry.get("Resources") or []:
+        if isinstance(resource, str):
+            size += len(resource.encode())
+    return size
+
+
+def _error(code: str, message: str) -> dict[str, str]:
+    return {"ErrorCode": code, "ErrorMessage": message}
+
+
+def check_entry(entry: Any) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
+    """(event envelope, None) for a valid entry, else (None, error entry)."""
+    if not isinstance(entry, Mapping):
+        return None, _error("InvalidArgument", "Parameter Entries is not valid. Reason: an entry must be an object.")
+    for field in ("Source", "DetailType"):
+        value = entry.get(field)
+        if value is None or value == "":
+            return None, _error("InvalidArgument",
+                                f"Parameter {field} is not valid. Reason: {field} is a required argument.")
+        if not isinstance(value, str) or len(value) > 256:
+            return None, _error("InvalidArgument",
+                                f"Parameter {field} is not valid. Reason: {field} must be a string of at most "
+                                "256 characters.")
+    raw = entry.get("Detail")
+    if raw is None:
+        return None, _error("InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument.")
+    if isinstance(raw, str):
+        try:
+            detail = json.loads(raw)
+        except ValueError:
+            return None, _error("MalformedDetail", "Detail is malformed.")
+        detail_text = raw
+    else:
+        detail = raw
+        detail_text = json.dumps(raw, separators=(",", ":"))
+    if not isinstance(detail, dict):
+        return None, _error("MalformedDetail", "Detail is malformed.")
+    resources = entry.get("Resources") or []
+    if not isinstance(resources, list) or not all(isinstance(r, str) for r in resources):
+        return None, _error("InvalidArgument",
+                            "Parameter Resources is not valid. Reason: Resources must be a list of strings.")
+    if entry_size(entry, detail_text) > MAX_ENTRY_BYTES:
+        return None, _error("InvalidArgument",
+                            "Parameter Entries is not valid. Reason: the entry exceeds the 256 KB size limit.")
+    time = entry.get("Time")
+    when: datetime | None = None
+    if time is not None:
+        try:
+            when = time if isinstance(time, datetime) else datetime.fromisoformat(str(time).replace("Z", "+00:00"))
+        except ValueError:
+            return None, _error("InvalidArgument", "Parameter Time is not valid. Reason: expected an ISO 8601 time.")
+    event = make_event(entry["Source"], entry["DetailType"], detail, resources=resources, time=when)
+    return event, None
+
+
+def put_events(platform: Platform, entries: Sequence[Any]) -> dict[str, Any]:
+    """Validate each entry, enqueue the valid ones in one transaction, report per entry."""
+    if not isinstance(entries, list | tuple):
+        raise ValidationError("Entries must be a list", where="Entries")
+    if not entries:
+        raise ValidationError("Entries must contain at least 1 entry", where="Entries")
+    if len(entries) > MAX_ENTRIES:
+        raise ValidationError(f"1 validation error detected: Value at 'entries' failed to satisfy constraint: "
+                              f"Member must have length less than or equal to {MAX_ENTRIES} (got {len(entries)})",
+                              where="Entries")
+    results: list[dict[str, Any]] = []
+    accepted: list[dict[str, Any]] = []
+    for entry in entries:
+        event, error = check_entry(entry)
+        if event is None:
+            results.append(error or {})
+        else:
+            accepted.append(event)
+            results.append({"EventId": event["id"]})
+    if accepted:
+        enqueue = getattr(platform.bus, "enqueue", None)
+        if callable(enqueue):
+            enqueue(accepted)
+        else:  # a bus without batch enqueue still takes them one by one
+            for e in accepted:
+                platform.bus.publish(e["source"], e["detail-type"], e["detail"], resources=e["resources"])
+    failed = sum(1 for r in results if "ErrorCode" in r)
+    return {"FailedEntryCount": failed, "Entries": results}

@@ -1,0 +1,159 @@
+"""Rule storage: put, delete, enable, disable (each audited in the same transaction).
+
+Shipped default rules are installed once (``install_defaults``); after that they are ordinary
+rows a user may edit, disable or delete, and a deleted default is not re-created at restart::
+
+    store = RuleStore(platform)
+    store.put(rule, actor=cli_principal())
+    store.set_state("security-alerts", "DISABLED", actor=cli_principal())
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError as PydanticValidationError
+from sqlalchemy import delete, func, insert, select, update
+
+from assetguard.auth.principal import SYSTEM, Principal
+from assetguard.core.clock import utcnow
+from assetguard.core.errors import NotFoundError, ValidationError
+from assetguard.events.default_rules import load_default_rules
+from assetguard.events.rules import Rule
+from assetguard.events.tables import event_default_rules, event_rules
+from assetguard.targets.base import validate_target_config
+
+if TYPE_CHECKING:
+    from assetguard.runtime.platform import Platform
+
+
+@dataclass(frozen=True)
+class StoredRule:
+    rule: Rule
+    origin: str
+    revision: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.rule.document(), "origin": self.origin, "revision": self.revision}
+
+
+def parse_rule(document: dict[str, Any]) -> Rule:
+    """Validate a rule document (API/JSON); errors name the field path."""
+    try:
+        rule = Rule.model_validate(document)
+    except PydanticValidationError as exc:
+        problems = "; ".join(f"{'.'.join(str(p) for p in e.get('loc', ())) or '(rule)'}: "
+                             f"{'unknown key' if e.get('type') == 'extra_forbidden' else e.get('msg', 'invalid')}"
+                             for e in exc.errors())
+        raise ValidationError(problems) from None
+    check_targets(rule)
+    return rule
+
+
+def check_targets(rule: Rule) -> None:
+    for index, target in enumerate(rule.targets):
+        validate_target_config(target.type, target.config, where=f"targets[{index}].config")
+
+
+class RuleStore:
+    def __init__(self, platform: Platform) -> None:
+        self.platform = platform
+        self.db = platform.db
+
+    def list_rules(self) -> list[StoredRule]:
+        with self.db.connect() as conn:
+            rows = conn.execute(select(event_rules).order_by(event_rules.c.name)).all()
+        return [_stored(r) for r in rows]
+
+    def get(self, name: str) -> StoredRule:
+        with self.db.connect() as conn:
+            row = conn.execute(select(event_rules).where(event_rules.c.name == name)).first()
+        if row is None:
+            raise NotFoundError(f"no rule named {name!r}")
+        return _stored(row)
+
+    def version(self) -> tuple[int, Any]:
+        """Changes whenever any rule changes (the worker recompiles on change)."""
+        with self.db.connect() as conn:
+            count, latest, total = conn.execute(
+                select(func.count(), func.max(event_rules.c.updated_at), func.sum(event_rules.c.revision))).one()
+        return (int(count), (latest, total))
+
+    def put(self, rule: Rule, *, actor: Principal, origin: str = "user") -> StoredRule:
+        """Create or replace a rule."""
+        check_targets(rule)
+        now = utcnow()
+        document = rule.document()
+        with self.db.begin() as conn:
+            old = conn.execute(select(event_rules).where(event_rules.c.name == rule.name)).first()
+            if old is None:
+                conn.execute(insert(event_rules).values(
+                    name=rule.name, description=rule.description, state=rule.state, document=document,
+                    origin=origin, revision=1, created_at=now, updated_at=now))
+                revision = 1
+            else:
+                revision = old.revision + 1
+                conn.execute(update(event_rules).where(event_rules.c.name == rule.name).values(
+                    description=rule.description, state=rule.state, document=document, revision=revision,
+                    updated_at=now, origin=origin))
+            self.platform.audit.record(conn, actor, "events.rule.put", f"rule/{rule.name}",
+                                       before=old.document if old is not None else None, after=document)
+        return StoredRule(rule, origin, revision)
+
+    def put_many(self, rules: Sequence[Rule], *, actor: Principal, origin: str = "user") -> list[StoredRule]:
+        """All rules are validated before any is written (a bad file changes nothing)."""
+        for rule in rules:
+            check_targets(rule)
+        return [self.put(rule, actor=actor, origin=origin) for rule in rules]
+
+    def delete(self, name: str, *, actor: Principal) -> None:
+        with self.db.begin() as conn:
+            old = conn.execute(select(event_rules).where(event_rules.c.name == name)).first()
+            if old is None:
+                raise NotFoundError(f"no rule named {name!r}")
+            conn.execute(delete(event_rules).where(event_rules.c.name == name))
+            self.platform.audit.record(conn, actor, "events.rule.delete", f"rule/{name}", before=old.document)
+
+    def set_state(self, name: str, state: str, *, actor: Principal) -> StoredRule:
+        if state not in ("ENABLED", "DISABLED"):
+            raise ValidationError(f"state must be ENABLED or DISABLED, got {state!r}")
+        with self.db.begin() as conn:
+            old = conn.execute(select(event_rules).where(event_rules.c.name == name)).first()
+            if old is None:
+                raise NotFoundError(f"no rule named {name!r}")
+            document = {**old.document, "state": state}
+            conn.execute(update(event_rules).where(event_rules.c.name == name).values(
+                state=state, document=document, revision=old.revision + 1, updated_at=utcnow()))
+            action = "events.rule.enable" if state == "ENABLED" else "events.rule.disable"
+            self.platform.audit.record(conn, actor, action, f"rule/{name}", before={"state": old.state},
+                                       after={"state": state})
+        return self.get(name)
+
+    def install_defaults(self, rules: Sequence[Rule] | None = None) -> list[str]:
+        """Install shipped default rules not installed before; returns the names installed."""
+        defaults = list(rules) if rules is not None else load_default_rules()
+        installed: list[str] = []
+        now = utcnow()
+        with self.db.begin() as conn:
+            seen = set(conn.execute(select(event_default_rules.c.name)).scalars())
+            existing = set(conn.execute(select(event_rules.c.name)).scalars())
+            for rule in defaults:
+                if rule.name in seen:
+                    continue
+                conn.execute(insert(event_default_rules).values(name=rule.name, installed_at=now))
+                if rule.name in existing:
+                    continue
+                document = rule.document()
+                conn.execute(insert(event_rules).values(
+                    name=rule.name, description=rule.description, state=rule.state, document=document,
+                    origin="default", revision=1, created_at=now, updated_at=now))
+                self.platform.audit.record(conn, SYSTEM, "events.rule.install-default", f"rule/{rule.name}",
+                                           after=document)
+                installed.append(rule.name)
+        return installed
+
+
+def _stored(row: Any) -> StoredRule:
+    return StoredRule(Rule.model_validate(row.document), row.origin, row.revision)

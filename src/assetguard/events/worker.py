@@ -1,0 +1,129 @@
+"""The event worker: dispatch (outbox or NATS → delivery records) and delivery, in one loop.
+
+Registered as component ``worker`` for ``assetguard up``; ``assetguard worker`` runs it alone
+(several may run at once: PostgreSQL row claims or NATS consumers share the work)::
+
+    stop = asyncio.Event()
+    await EventWorker(platform).run(stop)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from typing import TYPE_CHECKING, Any
+
+from assetguard.events.delivery import Deliverer
+from assetguard.events.dispatch import Dispatcher, RuleSetCache
+
+if TYPE_CHECKING:
+    from assetguard.runtime.platform import Platform
+
+log = logging.getLogger(__name__)
+
+
+class EventWorker:
+    name = "worker"
+    idle_poll_seconds = 0.05
+
+    def __init__(self, platform: Platform, *, install_defaults: bool = True) -> None:
+        self.platform = platform
+        self.rules = RuleSetCache(platform)
+        self.dispatcher = Dispatcher(platform, self.rules)
+        self.deliverer = Deliverer(platform)
+        self.install_defaults = install_defaults
+        self.errors = 0
+        self.wakeup: threading.Event | None = getattr(platform.bus, "wakeup", None)
+
+    def step(self) -> int:
+        """One round: dispatch a batch, record finished deliveries, start due ones."""
+        work = 0
+        if getattr(self.platform.bus, "dispatches_from_outbox", True):
+            work += self.dispatcher.run_once()
+        work += self.deliverer.run_once()
+        return work
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Run steps until nothing is pending or in flight (tests, ``--once``)."""
+        import time
+
+        from assetguard.events.delivery import DeliveryLedger
+
+        ledger = DeliveryLedger(self.platform)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            work = self.step()
+            if not work and self.deliverer.in_flight == 0 and ledger.wait_idle(0):
+                return True
+            if not work:
+                time.sleep(0.01)
+        return False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        if self.install_defaults:
+            from assetguard.events.rule_store import RuleStore
+
+            await asyncio.to_thread(RuleStore(self.platform).install_defaults)
+        extra = await self._start_backend(stop)
+        try:
+            while not stop.is_set():
+                try:
+                    work = await asyncio.to_thread(self.step)
+                except Exception as exc:  # noqa: BLE001 - the worker must survive a DB hiccup; it retries
+                    self.errors += 1
+                    log.warning("event worker step failed: %s", exc)
+                    work = 0
+                if work:
+                    continue
+                await self._idle(stop)
+        finally:
+            for task in extra:
+                task.cancel()
+            await asyncio.gather(*extra, return_exceptions=True)
+            await asyncio.to_thread(self._finish)
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        wakeup = self.wakeup
+        if wakeup is not None:
+            await asyncio.to_thread(wakeup.wait, self.idle_poll_seconds)
+            wakeup.clear()
+        else:
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=self.idle_poll_seconds)
+            except TimeoutError:
+                pass
+
+    async def _start_backend(self, stop: asyncio.Event) -> list[asyncio.Task[Any]]:
+        start = getattr(self.platform.bus, "start_worker_tasks", None)
+        if start is None:
+            return []
+        tasks: list[asyncio.Task[Any]] = await start(self, stop)
+        return tasks
+
+    def _finish(self) -> None:
+        self.deliverer.pool.shutdown(wait=True)
+        self.deliverer.flush()
+
+
+def run_worker_forever(platform: Platform, *, once: bool = False) -> int:
+    """The ``assetguard worker`` command: run until SIGTERM/SIGINT (or, with ``once``, until idle)."""
+    worker = EventWorker(platform)
+    if once:
+        from assetguard.events.rule_store import RuleStore
+
+        RuleStore(platform).install_defaults()
+        ok = worker.drain(timeout=300)
+        worker._finish()
+        return 0 if ok else 1
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await worker.run(stop)
+
+    asyncio.run(main())
+    return 0
