@@ -134,3 +134,35 @@ class BotoClients:
                 kwargs["endpoint_url"] = self._endpoint
             self._cache[key] = self._session.client(service, **kwargs)
         return self._cache[key]
+
+
+def push_tag_changes(clients: Any, arn: str, region: str, set_tags: dict[str, str], remove: list[str]) -> str | None:
+    """Apply one resource's edits in AWS; returns an error message or None."""
+    try:
+        if ":ecs:" in arn:
+            client = clients("ecs", region)
+            if set_tags:
+                client.tag_resource(resourceArn=arn, tags=[{"key": k, "value": v} for k, v in set_tags.items()])
+            if remove:
+                client.untag_resource(resourceArn=arn, tagKeys=remove)
+        elif ":iam::" in arn and (":user/" in arn or ":role/" in arn):
+            client = clients("iam", "us-east-1")
+            kind, name = ("User", arn.rsplit("/", 1)[-1]) if ":user/" in arn else ("Role", arn.rsplit("/", 1)[-1])
+            if set_tags:
+                getattr(client, f"tag_{kind.lower()}")(**{f"{kind}Name": name},
+                                                       Tags=[{"Key": k, "Value": v} for k, v in set_tags.items()])
+            if remove:
+                getattr(client, f"untag_{kind.lower()}")(**{f"{kind}Name": name}, TagKeys=remove)
+        else:
+            client = clients("resourcegroupstaggingapi", region)
+            failed: dict[str, Any] = {}
+            if set_tags:
+                failed.update(client.tag_resources(ResourceARNList=[arn], Tags=set_tags).get("FailedResourcesMap", {}))
+            if remove:
+                failed.update(client.untag_resources(ResourceARNList=[arn], TagKeys=remove)
+                              .get("FailedResourcesMap", {}))
+            if arn in failed:
+                return f"{failed[arn].get('ErrorCode')}: {failed[arn].get('ErrorMessage')}"
+    except Exception as exc:  # noqa: BLE001 - reported per resource; the rest of the batch continues
+        return _error(exc)
+    return None
