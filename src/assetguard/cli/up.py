@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -28,11 +30,23 @@ def first_start_token(platform: Platform) -> str | None:
     return plaintext
 
 
+class GracefulServer(uvicorn.Server):
+    """uvicorn re-raises a captured SIGINT/SIGTERM once it has shut down, so the process would die
+    of the signal (exit 130 / -15). ``assetguard up`` owns its process: after a graceful stop it
+    exits 0. A second SIGINT still forces an immediate exit."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        else:
+            self.should_exit = True
+
+
 async def serve(platform: Platform, host: str, port: int, only: list[str] | None = None) -> None:
     app = create_app(platform=platform)
     config = uvicorn.Config(app, host=host, port=port, log_level=platform.settings.log_level,
                             lifespan="on", access_log=False)
-    server = uvicorn.Server(config)
+    server = GracefulServer(config)
     stop = asyncio.Event()
     running: list[tuple[Component, asyncio.Task[None]]] = []
     for name, factory in components.items():

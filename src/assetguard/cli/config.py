@@ -1,0 +1,39 @@
+"""``assetguard config``: check and show the effective configuration.
+
+    assetguard --config assetguard.yaml config check    # exit 0, or one line naming key and line
+    assetguard config show --json                       # secrets shown as **********
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+import yaml
+
+from assetguard.cli.context import console, state
+from assetguard.core.settings import config_path
+
+NAME = "config"
+app = typer.Typer(help="Check and show the effective configuration.", no_args_is_help=True)
+
+
+@app.command()
+def check(ctx: typer.Context) -> None:
+    """Validate assetguard.yaml and ASSETGUARD_* variables; exit 2 with the key and line if wrong."""
+    st = state(ctx)
+    st.settings()
+    source = config_path(st.config)
+    console.print(f"configuration OK ({source if source else 'defaults and environment; no assetguard.yaml'})")
+
+
+@app.command()
+def show(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="JSON instead of YAML")] = False
+         ) -> None:
+    """Print the effective settings (file + environment + defaults); secrets are masked."""
+    data = state(ctx).settings().model_dump(mode="json")
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, sort_keys=True))
+    else:
+        typer.echo(yaml.safe_dump(data, sort_keys=True).rstrip())
