@@ -120,10 +120,11 @@ def _tags_json(c: _Cols, col: str) -> tuple[str, list[tuple[str, str, str]]]:
         # Parquet exports may carry tags as MAP or STRUCT; DuckDB renders those as a JSON object.
         return f"coalesce(CAST(to_json({q(col)}) AS VARCHAR), '{{}}')", []
     raw = q(col)
+    # CASE, not AND: DuckDB evaluates both sides of AND, and json_type() raises on invalid JSON.
+    valid = f"CASE WHEN json_valid({raw}) THEN json_type({raw}) = 'OBJECT' ELSE false END"
     expr = (f"CASE WHEN {raw} IS NULL OR trim({raw}) IN ('', '{{}}') THEN '{{}}' "
-            f"WHEN json_valid({raw}) AND json_type({raw}) = 'OBJECT' THEN CAST(json({raw}) AS VARCHAR) END")
-    check = [(col, f"{raw} IS NOT NULL AND trim({raw}) <> '' AND NOT coalesce(json_valid({raw}) "
-                   f"AND json_type({raw}) = 'OBJECT', false)", "expected a JSON object of tags")]
+            f"WHEN {valid} THEN CAST(json({raw}) AS VARCHAR) END")
+    check = [(col, f"{raw} IS NOT NULL AND trim({raw}) <> '' AND NOT ({valid})", "expected a JSON object of tags")]
     return expr, check
 
 
