@@ -107,6 +107,12 @@ class TaggingSettings(Section):
     cloudtrail_s3_uri: str | None = None
 
 
+class CostSettings(Section):
+    sns_topic_arn: str | None = Field(None, description="SNS topic added as subscriber by `budgets push`")
+    evaluate_interval_seconds: float = Field(3600.0, ge=60, description="scheduled budget evaluation interval")
+    memory_limit: str = Field("1GB", description="DuckDB memory limit for ingestion (spills to data_dir beyond)")
+
+
 class DemoSettings(Section):
     app_port: int = Field(8001, ge=1, le=65535)
 
@@ -129,6 +135,7 @@ class Settings(BaseSettings):
     waf: WafSettings = Field(default_factory=WafSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     tagging: TaggingSettings = Field(default_factory=TaggingSettings)
+    cost: CostSettings = Field(default_factory=CostSettings)
 
     @field_validator("secret_key")
     @classmethod
