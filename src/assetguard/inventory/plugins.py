@@ -3,3 +3,4 @@
 from __future__ import annotations
 
 from assetguard.inventory.collectors.aws import collector as _aws  # noqa: F401 - registers "aws"
+from assetguard.inventory.collectors.host import collector as _host  # noqa: F401 - registers "host"

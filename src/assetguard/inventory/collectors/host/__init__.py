@@ -1,0 +1,1 @@
+"""The ``host`` collector: this Linux machine, or an offline root directory (``--root``)."""
