@@ -36,3 +36,14 @@ def deb(name: str, version: str, source: str | None = None, source_version: str 
 def pypi(name: str, version: str) -> dict[str, Any]:
     return {"name": name, "version": version, "ecosystem": "PyPI", "purl": f"pkg:pypi/{name.lower()}@{version}",
             "source": None, "location": f"/usr/lib/python3/dist-packages/{name}-{version}.dist-info"}
+
+
+@pytest.fixture
+def cli_env(platform: Platform, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Platform:
+    """Point the CLI at the test database of ``platform`` (both backends)."""
+    monkeypatch.setenv("ASSETGUARD_DATABASE_URL", platform.settings.resolved_database_url)
+    monkeypatch.setenv("ASSETGUARD_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ASSETGUARD_SECRET_KEY", "test-secret-key-0123456789abcdef")
+    monkeypatch.delenv("ASSETGUARD_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return platform

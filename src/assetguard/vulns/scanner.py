@@ -52,9 +52,10 @@ class ScanSummary:
     findings_resolved: int = 0
     findings_unchanged: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
+    results: list[tuple[str, Match]] = field(default_factory=list)  # (asset arn, match) when kept
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return {k: v for k, v in self.__dict__.items() if k != "results"}
 
 
 def packages_of(asset: dict[str, Any]) -> list[dict[str, Any]]:
@@ -76,6 +77,7 @@ class VulnerabilityScanner:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.database = AdvisoryDatabase(platform)
+        self._keep = False
 
     # -- ad hoc ----------------------------------------------------------------------------------
     def match_packages(self, packages: Sequence[dict[str, Any]]) -> list[Match]:
@@ -84,7 +86,7 @@ class VulnerabilityScanner:
 
     # -- inventory scans -------------------------------------------------------------------------
     def scan_assets(self, assets: list[dict[str, Any]] | None = None, *, actor: Principal = SYSTEM,
-                    progress: Callable[[int], None] | None = None) -> ScanSummary:
+                    progress: Callable[[int], None] | None = None, keep_matches: bool = False) -> ScanSummary:
         """Scan ``assets`` (default: every asset in the inventory) and update their findings."""
         if assets is None:
             from assetguard.inventory.service import InventoryService
@@ -95,13 +97,14 @@ class VulnerabilityScanner:
         index = AdvisoryIndex(self.database.affected_for(
             wanted_keys(p for a in assets for p in packages_of(a))))
         summary = ScanSummary()
+        self._keep = keep_matches
         for chunk in _chunks(assets, 200):
             self._scan_chunk(list(chunk), index, states, summary, actor)
             if progress:
                 progress(len(chunk))
         return summary
 
-    def scan_asset(self, arn: str, *, actor: Principal = SYSTEM) -> ScanSummary:
+    def scan_asset(self, arn: str, *, actor: Principal = SYSTEM, keep_matches: bool = False) -> ScanSummary:
         """Re-scan one asset (an inventory change); a deleted asset has its findings resolved."""
         from assetguard.inventory.service import InventoryService
 
@@ -111,7 +114,7 @@ class VulnerabilityScanner:
             return self.forget_asset(arn, actor=actor)
         if asset.get("configurationItemStatus") in ("ResourceDeleted", "ResourceDeletedNotRecorded"):
             return self.forget_asset(arn, actor=actor)
-        return self.scan_assets([asset], actor=actor)
+        return self.scan_assets([asset], actor=actor, keep_matches=keep_matches)
 
     def rescan_packages(self, keys: Iterable[PackageKey], *, actor: Principal = SYSTEM) -> ScanSummary:
         """Re-scan only the assets that hold one of ``keys`` (after an advisory database update)."""
@@ -190,6 +193,8 @@ class VulnerabilityScanner:
                 groups.setdefault(m.canonical_id, []).append(m)
                 advisory_ids.update(m.advisory_ids)
                 summary.matches += 1
+                if self._keep:
+                    summary.results.append((asset["arn"], m))
             per_asset.append((asset, groups))
         refs = self._references(advisory_ids) if advisory_ids else {}
         to_import: list[dict[str, Any]] = []
