@@ -1,0 +1,1 @@
+"""AWS rules, named by AWS Config's managed-rule identifiers (lower kebab case)."""
