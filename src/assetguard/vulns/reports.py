@@ -33,12 +33,12 @@ def as_json(matches: list[Match]) -> str:
 
 def as_table(matches: list[Match], title: str = "vulnerabilities") -> Table:
     table = Table(title=f"{title}: {len(matches)}")
-    for col in ("severity", "cvss", "package", "version", "ecosystem", "advisory", "aliases", "fixed in"):
-        table.add_column(col)
+    for col in ("severity", "cvss", "package", "version", "ecosystem", "advisory", "fixed in"):
+        table.add_column(col, overflow="fold")
     colours = {"CRITICAL": "bold red", "HIGH": "red", "MEDIUM": "yellow", "LOW": "cyan", "INFORMATIONAL": "dim"}
     for m in sort_matches(matches):
         table.add_row(f"[{colours.get(m.severity, '')}]{m.severity}[/]", "" if m.cvss is None else f"{m.cvss:.1f}",
-                      m.package, m.version, m.ecosystem, m.id, ", ".join(m.aliases[:3]), m.fixed or "-")
+                      m.package, m.version, m.ecosystem, m.id, m.fixed or "-")
     return table
 
 
