@@ -21,7 +21,7 @@ NO_FACTS = "host security facts not collected (run: assetguard scan --source hos
     runbook="sshd-permit-root-login-no", **COMMON)
 def ssh_root_login(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """COMPLIANT only with an explicit ``PermitRootLogin no`` (the OpenSSH default allows key logins)."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     sshd = f.get("sshd") or {}
@@ -38,7 +38,7 @@ def ssh_root_login(item: dict[str, Any], ctx: EvaluationContext, params: NoParam
     **COMMON)
 def password_complexity(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """minlen ≥ 8 and at least three character classes required (credits ≤ -1, or minclass ≥ 3)."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     q = f.get("pwquality") or {}
@@ -61,7 +61,7 @@ def password_complexity(item: dict[str, Any], ctx: EvaluationContext, params: No
     remediation="Configure pam_faillock (deny=5 unlock_time=600) in the auth stack.", **COMMON)
 def lockout_threshold(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """pam_faillock / pam_tally2 with ``deny`` between 1 and 10."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     lock = f.get("lockout")
@@ -79,7 +79,7 @@ def lockout_threshold(item: dict[str, Any], ctx: EvaluationContext, params: NoPa
     remediation="Run pwconv so every account has 'x' in /etc/passwd and its hash in /etc/shadow.", **COMMON)
 def shadow_passwords(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """/etc/shadow exists and every /etc/passwd password field is ``x``."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None or f.get("passwd") is None:
         return Result.insufficient(NO_FACTS)
     if not f.get("shadowExists"):
@@ -95,7 +95,7 @@ def shadow_passwords(item: dict[str, Any], ctx: EvaluationContext, params: NoPar
     remediation="Set a password (passwd USER) or lock the account (passwd -l USER).", **COMMON)
 def empty_passwords(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """NON_COMPLIANT when /etc/shadow (or /etc/passwd) has an empty password field."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None or f.get("passwd") is None:
         return Result.insufficient(NO_FACTS)
     empty = [u["name"] for u in f["passwd"] if u["password"] == ""]
@@ -111,7 +111,7 @@ def empty_passwords(item: dict[str, Any], ctx: EvaluationContext, params: NoPara
     remediation="Give the account a unique non-zero UID (usermod -u) or remove it.", **COMMON)
 def uid_zero_only_root(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """NON_COMPLIANT when an account other than root has UID 0."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None or f.get("passwd") is None:
         return Result.insufficient(NO_FACTS)
     extra = [u["name"] for u in f["passwd"] if u["uid"] == 0 and u["name"] != "root"]
@@ -124,7 +124,7 @@ def uid_zero_only_root(item: dict[str, Any], ctx: EvaluationContext, params: NoP
     remediation="Give each account a unique UID.", **COMMON)
 def duplicate_uids(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """NON_COMPLIANT when a UID appears more than once in /etc/passwd."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None or f.get("passwd") is None:
         return Result.insufficient(NO_FACTS)
     counts = Counter(u["uid"] for u in f["passwd"])
@@ -138,7 +138,7 @@ def duplicate_uids(item: dict[str, Any], ctx: EvaluationContext, params: NoParam
     remediation="Enable 'auth required pam_wheel.so use_uid' in /etc/pam.d/su.", **COMMON)
 def su_restricted(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """pam_wheel must be active in /etc/pam.d/su."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     if not f.get("suPamPresent"):
@@ -156,7 +156,7 @@ def _login_def(f: dict[str, Any], name: str) -> int | None:
     remediation="Set PASS_MIN_LEN 8 in /etc/login.defs and minlen=8 in pwquality.", **COMMON)
 def password_min_length(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """PASS_MIN_LEN (login.defs) or pwquality minlen must be ≥ 8."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     values = [v for v in (_login_def(f, "PASS_MIN_LEN"), as_int((f.get("pwquality") or {}).get("minlen")))
@@ -172,7 +172,7 @@ def password_min_length(item: dict[str, Any], ctx: EvaluationContext, params: No
     **COMMON)
 def password_max_age(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """PASS_MAX_DAYS must be 1 to 90."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     days = _login_def(f, "PASS_MAX_DAYS")
@@ -186,7 +186,7 @@ def password_max_age(item: dict[str, Any], ctx: EvaluationContext, params: NoPar
     remediation="Set PASS_MIN_DAYS 1 in /etc/login.defs.", **COMMON)
 def password_min_age(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """PASS_MIN_DAYS must be ≥ 1."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     days = _login_def(f, "PASS_MIN_DAYS")
@@ -200,7 +200,7 @@ def password_min_age(item: dict[str, Any], ctx: EvaluationContext, params: NoPar
     remediation="Set 'TMOUT=600; export TMOUT' (readonly) in /etc/profile.", **COMMON)
 def session_timeout(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """TMOUT must be set to 1-600 seconds in the system profile."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     tmout = f.get("tmout")

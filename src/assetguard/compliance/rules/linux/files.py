@@ -16,10 +16,10 @@ RISKY_SUID = ("/sbin/dump", "/sbin/restore", "/sbin/unix_chkpwd", "/usr/bin/at",
               "/usr/sbin/lpc", "/usr/sbin/lpc-lpd", "/usr/sbin/traceroute")
 
 
-def check_file(item: dict[str, Any], path: str, max_mode: int, owners: tuple[int, ...] = (0,),
-               optional: bool = False) -> Result:
+def check_file(item: dict[str, Any], ctx: EvaluationContext | None, path: str, max_mode: int,
+               owners: tuple[int, ...] = (0,), optional: bool = False) -> Result:
     """Owner UID in ``owners`` and no permission bit outside ``max_mode``."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     info = (f.get("files") or {}).get(path)
@@ -39,7 +39,7 @@ def check_file(item: dict[str, Any], path: str, max_mode: int, owners: tuple[int
 def _file_rule(rule_id: str, kisa: str, path: str, max_mode: int, title: str, *, optional: bool = False,
                owners: tuple[int, ...] = (0,)) -> None:
     def check(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
-        return check_file(item, path, max_mode, owners, optional)
+        return check_file(item, ctx, path, max_mode, owners, optional)
 
     check.__doc__ = f"{path}: owned by root, mode {max_mode:04o} or stricter."
     compliance_rule(id=rule_id, title=title, severity="MEDIUM", kisa=(kisa,),
@@ -68,7 +68,7 @@ _file_rule("linux-services-file-permissions", "U-12", "/etc/services", 0o644,
     remediation="Remove '.' and empty entries (leading, trailing or '::') from PATH in the profile files.", **COMMON)
 def root_path(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """NON_COMPLIANT when a PATH assignment in the system or root profile has '.' or an empty entry."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     bad = []
@@ -85,7 +85,7 @@ def root_path(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) ->
     remediation="chown the files to a real account, or delete them.", **COMMON)
 def unowned_files(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """NON_COMPLIANT when the scanned directories hold files whose UID or GID is unknown."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     files = f.get("unowned") or []
@@ -99,7 +99,7 @@ def unowned_files(item: dict[str, Any], ctx: EvaluationContext, params: NoParams
     runbook="linux-file-permissions", **COMMON)
 def suid_sgid_files(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """NON_COMPLIANT when a binary from KISA's list has the SUID or SGID bit."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     bad = [p for p in f.get("suid") or [] if p in RISKY_SUID]
@@ -113,7 +113,7 @@ def suid_sgid_files(item: dict[str, Any], ctx: EvaluationContext, params: NoPara
     runbook="linux-file-permissions", **COMMON)
 def world_writable_files(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """NON_COMPLIANT when a file, or a directory without the sticky bit, is writable by others."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     files = f.get("worldWritable") or []
@@ -127,7 +127,7 @@ def world_writable_files(item: dict[str, Any], ctx: EvaluationContext, params: N
     remediation="Delete /etc/hosts.equiv and every $HOME/.rhosts, or remove '+' entries.", **COMMON)
 def no_rhosts(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """NON_COMPLIANT when any .rhosts exists or /etc/hosts.equiv contains '+'."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     problems = []
@@ -144,7 +144,7 @@ def no_rhosts(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) ->
     remediation="Set 'umask 022' in /etc/profile and UMASK 022 in /etc/login.defs.", **COMMON)
 def umask(item: dict[str, Any], ctx: EvaluationContext, params: NoParams) -> Result:
     """The umask must mask at least group and other write (022)."""
-    f = facts(item)
+    f = facts(item, ctx)
     if f is None:
         return Result.insufficient(NO_FACTS)
     value = f.get("umask")
