@@ -42,6 +42,7 @@ def test_bulk_edit_in_browser(browser_page) -> None:  # type: ignore[no-untyped-
     assert rows.count() == 2
     assert "Env=dev" in rows.nth(0).locator("td").nth(1).inner_text()
     assert InventoryService(platform).get(arns[0])["tags"] == {"Env": "dev"}  # preview wrote nothing
+    assert page.locator("[data-result=applied]").count() == 0
     browser_page.screenshot("tags-preview")
     page.click("#apply")  # the selection and the edit survive the preview round trip
     page.wait_for_load_state()
