@@ -44,11 +44,12 @@ class IngestSummary:
     seconds: float = 0.0
 
 
-def duckdb_connection(platform: Platform | None = None, *, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
+def duckdb_connection(platform: Platform | None = None, *, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with bounded memory (spilling to ``data_dir/duckdb-tmp``) and UTC time."""
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(f"SET memory_limit = {lit(memory_limit)}")
+    limit = memory_limit or (platform.settings.cost.memory_limit if platform is not None else "1GB")
+    con.execute(f"SET memory_limit = {lit(limit)}")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = true")
     con.execute("SET enable_progress_bar_print = false")
