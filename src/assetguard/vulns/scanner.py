@@ -299,3 +299,32 @@ def _event_detail(asset: dict[str, Any], doc: dict[str, Any], matches: list[Matc
             "fixedVersion": first.fixed, "fixAvailable": vuln["FixAvailable"],
             "packages": [{"name": m.package, "version": m.version, "ecosystem": m.ecosystem, "purl": m.purl,
                           "fixedVersion": m.fixed} for m in matches]}
+
+
+def asset_report(platform: Platform, arn: str) -> dict[str, Any]:
+    """One asset's packages, each with the advisories that affect it and their fixes (console/API).
+
+    ``{"asset": {...summary}, "packages": [{"name", "version", "ecosystem", "purl", "advisories": [...]}],
+    "counts": {"CRITICAL": n, ...}}``; vulnerable packages first.
+    """
+    from assetguard.inventory.service import InventoryService
+
+    asset = InventoryService(platform).get(arn)
+    pkgs = packages_of(asset)
+    scanner = VulnerabilityScanner(platform)
+    index = AdvisoryIndex.load(scanner.database, pkgs)
+    counts: dict[str, int] = {}
+    rows: list[dict[str, Any]] = []
+    for pkg in pkgs:
+        advisories = [{"id": m.id, "aliases": m.aliases, "severity": m.severity, "cvss": m.cvss, "fixed": m.fixed,
+                       "summary": m.summary, "via": m.matched_via} for m in index.match([pkg])]
+        for a in advisories:
+            counts[a["severity"]] = counts.get(a["severity"], 0) + 1
+        rows.append({"name": pkg.get("name"), "version": pkg.get("version"), "ecosystem": pkg.get("ecosystem"),
+                     "purl": pkg.get("purl"), "source": pkg.get("source"), "location": pkg.get("location"),
+                     "advisories": sorted(advisories, key=lambda a: -(a["cvss"] or 0.0))})
+    rows.sort(key=lambda r: (not r["advisories"], -max((a["cvss"] or 0.0 for a in r["advisories"]), default=0),
+                             str(r["name"])))
+    return {"asset": {"arn": asset["arn"], "resourceType": asset.get("resourceType"),
+                      "resourceName": asset.get("resourceName")},
+            "packages": rows, "counts": counts, "vulnerable_packages": sum(1 for r in rows if r["advisories"])}
