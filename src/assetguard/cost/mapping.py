@@ -205,7 +205,7 @@ def _cur(columns: Mapping[str, str]) -> CompiledMapping:
     if c.has("resource_tags") and not c.is_text("resource_tags"):
         # CUR 2.0 Parquet: MAP(VARCHAR, VARCHAR) with user-defined keys prefixed "user_".
         tags = ("coalesce(CAST(to_json(map_from_entries(list_transform(map_entries(\"resource_tags\"), "
-                "e -> struct_pack(k := regexp_replace(e.key, '^user_', ''), v := e.value)))) AS VARCHAR), '{}')")
+                "lambda e: struct_pack(k := regexp_replace(e.key, '^user_', ''), v := e.value)))) AS VARCHAR), '{}')")
         tag_checks: list[tuple[str, str, str]] = []
     else:
         tags, tag_checks = _tags_json(c, "resource_tags")
