@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+MEDIA_TYPES = {"TEXT_PLAIN": "text/plain", "TEXT_HTML": "text/html", "APPLICATION_JSON": "application/json"}
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -282,21 +284,18 @@ def compile_acl(doc: dict[str, Any], *, source: str = "web ACL", resources: AclR
                 geoip_path: Path | None = None, managed_dir: Path | None = None) -> CompiledACL:
     """Validate and compile an ACL document; every error names its JSON path."""
     validate_web_acl(doc, source)
-    ctx = CompileContext(resources=resources or AclResources(), ipsets=ipsets or default_store(),
-                         rate_counter=rate_counter or MemoryRateCounter(), body_limit=_body_limit(doc),
-                         geoip_path=geoip_path, managed_dir=managed_dir, account=_account_of(doc),
-                         scope_id=str(doc["Name"]))
-    bodies: dict[str, tuple[str, str]] = {}
-    for key, body in (doc.get("CustomResponseBodies") or {}).items():
-        bodies[key] = (body["Content"], {"TEXT_PLAIN": "text/plain", "TEXT_HTML": "text/html",
-                                         "APPLICATION_JSON": "application/json"}[body["ContentType"]])
-    ctx.response_bodies = bodies
-    label_ns = f"awswaf:{ctx.account}:webacl:{doc['Name']}:"
     try:
+        ctx = CompileContext(resources=resources or AclResources(), ipsets=ipsets or default_store(),
+                             rate_counter=rate_counter or MemoryRateCounter(), body_limit=_body_limit(doc),
+                             geoip_path=geoip_path, managed_dir=managed_dir, account=_account_of(doc),
+                             scope_id=str(doc["Name"]))
+        for key, body in (doc.get("CustomResponseBodies") or {}).items():
+            ctx.response_bodies[key] = (body["Content"], MEDIA_TYPES[body["ContentType"]])
+        label_ns = f"awswaf:{ctx.account}:webacl:{doc['Name']}:"
         default_action = parse_action(doc["DefaultAction"], "DefaultAction", ctx, default=True)
         rules = _compile_rules(doc.get("Rules") or [], ctx, "Rules", label_ns, allow_groups=True)
     except ValidationError as exc:
-        if exc.where and not exc.where.startswith(source):
+        if exc.where and exc.where.startswith(("Rules", "DefaultAction", "AssociationConfig")):
             raise ValidationError(exc.message, where=f"{source} ({exc.where})") from None
         raise
     return CompiledACL(str(doc["Name"]), doc, rules, default_action, ctx.body_limit, source, ctx)

@@ -44,6 +44,10 @@ def _strip_escapes_and_classes(pattern: str) -> str:
         c = pattern[i]
         if c == "\\" and i + 1 < n:
             nxt = pattern[i + 1]
+            if in_class:
+                out.append("__")
+                i += 2
+                continue
             # Keep escapes that are themselves constructs we must detect.
             out.append("\\" + nxt if nxt in "123456789gkCRK" else "__")
             i += 2

@@ -161,11 +161,14 @@ def base64_decode_ext(text: str) -> str:
 
 @transformations.register("HEX_DECODE")
 def hex_decode(text: str) -> str:
-    """Pairs of hex digits to bytes (``'414243' -> 'ABC'``); a non-hex string is unchanged."""
-    try:
-        return bytes.fromhex(text[: len(text) - len(text) % 2]).decode("latin-1") if text else text
-    except ValueError:
+    """Pairs of hex digits to bytes (``'414243' -> 'ABC'``, a trailing odd digit dropped); a string
+    with any non-hex character is unchanged."""
+    if not text or not _HEX_ONLY.fullmatch(text):
         return text
+    return bytes.fromhex(text[: len(text) - len(text) % 2]).decode("latin-1")
+
+
+_HEX_ONLY = re.compile("[0-9a-fA-F]+")
 
 
 @transformations.register("MD5")

@@ -1,0 +1,87 @@
+"""Hypothesis: request parsing and evaluation never raise, whatever arrives on the wire."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assetguard.waf.documents import AclResources
+from assetguard.waf.engine import compile_acl
+from assetguard.waf.ipsets import IPSetStore
+from assetguard.waf.request import HttpRequest
+from assetguard.waf.requestfiles import parse_raw_request
+from tests.waf.conftest import FIXTURE_GROUPS, FIXTURE_IPSETS, VIS
+
+PROFILES = Path(__file__).parent / "profiles"
+wire = st.binary(max_size=200).map(lambda b: b.decode("latin-1"))
+soup = st.text(alphabet="/?&=;%+.:\\\"'<>{}[],0123456789abcXYZ \x00\t-_@$#*!()|uU", max_size=120)
+text = st.one_of(wire, soup)
+header = st.tuples(st.sampled_from(["User-Agent", "Cookie", "X-Forwarded-For", "Content-Type", "Referer", "X-Any",
+                                    "X-Api-Key", "Host", "x-evil"]) | text, text)
+
+
+def _all_profile_acls() -> list:  # type: ignore[type-arg]
+    pytest.importorskip("assetguard.waf.detectors.sqli", reason="the profiles use SqliMatch")
+    acls = []
+    for path in sorted(PROFILES.glob("*.yaml")):
+        profile = yaml.safe_load(path.read_text())
+        doc = dict(profile["acl"], Name="fuzz", VisibilityConfig=VIS)
+        doc.setdefault("DefaultAction", {"Allow": {}})
+        for rule in doc["Rules"]:
+            rule.setdefault("VisibilityConfig", VIS)
+        resources = AclResources()
+        for item in profile.get("resources", []):
+            (kind, res), = item.items()
+            resources.add(kind, res, path.name)
+        acls.append(compile_acl(doc, resources=resources, ipsets=IPSetStore(FIXTURE_IPSETS), managed_dir=FIXTURE_GROUPS,
+                                geoip_path=Path(__file__).parent / "fixtures" / "geo.csv"))
+    return acls
+
+
+@pytest.fixture(scope="module")
+def acls() -> list:  # type: ignore[type-arg]
+    return _all_profile_acls()
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "TRACE"]) | text, uri=text,
+       headers=st.lists(header, max_size=8), body=st.binary(max_size=300) | soup.map(str.encode),
+       ip=st.sampled_from(["10.0.0.1", "2001:db8::1", "not-an-ip", "", "198.51.100.4"]))
+def test_no_exception_escapes_the_engine(acls, method: str, uri: str, headers: list, body: bytes, ip: str) -> None:  # type: ignore[no-untyped-def, type-arg]
+    for acl in acls:
+        verdict = acl.evaluate(HttpRequest(method, uri, list(headers), body, ip))
+        assert verdict.action in ("ALLOW", "BLOCK")
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.binary(max_size=400))
+def test_raw_request_parsing_never_crashes_unexpectedly(raw: bytes) -> None:
+    from assetguard.core.errors import ValidationError
+
+    try:
+        request = parse_raw_request(raw, "fuzz")
+    except ValidationError:
+        return
+    assert isinstance(request.path, str) and isinstance(request.query_args, list)
+    assert isinstance(request.cookies, list) and isinstance(request.header_map, dict)
+
+
+@settings(max_examples=300, deadline=None)
+@given(record=st.fixed_dictionaries({}, optional={
+    "method": st.one_of(st.text(max_size=10), st.integers()), "uri": st.one_of(st.text(max_size=50), st.none()),
+    "headers": st.one_of(st.lists(st.lists(st.text(max_size=10), max_size=3), max_size=3), st.text(max_size=5)),
+    "body": st.one_of(st.text(max_size=30), st.none(), st.dictionaries(st.text(max_size=3), st.integers())),
+    "body_base64": st.one_of(st.text(max_size=12), st.none()), "client_ip": st.one_of(st.text(max_size=12), st.none())}))
+def test_from_jsonl_record_accepts_or_names_the_problem(record: dict) -> None:  # type: ignore[type-arg]
+    from assetguard.core.errors import ValidationError
+
+    try:
+        request = HttpRequest.from_jsonl_record(record)
+    except ValidationError as exc:
+        assert exc.where and exc.where.startswith("request")
+        return
+    assert request.json_body(8192)[0] in (True, False)
