@@ -1,0 +1,93 @@
+"""Cost and budgets API: spend overview, ingestions, budgets (CreateBudget JSON), evaluation.
+
+``POST /cost/budgets/evaluate`` returns the same JSON contract as ``assetguard budgets evaluate --json``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any, Literal
+
+from fastapi import APIRouter, Body, Query
+from fastapi.concurrency import run_in_threadpool
+
+from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
+from assetguard.cost.budget import parse_definitions
+from assetguard.cost.budgets import BudgetStore
+from assetguard.cost.evaluate import BudgetEvaluator
+from assetguard.cost.report import CostReport
+from assetguard.cost.store import CostStore
+
+router = APIRouter(prefix="/cost", tags=["cost"])
+
+
+@router.get("/overview")
+def overview(_p: ViewerDep, platform: PlatformDep, start: date | None = None, end: date | None = None,
+             metric: Literal["BilledCost", "EffectiveCost"] = "BilledCost",
+             top: int = Query(10, ge=1, le=100)) -> dict[str, Any]:
+    """Daily spend, top services and spend by tag with the untagged share."""
+    return CostReport(platform).overview(start, end, metric=metric, top=top)
+
+
+@router.get("/ingestions")
+def ingestions(_p: ViewerDep, platform: PlatformDep) -> list[dict[str, Any]]:
+    """The stored billing periods and the file each came from."""
+    return CostStore(platform).ingestions()
+
+
+@router.get("/budgets")
+def list_budgets(_p: ViewerDep, platform: PlatformDep) -> list[dict[str, Any]]:
+    return [d.stored() for d in BudgetStore(platform).list()]
+
+
+@router.get("/budgets/{name}")
+def get_budget(name: str, _p: ViewerDep, platform: PlatformDep) -> dict[str, Any]:
+    return BudgetStore(platform).get(name).stored()
+
+
+@router.put("/budgets")
+def put_budgets(principal: OperatorDep, platform: PlatformDep,
+                body: Any = Body(..., description="a CreateBudget input, a list of them, or {Budgets: [...]}")
+                ) -> dict[str, Any]:
+    """Create or replace budgets (AWS CreateBudget JSON)."""
+    definitions = parse_definitions(json.dumps(body), "request body")
+    return {"results": BudgetStore(platform).put(definitions, actor=principal)}
+
+
+@router.delete("/budgets/{name}")
+def delete_budget(name: str, principal: OperatorDep, platform: PlatformDep) -> dict[str, Any]:
+    BudgetStore(platform).delete(name, actor=principal)
+    return {"deleted": name}
+
+
+@router.post("/budgets/evaluate")
+async def evaluate(principal: OperatorDep, platform: PlatformDep, as_of: date | None = Query(None, alias="asOf"),
+                   budget: list[str] | None = Query(None)) -> list[dict[str, Any]]:
+    """Evaluate (stateful: fires due notifications); returns the ``budgets evaluate --json`` contract."""
+    return await run_in_threadpool(BudgetEvaluator(platform).evaluate, as_of, budget, actor=principal)
+
+
+@router.get("/budgets/{name}/status")
+def budget_status(name: str, _p: ViewerDep, platform: PlatformDep,
+                  as_of: date | None = Query(None, alias="asOf")) -> dict[str, Any]:
+    """Actual, forecast and notification states without firing anything (read-only)."""
+    return BudgetStatusView(platform).status(name, as_of)
+
+
+class BudgetStatusView:
+    """Read-only budget status for viewers and the console (no notification is fired)."""
+
+    def __init__(self, platform: Any) -> None:
+        self.platform = platform
+
+    def status(self, name: str, as_of: date | None) -> dict[str, Any]:
+        from assetguard.core.clock import utcnow
+        from assetguard.cost.evaluate import contract
+
+        store = BudgetStore(self.platform)
+        definition = store.get(name)
+        day = as_of or utcnow().date()
+        [status] = BudgetEvaluator(self.platform).compute([definition], day)
+        states = {s["notification"]: s for s in store.states(name) if s["period_start"] == status.period_start}
+        return contract(status, states)
