@@ -281,11 +281,12 @@ class DeliveryLedger:
     def wait_idle(self, timeout: float = 30.0) -> bool:
         """For tests and ``--once``: wait until no delivery is pending or in flight."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        while True:
             with self.platform.db.connect() as conn:
                 busy = conn.execute(select(func.count()).where(
                     event_deliveries.c.status.in_([PENDING, IN_FLIGHT]))).scalar_one()
             if not busy:
                 return True
+            if time.monotonic() >= deadline:
+                return False
             time.sleep(0.05)
-        return False

@@ -1,0 +1,73 @@
+"""Real HTTP receivers on 127.0.0.1 (Slack, webhooks) for target tests, each on its own thread."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Responder = Callable[["Received"], tuple[int, dict[str, str], bytes]]
+
+
+class Received:
+    def __init__(self, path: str, headers: dict[str, str], body: bytes) -> None:
+        self.path = path
+        self.headers = headers
+        self.body = body
+        self.at = time.monotonic()
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def ok(_r: Received) -> tuple[int, dict[str, str], bytes]:
+    return 200, {"Content-Type": "text/plain"}, b"ok"
+
+
+class HttpReceiver:
+    """``with HttpReceiver() as rx: ... rx.url ... rx.requests``; ``rx.responder`` decides each answer."""
+
+    def __init__(self, responder: Responder = ok) -> None:
+        self.responder = responder
+        self.requests: list[Received] = []
+        self.lock = threading.Lock()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+                length = int(self.headers.get("Content-Length", "0"))
+                received = Received(self.path, {k.lower(): v for k, v in self.headers.items()},
+                                    self.rfile.read(length))
+                status, headers, body = receiver.responder(received)
+                if 200 <= status < 300:
+                    with receiver.lock:
+                        receiver.requests.append(received)
+                self.send_response(status)
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - silence access logs
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> HttpReceiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
