@@ -71,3 +71,15 @@ def test_token_create_list_revoke(platform: Platform, tmp_path: Path) -> None:
     actions = [r["action"] for r in platform.audit.query()]
     assert actions == ["auth.token_revoke", "auth.token_create"]
     assert platform.audit.query()[0]["actor_kind"] == "cli"
+
+
+def test_db_status_and_upgrade(tmp_path: Path) -> None:
+    env = clean_env()
+    run = lambda *a: subprocess.run([str(BIN), *a], cwd=tmp_path, env=env, capture_output=True,  # noqa: E731
+                                    text=True, timeout=120)
+    before = run("db", "status")
+    assert before.returncode == 1 and "pending" in before.stdout and "audit_" in before.stdout
+    up = run("db", "upgrade")
+    assert up.returncode == 0 and "head(s)" in up.stdout, up.stderr
+    after = run("db", "status")
+    assert after.returncode == 0 and "up to date" in after.stdout

@@ -129,3 +129,15 @@ def test_init_writes_a_config_that_loads_and_up_uses_it(tmp_path: Path) -> None:
     finally:
         assert up.stop(signal.SIGTERM)[0] == 0
     assert (tmp_path / "state" / "assetguard.db").exists()
+
+
+def test_a_taken_port_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        done = subprocess.run([str(BIN), "up", "--port", str(port)], cwd=tmp_path, env=clean_env(),
+                              capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().startswith(f"error: api.port: cannot listen on 127.0.0.1:{port}")
+    assert "Traceback" not in done.stderr and not (tmp_path / ".assetguard").exists()

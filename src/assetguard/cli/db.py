@@ -23,3 +23,20 @@ def upgrade(ctx: typer.Context) -> None:
     finally:
         db.dispose()
     console.print(f"database is at {len(heads)} head(s): {', '.join(heads)}")
+
+
+@app.command()
+def status(ctx: typer.Context) -> None:
+    """Show applied and pending migration heads; exit 1 when migrations are pending."""
+    settings = state(ctx).settings()
+    db = Database(settings.resolved_database_url)
+    try:
+        current, expected = migrate.current_heads(db.engine), migrate.expected_heads()
+    finally:
+        db.dispose()
+    pending = sorted(expected - current)
+    console.print(f"database: {db.dialect}; applied heads: {', '.join(sorted(current)) or '(none)'}")
+    if pending:
+        console.print(f"[yellow]pending[/yellow]: {', '.join(pending)}; run: assetguard db upgrade")
+        raise typer.Exit(1)
+    console.print("up to date")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import socket
 from types import FrameType
 from typing import Annotated
 
@@ -14,6 +15,7 @@ import uvicorn
 from assetguard.api.app import create_app
 from assetguard.auth.principal import SYSTEM
 from assetguard.cli.context import console, state
+from assetguard.core.errors import ConfigError
 from assetguard.runtime.components import Component, components
 from assetguard.runtime.platform import Platform
 
@@ -69,6 +71,23 @@ async def serve(platform: Platform, host: str, port: int, only: list[str] | None
                 log.warning("component %s failed: %s", component.name, exc)
 
 
+def display_host(host: str) -> str:
+    """Where a browser on this machine reaches a server bound to ``host``."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else (f"[{host}]" if ":" in host else host)
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail with one line before starting anything when the address is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror}; choose another with --port",
+                              where="api.port") from None
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def up(ctx: typer.Context,
@@ -79,18 +98,25 @@ def register(app: typer.Typer) -> None:
         host = host or settings.api.host
         port = port or settings.api.port
         settings.api.host, settings.api.port = host, port
+        check_port_free(host, port)
         logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise here
         platform = state(ctx).platform()
         token = first_start_token(platform)
         names = ", ".join(name for name, _ in components.items())
-        console.print(f"[bold green]assetguard is up[/bold green]: console and API at http://{host}:{port}/")
-        console.print(f"database: {platform.db.dialect}; components: {names or '(none)'}")
+        url = f"http://{display_host(host)}:{port}/"
+        console.print("[bold green]assetguard is up[/bold green]")
+        console.print(f"  console:  {url}  (log in by pasting an API token)", highlight=False)
+        console.print(f"  API:      {url}docs  (send Authorization: Bearer <token>)", highlight=False)
+        console.print(f"  database: {platform.db.dialect}; components: {names or '(none)'}", highlight=False)
         if token:
-            console.print("first start: an admin token was created. Log in to the console with it "
-                          "(it is shown only now):")
+            console.print("first start: created an admin token; it is shown only now. Paste it into the "
+                          f"login page at {url}login :", highlight=False, soft_wrap=True)
             console.print(f"  [bold]{token}[/bold]", highlight=False, soft_wrap=True)
         else:
-            console.print("log in with an existing token, or create one: assetguard token create --name me --role admin")
+            console.print("log in with an existing token, or create one: "
+                          "assetguard token create --name me --role admin", highlight=False)
+        console.print("stop with Ctrl+C (or SIGTERM)", highlight=False)
         asyncio.run(serve(platform, host, port))
 
     @app.command()
