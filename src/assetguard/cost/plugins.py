@@ -34,3 +34,13 @@ def evaluate_if_due(platform: Platform) -> bool:
 def _job() -> Job:
     # The job factory cannot see settings, so it ticks each minute and the run checks the interval.
     return Job("cost.budgets.evaluate", TICK_SECONDS, evaluate_if_due, run_at_start=True)
+
+
+def _register_targets() -> None:
+    from assetguard.cost.notify import BudgetEmailTarget
+    from assetguard.targets.base import targets
+
+    targets.add(BudgetEmailTarget.type, BudgetEmailTarget)
+
+
+_register_targets()
