@@ -2,5 +2,8 @@
 
 from __future__ import annotations
 
+from assetguard.inventory.collectors import image as _image  # noqa: F401 - registers "image"
+from assetguard.inventory.collectors import sbom as _sbom  # noqa: F401 - registers "sbom"
+from assetguard.inventory.collectors import snapshot as _snapshot  # noqa: F401 - registers "snapshot"
 from assetguard.inventory.collectors.aws import collector as _aws  # noqa: F401 - registers "aws"
 from assetguard.inventory.collectors.host import collector as _host  # noqa: F401 - registers "host"

@@ -122,7 +122,8 @@ class InventoryService:
         """Store one collection run and return what changed.
 
         ``scope`` lists the scope keys (see :func:`~assetguard.inventory.model.scope_key`) the run
-        covered completely; a stored, live asset in a covered key that is not in ``items`` is marked
+        covered completely (a key ending in ``|*`` covers every key with that prefix, e.g.
+        ``123456789012|eu-west-1|*`` = every type in that account and region); a stored, live asset in a covered key that is not in ``items`` is marked
         ``ResourceDeleted``. ``None`` covers nothing (an additive import). Items whose status is
         already ``ResourceDeleted`` mark their asset deleted. Parts that failed go in ``errors``
         (leave their keys out of ``scope``); the run is then recorded as ``PARTIAL``.
@@ -135,15 +136,18 @@ class InventoryService:
                 ci["configurationItemCaptureTime"] = now.isoformat()
             gone = ci["configurationItemStatus"] in DELETED_STATUSES
             incoming[ci["arn"]] = _Incoming(ci, content_hash(ci), scope_key(ci), gone)
-        covered = sorted(set(scope or ()))
+        covered = sorted({k for k in scope or () if not k.endswith("|*")})
+        prefixes = sorted({k[:-1] for k in scope or () if k.endswith("|*")})
         summary = CollectionSummary(new_id(), source, "PARTIAL" if errors else "COMPLETE", errors=list(errors))
 
         with self.db.begin() as conn:
-            stored = self._stored_state(conn, list(incoming), covered)
+            stored = self._stored_state(conn, list(incoming), covered, prefixes)
+            covered_set = set(covered)
             creates: list[_Incoming] = []
             updates: list[_Incoming] = []
             deletes: list[str] = [arn for arn, s in stored.items()
-                                  if not s.deleted and s.scope in covered and arn not in incoming]
+                                  if not s.deleted and arn not in incoming
+                                  and (s.scope in covered_set or any(s.scope.startswith(p) for p in prefixes))]
             explicit_deletes: list[_Incoming] = []
             for arn, inc in incoming.items():
                 old = stored.get(arn)
@@ -194,7 +198,8 @@ class InventoryService:
                                        after=summary.as_dict())
         return summary
 
-    def _stored_state(self, conn: Connection, arns: list[str], covered: list[str]) -> dict[str, _Stored]:
+    def _stored_state(self, conn: Connection, arns: list[str], covered: list[str], prefixes: list[str]
+                      ) -> dict[str, _Stored]:
         cols = (inventory_assets.c.arn, inventory_assets.c.config_hash, inventory_assets.c.state_id,
                 inventory_assets.c.deleted, inventory_assets.c.scope_key)
         out: dict[str, _Stored] = {}
@@ -203,6 +208,12 @@ class InventoryService:
                 out[r[0]] = _Stored(r[1], r[2], bool(r[3]), r[4])
         for part in _chunks(covered):
             stmt = select(*cols).where(and_(inventory_assets.c.scope_key.in_(part), inventory_assets.c.deleted.is_(False)))
+            for r in conn.execute(stmt):
+                out.setdefault(r[0], _Stored(r[1], r[2], bool(r[3]), r[4]))
+        for prefix in prefixes:
+            escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = select(*cols).where(and_(inventory_assets.c.scope_key.like(escaped + "%", escape="\\"),
+                                            inventory_assets.c.deleted.is_(False)))
             for r in conn.execute(stmt):
                 out.setdefault(r[0], _Stored(r[1], r[2], bool(r[3]), r[4]))
         return out
