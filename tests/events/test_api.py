@@ -80,3 +80,14 @@ def test_rules_crud_is_audited(client: TestClient, operator_headers: dict[str, s
     assert client.get("/rules/r1", headers=viewer_headers).status_code == 404
     actions = [r["action"] for r in platform.audit.query(resource="rule/r1")]
     assert sorted(actions) == ["events.rule.delete", "events.rule.disable", "events.rule.put"]
+
+
+def test_rule_secrets_are_masked_in_api_and_audit(client: TestClient, operator_headers: dict[str, str],
+                                                  platform: Platform) -> None:
+    rule = {"pattern": {"source": ["x"]}, "targets": [
+        {"id": "hook", "type": "webhook", "config": {"url": "https://h.example/SECRET-PATH", "secret": "k3y-S3CRET"}}]}
+    assert client.put("/rules/hooked", json=rule, headers=operator_headers).status_code == 200
+    shown = client.get("/rules/hooked", headers=operator_headers).json()
+    assert shown["targets"][0]["config"] == {"url": "***", "secret": "***"}
+    audit = json.dumps(platform.audit.query(resource="rule/hooked"))
+    assert "SECRET-PATH" not in audit and "k3y-S3CRET" not in audit

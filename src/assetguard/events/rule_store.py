@@ -23,7 +23,7 @@ from assetguard.core.errors import NotFoundError, ValidationError
 from assetguard.events.default_rules import load_default_rules
 from assetguard.events.rules import Rule
 from assetguard.events.tables import event_default_rules, event_rules
-from assetguard.targets.base import validate_target_config
+from assetguard.targets.base import mask_config, validate_target_config
 
 if TYPE_CHECKING:
     from assetguard.runtime.platform import Platform
@@ -36,7 +36,17 @@ class StoredRule:
     revision: int
 
     def as_dict(self) -> dict[str, Any]:
-        return {**self.rule.document(), "origin": self.origin, "revision": self.revision}
+        """The rule as shown by the API and CLI: target secrets masked."""
+        return {**(public_document(self.rule.document()) or {}), "origin": self.origin, "revision": self.revision}
+
+
+def public_document(document: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A rule document with each target's secret config values replaced by ``***``."""
+    if document is None:
+        return None
+    targets = [{**t, "config": mask_config(str(t.get("type", "")), t.get("config"))}
+               for t in document.get("targets", [])]
+    return {**document, "targets": targets}
 
 
 def parse_rule(document: dict[str, Any]) -> Rule:
@@ -99,7 +109,8 @@ class RuleStore:
                     description=rule.description, state=rule.state, document=document, revision=revision,
                     updated_at=now, origin=origin))
             self.platform.audit.record(conn, actor, "events.rule.put", f"rule/{rule.name}",
-                                       before=old.document if old is not None else None, after=document)
+                                       before=public_document(old.document) if old is not None else None,
+                                       after=public_document(document))
         return StoredRule(rule, origin, revision)
 
     def put_many(self, rules: Sequence[Rule], *, actor: Principal, origin: str = "user") -> list[StoredRule]:
@@ -114,7 +125,8 @@ class RuleStore:
             if old is None:
                 raise NotFoundError(f"no rule named {name!r}")
             conn.execute(delete(event_rules).where(event_rules.c.name == name))
-            self.platform.audit.record(conn, actor, "events.rule.delete", f"rule/{name}", before=old.document)
+            self.platform.audit.record(conn, actor, "events.rule.delete", f"rule/{name}",
+                                       before=public_document(old.document))
 
     def set_state(self, name: str, state: str, *, actor: Principal) -> StoredRule:
         if state not in ("ENABLED", "DISABLED"):
@@ -150,7 +162,7 @@ class RuleStore:
                     name=rule.name, description=rule.description, state=rule.state, document=document,
                     origin="default", revision=1, created_at=now, updated_at=now))
                 self.platform.audit.record(conn, SYSTEM, "events.rule.install-default", f"rule/{rule.name}",
-                                           after=document)
+                                           after=public_document(document))
                 installed.append(rule.name)
         return installed
 

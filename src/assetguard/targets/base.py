@@ -58,8 +58,8 @@ from assetguard.core.registry import Registry
 if TYPE_CHECKING:
     from assetguard.runtime.platform import Platform
 
-__all__ = ["Delivery", "DeliveryError", "Target", "TargetConfig", "build_target", "targets",
-           "validate_target_config"]
+__all__ = ["Delivery", "DeliveryError", "Target", "TargetConfig", "build_target", "mask_config", "secret_fields",
+           "targets", "validate_target_config"]
 
 
 class TargetConfig(BaseModel):
@@ -129,6 +129,24 @@ def validate_target_config(type_name: str, config: Mapping[str, Any] | None, *, 
             for e in exc.errors())
         raise ValidationError(f"invalid config for target type {type_name!r}: {problems}",
                               where=where or None) from None
+
+
+def secret_fields(type_name: str) -> frozenset[str]:
+    """Config keys of a registered target type that hold secrets (``SecretStr`` fields)."""
+    if type_name not in targets:
+        return frozenset()
+    cls = targets.get(type_name)
+    return frozenset(name for name, info in cls.Config.model_fields.items() if "SecretStr" in str(info.annotation))
+
+
+def mask_config(type_name: str, config: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A copy of ``config`` safe to show or audit: secret fields (and secret-looking keys) become ``***``."""
+    from assetguard.core.redact import REDACTED, redact
+
+    hidden = secret_fields(type_name)
+    masked = redact(dict(config or {}))
+    assert isinstance(masked, dict)
+    return {k: (REDACTED if k in hidden and v not in (None, "") else v) for k, v in masked.items()}
 
 
 def build_target(type_name: str, config: Mapping[str, Any] | None, platform: Platform) -> Target:
