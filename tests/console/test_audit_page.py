@@ -101,3 +101,16 @@ def test_verify_status_names_the_tampered_row(client: TestClient, platform: Plat
     html = client.get("/console/audit").text
     assert 'data-verify="tampered"' in html
     assert "row seq 2: edited" in html
+
+
+def test_large_trails_verify_on_request(client: TestClient, platform: Platform,
+                                        console_login: Callable[[str], str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    from assetguard.console.pages import audit as audit_page
+
+    console_login("viewer")
+    _record(platform, ALICE, "tagging.put", "r1")
+    monkeypatch.setattr(audit_page, "AUTO_VERIFY_ROWS", 1)
+    html = client.get("/console/audit").text
+    assert 'data-verify="skipped"' in html and "?verify=1" in html
+    assert 'data-verify="ok"' in client.get("/console/audit", params={"verify": "1"}).text

@@ -125,11 +125,11 @@ def mount_console(app: FastAPI, platform: Platform) -> None:
             return _login_page(request, target, "That token is not valid (or was revoked).", 401)
         throttle.succeed(client)
         platform.tokens.touch(principal.token_id)
-        response = RedirectResponse(target, status_code=303)
-        response.set_cookie(SESSION_COOKIE, make_session(platform, principal.token_id), max_age=SESSION_TTL,
+        redirect = RedirectResponse(target, status_code=303)
+        redirect.set_cookie(SESSION_COOKIE, make_session(platform, principal.token_id), max_age=SESSION_TTL,
                             path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https")
-        response.delete_cookie(LOGIN_COOKIE, path="/login")
-        return response
+        redirect.delete_cookie(LOGIN_COOKIE, path="/login")
+        return redirect
 
     @app.post("/logout", include_in_schema=False)
     def _logout(request: Request, platform: PlatformDep, csrf_token: Annotated[str, Form()] = "") -> Response:
