@@ -89,5 +89,5 @@ def test_rule_secrets_are_masked_in_api_and_audit(client: TestClient, operator_h
     assert client.put("/rules/hooked", json=rule, headers=operator_headers).status_code == 200
     shown = client.get("/rules/hooked", headers=operator_headers).json()
     assert shown["targets"][0]["config"] == {"url": "***", "secret": "***"}
-    audit = json.dumps(platform.audit.query(resource="rule/hooked"))
+    audit = json.dumps(platform.audit.query(resource="rule/hooked"), default=str)
     assert "SECRET-PATH" not in audit and "k3y-S3CRET" not in audit
