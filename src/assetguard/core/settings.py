@@ -113,6 +113,17 @@ class CostSettings(Section):
     memory_limit: str = Field("1GB", description="DuckDB memory limit for ingestion (spills to data_dir beyond)")
 
 
+class EventsSettings(Section):
+    """Event worker tuning (delivery leases, concurrency, retry backoff)."""
+
+    lease_seconds: float = Field(60.0, gt=0, description="a claimed delivery is retried by another worker after this")
+    max_in_flight: int = Field(64, ge=1, le=10000)
+    delivery_threads: int = Field(16, ge=1, le=256)
+    backoff_base_seconds: float = Field(1.0, gt=0)
+    backoff_cap_seconds: float = Field(300.0, gt=0)
+    stream: str = Field("assetguard-events", description="NATS JetStream stream name (bus_url=nats://...)")
+
+
 class DemoSettings(Section):
     app_port: int = Field(8001, ge=1, le=65535)
 
@@ -136,6 +147,7 @@ class Settings(BaseSettings):
     demo: DemoSettings = Field(default_factory=DemoSettings)
     tagging: TaggingSettings = Field(default_factory=TaggingSettings)
     cost: CostSettings = Field(default_factory=CostSettings)
+    events: EventsSettings = Field(default_factory=EventsSettings)
 
     @field_validator("secret_key")
     @classmethod
