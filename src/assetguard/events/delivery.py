@@ -64,16 +64,15 @@ class Outcome:
 class Deliverer:
     """Claims due deliveries and runs them on a thread pool; ``run_once`` records finished ones."""
 
-    lease_seconds = 120.0
-    backoff_base = 1.0
-    backoff_cap = 300.0
-
-    def __init__(self, platform: Platform, *, worker_id: str | None = None, max_in_flight: int = 64,
-                 threads: int = 16) -> None:
+    def __init__(self, platform: Platform, *, worker_id: str | None = None) -> None:
+        tuning = platform.settings.events
         self.platform = platform
         self.worker_id = worker_id or f"w-{new_id()[:8]}"
-        self.max_in_flight = max_in_flight
-        self.pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="ag-deliver")
+        self.max_in_flight = tuning.max_in_flight
+        self.lease_seconds = tuning.lease_seconds
+        self.backoff_base = tuning.backoff_base_seconds
+        self.backoff_cap = tuning.backoff_cap_seconds
+        self.pool = ThreadPoolExecutor(max_workers=tuning.delivery_threads, thread_name_prefix="ag-deliver")
         self.results: queue.Queue[Outcome] = queue.Queue()
         self.in_flight = 0
         self.limiter = RateLimiter()
@@ -161,6 +160,15 @@ class Deliverer:
         except Exception as exc:  # noqa: BLE001 - a target bug is recorded and retried, not dropped
             return Outcome(first.id, first.target_type, False, code="TargetException", message=_safe(exc))
         return Outcome(first.id, first.target_type, True, receipt=(receipt or "")[:500])
+
+    def close(self) -> None:
+        """Wait for running deliveries, record them, release target clients."""
+        self.pool.shutdown(wait=True)
+        self.flush()
+        with self._targets_lock:
+            for target in self._targets.values():
+                target.close()
+            self._targets.clear()
 
     # ------------------------------------------------------------------ recording
     def flush(self) -> int:

@@ -103,8 +103,7 @@ class EventWorker:
         return tasks
 
     def _finish(self) -> None:
-        self.deliverer.pool.shutdown(wait=True)
-        self.deliverer.flush()
+        self.deliverer.close()
 
 
 def run_worker_forever(platform: Platform, *, once: bool = False) -> int:

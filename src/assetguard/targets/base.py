@@ -106,6 +106,18 @@ class Target:
 
     def close(self) -> None:
         """Release clients and connections."""
+        client = self.__dict__.pop("_http_client", None)
+        if client is not None:
+            client.close()
+
+    def http_client(self) -> Any:
+        """A keep-alive ``httpx.Client`` shared by this target's deliveries (thread-safe)."""
+        client = self.__dict__.get("_http_client")
+        if client is None:
+            import httpx
+
+            client = self.__dict__.setdefault("_http_client", httpx.Client(follow_redirects=False))
+        return client
 
 
 targets: Registry[type[Target]] = Registry("target")

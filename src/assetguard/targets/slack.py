@@ -122,11 +122,12 @@ class SlackTarget(Target):
         message = slack_message(note, channel if not webhook else None)
         try:
             if webhook is not None:
-                response = httpx.post(webhook.get_secret_value(), json=message, timeout=cfg.timeout)
+                response = self.http_client().post(webhook.get_secret_value(), json=message, timeout=cfg.timeout)
             elif token is not None and channel:
                 message["channel"] = channel
-                response = httpx.post(f"{api_url.rstrip('/')}/chat.postMessage", json=message, timeout=cfg.timeout,
-                                      headers={"Authorization": f"Bearer {token.get_secret_value()}"})
+                response = self.http_client().post(
+                    f"{api_url.rstrip('/')}/chat.postMessage", json=message, timeout=cfg.timeout,
+                    headers={"Authorization": f"Bearer {token.get_secret_value()}"})
             else:
                 raise DeliveryError("Slack is not configured (settings.slack.webhook_url, or bot_token + channel)",
                                     code="NotConfigured", retryable=False)

@@ -108,7 +108,7 @@ class WebhookTarget(Target):
             target_url = urlunsplit((parts.scheme, f"{host}:{port}", parts.path or "/", parts.query, ""))
         timeout = cfg.timeout or self.platform.settings.webhook.timeout
         try:
-            response = httpx.post(target_url, content=body, headers=headers, timeout=timeout)
+            response = self.http_client().post(target_url, content=body, headers=headers, timeout=timeout)
         except httpx.TimeoutException:
             raise DeliveryError(f"webhook {parts.hostname} did not answer within {timeout} s", code="Timeout") from None
         except httpx.HTTPError as exc:
