@@ -104,3 +104,40 @@ def validate(ctx: typer.Context, acl: AclOption, resources: ResourcesOption = No
     """Check an ACL (and what it references); errors name the JSON path."""
     compiled = compile_from_cli(state(ctx).settings(), acl, resources)
     console.print(f"[green]ok[/green]: web ACL {compiled.name}, {len(compiled.rules)} rules, {compiled.capacity:,} WCU")
+
+
+@app.command()
+def proxy(ctx: typer.Context,
+          acl: Annotated[str | None, typer.Option("--acl", help="ACL name or file (default: settings waf.acl)")] = None,
+          upstream: Annotated[list[str] | None, typer.Option("--upstream", help="upstream URL; repeat for "
+                                                              "round-robin")] = None,
+          listen: Annotated[str | None, typer.Option("--listen", help="HOST:PORT (default: settings waf.listen)")] = None,
+          workers: Annotated[int, typer.Option("--workers", min=1, help="processes sharing the port")] = 1,
+          tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="certificate (PEM) for TLS")] = None,
+          tls_key: Annotated[Path | None, typer.Option("--tls-key", help="private key (PEM) for TLS")] = None,
+          fail_open: Annotated[bool | None, typer.Option("--fail-open/--fail-closed",
+                                                         help="on an engine error, pass (open) or block")] = None,
+          log: Annotated[str | None, typer.Option("--log", help="WAF log JSONL file, or - for stdout")] = None,
+          log_sample_rate: Annotated[float | None, typer.Option("--log-sample-rate", min=0, max=1)] = None,
+          resources: ResourcesOption = None) -> None:
+    """Reverse proxy that inspects every request with a web ACL (SIGHUP reloads the ACL)."""
+    import logging
+
+    from assetguard.waf.proxy_runner import run_proxy
+
+    settings = state(ctx).settings()
+    waf = settings.waf.model_copy(deep=True)
+    if tls_cert is not None:
+        waf.tls_cert = str(tls_cert)
+    if tls_key is not None:
+        waf.tls_key = str(tls_key)
+    if fail_open is not None:
+        waf.fail_open = fail_open
+    if log is not None:
+        waf.log_path = log
+    if log_sample_rate is not None:
+        waf.log_sample_rate = log_sample_rate
+    waf.resources = [*waf.resources, *(str(p) for p in resources or [])]
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run_proxy(waf, acl=acl or waf.acl, upstreams=upstream or [waf.upstream], listen=listen or waf.listen,
+              workers=workers)
