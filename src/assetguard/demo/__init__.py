@@ -1,0 +1,1 @@
+"""The protected demo application: ``/user``, ``/content`` and ``/was`` on SQLite."""

@@ -1,0 +1,20 @@
+"""Register the WAF reverse proxy as a component of ``assetguard up``.
+
+It listens on ``settings.waf.listen`` (127.0.0.1:8000), protects ``settings.waf.upstream`` (the demo
+app on 127.0.0.1:8001) with ``settings.waf.acl`` (``baseline``) and publishes sampled blocks on the bus.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from assetguard.runtime.components import components
+from assetguard.waf.proxy_runner import WafProxyComponent
+
+if TYPE_CHECKING:
+    from assetguard.runtime.platform import Platform
+
+
+@components.register("waf-proxy")
+def waf_proxy(platform: Platform) -> WafProxyComponent:
+    return WafProxyComponent(platform.settings.waf, platform.bus)
