@@ -66,7 +66,9 @@ _CONTEXT_BEFORE = "&=o(,SEUkF;"
 _QUOTE_GRAMMAR = re.compile(
     r"""^s(?:
         &(?=.*[=oc;SEUfs(])        # ' or 1=1   ' and sleep(5)#   ' or ''='
-      | [=o][nsbvf(SU]             # '='   '+sleep(1)+'   '||'
+      | =[nsbvf(SU]                # '='1   '<>'
+      | o[nsvf(SU]                 # '+sleep(1)+'   '||'   (not '-word: jack-o'-lantern)
+      | L[nsv(]                    # ' like '%   ' in (
       | c                          # admin'--
       | ;                          # '; drop table x
       | \)+[&c;=oUS]               # ') or ('1'='1
@@ -77,14 +79,14 @@ _QUOTE_GRAMMAR = re.compile(
 )
 _GENERAL_GRAMMAR = re.compile(
     r"""U\(*S(?:[^bB]|b[,.F=o)&]|$)  # union select 1,2
-      | &\(*[nsv]\)*=\(*[nsv]         # and 1=1   or 'a'='a
+      | &\(*[nsv]\)*[=L]\(*[nsv]      # and 1=1   or 'a'='a
       | &\(*[nsv]\)*=\(*[bB]\(*[c;]   # or 1=x--
-      | &\(*f[^&]*[=]                 # and ascii(substr(x,1,1))>64
+      | &\(*f[^&]*[=L]                # and ascii(substr(x,1,1))>64
     """,
     re.VERBOSE,
 )
-_START_GRAMMAR = re.compile(r"^[nv]\)*&\(*(?:[nsbv]\)*=|f|[SE]|.*c$)|^[nsv]\)+[&c;U]")
-_HIGH_GRAMMAR = re.compile(r"&\(*[nsbvB]\)*=\(*[nsbv]|^[nsv]\)*c$|^s[&=o]|[SE]\S*F[bk]")
+_START_GRAMMAR = re.compile(r"^[nv]\)*&\(*(?:[nsbv]\)*[=L]|f|[SE]|.*c$)|^[nsv]\)+[&c;U]")
+_HIGH_GRAMMAR = re.compile(r"&\(*[nsbvB]\)*[=L]\(*[nsbv]|^[nsv]\)*c$|^s[&=oL]|[SE]\S*F[bk]")
 
 
 def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
@@ -134,7 +136,7 @@ def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
         elif kind == "f":
             if tok.text in ATTACK_FUNCTIONS and (prev in _CONTEXT_BEFORE or prev in "^s" or high):
                 return True
-            if tok.text in PROBE_FUNCTIONS and prev in "&=" and _has_kind(tokens, i + 1, "=SU&", 12):
+            if tok.text in PROBE_FUNCTIONS and prev in "&=" and _has_kind(tokens, i + 1, "=LSU&", 12):
                 return True
         elif kind == "v":
             if tok.text.startswith("@@") and (prev in _CONTEXT_BEFORE or prev == "^" or high):
@@ -190,7 +192,7 @@ def _is_statement(tokens: list[Token], i: int) -> bool:
 def _is_select(rest: list[Token]) -> bool:
     first = rest[0]
     nxt = rest[1].kind if len(rest) > 1 else "$"
-    if first.kind in "nsv" and nxt in "$,Fc;)U&=o":
+    if first.kind in "nsv" and nxt in "$,Fc;)U&=Lo":
         return True
     if first.kind == "o" and first.text == "*" and nxt in "$Fc;),":
         return True
@@ -205,7 +207,7 @@ def _is_select(rest: list[Token]) -> bool:
                 return False
             target = rest[j + 1]
             after = rest[j + 2].kind if j + 2 < len(rest) else "$"
-            return target.kind in "bkf(" and after in "$kc;),.U&=Fb"
+            return target.kind in "bkf(" and after in "$kc;),.U&=LFb"
         if tok.kind in "s;":
             return False
     return False

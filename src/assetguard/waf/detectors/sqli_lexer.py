@@ -14,7 +14,7 @@ char token
 ``U`` UNION (with ALL / DISTINCT folded in)
 ``F`` FROM; ``k`` another clause keyword (WHERE, ORDER, BY, HAVING, LIMIT, INTO, TABLE, ...)
 ``&`` logic operator (AND, OR, XOR, NOT, ``&&``, ``||``)
-``=`` comparison (``=``, ``<``, ``>=``, ``<>``, LIKE, IS, IN, BETWEEN, REGEXP, ...)
+``=`` comparison operator (``=``, ``<``, ``>=``, ``<>``, ...); ``L`` comparison word (LIKE, IS, IN, ...)
 ``o`` other operator (``+``, ``-``, ``*``, ``|``, DIV, ...)
 ``c`` comment (``--``, ``#``; inline ``/* */`` only when it ends the text)
 ``(`` ``)`` ``,`` ``;`` ``.`` themselves
@@ -209,7 +209,7 @@ def _word_token(word: str, text: str, after: int) -> Token:
     if word in LOGIC_WORDS:
         return Token("&", word)
     if word in COMPARISON_WORDS:
-        return Token("=", word)
+        return Token("L", word)
     if word == "union":
         return Token("U", word)
     if word == "select":
@@ -247,7 +247,7 @@ def fold(tokens: list[Token]) -> list[Token]:
                 tok.kind == "n"
                 and prev.kind == "o"
                 and prev.text in ("-", "+", "~", "!")
-                and (len(out) == 1 or out[-2].kind in "o=&(,kESF")
+                and (len(out) == 1 or out[-2].kind in "o=L&(,kESF")
             ):
                 out[-1] = tok
                 continue
@@ -256,7 +256,7 @@ def fold(tokens: list[Token]) -> list[Token]:
                 continue
             if tok.kind == "&" and tok.text == "not" and prev.kind == "&":
                 continue
-            if tok.kind == "o" and prev.kind in "o=" and tok.text in ("-", "+", "!", "~"):
+            if tok.kind == "o" and prev.kind in "o=L" and tok.text in ("-", "+", "!", "~"):
                 continue
             if tok.kind == "c" and prev.kind == "c":
                 continue

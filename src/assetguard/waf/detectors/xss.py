@@ -67,7 +67,7 @@ _JS_BREAKOUT = re.compile(
     re.IGNORECASE,
 )
 _JS_SINK_CALL = re.compile(
-    r"""(?:^|[\s;(=])(?:alert|prompt|confirm)\s*(?:\(|`)|\b(?:eval|settimeout|setinterval|Function)\s*\(\s*(?:atob|string\.fromcharcode|unescape|decodeuri|["'`])|\.constructor\s*\(\s*["'`]|\[\s*["'`]constructor["'`]\s*\]|document\s*\.\s*(?:cookie|write|domain)\b|String\s*\.\s*fromCharCode\s*\(""",
+    r"""(?:^|[\s;(=])(?:alert|prompt|confirm)\s*(?:\(\s*(?:[\d'"`/\[{)]|[a-z_$][\w$.\[\]]*\s*[),+])|`)|\b(?:eval|settimeout|setinterval|Function)\s*\(\s*(?:atob|string\.fromcharcode|unescape|decodeuri|["'`])|\.constructor\s*\(\s*["'`]|\[\s*["'`]constructor["'`]\s*\]|document\s*\.\s*(?:cookie|write|domain)\b|String\s*\.\s*fromCharCode\s*\(""",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")

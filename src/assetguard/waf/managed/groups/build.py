@@ -37,6 +37,10 @@ JSON_BODY: Doc = {
 COOKIES: Doc = {
     "Cookies": {"MatchPattern": {"All": {}}, "MatchScope": "VALUE", "OversizeHandling": "CONTINUE"}
 }
+COOKIES_ALL: Doc = {
+    "Cookies": {"MatchPattern": {"All": {}}, "MatchScope": "ALL", "OversizeHandling": "CONTINUE"}
+}
+JSON_BODY_ALL: Doc = {"JsonBody": {**JSON_BODY["JsonBody"], "MatchScope": "ALL"}}
 HEADERS: Doc = {
     "Headers": {
         "MatchPattern": {"ExcludedHeaders": ["cookie", "host", "content-length", "content-type", "accept"]},
@@ -351,7 +355,9 @@ def unix_rule_set() -> Doc:
             "UNIXShellCommandsVariables_QUERYARGUMENTS",
             "UNIXShellCommandsVariables_QueryArguments",
             any_of(
-                regex(P["unix_cmd"], QUERY_ARGS, CMD_CHAIN), regex(P["unix_cmd2"], QUERY_ARGS, URL2_LOWER)
+                regex(P["unix_cmd"], QUERY_ARGS, CMD_CHAIN),
+                regex(P["unix_cmd2"], QUERY_ARGS, URL2_LOWER),
+                regex(P["unix_cmd_value"], QUERY_ARGS, URL2_LOWER),
             ),
         ),
         (
@@ -359,8 +365,9 @@ def unix_rule_set() -> Doc:
             "UNIXShellCommandsVariables_Body",
             any_of(
                 regex(P["unix_cmd"], BODY, CMD_CHAIN),
-                regex(P["unix_cmd2"], BODY, URL2_LOWER),
+                regex(P["unix_cmd2_body"], BODY, URL2_LOWER),
                 regex(P["unix_cmd"], JSON_BODY, CMD_CHAIN),
+                regex(P["unix_cmd_value"], JSON_BODY, URL2_LOWER),
             ),
         ),
         (
@@ -438,7 +445,7 @@ def injection_rule_set() -> Doc:
     args_body = (
         ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
         ("BODY", "Body", BODY),
-        ("COOKIE", "Cookie", COOKIES),
+        ("COOKIE", "Cookie", COOKIES_ALL),
     )
     rules: list[tuple[str, str, Doc]] = []
     for prefix, key, transforms in (
@@ -455,6 +462,33 @@ def injection_rule_set() -> Doc:
             rules.append((f"{prefix}_{suffix}", f"{prefix}_{label}", regex(P[key], field, transforms)))
     rules.append(
         ("NoSQLi_QUERYSTRING", "NoSQLi_QueryString", regex(P["nosql_names"], QUERY_STRING, URL2_LOWER))
+    )
+    for suffix, label, field in (
+        ("QUERYSTRING", "QueryString", QUERY_STRING),
+        ("BODY", "Body", BODY),
+        ("JSON", "Json", JSON_BODY_ALL),
+        ("COOKIE", "Cookie", COOKIES_ALL),
+        ("HEADER", "Header", HEADERS),
+    ):
+        rules.append(
+            (f"JavaClassName_{suffix}", f"JavaClassName_{label}", regex(P["java_class"], field, URL2_LOWER))
+        )
+    rules.append(
+        (
+            "SessionFixation_QUERYSTRING",
+            "SessionFixation_QueryString",
+            regex(P["session_param"], QUERY_STRING, URL2_LOWER),
+        )
+    )
+    rules.append(
+        ("PHPFileUpload_HEADER", "PHPFileUpload_Header", regex(P["php_upload"], HEADERS, URL2_LOWER))
+    )
+    rules.append(
+        (
+            "PHPFileUpload_BODY",
+            "PHPFileUpload_Body",
+            regex(r"filename\s*=\s*[\"']?[^\"'\r\n;]*(?:" + P["php_upload"] + ")", BODY, chain("LOWERCASE")),
+        )
     )
     for suffix, label, field in (
         ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
@@ -517,16 +551,7 @@ def injection_rule_set() -> Doc:
         (
             "CrossSiteScripting_HEADER",
             "CrossSiteScripting_Header",
-            xss(
-                {
-                    "Headers": {
-                        "MatchPattern": {"IncludedHeaders": ["referer", "user-agent"]},
-                        "MatchScope": "VALUE",
-                        "OversizeHandling": "CONTINUE",
-                    }
-                },
-                XSS_CHAIN,
-            ),
+            xss(HEADERS, XSS_CHAIN),
         )
     )
     rules.append(

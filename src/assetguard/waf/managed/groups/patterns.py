@@ -12,13 +12,22 @@ _STRONG_CMDS = (
     "|ifconfig|busybox|telnet|socat|base64|tftp|chmod|chown|printenv|uptime|hostname|netstat|lsof|useradd",
     "sudo|nohup|xterm|mkfifo|xxd|passwd|crontab|systemctl|id|ls|ps|pwd|env|cat|sh|rm|dd|awk|gawk|sed|tac"
     "|nl|dig|gcc|sftp|scp|ssh|nmap|killall|pkill|chattr|getent|ln|tar|unzip|gzip|mknod|sh[0-9]",
+    "gunzip|bunzip2|zcat|bzcat|xzcat|7z|zip|rar|unrar|openssl|gpg|irb|jshell|node|nodejs|lua|tclsh|wish|php[0-9]"
+    "|pip[0-9]?|npm|npx|gem|cpan|apt|apt-get|yum|dnf|apk|rpm|dpkg|mysql|psql|sqlite3|mongo|redis-cli"
+    "|docker|kubectl|chef-shell|puppet|ansible|vi|vim|nano|emacs|ed|date|df|du|free|top|htop|mount|umount",
+    "iptables|ifup|ifdown|ip|route|arp|traceroute|tcpdump|nmcli|ss|fuser|pgrep|strace|ltrace|gdb|objdump"
+    "|readelf|hexdump|shred|truncate|install|visudo|useradd|usermod|userdel|groupadd|chpasswd|chsh|finger"
+    "|wall|write|mesg|at|batch|crontab|systemd-run|setsid|stdbuf|nice|renice|taskset|bridge|perf|ldd|file",
 )
 _WEAK_CMDS = (
     "echo|find|sleep|kill|head|tail|more|less|touch|sort|uniq|strings|grep|egrep|ping|mail|who|last|expect"
-    "|timeout|cp|mv|wc|xargs|eval|exec|export|source|ulimit|diff|od|cut|rev|tr"
+    "|timeout|cp|mv|wc|xargs|eval|exec|export|source|ulimit|diff|od|cut|rev|tr|trap|time|type|set|unset"
+    "|alias|history|read|test|sum|split|join|paste|tee|watch|yes|cd|ll|la|dir|exit|logout|reboot|halt"
 )
 _CMD_ARGS = r"(?:\s+(?:-{1,2}[a-z0-9]|[/~$.]|\d|[a-z0-9.-]+\.[a-z]{2,}\b|https?://|\{|\*)|\s*(?:$|[;|&`)<>]))"
-_SEPARATOR = r"(?:[;|`\n]|&&|\$\(|<\(|>\()\s*(?:(?:/usr)?/s?bin/)?"
+_SEPARATOR = r"(?:[;|`\n\r]|&&|\$\(|<\(|>\(|\{)\s*(?:(?:/usr)?/s?bin/)?"
+# Bodies carry markdown and code: a newline or backtick before a command is ordinary there.
+_BODY_SEPARATOR = r"(?:[;|]|&&|\$\(|<\(|>\()\s*(?:(?:/usr)?/s?bin/)?"
 
 
 def _each(template: str, lists: tuple[str, ...]) -> str:
@@ -39,7 +48,7 @@ P: dict[str, str] = {
         r"|/latest/(?:meta-data|user-data|api/token)|/computemetadata/v1|/metadata/(?:instance|identity)"
     ),
     "lfi_traversal_arg": (
-        r"(?:^|[\\/])\.{2,3}(?:[\\/]|$)|\.{2}[\\/;]|^\.\.$|%(?:c0%ae|c0%af|e0%80%ae|u002e|252e)"
+        r"(?:^|[\\/])\.{2,3}[\\/;]+[^\s]|(?:^|[\\/])\.{2,3}[\\/]*$|%(?:c0%ae|c0%af|e0%80%ae|u002e|252e)"
         r"|^(?:file:/*)?/(?:etc|proc|root|sys)/|[a-z]:[\\/](?:windows|winnt|inetpub|boot\.ini)"
         r"|(?:^|[\\/])(?:boot|win|system)\.ini\b|\.ht(?:access|passwd)\b|\bweb\.config\b"
     ),
@@ -75,9 +84,12 @@ P: dict[str, str] = {
         r"|/\.ht(?:access|passwd)|/\.ds_store|/wp-config\.php|/phpmyadmin|/actuator(?:/|$)"
         r"|/server-(?:status|info)|/jmx-console|/manager/html|/invoker/|/cgi-bin/|/solr/admin"
         r"|/_ignition/|/vendor/phpunit|/xmlrpc\.php|/boaform/|/hnap1|/etc/passwd|/proc/self/"
+        r"|/\.(?:[^w/.]|w[^e/]|we[^l/]|wel[^l/])[^/]*(?:/|$)"
+        r"|\.(?:sql|db|bak|dump)\.(?:zip|gz|bz2|xz|tar|7z|rar)$|^/(?:proc|sys)/|/(?:proc|sys)/(?:self|class|kernel"
+        r"|devices|block|firmware|interrupts|cpuinfo|meminfo|version|mounts|net)\b"
     ),
     "log4j": (
-        r"\$\{[^}]{0,60}(?:\$\{|:-)|\$\{\s*(?:jndi|ldaps?|rmi|dns|iiop|corba|nds|nis|lower|upper|env|sys"
+        r"(?:\$|&dollar;|\\u0024)(?:\{|&lbrace;|\\u007b)\s*(?:jndi|[^}]{0,60}(?:\$\{|:-))|&lbrace;\s*jndi|\$\{\s*(?:jndi|ldaps?|rmi|dns|iiop|corba|nds|nis|lower|upper|env|sys"
         r"|java|date|main|base64|ctx|k8s|docker|spring|web|log4j|bundle|sd|map|marker|jvmrunargs|event)\s*:"
     ),
     "sqli_extended": (
@@ -88,6 +100,10 @@ P: dict[str, str] = {
         r"|\bxp_cmdshell\b|\bload_file\s*\(|\binto\s+(?:out|dump)file\b"
         r"|;\s*(?:drop|truncate|alter|shutdown|declare)\s+(?:table|database|@|--|;|$)"
         r"|\b(?:or|and|xor)\s+[\w'\"]+\s*(?:=|like|<|>)\s*[\w'\"]+\s*(?:--|#|/\*)"
+        r"|\b(?:information_schema|pg_catalog|msysaccessobjects|msysobjects|sysobjects|syscolumns|sysusers"
+        r"|sqlite_master|mysql\.(?:db|user)|tempdb|msdb|northwind|pg_shadow|pg_user)\b"
+        r"|\b(?:database|db_name|schema_name|current_user|system_user|session_user|user_name|sysdate|xmltype"
+        r"|sys_context|@@\w+|version|last_insert_id|row_count|found_rows)\s*\(|::(?:int|text|jsonb?|bigint|varchar|regclass)\b"
     ),
     "linux_files": (
         r"/etc/(?:passwd|shadow|group|gshadow|hosts|issue|crontab|sudoers|motd|fstab|mtab|hostname|resolv\.conf"
@@ -103,17 +119,25 @@ P: dict[str, str] = {
             r"(?:^|[\s|&`(){}$])(?:CMDS)(?:/(?:etc|bin|usr|tmp|dev|proc|var|home|root)\b|\s+-{1,2}[a-z]{1,12}\s*/)",
             _STRONG_CMDS,
         )
-        + r"|\$\{?ifs\b|(?:^|[\s;|&`(])/(?:usr/)?s?bin/[a-z]|/[?*]{1,4}/[a-z?*]{0,5}[?*]|\(\s*\)\s*\{|"
+        + r"|\$\{?ifs\b|(?:^|[\s;|&`(])/(?:usr/)?s?bin/[a-z]|/[?*]{1,4}/[a-z?*]{0,5}[?*]|^\s*\(\s*\)\s*\{|"
+        + r"/\[[?*]\][a-z]|[a-z]\[[?*]\][a-z]*/|"
         + _each(r"\{\s*(?:CMDS)\s*,", _STRONG_CMDS)
     ),
     # Separators kept: ; | ` $( && newline before a command that has arguments or ends the value.
     "unix_cmd2": _each(_SEPARATOR + "(?:CMDS)" + _CMD_ARGS, (*_STRONG_CMDS, _WEAK_CMDS)),
+    "unix_cmd2_body": _each(_BODY_SEPARATOR + "(?:CMDS)" + _CMD_ARGS, (*_STRONG_CMDS, _WEAK_CMDS)),
+    # A whole argument that is a command line: a strong command with a flag, path or quoted argument.
+    "unix_cmd_value": _each(
+        r"^\s*[\"']?(?:CMDS)[\"']?(?:\s+-{1,2}[a-z0-9]+)*\s+[\"']?(?:/|~/|\$\w|\.\.?/)", _STRONG_CMDS
+    ),
     "windows_cmd": (
         r"(?:^|[;&|`'\"\s(])(?:cmd(?:\.exe)?\s*/[ckr]|command\.com|powershell(?:\.exe)?\s|pwsh(?:\.exe)?\s"
         r"|net1?\s+(?:user|localgroup|view|use|share|group)\b|ipconfig(?:\s|$|/)|systeminfo|tasklist|taskkill"
         r"|reg(?:\.exe)?\s+(?:add|query|delete|save|export)\b|certutil|bitsadmin|wmic|rundll32|regsvr32|mshta"
         r"|cscript|wscript|schtasks|whoami\s*/|type\s+[a-z]:\\|dir\s+[a-z]:\\|vssadmin|nltest|dsquery"
         r"|icacls|xcopy\s|sc\s+(?:query|create|config|start|stop)\b|(?:c:|%systemroot%|%windir%)\\(?:windows\\)?system32)"
+        r"|\bfor\s+(?:/[dfrl]\s+)*(?:\"[^\"]*\"\s+)?%%?\w+\s+in\s*\(|\bif\s+(?:not\s+)?(?:exist\s|defined\s|errorlevel\s"
+        r"|\(?[^()]{1,40}\)?\s+(?:equ|neq|lss|leq|gtr|geq)\s)|%comspec%|\bstart\s+/b\b"
     ),
     "powershell": (
         r"invoke-(?:expression|webrequest|restmethod|command|item|shellcode|mimikatz|wmimethod)|\biex\s*[(\s$]"
@@ -123,15 +147,23 @@ P: dict[str, str] = {
         r"|nop|noprofile|noni|noninteractive|windowstyle\s+hidden|executionpolicy\s+bypass|ep\s+bypass)\b"
         r"|\[(?:system\.)?convert\]::|frombase64string|\$env:\w|\badd-type\s|\bremove-item\s|\$psversiontable"
     ),
-    "php_functions": (
-        r"(?:^|[^\w.$>:\\-])(?:eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec"
-        r"|base64_decode|gzinflate|gzuncompress|str_rot13|create_function|call_user_func(?:_array)?"
-        r"|preg_replace|file_get_contents|file_put_contents|fopen|readfile|include|require|include_once"
-        r"|require_once|phpinfo|unserialize|move_uploaded_file|highlight_file|show_source|fsockopen|php_uname"
-        r"|posix_getpwuid|ini_set|putenv|array_map|hex2bin|curl_exec|stream_socket_client|get_defined_vars)\s*\("
-    ),
+    "php_functions": _each(
+        r"(?:^|[^\w.$>:\\-])(?:CMDS)\s*\(",
+        (
+            "eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|base64_decode|gzinflate"
+            "|gzuncompress|str_rot13|create_function|call_user_func(?:_array)?|preg_replace|file_get_contents"
+            "|file_put_contents|fopen|readfile|include|require|include_once|require_once|phpinfo|unserialize",
+            "move_uploaded_file|highlight_file|show_source|fsockopen|php_uname|posix_getpwuid|ini_set|putenv"
+            "|array_map|hex2bin|curl_exec|stream_socket_client|get_defined_vars|unpack|chr|pack|str_replace"
+            "|strrev|gzdecode|convert_uu|mb_ereg_replace|assert_options",
+        ),
+    )
+    + r"|(?:base64_decode|gzinflate|gzuncompress|str_rot13|shell_exec|passthru|proc_open|pcntl_exec|phpinfo"
+    r"|create_function|call_user_func|move_uploaded_file|highlight_file|show_source|php_uname|fsockopen)\s*\(",
     "php_vars": (
-        r"<\?(?:php\b|=)|\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b"
+        r"<\?(?:php\b|=|\s)|[\[{]php[\]}]|\$\{\s*\$?\w*\s*\}|\$+[\w@]+\s*(?:\[[^\]]*\]\s*)*(?:/\*.*?\*/\s*)*\(|"
+        r"[\"'][\w\\]+[\"']\s*\(\s*[\w$\"']|\bcompress\.(?:zlib|bzip2)://|\b(?:opcache|mbstring|pcre|session|zend|xdebug)"
+        r"\.[a-z_]+\s*=|\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b"
         r"|php://(?:input|filter|fd|memory|temp|stdin)|\b(?:phar|zip|expect|glob|compress\.zlib|ogg|rar|ssh2)://"
         r"|\bo:\d+:\"[^\"]{1,64}\":\d+:\{|\ba:\d+:\{[is]:|\b(?:allow_url_include|auto_prepend_file"
         r"|auto_append_file|disable_functions|open_basedir|safe_mode)\b"
@@ -167,19 +199,30 @@ P: dict[str, str] = {
         r"|class\.forname|\.getclass\s*\(\s*\)\s*\.|\bclass\.module\.classloader|javax\.(?:script|naming)"
         r"|java\.io\.(?:file|inputstream)|org\.apache\.(?:struts|commons)|ognl|@java\.lang|%\{.{0,80}?(?:#_memberaccess"
         r"|#context|@java)|xwork\.methodaccessor|java\.util\.scanner|\.exec\s*\(\s*[\"'](?:/bin|cmd|bash|sh|calc"
-        r"|whoami|id)|\bclassloader\b"
+        r"|whoami|id)|\bclassloader\b|processbuilder|runtime\.exec|\b(?:clone|instantiate|invoker|chained|constant"
+        r"|map)(?:transformer|factory)\b|\b(?:while|for|if|not|switch|transformer)closure\b|prototype(?:clone"
+        r"|serialization)factory"
     ),
+    "php_upload": r"\.(?:php[0-9]?|phpt|phtml|phar|pht|phps|inc)(?:$|[.\s;\"'])",
     "nodejs": (
         r"require\s*\(\s*[\"'](?:child_process|fs|net|vm|os|process)[\"']\s*\)|child_process|process\.(?:mainmodule"
         r"|binding|kill|exit)|\.constructor\s*\(\s*[\"']return|__proto__|constructor\s*\[\s*[\"']prototype"
         r"|constructor\.prototype|_\$\$nd_func\$\$_|\beval\s*\(\s*(?:require|process|buffer)|new\s+function\s*\("
         r"\s*[\"']|\bprocess\.spawn\b|\bkernel\.(?:exec|system|spawn)\b|\bio\.popen\b|while\s*\(\s*(?:true|1)\s*\)"
-        r"|(?:https?|ftp|gopher|dict|file)://(?:0x[0-9a-f]{2,}|\d{8,10}|0\d+\.\d|\[::|2130706433)"
+        r"|(?:https?|ftp|gopher|dict|file)://(?:[^/\s]*@)?(?:0x[0-9a-f]{2,}|\d{8,10}|0\d+\.\d|\[[0-9a-f:.]*\]|2130706433"
+        r"|127\.|localhost|0\.0\.0\.0|[^/\s]*\.(?:nip\.io|xip\.io|sslip\.io|localtest\.me|lvh\.me|vcap\.me))"
+        r"|\blocal(?:host[0-9]*(?:\.localdomain[0-9]*)?|test\.me)\b|\bwhile\s*\(\s*(?:!|true|1|this|\+|\[)"
+        r"|@\{\[\s*(?:system|exec|qx)|\[\s*constructor\s*\]\s*\[\s*prototype\s*\]|\bconstructor\s*\]\s*\["
+        r"|\b(?:system|exec)\s+['\"][a-z]+['\"]"
     ),
+    # A Java class name as a value or a name (not an import line in an article).
+    "java_class": r"(?:^|[=&\"'{:,(\[;])\s*(?:java|javax|jdk|sun|com\.sun)\.(?:io|lang|net|nio|util|beans|rmi|security|script|naming|management|xml)\.[a-z]",
     "session_fixation": (
         r"\.cookie\b.{0,100}?;\s*(?:expires|domain|path)\s*=|http-equiv\W+set-cookie|\bset-cookie\s*:"
         r"|(?:^|[&?;])(?:jsessionid|phpsessid|aspsessionid\w*|asp\.net_sessionid|cfid|cftoken)="
     ),
+    # Session identifiers passed in the URL: the classic way to plant a victim's session.
+    "session_param": r"(?:^|[&?;])[\w.\[\]-]*(?:sess|\bsid\b|shiny-token|session-token)[\w.\[\]-]*=",
     "crlf": (
         r"[\r\n]\s*(?:set-cookie|location|content-(?:type|length|disposition)|refresh|x-[\w-]+"
         r"|access-control-[\w-]+|http/\d|host|transfer-encoding)\s*:|[\r\n]\s*http/\d"
