@@ -1,15 +1,16 @@
 """Period-end cost forecast with an 80 % prediction interval.
 
-The recurring daily component is modelled with exponential smoothing (statsmodels ``ETSModel``:
-additive error, damped additive trend, additive weekly seasonality) on a cleaned history:
+The recurring daily component is modelled with exponential smoothing (statsmodels Holt-Winters
+``ExponentialSmoothing``: damped additive trend, additive weekly seasonality) on a cleaned history:
 
 1. **Month-start charges** (subscriptions, support plans, RI/SP fees billed on day 1) are detected
    as a day-1 excess over the following week that recurs in most recent months. They are removed
    from the training series and their typical amount is added back for each month start still ahead.
 2. **One-off spikes** are clipped to a robust band around the 7-day rolling median, so one bad day
    does not tilt the level or trend.
-3. The model's simulated future paths are summed per path; the 10th and 90th percentiles of those
-   sums bound the 80 % interval of the period total.
+3. The model's future paths are simulated with errors bootstrapped from the residuals against the
+   *unclipped* history (so spike risk stays in the interval) and summed per path; the 10th and 90th
+   percentiles of those sums bound the 80 % interval of the period total.
 
 With fewer than :data:`MIN_HISTORY_DAYS` of history there is no forecast (``reason`` says why)::
 
@@ -67,10 +68,10 @@ def forecast_total(values: np.ndarray, first_day: date, *, observed_end: date, p
     # Days between the observed end and the period start (a future period) are forecast but not counted.
     gap = (horizon_start - observed_end).days - 1
     days = pd.date_range(first_day, periods=n, freq="D")
-    cleaned, charge = remove_month_start_charges(values, days)
-    cleaned = clip_spikes(cleaned)
+    unspiked, charge = remove_month_start_charges(values, days)
+    cleaned = clip_spikes(unspiked)
     future_days = pd.date_range(observed_end + timedelta(days=1), periods=gap + horizon, freq="D")
-    paths, point = _simulate(cleaned[-FIT_DAYS:], gap + horizon, seed)
+    paths, point = _simulate(cleaned[-FIT_DAYS:], unspiked[-FIT_DAYS:], gap + horizon, seed)
     # Known month-start charges still ahead in the period.
     extra = np.array([charge if d.day == 1 else 0.0 for d in future_days])
     paths = np.clip(paths, 0.0, None)[gap:] + extra[gap:, None]
@@ -78,7 +79,8 @@ def forecast_total(values: np.ndarray, first_day: date, *, observed_end: date, p
     totals = paths.sum(axis=0)
     lower, upper = np.percentile(totals, INTERVAL)
     mean = actual + float(point.sum())
-    return ForecastResult(Forecast(mean, actual + float(lower), max(actual + float(upper), mean), "ets"))
+    return ForecastResult(Forecast(mean, min(actual + float(lower), mean), max(actual + float(upper), mean),
+                                   "holt-winters"))
 
 
 def remove_month_start_charges(values: np.ndarray, days: pd.DatetimeIndex) -> tuple[np.ndarray, float]:
@@ -114,22 +116,30 @@ def clip_spikes(values: np.ndarray, k: float = 4.0) -> np.ndarray:
     return np.clip(values, med - k * mad, med + k * mad)
 
 
-def _simulate(train: np.ndarray, steps: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Simulated paths (steps × SIMULATIONS) and the point forecast of the next ``steps`` days."""
+def _simulate(train: np.ndarray, raw: np.ndarray, steps: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Simulated paths (steps × SIMULATIONS) and the point forecast of the next ``steps`` days.
+
+    The model is fitted on the cleaned series ``train``; the simulation draws its errors from the
+    residuals against the *unclipped* series ``raw``, so the interval keeps the risk of spikes.
+    """
     if np.allclose(train, train[0]):
         flat = np.full(steps, float(train[0]))
         return np.repeat(flat[:, None], SIMULATIONS, axis=1), flat
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+    from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
     seasonal = "add" if len(train) >= 21 else None
+    rng = np.random.default_rng(seed)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = ETSModel(train, error="add", trend="add", damped_trend=True, seasonal=seasonal,
-                             seasonal_periods=7 if seasonal else None)
-            fit = model.fit(disp=False, maxiter=200)
+            model = ExponentialSmoothing(train, trend="add", damped_trend=True, seasonal=seasonal,
+                                         seasonal_periods=7 if seasonal else None,
+                                         initialization_method="heuristic" if seasonal else "estimated")
+            fit = model.fit(use_brute=False)
             point = np.asarray(fit.forecast(steps), dtype=float)
-            paths = np.asarray(fit.simulate(steps, anchor="end", repetitions=SIMULATIONS, rng=np.random.default_rng(seed)),
+            resid = raw - np.asarray(fit.fittedvalues, dtype=float)
+            errors = rng.choice(resid - float(np.median(resid)), size=(steps, SIMULATIONS))
+            paths = np.asarray(fit.simulate(steps, repetitions=SIMULATIONS, random_errors=errors),
                                dtype=float).reshape(steps, SIMULATIONS)
         if np.all(np.isfinite(point)) and np.all(np.isfinite(paths)):
             return paths, point
