@@ -73,3 +73,19 @@ def test_export_is_cloudtrail_shaped(platform: Platform) -> None:
     for key in ("eventTime", "eventSource", "eventName", "userIdentity", "requestParameters", "responseElements"):
         assert key in first
     assert first["eventSource"] == "rules.assetguard" and first["eventName"] == "put"
+
+
+def test_record_many_continues_the_chain(platform: Platform) -> None:
+    from assetguard.audit.trail import AuditEntry
+
+    _fill(platform, 2)
+    with platform.db.begin() as conn:
+        last = platform.audit.record_many(conn, ALICE, [AuditEntry("tags.edit", f"arn:r{i}", None, {"i": i})
+                                                        for i in range(50)])
+    assert last == 52
+    _fill(platform, 1)
+    report = platform.audit.verify()
+    assert report.ok and report.rows == 53
+    with platform.db.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET after = NULL WHERE seq = 30"))
+    assert any("seq 30: edited" in p for p in platform.audit.verify().problems)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import IO, Any
@@ -44,6 +44,16 @@ HASHED = ("seq", "event_id", "time", "actor", "actor_role", "actor_kind", "actio
           "before", "after", "source_ip")
 
 
+@dataclass(frozen=True)
+class AuditEntry:
+    """One change for :meth:`AuditTrail.record_many`."""
+
+    action: str
+    resource: str
+    before: Any = None
+    after: Any = None
+
+
 @dataclass
 class VerifyReport:
     rows: int = 0
@@ -61,27 +71,41 @@ class AuditTrail:
     def record(self, conn: Connection, actor: Principal, action: str, resource: str, *,
                before: Any = None, after: Any = None, source_ip: str | None = None) -> int:
         """Append one row inside the caller's transaction; returns its sequence number."""
+        return self.record_many(conn, actor, [AuditEntry(action, resource, before, after)], source_ip=source_ip)
+
+    def record_many(self, conn: Connection, actor: Principal, entries: Sequence[AuditEntry], *,
+                    source_ip: str | None = None) -> int:
+        """Append several rows (one bulk insert, one head update); returns the last sequence number."""
+        if not entries:
+            return 0
         # Touch the head first: it takes the row lock (PostgreSQL) or write lock (SQLite)
         # before we read it, so concurrent writers serialise instead of forking the chain.
         conn.execute(update(audit_head).where(audit_head.c.id == 1).values(note=None))
         head = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one()
-        fields: dict[str, Any] = {
-            "seq": head.seq + 1,
-            "event_id": new_id(),
-            "time": utcnow(),
-            "actor": actor.name,
-            "actor_role": actor.role,
-            "actor_kind": actor.kind,
-            "action": action,
-            "resource": resource,
-            "before": _jsonable(redact(before)),
-            "after": _jsonable(redact(after)),
-            "source_ip": source_ip,
-        }
-        digest = row_hash(head.hash, fields)
-        conn.execute(audit_log.insert().values(**fields, prev_hash=head.hash, hash=digest))
-        conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=fields["seq"], hash=digest))
-        return int(fields["seq"])
+        seq, prev = int(head.seq), str(head.hash)
+        now = utcnow()
+        rows = []
+        for entry in entries:
+            seq += 1
+            fields: dict[str, Any] = {
+                "seq": seq,
+                "event_id": new_id(),
+                "time": now,
+                "actor": actor.name,
+                "actor_role": actor.role,
+                "actor_kind": actor.kind,
+                "action": entry.action,
+                "resource": entry.resource,
+                "before": _jsonable(redact(entry.before)),
+                "after": _jsonable(redact(entry.after)),
+                "source_ip": source_ip,
+            }
+            digest = row_hash(prev, fields)
+            rows.append({**fields, "prev_hash": prev, "hash": digest})
+            prev = digest
+        conn.execute(audit_log.insert(), rows)
+        conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=prev))
+        return seq
 
     def query(self, *, actor: str | None = None, action: str | None = None, resource: str | None = None,
               since: datetime | None = None, until: datetime | None = None, limit: int = 200,

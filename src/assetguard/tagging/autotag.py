@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
+from assetguard.audit.trail import AuditEntry
 from assetguard.auth.principal import SYSTEM, Principal
 from assetguard.core.clock import utcnow
 from assetguard.tagging.cloudtrail import (
@@ -38,7 +40,10 @@ from assetguard.tagging.limits import merge_tags, sanitize_value
 from assetguard.tagging.params import parameter_store
 from assetguard.tagging.policy import policy_resource_type
 from assetguard.tagging.tables import autotag_results
-from assetguard.tagging.taggers import BotoClients, taggers
+from assetguard.tagging.taggers import TAG_BATCH, BotoClients, taggers
+
+CONCURRENCY = 8  # simultaneous tagging calls per apply()
+MISSING = "no answer from the tagging call"
 
 
 @dataclass
@@ -147,12 +152,27 @@ class AutoTagger:
                     results.append(TagResult(r.arn, "duplicate", p.tags))
                     continue
                 groups.setdefault((r.tagger, tuple(sorted(p.tags.items()))), []).append((p, r))
+        # Tagging calls are network-bound: run them concurrently (boto3 clients are thread-safe).
+        tasks: list[tuple[str, dict[str, str], list[CreatedResource]]] = []
         for (tagger_name, tag_items), members in groups.items():
-            tags = dict(tag_items)
-            outcome = taggers.get(tagger_name)(self.clients, [r for _, r in members], tags)
-            for _plan, r in members:
-                err = outcome.get(r.arn, "no answer from the tagging call")
-                results.append(TagResult(r.arn, "failed" if err else "tagged", tags, err))
+            size = TAG_BATCH if tagger_name == "tagging" else 1
+            resources = [r for _, r in members]
+            for i in range(0, len(resources), size):
+                tasks.append((tagger_name, dict(tag_items), resources[i:i + size]))
+
+        def run(task: tuple[str, dict[str, str], list[CreatedResource]]) -> list[TagResult]:
+            name, tags, resources = task
+            outcome = taggers.get(name)(self.clients, resources, tags)
+            return [TagResult(r.arn, "failed" if outcome.get(r.arn, MISSING) else "tagged", tags,
+                              outcome.get(r.arn, MISSING)) for r in resources]
+
+        if len(tasks) <= 1:
+            for task in tasks:
+                results.extend(run(task))
+        else:
+            with ThreadPoolExecutor(max_workers=min(CONCURRENCY, len(tasks))) as pool:
+                for chunk in pool.map(run, tasks):
+                    results.extend(chunk)
         self._record(todo, [r for r in results if r.status in ("tagged", "failed")])
         return results
 
@@ -166,26 +186,37 @@ class AutoTagger:
             return {(r.event_id, r.arn) for r in rows} & keys
 
     def _record(self, plans: list[TagPlan], results: list[TagResult]) -> None:
+        """Store outcomes, audit each record's result and emit ``Resource Tagged`` in one transaction."""
         if not results:
             return
         by_arn = {r.arn: r for r in results}
         now = utcnow()
+        rows: list[dict[str, Any]] = []
+        entries: list[AuditEntry] = []
+        events: list[tuple[TagPlan, list[str]]] = []
+        for p in plans:
+            mine = [by_arn[r.arn] for r in p.resources if r.arn in by_arn]
+            if not mine:
+                continue
+            rows.extend({"event_id": p.event_id, "arn": res.arn, "status": res.status, "tags": res.tags,
+                         "detail": res.error, "at": now} for res in mine)
+            tagged = [res.arn for res in mine if res.status == "tagged"]
+            entries.append(AuditEntry("tagging.autotag", f"cloudtrail-event:{p.event_id}", None,
+                                      {"eventName": p.event_name, "tagged": tagged, "tags": p.tags,
+                                       "failed": {r.arn: r.error for r in mine if r.error}}))
+            if tagged:
+                events.append((p, tagged))
         with self.platform.db.begin() as conn:
-            for p in plans:
-                mine = [by_arn[r.arn] for r in p.resources if r.arn in by_arn]
-                if not mine:
-                    continue
-                for res in mine:
-                    conn.execute(autotag_results.delete().where(autotag_results.c.event_id == p.event_id,
-                                                                autotag_results.c.arn == res.arn))
-                    conn.execute(autotag_results.insert().values(event_id=p.event_id, arn=res.arn, status=res.status,
-                                                                 tags=res.tags, detail=res.error, at=now))
-                tagged = [res.arn for res in mine if res.status == "tagged"]
-                self.platform.audit.record(conn, self.actor, "tagging.autotag", f"cloudtrail-event:{p.event_id}",
-                                           after={"eventName": p.event_name, "tagged": tagged, "tags": p.tags,
-                                                  "failed": {r.arn: r.error for r in mine if r.error}})
-                if tagged:
-                    self.platform.bus.publish("assetguard.tagging", "Resource Tagged",
-                                              {"resources": tagged, "tags": p.tags,
-                                               "reason": f"autotag:{p.event_name}", "eventId": p.event_id},
-                                              resources=tagged, conn=conn)
+            # A retried (event, ARN) replaces its earlier failed outcome.
+            for i in range(0, len(rows), 500):
+                chunk = rows[i:i + 500]
+                conn.execute(autotag_results.delete().where(
+                    tuple_(autotag_results.c.event_id, autotag_results.c.arn).in_(
+                        [(r["event_id"], r["arn"]) for r in chunk])))
+            conn.execute(autotag_results.insert(), rows)
+            self.platform.audit.record_many(conn, self.actor, entries)
+            for p, tagged in events:
+                self.platform.bus.publish("assetguard.tagging", "Resource Tagged",
+                                          {"resources": tagged, "tags": p.tags,
+                                           "reason": f"autotag:{p.event_name}", "eventId": p.event_id},
+                                          resources=tagged, conn=conn)
