@@ -141,3 +141,39 @@ def proxy(ctx: typer.Context,
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     run_proxy(waf, acl=acl or waf.acl, upstreams=upstream or [waf.upstream], listen=listen or waf.listen,
               workers=workers)
+
+
+ListSources = Annotated[list[str] | None, typer.Option(help="file or http(s) URL; repeat to merge several")]
+
+
+@app.command("update-lists")
+def update_lists_command(ctx: typer.Context,
+                         anonymous: ListSources = None,
+                         hosting_provider: ListSources = None,
+                         ip_reputation: ListSources = None,
+                         reconnaissance: ListSources = None,
+                         ddos: ListSources = None,
+                         directory: Annotated[Path | None, typer.Option(
+                             "--dir", help="where the managed:ipset/<name>.txt files live")] = None) -> None:
+    """Refresh the IP lists of the IP-reputation and anonymous-IP groups (Tor list, CIDR feeds, ip-ranges.json)."""
+    from assetguard.auth.principal import cli_principal
+    from assetguard.cli.context import platform
+    from assetguard.waf.ipsets import IPSetStore, default_store
+    from assetguard.waf.managed.lists import update_lists
+
+    sources = {name: urls for name, urls in (
+        ("anonymous", anonymous), ("hosting-provider", hosting_provider), ("amazon-ip-reputation", ip_reputation),
+        ("amazon-reconnaissance", reconnaissance), ("amazon-ddos", ddos)) if urls}
+    if not sources:
+        raise ValidationError("name at least one list: --anonymous, --hosting-provider, --ip-reputation, "
+                              "--reconnaissance or --ddos")
+    configured = state(ctx).settings().waf.ipset_dir
+    target = directory or (Path(configured) if configured else None)
+    store = IPSetStore(target) if target is not None else default_store()
+    counts = update_lists(sources, store=store)
+    plat = platform(ctx)
+    with plat.db.begin() as conn:
+        plat.audit.record(conn, cli_principal(), "waf.update_lists", f"managed:ipset/{','.join(counts)}",
+                          after={"counts": counts, "sources": sources})
+    for name, count in counts.items():
+        console.print(f"managed:ipset/{name}: {count} networks")
