@@ -54,6 +54,11 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         if router is not None:
             app.include_router(router)
 
+    if platform.settings.telemetry.enabled:
+        from assetguard.telemetry.setup import telemetry_for
+
+        telemetry_for(platform).instrument_app(app, "assetguard-api")
+
     try:
         from assetguard.console.app import mount_console
     except ImportError:  # the console package is optional while it is being built

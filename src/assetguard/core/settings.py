@@ -124,6 +124,13 @@ class EventsSettings(Section):
     stream: str = Field("assetguard-events", description="NATS JetStream stream name (bus_url=nats://...)")
 
 
+class TelemetrySettings(Section):
+    enabled: bool = True
+    embedded_store: bool = Field(True, description="keep spans and metric roll-ups in the platform database")
+    retention_days: int = Field(7, ge=1, le=365)
+    max_spans: int = Field(2_000_000, ge=10_000, description="bound on stored spans; oldest dropped first")
+
+
 class DemoSettings(Section):
     app_port: int = Field(8001, ge=1, le=65535)
 
@@ -146,6 +153,7 @@ class Settings(BaseSettings):
     waf: WafSettings = Field(default_factory=WafSettings)
     demo: DemoSettings = Field(default_factory=DemoSettings)
     tagging: TaggingSettings = Field(default_factory=TaggingSettings)
+    telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     cost: CostSettings = Field(default_factory=CostSettings)
     events: EventsSettings = Field(default_factory=EventsSettings)
 

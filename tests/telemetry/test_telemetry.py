@@ -1,0 +1,118 @@
+"""Telemetry: API spans in the embedded store, /metrics, OTLP to a real receiver, retention."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from assetguard.core.clock import utcnow
+from assetguard.runtime.platform import Platform
+from assetguard.telemetry.rollup import sample
+from assetguard.telemetry.setup import Telemetry, telemetry_for
+from assetguard.telemetry.store import TelemetryStore, percentile
+
+
+def test_api_requests_become_traces_and_route_stats(platform: Platform, client: Any,
+                                                    viewer_headers: dict[str, str]) -> None:
+    for _ in range(5):
+        assert client.get("/audit", headers=viewer_headers).status_code == 200
+    assert client.get("/audit").status_code == 401
+    telemetry_for(platform).flush()
+    store = TelemetryStore(platform.db)
+    traces = store.traces(service="assetguard-api", route="/audit")
+    assert len(traces) == 6
+    assert {t["http_status"] for t in traces} == {200, 401}
+    assert all(t["kind"] == "SERVER" and t["is_root"] == 1 for t in traces)
+    spans = store.trace(traces[0]["trace_id"])
+    assert spans[0]["depth"] == 0 and spans[0]["span_id"] == traces[0]["span_id"]
+    [stats] = [s for s in store.route_stats(utcnow() - timedelta(minutes=5)) if s.route == "/audit"]
+    assert stats.requests == 6 and stats.errors == 0
+    assert stats.p50 is not None and stats.p99 is not None and stats.p50 <= stats.p99
+    api = client.get("/telemetry/traces", headers=viewer_headers, params={"route": "/audit"}).json()
+    assert len(api) == 6
+    detail = client.get(f"/telemetry/traces/{api[0]['trace_id']}", headers=viewer_headers)
+    assert detail.status_code == 200 and detail.json()[0]["trace_id"] == api[0]["trace_id"]
+    assert client.get("/telemetry/traces/0000", headers=viewer_headers).status_code == 404
+
+
+def test_metrics_endpoint_uses_semantic_convention_names(client: Any) -> None:
+    client.get("/version")
+    text = client.get("/metrics").text
+    assert "# TYPE http_server_request_duration_seconds histogram" in text
+    assert 'http_route="/version"' in text
+    assert "process_memory_usage_bytes" in text
+
+
+def test_prune_applies_retention_and_size_bound(platform: Platform) -> None:
+    store = TelemetryStore(platform.db)
+    now = utcnow()
+    rows = [{"trace_id": f"{i:032x}", "span_id": f"{i:016x}", "parent_id": None, "service": "s", "name": "n",
+             "kind": "SERVER", "start_time": now - timedelta(days=10 if i < 5 else 0, seconds=i),
+             "duration_ms": 1.0, "status": "OK", "route": "/r", "http_status": 200, "is_root": 1, "attributes": {}}
+            for i in range(15_000)]
+    store.add_spans(rows)
+    removed = store.prune(retention_days=7, max_spans=10_000)
+    assert removed == 5_000
+    kept = store.traces(limit=20_000, since=now - timedelta(days=30))
+    assert len(kept) == 10_000
+    assert min(int(t["span_id"], 16) for t in kept) == 5_000  # the newest 10,000 stay
+
+
+def test_minute_samples_are_stored(platform: Platform) -> None:
+    assert sample(platform) >= 2
+    rows = TelemetryStore(platform.db).rollups("process.memory.usage", utcnow() - timedelta(minutes=2))
+    assert rows and rows[0]["last"] > 1_000_000
+
+
+class _OtlpReceiver(BaseHTTPRequestHandler):
+    bodies: list[tuple[str, bytes]] = []
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length", "0")))
+        _OtlpReceiver.bodies.append((self.path, body))
+        self.send_response(200)
+        self.send_header("content-type", "application/x-protobuf")
+        self.send_header("content-length", "0")
+        self.end_headers()
+
+    def log_message(self, *_a: Any) -> None:
+        return
+
+
+def test_spans_reach_an_otlp_http_collector(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OtlpReceiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{server.server_address[1]}")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+    _OtlpReceiver.bodies.clear()
+    telemetry = Telemetry(platform)
+    with telemetry.tracer("assetguard-worker").start_as_current_span("deliver", attributes={"rule": "r1"}):
+        pass
+    telemetry.flush()
+    telemetry.close()
+    server.shutdown()
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    [(path, body)] = [b for b in _OtlpReceiver.bodies if b[0] == "/v1/traces"]
+    request = ExportTraceServiceRequest.FromString(body)
+    resource = request.resource_spans[0]
+    service = [a.value.string_value for a in resource.resource.attributes if a.key == "service.name"]
+    assert service == ["assetguard-worker"]
+    assert resource.scope_spans[0].spans[0].name == "deliver"
+    assert TelemetryStore(platform.db).traces(service="assetguard-worker")[0]["name"] == "deliver"
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1, max_size=200),
+       st.sampled_from([0.5, 0.95, 0.99]))
+def test_percentile_is_nearest_rank(values: list[float], q: float) -> None:
+    ordered = sorted(values)
+    p = percentile(ordered, q)
+    assert p in ordered
+    below = sum(1 for v in ordered if v <= p)  # type: ignore[operator]
+    assert below >= q * len(ordered)
