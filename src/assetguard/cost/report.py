@@ -68,3 +68,16 @@ class CostReport:
         from assetguard.core.clock import utcnow
 
         return utcnow().date()
+
+
+def budget_status(platform: Platform, name: str, as_of: date | None = None) -> dict[str, Any]:
+    """One budget's contract entry (actual, forecast, notification states) without firing anything."""
+    from assetguard.core.clock import utcnow
+    from assetguard.cost.budgets import BudgetStore
+    from assetguard.cost.evaluate import BudgetEvaluator, contract
+
+    store = BudgetStore(platform)
+    definition = store.get(name)
+    [status] = BudgetEvaluator(platform).compute([definition], as_of or utcnow().date())
+    states = {s["notification"]: s for s in store.states(name) if s["period_start"] == status.period_start}
+    return contract(status, states)

@@ -16,7 +16,7 @@ from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
 from assetguard.cost.budget import parse_definitions
 from assetguard.cost.budgets import BudgetStore
 from assetguard.cost.evaluate import BudgetEvaluator
-from assetguard.cost.report import CostReport
+from assetguard.cost.report import CostReport, budget_status
 from assetguard.cost.store import CostStore
 
 router = APIRouter(prefix="/cost", tags=["cost"])
@@ -69,25 +69,7 @@ async def evaluate(principal: OperatorDep, platform: PlatformDep, as_of: date | 
 
 
 @router.get("/budgets/{name}/status")
-def budget_status(name: str, _p: ViewerDep, platform: PlatformDep,
-                  as_of: date | None = Query(None, alias="asOf")) -> dict[str, Any]:
+def get_budget_status(name: str, _p: ViewerDep, platform: PlatformDep,
+                      as_of: date | None = Query(None, alias="asOf")) -> dict[str, Any]:
     """Actual, forecast and notification states without firing anything (read-only)."""
-    return BudgetStatusView(platform).status(name, as_of)
-
-
-class BudgetStatusView:
-    """Read-only budget status for viewers and the console (no notification is fired)."""
-
-    def __init__(self, platform: Any) -> None:
-        self.platform = platform
-
-    def status(self, name: str, as_of: date | None) -> dict[str, Any]:
-        from assetguard.core.clock import utcnow
-        from assetguard.cost.evaluate import contract
-
-        store = BudgetStore(self.platform)
-        definition = store.get(name)
-        day = as_of or utcnow().date()
-        [status] = BudgetEvaluator(self.platform).compute([definition], day)
-        states = {s["notification"]: s for s in store.states(name) if s["period_start"] == status.period_start}
-        return contract(status, states)
+    return budget_status(platform, name, as_of)
