@@ -85,3 +85,65 @@ def test_from_jsonl_record_accepts_or_names_the_problem(record: dict) -> None:  
         assert exc.where and exc.where.startswith("request")
         return
     assert request.json_body(8192)[0] in (True, False)
+
+
+def _without_shortcuts(acl) -> None:  # type: ignore[no-untyped-def]
+    from assetguard.waf.statements import AndMatch, NotMatch, TextMatch
+
+    def walk(statement) -> None:  # type: ignore[no-untyped-def]
+        if isinstance(statement, TextMatch):
+            statement.fast = None
+            statement.prefilter = None
+        elif isinstance(statement, AndMatch):
+            for part in statement.parts:
+                walk(part)
+        elif isinstance(statement, NotMatch):
+            walk(statement.part)
+
+    for rule in acl.rules:
+        for inner in (rule.group.rules if rule.group else [rule]):
+            if inner.statement is not None:
+                walk(inner.statement)
+
+
+@pytest.fixture(scope="module")
+def acl_pairs() -> list:  # type: ignore[type-arg]
+    plain = _all_profile_acls()
+    for acl in plain:
+        _without_shortcuts(acl)
+    return list(zip(_all_profile_acls(), plain, strict=True))
+
+
+attackish = st.text(alphabet="%&\\\x00/*+ <>'\"=;:.-_(){}$#AaBbSsEeLlCcTtUuNnIiOoRrJjDdXxPpWwHhMmVvKkYy0123456789\t",
+                    max_size=60)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=attackish, query=st.lists(st.tuples(attackish, attackish), max_size=4),
+       headers=st.lists(header, max_size=5), body=attackish.map(str.encode))
+def test_prefilters_and_fast_paths_never_change_a_verdict(acl_pairs, path: str, query: list, headers: list,  # type: ignore[no-untyped-def, type-arg]
+                                                         body: bytes) -> None:
+    uri = "/" + path + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")
+    for fast, plain in acl_pairs:
+        a = fast.evaluate(HttpRequest("POST", uri, list(headers), body, "10.0.0.1"), now=1.0)
+        b = plain.evaluate(HttpRequest("POST", uri, list(headers), body, "10.0.0.1"), now=1.0)
+        assert (a.action, a.terminating_rule_id, a.labels) == (b.action, b.terminating_rule_id, b.labels)
+
+
+def test_prefilters_against_the_shipped_baseline() -> None:
+    from assetguard.waf.engine import load_compiled_acl
+    from assetguard.waf.managed.loader import GROUPS_DIR
+
+    if not (GROUPS_DIR / "AWSManagedRulesCommonRuleSet.json").exists():
+        pytest.skip("the shipped managed groups are not in the tree yet")
+    fast, plain = load_compiled_acl("baseline"), load_compiled_acl("baseline")
+    _without_shortcuts(plain)
+    samples = ["/user/1?id=1", "/content?q=%3Cscript%3Ealert(1)%3C/script%3E", "/x/../../etc/passwd",
+               "/was?u=http://169.254.169.254/latest/meta-data", "/user?name=O%27Brien&q=Select+Shoes",
+               "/content?x=${jndi:ldap://a/b}", "/WAS/Health?A=B", "/user?q=1%27%20OR%201%3D1--"]
+    for uri in samples:
+        for ua in ("Mozilla/5.0", "sqlmap/1.7", "", "Nikto"):
+            headers = [("User-Agent", ua)] if ua else []
+            a = fast.evaluate(HttpRequest("GET", uri, headers, b"", "10.0.0.1"))
+            b = plain.evaluate(HttpRequest("GET", uri, headers, b"", "10.0.0.1"))
+            assert (a.action, a.terminating_rule_id, a.labels) == (b.action, b.terminating_rule_id, b.labels), uri

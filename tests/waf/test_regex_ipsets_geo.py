@@ -132,18 +132,25 @@ def test_each_field_is_transformed_once_per_chain() -> None:
     from assetguard.waf import transforms
     from assetguard.waf.fields import compile_field
 
-    calls = []
-    original = transforms.url_decode
+    calls: list[str] = []
 
-    def counting(text: str) -> str:
-        calls.append(text)
-        return original(text)
+    def counting(name: str):  # type: ignore[no-untyped-def]
+        func = transforms.transformations.get(name)
+
+        def step(text: str) -> str:
+            calls.append(name)
+            return func(text)
+        return step
 
     spec = [{"Priority": 0, "Type": "URL_DECODE"}, {"Priority": 1, "Type": "LOWERCASE"}]
+    longer = [*spec, {"Priority": 2, "Type": "COMPRESS_WHITE_SPACE"}]
     first = compile_field({"QueryString": {}}, spec, body_limit=8192, where="a")
     second = compile_field({"QueryString": {}}, spec, body_limit=8192, where="b")
-    first.chain = lambda v: counting(v).lower()  # instrument the compiled chain
-    request = HttpRequest("GET", "/?A=%41")
-    assert first.values(request) == ("a=a",)
-    assert second.values(request) == ("a=a",)  # same field + chain: served from the request cache
-    assert len(calls) == 1
+    third = compile_field({"QueryString": {}}, longer, body_limit=8192, where="c")
+    for inspector in (first, second, third):
+        inspector.steps = [counting(n) for n in inspector.chain_names]
+    request = HttpRequest("GET", "/?A=%41++b")
+    assert first.values(request) == ("a=a  b",)
+    assert second.values(request) == ("a=a  b",)  # same field + chain: served from the request cache
+    assert third.values(request) == ("a=a b",)  # shares the URL_DECODE, LOWERCASE prefix
+    assert calls == ["URL_DECODE", "LOWERCASE", "COMPRESS_WHITE_SPACE"]

@@ -63,6 +63,7 @@ class CompileContext:
     account: str = DEFAULT_ACCOUNT
     scope_id: str = "acl"  # rate-based counters are keyed by ACL + rule path
     response_bodies: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (content, media type)
+    prefilter_leaves: dict[Any, list[Any]] = field(default_factory=dict)  # (field, chain) -> pattern statements
     _geo: GeoDatabase | None = None
 
     def geo(self, where: str) -> GeoDatabase:

@@ -36,7 +36,7 @@ from assetguard.waf.ipsets import IPSetStore, default_store
 from assetguard.waf.managed.loader import load_managed_group
 from assetguard.waf.ratelimit import MemoryRateCounter, RateCounter
 from assetguard.waf.request import HttpRequest
-from assetguard.waf.statements import compile_statement
+from assetguard.waf.statements import build_prefilters, compile_statement
 
 if TYPE_CHECKING:
     from assetguard.core.settings import WafSettings
@@ -127,9 +127,9 @@ class CompiledACL:
                 if verdict is not None:
                     return verdict
                 continue
-            assert rule.statement is not None and rule.action is not None
-            if not rule.statement.match(request, state):
+            if not rule.statement.match(request, state):  # type: ignore[union-attr]
                 continue
+            assert rule.action is not None
             for label in rule.labels:
                 state.add_label(label)
             if rule.action.kind == "COUNT":
@@ -144,9 +144,9 @@ class CompiledACL:
         if group.scope_down is not None and not group.scope_down.match(request, state):
             return None
         for inner in group.rules:
-            assert inner.statement is not None and inner.action is not None
-            if not inner.statement.match(request, state):
+            if not inner.statement.match(request, state):  # type: ignore[union-attr]
                 continue
+            assert inner.action is not None
             for label in inner.labels:
                 state.add_label(label)
             action = inner.action
@@ -294,6 +294,7 @@ def compile_acl(doc: dict[str, Any], *, source: str = "web ACL", resources: AclR
         label_ns = f"awswaf:{ctx.account}:webacl:{doc['Name']}:"
         default_action = parse_action(doc["DefaultAction"], "DefaultAction", ctx, default=True)
         rules = _compile_rules(doc.get("Rules") or [], ctx, "Rules", label_ns, allow_groups=True)
+        build_prefilters(ctx)
     except ValidationError as exc:
         if exc.where and exc.where.startswith(("Rules", "DefaultAction", "AssociationConfig")):
             raise ValidationError(exc.message, where=f"{source} ({exc.where})") from None

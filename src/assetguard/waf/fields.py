@@ -22,6 +22,7 @@ from typing import Any
 from assetguard.core.errors import ValidationError
 from assetguard.waf.request import HttpRequest
 from assetguard.waf.transforms import compile_chain
+from assetguard.waf.transforms import transformations as transformations_registry
 
 HEADER_LIMIT_BYTES = 8 * 1024
 HEADER_LIMIT_ITEMS = 200
@@ -38,31 +39,45 @@ UNSUPPORTED_FIELDS = ("HeaderOrder", "JA3Fingerprint", "JA4Fingerprint", "UriFra
 
 
 class FieldInspector:
-    """A compiled FieldToMatch plus its transformation chain."""
+    """A compiled FieldToMatch plus its transformation chain.
 
-    __slots__ = ("kind", "extract", "chain", "key", "chain_names")
+    Values are cached on the request under ``(field, chain prefix)`` for every prefix of the
+    chain, so chains that share leading steps (``URL_DECODE_UNI, HTML_ENTITY_DECODE, ...``) share
+    the work, and no field is transformed twice by the same chain.
+    """
 
-    def __init__(self, kind: str, extract: Extract, chain: Callable[[str], str] | None,
+    __slots__ = ("kind", "extract", "steps", "key", "chain_names", "prefix_keys")
+
+    def __init__(self, kind: str, extract: Extract, steps: list[Callable[[str], str]],
                  field_key: str, chain_names: tuple[str, ...]) -> None:
         self.kind = kind
         self.extract = extract
-        self.chain = chain
+        self.steps = steps
         self.chain_names = chain_names
         self.key = (field_key, chain_names)
+        self.prefix_keys = [(field_key, chain_names[:i]) for i in range(len(chain_names) + 1)]
 
     def values(self, request: HttpRequest) -> Values:
         cache = request.cache
         hit = cache.get(self.key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-        raw = self.extract(request)
-        if isinstance(raw, bool) or self.chain is None:
-            result: Values = raw
-        else:
-            chain = self.chain
-            result = tuple(chain(v) for v in raw)
-        cache[self.key] = result
-        return result
+        prefix_keys = self.prefix_keys
+        done = len(prefix_keys) - 1
+        while done > 0 and prefix_keys[done] not in cache:
+            done -= 1
+        current: Values = cache[prefix_keys[done]] if done or prefix_keys[0] in cache else self.extract(request)
+        if done == 0:
+            cache[prefix_keys[0]] = current
+        if current is True or current is False:
+            cache[self.key] = current
+            return current
+        steps = self.steps
+        for i in range(done, len(steps)):
+            func = steps[i]
+            current = tuple([func(v) for v in current])
+            cache[prefix_keys[i + 1]] = current
+        return current
 
 
 def _oversize(spec: dict[str, Any], where: str, default: str = "CONTINUE") -> str:
@@ -166,10 +181,10 @@ def compile_field(field: Any, transformations: Any, *, body_limit: int, where: s
         raise ValidationError(f"unknown FieldToMatch {kind!r}; valid: {', '.join(FIELD_TYPES)}", where=at)
     if not isinstance(spec, dict):
         raise ValidationError("must be an object", where=at)
-    chain, names = compile_chain(transformations, where=where.rsplit(".", 1)[0] + ".TextTransformations")
+    _chain, names = compile_chain(transformations, where=where.rsplit(".", 1)[0] + ".TextTransformations")
     extract = _extractor(kind, spec, at, body_limit)
     field_key = json.dumps({kind: spec, "limit": body_limit if kind in ("Body", "JsonBody") else 0}, sort_keys=True)
-    return FieldInspector(kind, extract, chain, field_key, names)
+    return FieldInspector(kind, extract, [transformations_registry.get(n) for n in names], field_key, names)
 
 
 def _extractor(kind: str, spec: dict[str, Any], at: str, body_limit: int) -> Extract:

@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import threading
 from collections.abc import Iterable
@@ -39,6 +40,18 @@ def parse_networks(lines: Iterable[str], *, where: str = "Addresses"
     return out
 
 
+@functools.lru_cache(maxsize=65536)
+def parse_ip(address: str) -> tuple[int, int] | None:
+    """``(version, integer)`` of an address (IPv4-mapped IPv6 as IPv4), cached; None when invalid."""
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.version, int(ip)
+
+
 class IPMatcher:
     """Membership test over a set of IPv4 and IPv6 networks."""
 
@@ -62,14 +75,11 @@ class IPMatcher:
 
     def contains(self, address: str) -> bool:
         """True when ``address`` (text) is inside one of the networks; invalid text is never inside."""
-        try:
-            ip = ipaddress.ip_address(address.strip())
-        except ValueError:
+        parsed = parse_ip(address)
+        if parsed is None:
             return False
-        if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-            ip = ip.ipv4_mapped
-        value = int(ip)
-        for mask, nets in (self._v4 if ip.version == 4 else self._v6):
+        version, value = parsed
+        for mask, nets in (self._v4 if version == 4 else self._v6):
             if value & mask in nets:
                 return True
         return False
