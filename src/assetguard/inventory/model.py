@@ -15,14 +15,13 @@ vulnerability scanner reads them.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
-
-from assetguard.db.base import canonical_json
 
 ItemStatus = Literal["OK", "ResourceDiscovered", "ResourceNotRecorded", "ResourceDeleted",
                      "ResourceDeletedNotRecorded"]
@@ -107,7 +106,9 @@ class ConfigurationItem(_Camel):
 def content_hash(item: dict[str, Any]) -> str:
     """SHA-256 of the canonical JSON of what the item *says* (capture time, status, state id excluded)."""
     body = {k: v for k, v in item.items() if k not in VOLATILE_KEYS}
-    return hashlib.sha256(canonical_json(body).encode()).hexdigest()
+    # No ``default=``: a value that is not plain JSON raises TypeError instead of hashing its str().
+    text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def scope_key(item: dict[str, Any]) -> str:

@@ -24,9 +24,11 @@ from typing import Any
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import Connection, and_, bindparam, func, select, update
 
+from assetguard.audit.trail import AuditEntry
 from assetguard.auth.principal import SYSTEM, Principal
 from assetguard.core.clock import new_id, utcnow
 from assetguard.core.errors import NotFoundError, ValidationError
+from assetguard.events.envelope import make_event
 from assetguard.inventory.diff import diff_items
 from assetguard.inventory.model import DELETED_STATUSES, ConfigurationItem, content_hash, scope_key
 from assetguard.inventory.tables import inventory_assets, inventory_collections, inventory_history
@@ -92,19 +94,47 @@ def _chunks(values: Sequence[str]) -> Iterator[Sequence[str]]:
         yield values[i:i + CHUNK]
 
 
-def normalise_items(items: Iterable[dict[str, Any]], *, where: str = "items") -> list[dict[str, Any]]:
-    """Validate configuration items; raise one ValidationError naming every bad index."""
-    out: list[dict[str, Any]] = []
+def normalise_item(raw: Any) -> dict[str, Any]:
+    """Validate one configuration item and return its canonical dict.
+
+    pydantic checks the envelope; ``configuration`` / ``supplementaryConfiguration`` are taken
+    as given (they must be JSON values: :func:`content_hash` rejects anything else), because
+    serialising arbitrary nested data through pydantic dominates the cost of a re-collection.
+    """
+    m = ConfigurationItem.model_validate(raw)
+    out: dict[str, Any] = {
+        "version": m.version, "accountId": m.account_id,
+        "configurationItemCaptureTime": m.configuration_item_capture_time.isoformat()
+        if m.configuration_item_capture_time else None,
+        "configurationItemStatus": m.configuration_item_status, "configurationStateId": m.configuration_state_id,
+        "arn": m.arn, "resourceType": m.resource_type, "resourceId": m.resource_id, "resourceName": m.resource_name,
+        "awsRegion": m.aws_region, "availabilityZone": m.availability_zone,
+        "resourceCreationTime": m.resource_creation_time.isoformat() if m.resource_creation_time else None,
+        "tags": m.tags,
+        "relationships": [{"resourceType": r.resource_type, "resourceId": r.resource_id,
+                           "resourceName": r.resource_name, "relationshipName": r.relationship_name}
+                          for r in m.relationships],
+        "configuration": m.configuration, "supplementaryConfiguration": m.supplementary_configuration,
+    }
+    return out
+
+
+def normalise_items(items: Iterable[dict[str, Any]], *, where: str = "items") -> list[tuple[dict[str, Any], str]]:
+    """Validate configuration items and hash them; one ValidationError names every bad index."""
+    out: list[tuple[dict[str, Any], str]] = []
     problems: list[str] = []
     for i, raw in enumerate(items):
         try:
-            out.append(ConfigurationItem.model_validate(raw).to_dict())
+            ci = normalise_item(raw)
+            out.append((ci, content_hash(ci)))
         except PydanticValidationError as exc:
             first = exc.errors()[0]
             loc = ".".join(str(p) for p in first["loc"])
             problems.append(f"{where}[{i}].{loc}: {first['msg']}")
-            if len(problems) >= 5:
-                break
+        except (TypeError, ValueError) as exc:
+            problems.append(f"{where}[{i}]: not JSON-serialisable ({exc})")
+        if len(problems) >= 5:
+            break
     if problems:
         raise ValidationError("invalid configuration item(s): " + "; ".join(problems), where=where)
     return out
@@ -131,11 +161,11 @@ class InventoryService:
         started = started_at or utcnow()
         now = utcnow()
         incoming: dict[str, _Incoming] = {}
-        for ci in normalise_items(items):
+        for ci, digest in normalise_items(items):
             if ci["configurationItemCaptureTime"] is None:
                 ci["configurationItemCaptureTime"] = now.isoformat()
             gone = ci["configurationItemStatus"] in DELETED_STATUSES
-            incoming[ci["arn"]] = _Incoming(ci, content_hash(ci), scope_key(ci), gone)
+            incoming[ci["arn"]] = _Incoming(ci, digest, scope_key(ci), gone)
         covered = sorted({k for k in scope or () if not k.endswith("|*")})
         prefixes = sorted({k[:-1] for k in scope or () if k.endswith("|*")})
         summary = CollectionSummary(new_id(), source, "PARTIAL" if errors else "COMPLETE", errors=list(errors))
@@ -200,22 +230,26 @@ class InventoryService:
 
     def _stored_state(self, conn: Connection, arns: list[str], covered: list[str], prefixes: list[str]
                       ) -> dict[str, _Stored]:
-        cols = (inventory_assets.c.arn, inventory_assets.c.config_hash, inventory_assets.c.state_id,
-                inventory_assets.c.deleted, inventory_assets.c.scope_key)
+        """Hash, state id, deleted flag and scope of every stored asset in scope or among ``arns``.
+
+        The scope is read first: for a full re-collection it already holds every incoming ARN, so
+        the per-ARN lookups that follow find nothing left to ask for.
+        """
+        t = inventory_assets.c
+        cols = (t.arn, t.config_hash, t.state_id, t.deleted, t.scope_key)
         out: dict[str, _Stored] = {}
-        for part in _chunks(arns):
-            for r in conn.execute(select(*cols).where(inventory_assets.c.arn.in_(part))):
-                out[r[0]] = _Stored(r[1], r[2], bool(r[3]), r[4])
         for part in _chunks(covered):
-            stmt = select(*cols).where(and_(inventory_assets.c.scope_key.in_(part), inventory_assets.c.deleted.is_(False)))
-            for r in conn.execute(stmt):
-                out.setdefault(r[0], _Stored(r[1], r[2], bool(r[3]), r[4]))
+            for r in conn.execute(select(*cols).where(and_(t.scope_key.in_(part), t.deleted.is_(False)))):
+                out[r[0]] = _Stored(r[1], r[2], bool(r[3]), r[4])
         for prefix in prefixes:
             escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = select(*cols).where(and_(inventory_assets.c.scope_key.like(escaped + "%", escape="\\"),
-                                            inventory_assets.c.deleted.is_(False)))
+            stmt = select(*cols).where(and_(t.scope_key.like(escaped + "%", escape="\\"), t.deleted.is_(False)))
             for r in conn.execute(stmt):
-                out.setdefault(r[0], _Stored(r[1], r[2], bool(r[3]), r[4]))
+                out[r[0]] = _Stored(r[1], r[2], bool(r[3]), r[4])
+        missing = [a for a in arns if a not in out]
+        for part in _chunks(missing):
+            for r in conn.execute(select(*cols).where(t.arn.in_(part))):
+                out[r[0]] = _Stored(r[1], r[2], bool(r[3]), r[4])
         return out
 
     def _items(self, conn: Connection, arns: list[str]) -> dict[str, dict[str, Any]]:
@@ -364,14 +398,23 @@ class _Writes:
                                 for r in self.updates])
         if self.history:
             conn.execute(inventory_history.insert(), self.history)
-        for ci, change_type, diff in self.events:
-            platform.bus.publish(EVENT_SOURCE, EVENT_TYPE, {"asset": ci, "changeType": change_type, "diff": diff},
-                                 resources=[ci["arn"]], account=ci.get("accountId"), region=ci.get("awsRegion"),
-                                 conn=conn)
-            platform.audit.record(conn, actor, f"inventory.{change_type.lower()}", ci["arn"],
-                                  after={"configurationStateId": ci["configurationStateId"],
-                                         "resourceType": ci["resourceType"],
-                                         "changedProperties": sorted(diff["changedProperties"])[:50]})
+        enqueue = getattr(platform.bus, "enqueue", None)
+        for start in range(0, len(self.events), 1000):
+            batch = self.events[start:start + 1000]
+            events = [make_event(EVENT_SOURCE, EVENT_TYPE, {"asset": ci, "changeType": change_type, "diff": diff},
+                                 resources=[ci["arn"]], account=ci.get("accountId"), region=ci.get("awsRegion"))
+                      for ci, change_type, diff in batch]
+            if callable(enqueue):  # the outbox takes a batch in one statement
+                enqueue(events, conn=conn)
+            else:
+                for e in events:
+                    platform.bus.publish(e["source"], e["detail-type"], e["detail"], resources=e["resources"],
+                                         account=e["account"], region=e["region"], conn=conn)
+            platform.audit.record_many(conn, actor, [
+                AuditEntry(f"inventory.{change_type.lower()}", ci["arn"], after={
+                    "configurationStateId": ci["configurationStateId"], "resourceType": ci["resourceType"],
+                    "changedProperties": sorted(diff["changedProperties"])[:50]})
+                for ci, change_type, diff in batch])
 
 
 def _parse_time(value: Any) -> datetime | None:
