@@ -131,6 +131,18 @@ class TelemetrySettings(Section):
     max_spans: int = Field(2_000_000, ge=10_000, description="bound on stored spans; oldest dropped first")
 
 
+class InventorySource(Section):
+    """One source the scheduler re-collects; ``options`` are the collector's own (e.g. ``root``, ``paths``)."""
+
+    source: Literal["aws", "host", "sbom", "image", "snapshot"]
+    interval_seconds: float | None = Field(None, ge=60, description="default 3600 for aws, 900 for host, 3600 others")
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class InventorySettings(Section):
+    sources: list[InventorySource] = Field(default_factory=lambda: [InventorySource(source="host")])
+
+
 class DemoSettings(Section):
     app_port: int = Field(8001, ge=1, le=65535)
 
@@ -156,6 +168,7 @@ class Settings(BaseSettings):
     telemetry: TelemetrySettings = Field(default_factory=TelemetrySettings)
     cost: CostSettings = Field(default_factory=CostSettings)
     events: EventsSettings = Field(default_factory=EventsSettings)
+    inventory: InventorySettings = Field(default_factory=InventorySettings)
 
     @field_validator("secret_key")
     @classmethod
