@@ -1,0 +1,153 @@
+"""Host runbooks: ``PermitRootLogin no`` for sshd, and file permissions. Both back up what they change.
+
+They act on the host's root directory (``env.root``, else the item's ``collectedFrom``), so tests
+run them on a fixture tree. Backups go to ``env.backup_dir`` (default ``<root>/var/backups/assetguard``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import stat
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from assetguard.compliance.runbooks.base import NoParams, Runbook, RunbookEnv, RunbookOutput, runbooks
+from assetguard.core.clock import utcnow
+from assetguard.core.errors import ValidationError
+
+HOST = "AssetGuard::Host::Linux"
+
+
+def _backup_dir(env: RunbookEnv, root: Path) -> Path:
+    path = env.backup_dir or root / "var/backups/assetguard"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _stamp() -> str:
+    return utcnow().strftime("%Y%m%dT%H%M%S%fZ")
+
+
+@runbooks.register("sshd-permit-root-login-no")
+class SshdPermitRootLoginNo(Runbook):
+    """Make ``PermitRootLogin no`` the effective sshd setting (first value wins, so it goes on top).
+
+    Other PermitRootLogin lines before any ``Match`` block are commented out. The original file is
+    copied to the backup directory first. Reload sshd afterwards (not done here).
+
+    remediation: {rule: linux-ssh-root-login-disabled, runbook: sshd-permit-root-login-no, approval: manual}
+    """
+
+    name = "sshd-permit-root-login-no"
+    resource_types = (HOST,)
+
+    def run(self, item: dict[str, Any], params: NoParams, env: RunbookEnv, dry_run: bool) -> RunbookOutput:
+        root = env.host_root(item)
+        path = root / "etc/ssh/sshd_config"
+        if not path.exists():
+            raise ValidationError("no etc/ssh/sshd_config under the host root", where=str(path))
+        lines = path.read_text().splitlines()
+        effective = None
+        for line in lines:
+            m = re.match(r"^\s*PermitRootLogin\s+(\S+)", line, re.IGNORECASE)
+            if re.match(r"^\s*Match\s", line, re.IGNORECASE):
+                break
+            if m:
+                effective = m.group(1)
+                break
+        if effective is not None and effective.lower() == "no":
+            return RunbookOutput(False, [])
+        new_lines = ["PermitRootLogin no  # set by assetguard (KISA U-01)"]
+        in_match = False
+        for line in lines:
+            if re.match(r"^\s*Match\s", line, re.IGNORECASE):
+                in_match = True
+            if not in_match and re.match(r"^\s*PermitRootLogin\s", line, re.IGNORECASE):
+                new_lines.append(f"# {line}  # disabled by assetguard")
+            else:
+                new_lines.append(line)
+        backup = _backup_dir(env, root) / f"sshd_config.{_stamp()}"
+        if not dry_run:
+            shutil.copy2(path, backup)
+            mode = stat.S_IMODE(path.stat().st_mode)
+            tmp = path.with_suffix(".assetguard-tmp")
+            tmp.write_text("\n".join(new_lines) + "\n")
+            os.chmod(tmp, mode)
+            os.replace(tmp, path)
+        return RunbookOutput(True, [f"PermitRootLogin {effective or 'default'} -> no in /etc/ssh/sshd_config"],
+                             backup=None if dry_run else str(backup))
+
+
+class FilePermissionParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    # path (as on the host) -> octal mode to enforce; defaults follow KISA U-07/U-08/U-09.
+    modes: dict[str, str] = Field(default_factory=lambda: {"/etc/passwd": "644", "/etc/shadow": "400",
+                                                           "/etc/hosts": "600"})
+    remove_world_write: list[str] = Field(default_factory=list)
+    remove_setid: list[str] = Field(default_factory=list)
+    owner_uid: int = 0
+
+
+@runbooks.register("linux-file-permissions")
+class LinuxFilePermissions(Runbook):
+    """Tighten modes (never loosen), strip world-write and SUID/SGID bits, chown to root.
+
+    The previous owner and mode of each changed file are written to a JSON backup first.
+    With no explicit lists, the files the failing rule named (from the host facts) are fixed.
+
+    remediation: {rule: linux-shadow-file-permissions, runbook: linux-file-permissions, approval: manual}
+    """
+
+    name = "linux-file-permissions"
+    Params = FilePermissionParams
+    resource_types = (HOST,)
+
+    def run(self, item: dict[str, Any], params: FilePermissionParams, env: RunbookEnv,
+            dry_run: bool) -> RunbookOutput:
+        root = env.host_root(item)
+        facts = (item.get("configuration") or {}).get("hostSecurity") or {}
+        world = params.remove_world_write or list(facts.get("worldWritable") or [])
+        from assetguard.compliance.rules.linux.files import RISKY_SUID
+
+        setid = params.remove_setid or [p for p in facts.get("suid") or [] if p in RISKY_SUID]
+        plan: list[tuple[Path, int, int | None, str]] = []
+        for shown, mode_text in params.modes.items():
+            path = root / shown.lstrip("/")
+            if not path.exists() or path.is_symlink():
+                continue
+            st = path.stat()
+            current = stat.S_IMODE(st.st_mode)
+            target = current & int(mode_text, 8)  # only ever remove bits
+            chown = params.owner_uid if st.st_uid != params.owner_uid else None
+            if target != current or chown is not None:
+                plan.append((path, target, chown, f"{shown}: {current:04o} -> {target:04o}"
+                             + (f", owner {st.st_uid} -> {params.owner_uid}" if chown is not None else "")))
+        for shown in world:
+            path = root / shown.lstrip("/").rstrip("/")
+            if path.exists() and not path.is_symlink():
+                current = stat.S_IMODE(path.stat().st_mode)
+                if current & stat.S_IWOTH:
+                    plan.append((path, current & ~stat.S_IWOTH, None, f"{shown}: remove o+w"))
+        for shown in setid:
+            path = root / shown.lstrip("/")
+            if path.exists() and not path.is_symlink():
+                current = stat.S_IMODE(path.stat().st_mode)
+                if current & (stat.S_ISUID | stat.S_ISGID):
+                    plan.append((path, current & ~(stat.S_ISUID | stat.S_ISGID), None, f"{shown}: remove SUID/SGID"))
+        if not plan:
+            return RunbookOutput(False, [])
+        backup = _backup_dir(env, root) / f"permissions.{_stamp()}.json"
+        if not dry_run:
+            record = [{"path": "/" + str(p.relative_to(root)), "mode": f"{stat.S_IMODE(p.stat().st_mode):04o}",
+                       "uid": p.stat().st_uid, "gid": p.stat().st_gid} for p, *_ in plan]
+            backup.write_text(json.dumps(record, indent=2))
+            for path, mode, chown, _ in plan:
+                if chown is not None:
+                    os.chown(path, chown, -1)
+                os.chmod(path, mode)
+        return RunbookOutput(True, [p[3] for p in plan], backup=None if dry_run else str(backup))
