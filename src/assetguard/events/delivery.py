@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, case, func, insert, select, update
 
 from assetguard.core.clock import new_id, utcnow
 from assetguard.core.errors import DeliveryError
@@ -75,6 +75,7 @@ class Deliverer:
         self.pool = ThreadPoolExecutor(max_workers=tuning.delivery_threads, thread_name_prefix="ag-deliver")
         self.results: queue.Queue[Outcome] = queue.Queue()
         self.in_flight = 0
+        self.last_claimed = 0
         self.limiter = RateLimiter()
         self._targets: dict[str, Target] = {}
         self._targets_lock = threading.Lock()
@@ -82,29 +83,37 @@ class Deliverer:
     # ------------------------------------------------------------------ claiming
     def claim(self, limit: int) -> list[Any]:
         now = utcnow()
-        due = or_(and_(event_deliveries.c.status == PENDING, event_deliveries.c.next_attempt_at <= now),
-                  and_(event_deliveries.c.status == IN_FLIGHT, event_deliveries.c.claimed_until < now))
-        stmt = select(event_deliveries).where(due).order_by(event_deliveries.c.next_attempt_at).limit(limit)
+        c = event_deliveries.c
+        # Two index-friendly queries (status, next_attempt_at) instead of one OR.
+        due = select(event_deliveries).where(c.status == PENDING, c.next_attempt_at <= now) \
+            .order_by(c.next_attempt_at).limit(limit)
+        expired = select(event_deliveries).where(c.status == IN_FLIGHT, c.claimed_until < now).limit(limit)
         with self.platform.db.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                stmt = stmt.with_for_update(skip_locked=True)
-            rows = conn.execute(stmt).all()
+            rows: list[Any] = []
+            for stmt in (expired, due):
+                if len(rows) >= limit:
+                    break
+                if conn.dialect.name == "postgresql":
+                    stmt = stmt.with_for_update(skip_locked=True)
+                rows.extend(conn.execute(stmt.limit(limit - len(rows))).all())
             if not rows:
                 return []
-            # Rows of a digest target that are not yet due stay behind; due ones go together.
-            conn.execute(update(event_deliveries).where(event_deliveries.c.id.in_([r.id for r in rows])).values(
+            conn.execute(update(event_deliveries).where(c.id.in_([r.id for r in rows])).values(
                 status=IN_FLIGHT, claimed_by=self.worker_id,
                 claimed_until=now + timedelta(seconds=self.lease_seconds),
-                attempts=event_deliveries.c.attempts + 1))
-        return list(rows)
+                attempts=c.attempts + 1))
+        return rows
 
-    def run_once(self) -> int:
+    def run_once(self, *, claim: bool = True, wait: float = 0.0) -> int:
         """Record finished deliveries, then claim and start new ones; returns the work done."""
-        done = self.flush()
+        done = self.flush(wait if not claim or self.in_flight >= self.max_in_flight else 0.0)
         room = self.max_in_flight - self.in_flight
         started = 0
-        if room > 0:
+        self.last_claimed = 0
+        # Claim in batches: a nearly full pipeline waits for more room instead of querying per slot.
+        if claim and room > 0 and (room >= self.max_in_flight // 4 or self.in_flight == 0):
             rows = self.claim(room)
+            self.last_claimed = len(rows)
             for group in _group_digests(rows):
                 self.in_flight += len(group)
                 started += len(group)
@@ -171,8 +180,14 @@ class Deliverer:
             self._targets.clear()
 
     # ------------------------------------------------------------------ recording
-    def flush(self) -> int:
+    def flush(self, wait: float = 0.0) -> int:
+        """Record finished deliveries in one transaction; ``wait`` blocks briefly for the first one."""
         outcomes: list[Outcome] = []
+        if wait > 0 and self.in_flight > 0:
+            try:
+                outcomes.append(self.results.get(timeout=wait))
+            except queue.Empty:
+                return 0
         while True:
             try:
                 outcomes.append(self.results.get_nowait())
@@ -182,24 +197,29 @@ class Deliverer:
             return 0
         self.in_flight -= len(outcomes)
         now = utcnow()
+        c = event_deliveries.c
         with self.platform.db.begin() as conn:
             ids = [o.row_id for o in outcomes]
-            rows = {r.id: r for r in conn.execute(select(event_deliveries).where(event_deliveries.c.id.in_(ids)))}
+            rows = {r.id: r for r in conn.execute(
+                select(c.id, c.event_id, c.rule, c.target_id, c.target_type, c.status, c.attempts, c.event_time,
+                       c.target).where(c.id.in_(ids), c.status == IN_FLIGHT))}
+            confirmed: list[dict[str, Any]] = []
             for outcome in outcomes:
                 row = rows.get(outcome.row_id)
-                if row is None:
+                if row is None:  # another worker took over after our lease expired
                     continue
-                mine = and_(event_deliveries.c.id == row.id, event_deliveries.c.status == IN_FLIGHT)
                 if outcome.ok:
                     metrics.DELIVERIES.labels(row.target_type, "delivered").inc()
                     metrics.DELIVERY_LATENCY.labels(row.target_type).observe(
                         max(0.0, (now - row.event_time).total_seconds()))
-                    conn.execute(update(event_deliveries).where(mine).values(
-                        status=DELIVERED, delivered_at=now, receipt=outcome.receipt, claimed_until=None,
-                        last_error_code=None, last_error_message=None))
+                    confirmed.append({"b_id": row.id, "b_receipt": outcome.receipt})
                     continue
                 metrics.DELIVERIES.labels(row.target_type, "failed").inc()
                 self._failed(conn, row, outcome, now)
+            if confirmed:
+                conn.execute(update(event_deliveries).where(c.id == bindparam("b_id"), c.status == IN_FLIGHT).values(
+                    status=DELIVERED, delivered_at=now, receipt=bindparam("b_receipt"), claimed_until=None,
+                    last_error_code=None, last_error_message=None), confirmed)
         return len(outcomes)
 
     def _failed(self, conn: Any, row: Any, outcome: Outcome, now: datetime) -> None:

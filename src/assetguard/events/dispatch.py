@@ -10,6 +10,7 @@ marked, a NATS redelivery) never creates a second delivery::
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -45,22 +46,31 @@ def insert_ignore(conn: Connection, rows: Sequence[Mapping[str, Any]]) -> None:
 
 
 class RuleSetCache:
-    """Recompiles the rule set only when the rules table changed."""
+    """Recompiles the rule set only when the rules table changed (checked at most every ``check_seconds``)."""
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Platform, check_seconds: float = 1.0) -> None:
         from assetguard.events.rule_store import RuleStore
 
         self.platform = platform
         self.store = RuleStore(platform)
+        self.check_seconds = check_seconds
         self._version: Any = None
+        self._checked = 0.0
         self._ruleset: RuleSet | None = None
 
     def get(self) -> RuleSet:
+        now = time.monotonic()
+        if self._ruleset is not None and now - self._checked < self.check_seconds:
+            return self._ruleset
         version = self.store.version()
+        self._checked = now
         if self._ruleset is None or version != self._version:
             self._ruleset = RuleSet.load(self.platform)
             self._version = version
         return self._ruleset
+
+    def invalidate(self) -> None:
+        self._checked = 0.0
 
 
 def delivery_rows(ruleset: RuleSet, event: Mapping[str, Any], ingested: datetime,

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import signal
 import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 from assetguard.events.delivery import Deliverer
@@ -36,19 +37,36 @@ class EventWorker:
         self.install_defaults = install_defaults
         self.errors = 0
         self.wakeup: threading.Event | None = getattr(platform.bus, "wakeup", None)
+        self._next_dispatch = 0.0
+        self._next_claim = 0.0
 
     def step(self) -> int:
-        """One round: dispatch a batch, record finished deliveries, start due ones."""
+        """One round: dispatch a batch, record finished deliveries, start due ones.
+
+        An empty poll backs off for ``idle_poll_seconds`` (a local publish wakes it at once), so an
+        idle worker costs one query per interval, not one per loop.
+        """
         work = 0
-        if getattr(self.platform.bus, "dispatches_from_outbox", True):
-            work += self.dispatcher.run_once()
-        work += self.deliverer.run_once()
+        now = time.monotonic()
+        woken = self.wakeup is not None and self.wakeup.is_set()
+        if woken and self.wakeup is not None:
+            self.wakeup.clear()
+        if getattr(self.platform.bus, "dispatches_from_outbox", True) and (woken or now >= self._next_dispatch):
+            dispatched = self.dispatcher.run_once()
+            self._next_dispatch = now if dispatched else now + self.idle_poll_seconds
+            if dispatched:
+                self._next_claim = now
+            work += dispatched
+        # Nothing new to start: wait a moment for results so they are recorded in batches.
+        work += self.deliverer.run_once(claim=now >= self._next_claim, wait=0.005 if not work else 0.0)
+        if self.deliverer.last_claimed == 0 and now >= self._next_claim:
+            self._next_claim = now + self.idle_poll_seconds
+        elif self.deliverer.last_claimed:
+            self._next_claim = now
         return work
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Run steps until nothing is pending or in flight (tests, ``--once``)."""
-        import time
-
         from assetguard.events.delivery import DeliveryLedger
 
         ledger = DeliveryLedger(self.platform)
@@ -87,8 +105,7 @@ class EventWorker:
     async def _idle(self, stop: asyncio.Event) -> None:
         wakeup = self.wakeup
         if wakeup is not None:
-            await asyncio.to_thread(wakeup.wait, self.idle_poll_seconds)
-            wakeup.clear()
+            await asyncio.to_thread(wakeup.wait, self.idle_poll_seconds / 5)
         else:
             try:
                 await asyncio.wait_for(stop.wait(), timeout=self.idle_poll_seconds)
