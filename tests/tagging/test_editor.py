@@ -116,3 +116,19 @@ def test_aws_resources_are_changed_in_aws_too(platform: Platform, aws: None) -> 
     assert change.status == "applied", change.error
     tags = {t["Key"]: t["Value"] for t in ec2.describe_volumes(VolumeIds=[vol])["Volumes"][0].get("Tags", [])}
     assert tags == {"Owner": "data"}
+
+
+def test_inventory_only_autotag_tags_the_inventory_copy(platform: Platform) -> None:
+    from assetguard.tagging.autotag import AutoTagger
+    from tests.tagging.corpus import CALLS, record
+
+    s, n, q, r, arns = CALLS[1]  # CreateVolume vol-0123
+    InventoryService(platform).apply_collection("snapshot", [_asset(arns[0], "AWS::EC2::Volume", {"Owner": "x"})])
+    tagger = AutoTagger(platform, inventory_only=True)
+    [result] = tagger.apply([tagger.plan(record(s, n, q, r))])
+    assert result.status == "tagged"
+    tags = InventoryService(platform).get(arns[0])["tags"]
+    assert tags["CreatedBy"] == "alice" and tags["Owner"] == "x"
+    missing = record(s, n, q, {"volumeId": "vol-nowhere"}, event_id="other")
+    [gone] = tagger.apply([tagger.plan(missing)])
+    assert gone.status == "failed" and gone.error == "not in the inventory"

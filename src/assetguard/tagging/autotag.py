@@ -100,8 +100,11 @@ class TagDefaults:
 
 class AutoTagger:
     def __init__(self, platform: Any, *, dry_run: bool = False, clients: Any = None,
-                 actor: Principal = SYSTEM) -> None:
+                 actor: Principal = SYSTEM, inventory_only: bool = False) -> None:
+        """``inventory_only`` applies tags to the inventory's copy of each resource instead of calling
+        AWS (the offline demo; resources missing from the inventory are reported as failed)."""
         self.platform = platform
+        self.inventory_only = inventory_only
         self.settings = platform.settings.tagging
         self.dry_run = dry_run
         self.actor = actor
@@ -152,6 +155,10 @@ class AutoTagger:
                     results.append(TagResult(r.arn, "duplicate", p.tags))
                     continue
                 groups.setdefault((r.tagger, tuple(sorted(p.tags.items()))), []).append((p, r))
+        if self.inventory_only:
+            results.extend(self._apply_to_inventory(groups))
+            self._record(todo, [r for r in results if r.status in ("tagged", "failed")])
+            return results
         # Tagging calls are network-bound: run them concurrently (boto3 clients are thread-safe).
         tasks: list[tuple[str, dict[str, str], list[CreatedResource]]] = []
         for (tagger_name, tag_items), members in groups.items():
@@ -175,6 +182,25 @@ class AutoTagger:
                     results.extend(chunk)
         self._record(todo, [r for r in results if r.status in ("tagged", "failed")])
         return results
+
+    def _apply_to_inventory(self, groups: dict[Any, list[tuple[TagPlan, CreatedResource]]]) -> list[TagResult]:
+        from assetguard.core.errors import NotFoundError
+        from assetguard.tagging.editor import TagEditor
+
+        editor = TagEditor(self.platform)
+        out = []
+        for (_tagger, tag_items), members in groups.items():
+            tags = dict(tag_items)
+            for _plan, r in members:
+                try:
+                    [change] = editor.plan([r.arn], set_tags=tags)
+                except NotFoundError:
+                    out.append(TagResult(r.arn, "failed", tags, "not in the inventory"))
+                    continue
+                change.after = {**tags, **change.before} if not self.settings.overwrite_existing else change.after
+                editor.commit([change], actor=self.actor, push_aws=False)
+                out.append(TagResult(r.arn, "tagged", tags))
+        return out
 
     def _done(self, keys: set[tuple[str, str]]) -> set[tuple[str, str]]:
         if not keys:

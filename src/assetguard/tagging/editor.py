@@ -110,8 +110,11 @@ class TagEditor:
               actor: Principal, dry_run: bool = False) -> list[TagChange]:
         return self.commit(self.plan(arns, set_tags=set_tags, remove=remove), actor=actor, dry_run=dry_run)
 
-    def commit(self, changes: list[TagChange], *, actor: Principal, dry_run: bool = False) -> list[TagChange]:
-        """Write planned changes (AWS first, then the inventory); a dry run writes nothing."""
+    def commit(self, changes: list[TagChange], *, actor: Principal, dry_run: bool = False,
+               push_aws: bool = True) -> list[TagChange]:
+        """Write planned changes (AWS first, then the inventory); a dry run writes nothing.
+
+        ``push_aws=False`` changes the inventory only (offline demo, or tags already applied in AWS)."""
         for change in changes:
             if not change.changed:
                 change.status = "unchanged"
@@ -119,7 +122,7 @@ class TagEditor:
         if dry_run or not todo:
             return changes
         for change in todo:
-            if _is_aws(change.arn):
+            if push_aws and _is_aws(change.arn):
                 set_tags = {k: v for k, v in change.after.items() if change.before.get(k) != v}
                 removed = [k for k in change.before if k not in change.after]
                 change.error = push_tag_changes(self.clients, change.arn, change.region or "us-east-1", set_tags,
