@@ -1,0 +1,146 @@
+"""Findings hub API: list/get findings, BatchImportFindings, BatchUpdateFindings, insights, export,
+automation rules. Reads need a viewer token; imports and updates an operator."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response
+from pydantic import BaseModel, Field
+
+from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
+from assetguard.core.errors import NotFoundError, ValidationError
+from assetguard.findings.automation import AutomationRules
+from assetguard.findings.export import render
+from assetguard.findings.hub import FindingsHub
+
+router = APIRouter(prefix="/findings", tags=["findings"])
+
+
+def _filters(text: str | None) -> dict[str, Any] | None:
+    if not text:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise HTTPException(400, f"filters: not JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise HTTPException(400, "filters: an object of field name → conditions")
+    return value
+
+
+def _bad(exc: ValidationError) -> HTTPException:
+    return HTTPException(400, str(exc))
+
+
+@router.get("")
+def list_findings(_p: ViewerDep, platform: PlatformDep, severity: str | None = None,
+                  min_severity: str | None = None, workflow_status: str | None = None,
+                  record_state: str | None = None, compliance_status: str | None = None,
+                  generator_id: str | None = None, resource_id: str | None = None, text: str | None = None,
+                  filters: Annotated[str | None, Query(description="ASFF filters as JSON")] = None,
+                  limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+    try:
+        found = FindingsHub(platform).list(_filters(filters), severity=severity, min_severity=min_severity,
+                                           workflow_status=workflow_status, record_state=record_state,
+                                           compliance_status=compliance_status, generator_id=generator_id,
+                                           resource_id=resource_id, text=text, limit=limit, offset=offset)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return {"Findings": found}
+
+
+@router.get("/export")
+def export_findings(_p: ViewerDep, platform: PlatformDep,
+                    format: Literal["asff", "ocsf", "sarif", "csv"] = "asff",
+                    min_severity: str | None = None, workflow_status: str | None = None,
+                    filters: str | None = None) -> Response:
+    found = FindingsHub(platform).list(_filters(filters), min_severity=min_severity,
+                                       workflow_status=workflow_status, limit=None)
+    media = "text/csv" if format == "csv" else "application/json"
+    return Response(render(found, format), media_type=media)
+
+
+@router.get("/insights")
+def insight(_p: ViewerDep, platform: PlatformDep, group_by: str, filters: str | None = None) -> dict[str, Any]:
+    try:
+        rows = FindingsHub(platform).insight(group_by, _filters(filters))
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    return {"GroupByAttribute": group_by, "ResultValues": rows}
+
+
+@router.get("/item")
+def get_finding(_p: ViewerDep, platform: PlatformDep, id: str,
+                product_arn: str | None = None) -> dict[str, Any]:
+    """One finding (ids contain slashes, so they travel as a query parameter)."""
+    hub = FindingsHub(platform)
+    try:
+        return hub.get(product_arn, id) if product_arn else hub.find(id)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except ValidationError as exc:
+        raise _bad(exc) from None
+
+
+class ImportBody(BaseModel):
+    Findings: list[dict[str, Any]] = Field(max_length=100)
+
+
+@router.post("/import")
+def batch_import(body: ImportBody, principal: OperatorDep, platform: PlatformDep) -> dict[str, Any]:
+    """BatchImportFindings: per-finding errors in ``FailedFindings``; batch limits answer 400."""
+    try:
+        return FindingsHub(platform).batch_import(body.Findings, actor=principal)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+
+
+class Identifier(BaseModel):
+    Id: str
+    ProductArn: str
+
+
+class UpdateBody(BaseModel):
+    FindingIdentifiers: list[Identifier] = Field(min_length=1, max_length=100)
+    Workflow: dict[str, str] | None = None
+    Note: dict[str, str] | None = None
+    Severity: dict[str, str] | None = None
+    VerificationState: str | None = None
+    UserDefinedFields: dict[str, str] | None = None
+
+
+@router.post("/update")
+def batch_update(body: UpdateBody, principal: OperatorDep, platform: PlatformDep) -> dict[str, Any]:
+    """BatchUpdateFindings: workflow status, note, severity label, verification state, user fields."""
+    try:
+        return FindingsHub(platform).update_findings(
+            [i.model_dump() for i in body.FindingIdentifiers], actor=principal,
+            workflow_status=(body.Workflow or {}).get("Status"), note=(body.Note or {}).get("Text"),
+            severity_label=(body.Severity or {}).get("Label"), verification_state=body.VerificationState,
+            user_defined_fields=body.UserDefinedFields)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+
+
+@router.get("/automation-rules")
+def list_automation_rules(_p: ViewerDep, platform: PlatformDep) -> dict[str, Any]:
+    return {"Rules": AutomationRules(platform).list()}
+
+
+@router.post("/automation-rules", status_code=201)
+def create_automation_rule(body: dict[str, Any], principal: OperatorDep, platform: PlatformDep) -> dict[str, Any]:
+    try:
+        return AutomationRules(platform).create(body, actor=principal)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+
+
+@router.delete("/automation-rules/{name}", status_code=204)
+def delete_automation_rule(name: str, principal: OperatorDep, platform: PlatformDep) -> Response:
+    try:
+        AutomationRules(platform).delete(name, actor=principal)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return Response(status_code=204)
