@@ -29,6 +29,20 @@ WINDOW_COLUMNS = ("day", "account_id", "service_name", "service_category", "regi
                   "charge_category", "tags", "currency", "billed_cost", "effective_cost")
 
 
+WINDOW_SCHEMA = pa.schema([("day", pa.date32())] + [(n, pa.string()) for n in WINDOW_COLUMNS[1:9]]
+                          + [("billed_cost", pa.float64()), ("effective_cost", pa.float64())])
+
+
+def _batch(rows: list[Any]) -> pa.RecordBatch:
+    columns = list(zip(*rows, strict=True))
+    days = pa.array(columns[0])
+    if not pa.types.is_date32(days.type):
+        days = days.cast(pa.date32())   # SQLite hands back ISO text
+    arrays = [days] + [pa.array(c, type=pa.string()) for c in columns[1:9]] + [
+        pa.array(c, type=pa.float64()) for c in columns[9:]]
+    return pa.RecordBatch.from_arrays(arrays, schema=WINDOW_SCHEMA)
+
+
 @dataclass(frozen=True)
 class PeriodKey:
     """The unit an ingest replaces: one provider billing account's billing period."""
@@ -99,19 +113,34 @@ class CostStore:
             return [dict(r._mapping) for r in rows]
 
     def window(self, start: date, end: date) -> pa.Table:
-        """``cost_daily`` rows with ``start <= day < end`` as an Arrow table (for DuckDB)."""
+        """``cost_daily`` rows with ``start <= day < end`` as an Arrow table (for DuckDB).
+
+        Rows come through the DB-API cursor in chunks and are transposed into columns: no ORM rows,
+        no per-value type processing (this is the fixed cost of every budget evaluation).
+        """
         cols = [cost_daily.c[name] for name in WINDOW_COLUMNS]
         stmt = select(*cols).where(cost_daily.c.day >= start, cost_daily.c.day < end)
-        data: dict[str, list[Any]] = {name: [] for name in WINDOW_COLUMNS}
+        chunks: list[pa.RecordBatch] = []
         with self.platform.db.connect() as conn:
-            result = conn.execution_options(yield_per=20000).execute(stmt)
-            for part in result.partitions():
-                for row in part:
-                    for name, value in zip(WINDOW_COLUMNS, row, strict=True):
-                        data[name].append(value)
-        schema = pa.schema([("day", pa.date32())] + [(n, pa.string()) for n in WINDOW_COLUMNS[1:9]]
-                           + [("billed_cost", pa.float64()), ("effective_cost", pa.float64())])
-        return pa.table(data, schema=schema)
+            compiled = stmt.compile(dialect=conn.dialect)
+            params = compiled.construct_params()
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            cursor = raw.cursor()
+            try:
+                positional = getattr(compiled, "positiontup", None)
+                args: Any = tuple(params[k] for k in positional) if positional else params
+                cursor.execute(str(compiled), args)
+                while True:
+                    rows = cursor.fetchmany(50000)
+                    if not rows:
+                        break
+                    chunks.append(_batch(rows))
+            finally:
+                cursor.close()
+        if not chunks:
+            return WINDOW_SCHEMA.empty_table()
+        return pa.Table.from_batches(chunks, schema=WINDOW_SCHEMA)
 
     def attach(self, con: duckdb.DuckDBPyConnection, start: date, end: date, name: str = "daily") -> None:
         """Register the window as DuckDB table ``name``."""
