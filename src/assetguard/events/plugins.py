@@ -24,7 +24,7 @@ def _select_bus(platform: Platform) -> None:
     if url and url.startswith(("nats://", "tls://")):
         from assetguard.events.nats_bus import JetStreamBus
 
-        platform.bus = JetStreamBus(platform.db, url)
+        platform.bus = JetStreamBus(platform.db, url, stream=platform.settings.events.stream)
 
 
 def _register_hook() -> None:

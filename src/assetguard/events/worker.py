@@ -36,9 +36,12 @@ class EventWorker:
         self.deliverer = Deliverer(platform)
         self.install_defaults = install_defaults
         self.errors = 0
-        self.wakeup: threading.Event | None = getattr(platform.bus, "wakeup", None)
+        # The in-process bus wakes us on publish; with NATS the relay task owns that signal.
+        self.wakeup: threading.Event | None = (getattr(platform.bus, "wakeup", None)
+                                               if getattr(platform.bus, "dispatches_from_outbox", True) else None)
         self._next_dispatch = 0.0
         self._next_claim = 0.0
+        self.stream_messages = 0  # messages this worker took from NATS (share of the load)
 
     def step(self) -> int:
         """One round: dispatch a batch, record finished deliveries, start due ones.
@@ -64,6 +67,10 @@ class EventWorker:
         elif self.deliverer.last_claimed:
             self._next_claim = now
         return work
+
+    def poke(self) -> None:
+        """New delivery records exist (e.g. from the NATS consumer): claim at the next step."""
+        self._next_claim = 0.0
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Run steps until nothing is pending or in flight (tests, ``--once``)."""
