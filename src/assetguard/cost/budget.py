@@ -239,8 +239,9 @@ class BudgetDefinition(_AwsModel):
 
     def stored(self) -> dict[str, Any]:
         """The JSON kept in the database and returned by the API (AWS field names)."""
-        return json.loads(self.model_dump_json(exclude_none=True, exclude={"Budget": {
+        stored: dict[str, Any] = json.loads(self.model_dump_json(exclude_none=True, exclude={"Budget": {
             "CalculatedSpend", "LastUpdatedTime", "HealthStatus"}}))
+        return stored
 
 
 def parse_definitions(text: str, filename: str) -> list[BudgetDefinition]:
@@ -249,6 +250,7 @@ def parse_definitions(text: str, filename: str) -> list[BudgetDefinition]:
     Errors name the file, line and key: ``budgets.yaml:7 (Budget.TimeUnit): Input should be ...``.
     """
     data, where = parse_yaml(text, filename)
+    prefix: tuple[str | int, ...] | None
     if isinstance(data, dict) and "Budgets" in data and "Budget" not in data:
         items, prefix = data["Budgets"], ("Budgets",)
     elif isinstance(data, list):

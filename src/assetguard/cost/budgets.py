@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, insert, select, update
@@ -69,7 +70,7 @@ class BudgetStore:
             conn.execute(delete(cost_budget_state).where(cost_budget_state.c.budget == name))
             self.platform.audit.record(conn, actor, "cost.budget.delete", f"budget/{name}", before=row.definition)
 
-    def states(self, name: str) -> list[dict[str, Any]]:
+    def states(self, name: str) -> builtins.list[dict[str, Any]]:
         with self.platform.db.connect() as conn:
             rows = conn.execute(select(cost_budget_state).where(cost_budget_state.c.budget == name)
                                 .order_by(cost_budget_state.c.period_start, cost_budget_state.c.notification))

@@ -100,8 +100,8 @@ def remove_month_start_charges(values: np.ndarray, days: pd.DatetimeIndex) -> tu
     recurring = [e for i, e in excesses if i in recent_starts]
     if len(recent_starts) == 0 or len(recurring) * 2 < len(recent_starts) + (1 if len(recent_starts) > 1 else 0):
         return out, 0.0
-    for i, excess in excesses:
-        out[i] -= excess
+    for index, excess in excesses:
+        out[index] -= excess
     return out, float(np.median(recurring))
 
 
@@ -113,7 +113,7 @@ def clip_spikes(values: np.ndarray, k: float = 4.0) -> np.ndarray:
     mad = float(np.nanmedian(np.abs(resid))) * 1.4826
     if not np.isfinite(mad) or mad <= 0:
         return values.copy()
-    return np.clip(values, med - k * mad, med + k * mad)
+    return np.asarray(np.clip(values, med - k * mad, med + k * mad), dtype=float)
 
 
 def _simulate(train: np.ndarray, raw: np.ndarray, steps: int, seed: int) -> tuple[np.ndarray, np.ndarray]:

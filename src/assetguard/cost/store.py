@@ -6,7 +6,7 @@ DuckDB (:meth:`CostStore.window`) and run compiled filters there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -33,7 +33,7 @@ WINDOW_SCHEMA = pa.schema([("day", pa.date32())] + [(n, pa.string()) for n in WI
                           + [("billed_cost", pa.float64()), ("effective_cost", pa.float64())])
 
 
-def _batch(rows: list[Any]) -> pa.RecordBatch:
+def _batch(rows: Sequence[Any]) -> pa.RecordBatch:
     columns = list(zip(*rows, strict=True))
     days = pa.array(columns[0])
     if not pa.types.is_date32(days.type):
@@ -105,7 +105,8 @@ class CostStore:
 
     def last_day(self) -> date | None:
         with self.platform.db.connect() as conn:
-            return conn.execute(select(func.max(cost_daily.c.day))).scalar()  # type: ignore[no-any-return]
+            day: date | None = conn.execute(select(func.max(cost_daily.c.day))).scalar()
+            return day
 
     def ingestions(self) -> list[dict[str, Any]]:
         with self.platform.db.connect() as conn:
