@@ -62,7 +62,8 @@ class SshdPermitRootLoginNo(Runbook):
                 break
         if effective is not None and effective.lower() == "no":
             return RunbookOutput(False, [])
-        new_lines = ["PermitRootLogin no  # set by assetguard (KISA U-01)"]
+        # sshd takes no trailing comments on a value line, so the note goes on its own line.
+        new_lines = ["# set by assetguard (KISA U-01)", "PermitRootLogin no"]
         in_match = False
         for line in lines:
             if re.match(r"^\s*Match\s", line, re.IGNORECASE):
@@ -115,39 +116,46 @@ class LinuxFilePermissions(Runbook):
         from assetguard.compliance.rules.linux.files import RISKY_SUID
 
         setid = params.remove_setid or [p for p in facts.get("suid") or [] if p in RISKY_SUID]
-        plan: list[tuple[Path, int, int | None, str]] = []
+        # path -> [new mode, chown uid or None, descriptions]; several fixes to one file combine.
+        plan: dict[Path, list[Any]] = {}
+
+        def want(path: Path, remove: int, note: str, chown: int | None = None) -> None:
+            current = stat.S_IMODE(path.stat().st_mode)
+            entry = plan.setdefault(path, [current, None, []])
+            new_mode = entry[0] & ~remove
+            if new_mode != entry[0] or chown is not None:
+                entry[0] = new_mode
+                entry[1] = chown if chown is not None else entry[1]
+                entry[2].append(note)
+
         for shown, mode_text in params.modes.items():
             path = root / shown.lstrip("/")
             if not path.exists() or path.is_symlink():
                 continue
             st = path.stat()
-            current = stat.S_IMODE(st.st_mode)
-            target = current & int(mode_text, 8)  # only ever remove bits
+            allowed = int(mode_text, 8)
             chown = params.owner_uid if st.st_uid != params.owner_uid else None
-            if target != current or chown is not None:
-                plan.append((path, target, chown, f"{shown}: {current:04o} -> {target:04o}"
-                             + (f", owner {st.st_uid} -> {params.owner_uid}" if chown is not None else "")))
+            want(path, ~allowed & 0o7777, f"{shown}: mode at most {allowed:04o}"
+                 + (f", owner {st.st_uid} -> {params.owner_uid}" if chown is not None else ""), chown)
         for shown in world:
             path = root / shown.lstrip("/").rstrip("/")
             if path.exists() and not path.is_symlink():
-                current = stat.S_IMODE(path.stat().st_mode)
-                if current & stat.S_IWOTH:
-                    plan.append((path, current & ~stat.S_IWOTH, None, f"{shown}: remove o+w"))
+                want(path, stat.S_IWOTH, f"{shown}: remove o+w")
         for shown in setid:
             path = root / shown.lstrip("/")
             if path.exists() and not path.is_symlink():
-                current = stat.S_IMODE(path.stat().st_mode)
-                if current & (stat.S_ISUID | stat.S_ISGID):
-                    plan.append((path, current & ~(stat.S_ISUID | stat.S_ISGID), None, f"{shown}: remove SUID/SGID"))
+                want(path, stat.S_ISUID | stat.S_ISGID, f"{shown}: remove SUID/SGID")
+        plan = {p: e for p, e in plan.items() if e[2]}
         if not plan:
             return RunbookOutput(False, [])
         backup = _backup_dir(env, root) / f"permissions.{_stamp()}.json"
         if not dry_run:
             record = [{"path": "/" + str(p.relative_to(root)), "mode": f"{stat.S_IMODE(p.stat().st_mode):04o}",
-                       "uid": p.stat().st_uid, "gid": p.stat().st_gid} for p, *_ in plan]
+                       "uid": p.stat().st_uid, "gid": p.stat().st_gid} for p in plan]
             backup.write_text(json.dumps(record, indent=2))
-            for path, mode, chown, _ in plan:
+            for path, (mode, chown, _notes) in plan.items():
                 if chown is not None:
                     os.chown(path, chown, -1)
                 os.chmod(path, mode)
-        return RunbookOutput(True, [p[3] for p in plan], backup=None if dry_run else str(backup))
+        actions = [f"{note} ({'/' + str(p.relative_to(root))} -> {e[0]:04o})" for p, e in plan.items() for note in e[2]]
+        return RunbookOutput(True, actions, backup=None if dry_run else str(backup))
