@@ -176,8 +176,12 @@ def load_cases(
             body = _as_text(inp.get("data"))
             uri = str(inp.get("uri") or "/")
             method = str(inp.get("method") or "GET")
+            autocomplete = inp.get("autocomplete_headers", True) is not False
+            if body and autocomplete and not any(k.lower() == "content-type" for k, _ in headers):
+                # go-ftw completes a request with data like a form post unless told not to.
+                headers.append(["Content-Type", "application/x-www-form-urlencoded"])
             content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
-            if body and not any(k.lower() == "content-length" for k, _ in headers):
+            if body and autocomplete and not any(k.lower() == "content-length" for k, _ in headers):
                 headers.append(["Content-Length", str(len(body.encode("utf-8", errors="surrogateescape")))])
             cases.append(
                 CrsCase(

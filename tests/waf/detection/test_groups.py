@@ -100,6 +100,7 @@ def test_recommended_is_baseline_plus_extra_groups() -> None:
         "AWSManagedRulesWindowsRuleSet",
         "AWSManagedRulesPHPRuleSet",
         "AssetGuardInjectionRuleSet",
+        "AssetGuardProtocolRuleSet",
     ]
     assert rec["DefaultAction"] == base["DefaultAction"]
     assert set(list_managed_groups()) >= {s["ManagedRuleGroupStatement"]["Name"] for s in rec_groups}
@@ -338,7 +339,9 @@ def test_rule_known_answer(group: str, rule: str, label: str, request_: HttpRequ
     assert namespace + label in verdict.labels
 
 
-@pytest.mark.parametrize("group", sorted([*AWS_GROUPS, "AssetGuardInjectionRuleSet"]))
+@pytest.mark.parametrize(
+    "group", sorted([*AWS_GROUPS, "AssetGuardInjectionRuleSet", "AssetGuardProtocolRuleSet"])
+)
 def test_ordinary_request_passes_every_group(group: str) -> None:
     request_ = _req(
         "/content?q=O%27Reilly%20books%20on%20python&page=2&sort=date",

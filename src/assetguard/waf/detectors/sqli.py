@@ -208,6 +208,6 @@ def _is_select(rest: list[Token]) -> bool:
             target = rest[j + 1]
             after = rest[j + 2].kind if j + 2 < len(rest) else "$"
             return target.kind in "bkf(" and after in "$kc;),.U&=LFb"
-        if tok.kind in "s;":
-            return False
+        if tok.kind in "s;cB":
+            return False  # a string, statement end, comment or a run of words: prose, not a select list
     return False

@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assetguard.waf.managed.groups.patterns import P, chunks
+from assetguard.waf.managed.groups.patterns import GUARDS, P, chunks
 
 Doc = dict[str, Any]
 HERE = Path(__file__).parent
@@ -64,7 +64,9 @@ URL2 = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "HTML_ENTITY_DECODE")
 URL2_LOWER = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "HTML_ENTITY_DECODE", "LOWERCASE")
 XSS_CHAIN = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "HTML_ENTITY_DECODE", "JS_DECODE", "REMOVE_NULLS")
 CMD_CHAIN = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "HTML_ENTITY_DECODE", "CMD_LINE")
-PATH_CHAIN = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "HTML_ENTITY_DECODE", "REMOVE_NULLS", "LOWERCASE")
+# One chain for nearly every regex rule: each (field, chain) pair is transformed once per request,
+# so sharing chains keeps the per-request cost down.
+PATH_CHAIN = URL2_LOWER
 NONE = chain("NONE")
 
 
@@ -82,6 +84,19 @@ def regex(pattern: str, field: Doc, transforms: list[Doc]) -> Doc:
         for part in chunks(pattern)
     ]
     return any_of(*parts)
+
+
+def pat(key: str, field: Doc, transforms: list[Doc]) -> Doc:
+    """Pattern ``key`` on ``field``, behind its cheap guard when it has one.
+
+    The guard is a tiny regex on the same field and chain (so the transformed text is shared);
+    when it does not match, the long alternations are never run, and benign values stay cheap.
+    """
+    statement = regex(P[key], field, transforms)
+    guard = GUARDS.get(key)
+    if guard is None:
+        return statement
+    return {"AndStatement": {"Statements": [regex(guard, field, transforms), statement]}}
 
 
 def sqli(field: Doc, transforms: list[Doc], sensitivity: str = "LOW") -> Doc:
@@ -173,7 +188,7 @@ def common_rule_set() -> Doc:
         (
             "UserAgent_BadBots_HEADER",
             "BadBots_Header",
-            regex(P["bad_bots"], header("user-agent"), URL2_LOWER),
+            pat("bad_bots", header("user-agent"), URL2_LOWER),
         ),
         ("SizeRestrictions_QUERYSTRING", "SizeRestrictions_QueryString", size(QUERY_STRING, "GT", 2048)),
         (
@@ -198,7 +213,7 @@ def common_rule_set() -> Doc:
             (
                 f"EC2MetaDataSSRF_{suffix}",
                 f"EC2MetaDataSSRF_{label}",
-                regex(P["ssrf_metadata"], field, URL2_LOWER),
+                pat("ssrf_metadata", field, URL2_LOWER),
             )
         )
     for suffix, label, field, pattern in (
@@ -211,14 +226,14 @@ def common_rule_set() -> Doc:
         (
             "RestrictedExtensions_URIPATH",
             "RestrictedExtensions_URIPath",
-            regex(P["restricted_ext"], URI_PATH, PATH_CHAIN),
+            pat("restricted_ext", URI_PATH, PATH_CHAIN),
         )
     )
     rules.append(
         (
             "RestrictedExtensions_QUERYARGUMENTS",
             "RestrictedExtensions_QueryArguments",
-            regex(P["restricted_ext"], QUERY_ARGS, PATH_CHAIN),
+            pat("restricted_ext", QUERY_ARGS, PATH_CHAIN),
         )
     )
     for suffix, label, field in (
@@ -226,7 +241,7 @@ def common_rule_set() -> Doc:
         ("BODY", "Body", BODY),
         ("URIPATH", "URIPath", URI_PATH),
     ):
-        rules.append((f"GenericRFI_{suffix}", f"GenericRFI_{label}", regex(P["rfi"], field, URL2_LOWER)))
+        rules.append((f"GenericRFI_{suffix}", f"GenericRFI_{label}", pat("rfi", field, URL2_LOWER)))
     rules.append(("CrossSiteScripting_COOKIE", "CrossSiteScripting_Cookie", xss(COOKIES, XSS_CHAIN)))
     rules.append(
         ("CrossSiteScripting_QUERYARGUMENTS", "CrossSiteScripting_QueryArguments", xss(QUERY_ARGS, XSS_CHAIN))
@@ -257,14 +272,14 @@ def known_bad_inputs() -> Doc:
             (
                 f"JavaDeserializationRCE_{suffix}",
                 f"JavaDeserializationRCE_{label}",
-                regex(P["java_deser"], field, URL2_LOWER),
+                pat("java_deser", field, URL2_LOWER),
             )
         )
     rules.append(
         (
             "Host_localhost_HEADER",
             "Host_Localhost_Header",
-            regex(P["host_localhost"], header("host"), chain("LOWERCASE")),
+            pat("host_localhost", header("host"), chain("LOWERCASE")),
         )
     )
     rules.append(
@@ -285,7 +300,7 @@ def known_bad_inputs() -> Doc:
         (
             "ExploitablePaths_URIPATH",
             "ExploitablePaths_URIPath",
-            regex(P["exploitable_paths"], URI_PATH, PATH_CHAIN),
+            pat("exploitable_paths", URI_PATH, PATH_CHAIN),
         )
     )
     for suffix, label, field in (
@@ -294,7 +309,7 @@ def known_bad_inputs() -> Doc:
         ("BODY", "Body", BODY),
         ("URIPATH", "URIPath", URI_PATH),
     ):
-        rules.append((f"Log4JRCE_{suffix}", f"Log4JRCE_{label}", regex(P["log4j"], field, URL2_LOWER)))
+        rules.append((f"Log4JRCE_{suffix}", f"Log4JRCE_{label}", pat("log4j", field, URL2_LOWER)))
     return group(
         "AWSManagedRulesKnownBadInputsRuleSet",
         200,
@@ -311,17 +326,17 @@ def sqli_rule_set() -> Doc:
         (
             "SQLiExtendedPatterns_QUERYARGUMENTS",
             "SQLiExtendedPatterns_QueryArguments",
-            regex(P["sqli_extended"], QUERY_ARGS, URL2_LOWER),
+            pat("sqli_extended", QUERY_ARGS, URL2_LOWER),
         ),
-        ("SQLi_QUERYARGUMENTS", "SQLi_QueryArguments", any_of(sqli(QUERY_ARGS, URL), sqli(QUERY_ARGS, URL2))),
+        ("SQLi_QUERYARGUMENTS", "SQLi_QueryArguments", sqli(QUERY_ARGS, URL2)),
         (
             "SQLiExtendedPatterns_BODY",
             "SQLiExtendedPatterns_Body",
-            regex(P["sqli_extended"], BODY, URL2_LOWER),
+            pat("sqli_extended", BODY, URL2_LOWER),
         ),
-        ("SQLi_BODY", "SQLi_Body", body_and_json(lambda f: sqli(f, URL))),
-        ("SQLi_COOKIE", "SQLi_Cookie", sqli(COOKIES, URL)),
-        ("SQLi_URIPATH", "SQLi_URIPath", sqli(URI_PATH, URL)),
+        ("SQLi_BODY", "SQLi_Body", body_and_json(lambda f: sqli(f, URL2))),
+        ("SQLi_COOKIE", "SQLi_Cookie", sqli(COOKIES, URL2)),
+        ("SQLi_URIPATH", "SQLi_URIPath", sqli(URI_PATH, URL2)),
     ]
     return group(
         "AWSManagedRulesSQLiRuleSet",
@@ -335,9 +350,9 @@ def sqli_rule_set() -> Doc:
 
 def linux_rule_set() -> Doc:
     rules = [
-        ("LFI_URIPATH", "LFI_URIPath", regex(P["linux_files"], URI_PATH, PATH_CHAIN)),
-        ("LFI_QUERYSTRING", "LFI_QueryString", regex(P["linux_files"], QUERY_STRING, PATH_CHAIN)),
-        ("LFI_HEADER", "LFI_Header", regex(P["linux_files"], HEADERS, PATH_CHAIN)),
+        ("LFI_URIPATH", "LFI_URIPath", pat("linux_files", URI_PATH, PATH_CHAIN)),
+        ("LFI_QUERYSTRING", "LFI_QueryString", pat("linux_files", QUERY_STRING, PATH_CHAIN)),
+        ("LFI_HEADER", "LFI_Header", pat("linux_files", HEADERS, PATH_CHAIN)),
     ]
     return group(
         "AWSManagedRulesLinuxRuleSet",
@@ -355,25 +370,25 @@ def unix_rule_set() -> Doc:
             "UNIXShellCommandsVariables_QUERYARGUMENTS",
             "UNIXShellCommandsVariables_QueryArguments",
             any_of(
-                regex(P["unix_cmd"], QUERY_ARGS, CMD_CHAIN),
-                regex(P["unix_cmd2"], QUERY_ARGS, URL2_LOWER),
-                regex(P["unix_cmd_value"], QUERY_ARGS, URL2_LOWER),
+                pat("unix_cmd", QUERY_ARGS, CMD_CHAIN),
+                pat("unix_cmd2", QUERY_ARGS, URL2_LOWER),
+                pat("unix_cmd_value", QUERY_ARGS, URL2_LOWER),
             ),
         ),
         (
             "UNIXShellCommandsVariables_BODY",
             "UNIXShellCommandsVariables_Body",
             any_of(
-                regex(P["unix_cmd"], BODY, CMD_CHAIN),
-                regex(P["unix_cmd2_body"], BODY, URL2_LOWER),
-                regex(P["unix_cmd"], JSON_BODY, CMD_CHAIN),
-                regex(P["unix_cmd_value"], JSON_BODY, URL2_LOWER),
+                pat("unix_cmd", BODY, CMD_CHAIN),
+                pat("unix_cmd2_body", BODY, URL2_LOWER),
+                pat("unix_cmd", JSON_BODY, CMD_CHAIN),
+                pat("unix_cmd_value", JSON_BODY, URL2_LOWER),
             ),
         ),
         (
             "UNIXShellCommandsVariables_HEADER",
             "UNIXShellCommandsVariables_Header",
-            any_of(regex(P["unix_cmd"], HEADERS, CMD_CHAIN), regex(P["unix_cmd2"], HEADERS, URL2_LOWER)),
+            any_of(pat("unix_cmd", HEADERS, CMD_CHAIN), pat("unix_cmd2", HEADERS, URL2_LOWER)),
         ),
     ]
     return group(
@@ -397,14 +412,14 @@ def windows_rule_set() -> Doc:
             (
                 f"WindowsShellCommands_{suffix}",
                 f"WindowsShellCommands_{label}",
-                regex(P["windows_cmd"], field, URL2_LOWER),
+                pat("windows_cmd", field, URL2_LOWER),
             )
         )
         rules.append(
             (
                 f"PowerShellCommands_{suffix}",
                 f"PowerShellCommands_{label}",
-                regex(P["powershell"], field, URL2_LOWER),
+                pat("powershell", field, URL2_LOWER),
             )
         )
     return group(
@@ -428,7 +443,7 @@ def php_rule_set() -> Doc:
             (
                 f"PHPHighRiskMethodsVariables_{suffix}",
                 f"PHPHighRiskMethodsVariables_{label}",
-                any_of(regex(P["php_functions"], field, URL2_LOWER), regex(P["php_vars"], field, URL2_LOWER)),
+                any_of(pat("php_functions", field, URL2_LOWER), pat("php_vars", field, URL2_LOWER)),
             )
         )
     return group(
@@ -460,9 +475,7 @@ def injection_rule_set() -> Doc:
     ):
         for suffix, label, field in args_body:
             rules.append((f"{prefix}_{suffix}", f"{prefix}_{label}", regex(P[key], field, transforms)))
-    rules.append(
-        ("NoSQLi_QUERYSTRING", "NoSQLi_QueryString", regex(P["nosql_names"], QUERY_STRING, URL2_LOWER))
-    )
+    rules.append(("NoSQLi_QUERYSTRING", "NoSQLi_QueryString", pat("nosql_names", QUERY_STRING, URL2_LOWER)))
     for suffix, label, field in (
         ("QUERYSTRING", "QueryString", QUERY_STRING),
         ("BODY", "Body", BODY),
@@ -471,23 +484,21 @@ def injection_rule_set() -> Doc:
         ("HEADER", "Header", HEADERS),
     ):
         rules.append(
-            (f"JavaClassName_{suffix}", f"JavaClassName_{label}", regex(P["java_class"], field, URL2_LOWER))
+            (f"JavaClassName_{suffix}", f"JavaClassName_{label}", pat("java_class", field, URL2_LOWER))
         )
     rules.append(
         (
             "SessionFixation_QUERYSTRING",
             "SessionFixation_QueryString",
-            regex(P["session_param"], QUERY_STRING, URL2_LOWER),
+            pat("session_param", QUERY_STRING, URL2_LOWER),
         )
     )
-    rules.append(
-        ("PHPFileUpload_HEADER", "PHPFileUpload_Header", regex(P["php_upload"], HEADERS, URL2_LOWER))
-    )
+    rules.append(("PHPFileUpload_HEADER", "PHPFileUpload_Header", pat("php_upload", HEADERS, URL2_LOWER)))
     rules.append(
         (
             "PHPFileUpload_BODY",
             "PHPFileUpload_Body",
-            regex(r"filename\s*=\s*[\"']?[^\"'\r\n;]*(?:" + P["php_upload"] + ")", BODY, chain("LOWERCASE")),
+            regex(r"filename\s*=\s*[\"']?[^\"'\r\n;]*(?:" + P["php_upload"] + ")", BODY, URL2_LOWER),
         )
     )
     for suffix, label, field in (
@@ -500,35 +511,35 @@ def injection_rule_set() -> Doc:
             (
                 f"CRLFInjection_{suffix}",
                 f"CRLFInjection_{label}",
-                regex(P["crlf"], field, chain("URL_DECODE_UNI", "URL_DECODE_UNI", "LOWERCASE")),
+                pat("crlf", field, URL2_LOWER),
             )
         )
     rules.append(
         (
             "MailInjection_BODY",
             "MailInjection_Body",
-            regex(P["mail"], BODY, chain("URL_DECODE_UNI", "LOWERCASE")),
+            pat("mail", BODY, URL2_LOWER),
         )
     )
     rules.append(
         (
             "MailInjection_QUERYARGUMENTS",
             "MailInjection_QueryArguments",
-            regex(P["mail"], QUERY_ARGS, chain("URL_DECODE_UNI", "LOWERCASE")),
+            pat("mail", QUERY_ARGS, URL2_LOWER),
         )
     )
     rules.append(
         (
             "HTTPSmuggling_BODY",
             "HTTPSmuggling_Body",
-            regex(P["smuggling"], BODY, chain("URL_DECODE_UNI", "LOWERCASE")),
+            pat("smuggling", BODY, URL2_LOWER),
         )
     )
     rules.append(
         (
             "HTTPSmuggling_QUERYARGUMENTS",
             "HTTPSmuggling_QueryArguments",
-            regex(P["smuggling"], QUERY_ARGS, chain("URL_DECODE_UNI", "LOWERCASE")),
+            pat("smuggling", QUERY_ARGS, URL2_LOWER),
         )
     )
     rules.append(
@@ -543,7 +554,7 @@ def injection_rule_set() -> Doc:
                         "OversizeHandling": "CONTINUE",
                     }
                 },
-                URL,
+                URL2,
             ),
         )
     )
@@ -557,7 +568,7 @@ def injection_rule_set() -> Doc:
     rules.append(
         ("CrossSiteScripting_QUERYNAMES", "CrossSiteScripting_QueryNames", xss(QUERY_STRING, XSS_CHAIN))
     )
-    rules.append(("SQLi_QUERYSTRING", "SQLi_QueryString", sqli(QUERY_STRING, URL)))
+    rules.append(("SQLi_QUERYSTRING", "SQLi_QueryString", sqli(QUERY_STRING, URL2)))
     return group(
         "AssetGuardInjectionRuleSet",
         400,
@@ -566,6 +577,155 @@ def injection_rule_set() -> Doc:
         "Injection classes AWS sells no group for: NoSQL, server-side templates, LDAP, XXE, SSI, Java and "
         "Node.js code, session fixation, CRLF/header, mail, request smuggling; plus SQLi/XSS in headers "
         "and argument names.",
+        rules,
+    )
+
+
+def _header_value(name: str, pattern: str) -> Doc:
+    return regex(pattern, header(name), chain("LOWERCASE"))
+
+
+def _present(name: str) -> Doc:
+    return size(header(name), "GT", 0)
+
+
+def protocol_rule_set() -> Doc:
+    """HTTP protocol enforcement: requests no browser or API client sends, used to smuggle or evade."""
+    allowed_methods = any_of(
+        *(
+            {
+                "ByteMatchStatement": {
+                    "SearchString": m,
+                    "FieldToMatch": {"Method": {}},
+                    "PositionalConstraint": "EXACTLY",
+                    "TextTransformations": NONE,
+                }
+            }
+            for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+        )
+    )
+    rules: list[tuple[str, str, Doc]] = [
+        (
+            "MethodNotAllowed_METHOD",
+            "MethodNotAllowed_Method",
+            {"NotStatement": {"Statement": allowed_methods}},
+        ),
+        ("MissingHost_HEADER", "MissingHost_Header", {"NotStatement": {"Statement": _present("host")}}),
+        ("NumericHost_HEADER", "NumericHost_Header", _header_value("host", P["numeric_host"])),
+        ("EmptyAccept_HEADER", "EmptyAccept_Header", size(header("accept"), "EQ", 0)),
+        (
+            "ContentTypeNotAllowed_HEADER",
+            "ContentTypeNotAllowed_Header",
+            {
+                "AndStatement": {
+                    "Statements": [
+                        _present("content-type"),
+                        {
+                            "NotStatement": {
+                                "Statement": _header_value("content-type", P["allowed_content_type"])
+                            }
+                        },
+                    ]
+                }
+            },
+        ),
+        (
+            "CharsetNotAllowed_HEADER",
+            "CharsetNotAllowed_Header",
+            {
+                "AndStatement": {
+                    "Statements": [
+                        _header_value("content-type", r"charset"),
+                        {"NotStatement": {"Statement": _header_value("content-type", P["allowed_charset"])}},
+                    ]
+                }
+            },
+        ),
+        (
+            "BodyWithoutContentType_HEADER",
+            "BodyWithoutContentType_Header",
+            {
+                "AndStatement": {
+                    "Statements": [
+                        _header_value("content-length", r"^\s*0*[1-9]"),
+                        {"NotStatement": {"Statement": _present("content-type")}},
+                    ]
+                }
+            },
+        ),
+        (
+            "BodyOnGet_METHOD",
+            "BodyOnGet_Method",
+            {
+                "AndStatement": {
+                    "Statements": [
+                        regex(r"^(?:GET|HEAD)$", {"Method": {}}, NONE),
+                        _header_value("content-length", r"^\s*0*[1-9]"),
+                    ]
+                }
+            },
+        ),
+        (
+            "RestrictedHeaders_HEADER",
+            "RestrictedHeaders_Header",
+            regex(
+                P["restricted_headers"],
+                {
+                    "Headers": {
+                        "MatchPattern": {"All": {}},
+                        "MatchScope": "KEY",
+                        "OversizeHandling": "CONTINUE",
+                    }
+                },
+                chain("LOWERCASE"),
+            ),
+        ),
+        (
+            "DuplicateConnection_HEADER",
+            "DuplicateConnection_Header",
+            _header_value("connection", r"keep-alive\s*,\s*keep-alive|close\s*,\s*close"),
+        ),
+        (
+            "MethodOverride_QUERYSTRING",
+            "MethodOverride_QueryString",
+            regex(r"(?:^|&)_method=", QUERY_STRING, chain("URL_DECODE_UNI", "LOWERCASE")),
+        ),
+        (
+            "InvalidEncoding_QUERYSTRING",
+            "InvalidEncoding_QueryString",
+            regex(P["invalid_encoding"], QUERY_STRING, chain("LOWERCASE")),
+        ),
+        (
+            "NullByte_QUERYSTRING",
+            "NullByte_QueryString",
+            regex(r"\x00", QUERY_STRING, chain("URL_DECODE_UNI")),
+        ),
+        ("NullByte_URIPATH", "NullByte_URIPath", regex(r"\x00", URI_PATH, chain("URL_DECODE_UNI"))),
+        (
+            "UnicodeEscapes_QUERYARGUMENTS",
+            "UnicodeEscapes_QueryArguments",
+            regex(r"\\u[0-9a-f]{4}|%u[0-9a-f]{4}", QUERY_ARGS, chain("URL_DECODE", "LOWERCASE")),
+        ),
+        ("LongArgument_QUERYARGUMENTS", "LongArgument_QueryArguments", size(QUERY_ARGS, "GT", 400)),
+        (
+            "TooManyArguments_QUERYSTRING",
+            "TooManyArguments_QueryString",
+            regex(r"(?:[^&]*&){255}", QUERY_STRING, NONE),
+        ),
+        (
+            "BackupFile_URIPATH",
+            "BackupFile_URIPath",
+            regex(r"~$|\.(?:swp|swo|orig|rej|save|sav)$", URI_PATH, NONE),
+        ),
+    ]
+    return group(
+        "AssetGuardProtocolRuleSet",
+        150,
+        "AssetGuard",
+        "assetguard:managed:protocol:",
+        "HTTP protocol enforcement: unknown methods, missing or numeric Host, disallowed content types and charsets, "
+        "bodies where none belong, restricted and duplicated headers, method override, invalid URL encoding, "
+        "null bytes, oversized and over-numerous arguments, editor backup files.",
         rules,
     )
 
@@ -611,6 +771,7 @@ ALL = (
     windows_rule_set,
     php_rule_set,
     injection_rule_set,
+    protocol_rule_set,
     ip_reputation,
     anonymous_ip,
 )
@@ -621,6 +782,7 @@ EXTRA_GROUPS = (
     ("AWS", "AWSManagedRulesWindowsRuleSet"),
     ("AWS", "AWSManagedRulesPHPRuleSet"),
     ("AssetGuard", "AssetGuardInjectionRuleSet"),
+    ("AssetGuard", "AssetGuardProtocolRuleSet"),
 )
 ACLS = HERE.parent.parent / "acls"
 

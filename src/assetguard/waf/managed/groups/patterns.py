@@ -216,13 +216,30 @@ P: dict[str, str] = {
         r"|\b(?:system|exec)\s+['\"][a-z]+['\"]"
     ),
     # A Java class name as a value or a name (not an import line in an article).
-    "java_class": r"(?:^|[=&\"'{:,(\[;])\s*(?:java|javax|jdk|sun|com\.sun)\.(?:io|lang|net|nio|util|beans|rmi|security|script|naming|management|xml)\.[a-z]",
+    "java_class": (
+        r"(?:^|[=&\"'{:,(\[;])\s*(?:(?:java|javax|jdk|sun|com\.sun)\.(?:io|net|nio|util|beans|rmi|security|script"
+        r"|naming|management|xml)\.[a-z]|java\.lang\.(?:runtime|processbuilder|reflect|class|system|thread|invoke"
+        r"|stringbuilder|object|module|compiler))"
+    ),
     "session_fixation": (
         r"\.cookie\b.{0,100}?;\s*(?:expires|domain|path)\s*=|http-equiv\W+set-cookie|\bset-cookie\s*:"
         r"|(?:^|[&?;])(?:jsessionid|phpsessid|aspsessionid\w*|asp\.net_sessionid|cfid|cftoken)="
     ),
     # Session identifiers passed in the URL: the classic way to plant a victim's session.
     "session_param": r"(?:^|[&?;])[\w.\[\]-]*(?:sess|\bsid\b|shiny-token|session-token)[\w.\[\]-]*=",
+    # Protocol enforcement (AssetGuardProtocolRuleSet); texts are lower-cased.
+    "numeric_host": r"^(?:\d{1,2}|1[013-9]\d|12[0-68-9]|2\d\d)(?:\.\d{1,3}){3}(?::\d+)?$|^\[[0-9a-f:]+\](?::\d+)?$",
+    "allowed_content_type": (
+        r"^\s*(?:application/(?:x-www-form-urlencoded|json|xml|soap\+xml|octet-stream|csp-report|x-amf"
+        r"|x-ndjson|graphql|[\w.-]+\+(?:json|xml)|problem\+json)|multipart/(?:form-data|related|mixed)"
+        r"|text/(?:plain|xml|csv|markdown))\s*(?:;|$)"
+    ),
+    "allowed_charset": r"^[^;]*;\s*charset\s*=\s*[\"']?(?:utf-8|iso-8859-1|iso-8859-15|windows-1252|us-ascii)[\"']?\s*(?:;\s*boundary=[^;]*)?$|^[^;]*;\s*boundary=[^;]*;\s*charset\s*=\s*[\"']?utf-8[\"']?\s*$",
+    "restricted_headers": (
+        r"^(?:proxy|lock-token|content-range|if|x-http-method-override|x-http-method|x-method-override"
+        r"|request-range|translate)$"
+    ),
+    "invalid_encoding": r"%(?:[^0-9a-f%u]|[0-9a-f](?:[^0-9a-f]|$)|$)|%c[01]%[89ab][0-9a-f]|%e0%[89][0-9a-f]%|%u(?:ff|d[89ab])[0-9a-f]{2}",
     "crlf": (
         r"[\r\n]\s*(?:set-cookie|location|content-(?:type|length|disposition)|refresh|x-[\w-]+"
         r"|access-control-[\w-]+|http/\d|host|transfer-encoding)\s*:|[\r\n]\s*http/\d"
@@ -237,6 +254,37 @@ P: dict[str, str] = {
         r"[\n\r]+(?:get|post|head|options|connect|put|delete|trace|track|patch|propfind|proppatch|mkcol|copy"
         r"|move|lock|unlock)\s+[^\s]+\s+http/\d|[\n\r]+\s*(?:content-length|transfer-encoding)\s*:"
     ),
+}
+
+# A character or word every match of the pattern must contain: checked first, on the same text.
+GUARDS: dict[str, str] = {
+    "unix_cmd": r"[/${(]",
+    "unix_cmd2": r"[;|&`$(<>\n\r{]",
+    "unix_cmd2_body": r"[;|&$(<>]",
+    "unix_cmd_value": r"[/~$.]",
+    "php_functions": r"\(",
+    "php_vars": r"[<$\[{:=(]",
+    "nosql": r"[\[$\"]|this\.|db\.|sleep",
+    "ssti": r"[{}<%$#*]",
+    "ldap": r"[()*]",
+    "xxe": r"<|%\w+;",
+    "ssi": r"<!--",
+    "java_code": r"[.%@(]|ognl|classloader|processbuilder",
+    "nodejs": r"[(\[_.@:]|local",
+    "session_fixation": r"[.;:=-]",
+    "crlf": r"[\r\n]",
+    "mail": r"[\r\n]",
+    "smuggling": r"[\r\n]",
+    "java_class": r"\.",
+    "php_upload": r"\.",
+    "linux_files": r"/",
+    "lfi_traversal_arg": r"[./\\%:]",
+    "lfi_traversal_body": r"[./\\]",
+    "rfi": r"://",
+    "ssrf_metadata": r"[.:0-9]",
+    "log4j": r"[${&\\]",
+    "java_deser": r"ro0ab|aced|\xac|java|javax|\.",
+    "sqli_extended": r"[;:(@]|union|select|waitfor|into|information_schema|pg_|sys|mysql|tempdb|msdb|northwind|sqlite|dual",
 }
 
 MAX_REGEX = 500
