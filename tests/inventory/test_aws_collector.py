@@ -232,3 +232,38 @@ def test_denied_service_is_a_partial_result(aws: dict[str, Any], platform: Any) 
     assert len(inv.list_assets("AWS::S3::Bucket")) == 3
     assert len(inv.list_assets("AWS::EC2::SecurityGroup")) > 0
     assert inv.collections()[0]["status"] == "PARTIAL"
+
+
+def test_assumed_role_accounts_and_endpoint_env(aws: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    import boto3
+
+    other = "111111111111"
+    # moto serves an assumed role's calls from the role's own account.
+    with mock.patch.dict("os.environ", {"MOTO_ACCOUNT_ID": other}):
+        boto3.client("iam", region_name="us-east-1").create_role(
+            RoleName="assetguard-inventory", AssumeRolePolicyDocument="{}")
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="other-account-bucket")
+    config = AwsCollectorConfig(regions=["us-east-1"], services=["s3.buckets", "iam.account-summary"], accounts=[
+        {"account_id": other, "role_arn": f"arn:aws:iam::{other}:role/assetguard-inventory"},
+        {"account_id": ACCOUNT},
+    ])
+    result = AwsCollector().collect(config)
+    assert result.errors == []
+    buckets = {(i["accountId"], i["resourceId"]) for i in result.items if i["resourceType"] == "AWS::S3::Bucket"}
+    assert (other, "other-account-bucket") in buckets
+    assert (ACCOUNT, "public-bucket") in buckets and (other, "public-bucket") not in buckets
+    assert {f"{other}||AWS::S3::Bucket", f"{ACCOUNT}||AWS::S3::Bucket",
+            f"{other}|global|AWS::IAM::AccountSummary"} <= result.scope
+
+    # a role that cannot be assumed is a partial result naming the account
+    bad = AwsCollectorConfig(regions=["us-east-1"], services=["iam.account-summary"], accounts=[
+        {"account_id": "222222222222", "role_arn": "not-an-arn"}, {"account_id": ACCOUNT}])
+    partial = AwsCollector().collect(bad)
+    assert [e.where for e in partial.errors] == ["222222222222"]
+    assert [i["accountId"] for i in partial.items] == [ACCOUNT]
+
+    # AWS_ENDPOINT_URL is honoured by botocore: pointing it at nothing makes every service fail, not crash.
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    down = AwsCollector().collect(AwsCollectorConfig(regions=["us-east-1"], services=["ec2.vpcs"]))
+    assert down.items == [] and len(down.errors) == 1 and "127.0.0.1:9" in down.errors[0].message

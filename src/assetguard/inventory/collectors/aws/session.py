@@ -7,6 +7,7 @@ retries throttling with botocore's *adaptive* mode (client-side rate limiting + 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,11 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from assetguard.core.errors import ProviderError
 
-RETRY_CONFIG = BotoConfig(retries={"mode": "adaptive", "max_attempts": 10}, connect_timeout=10, read_timeout=60)
+
+def retry_config() -> BotoConfig:
+    """Adaptive retries; ``AWS_MAX_ATTEMPTS`` (the standard variable) overrides our default of 10."""
+    attempts = int(os.environ.get("AWS_MAX_ATTEMPTS") or 10)
+    return BotoConfig(retries={"mode": "adaptive", "max_attempts": attempts}, connect_timeout=10, read_timeout=60)
 
 # Error codes that mean "this optional sub-resource is not configured", not a failure.
 NOT_CONFIGURED = frozenset({
@@ -41,7 +46,7 @@ class AwsContext:
 
     def client(self, service: str) -> Any:
         if service not in self._clients:
-            kwargs: dict[str, Any] = {"region_name": self.region, "config": RETRY_CONFIG}
+            kwargs: dict[str, Any] = {"region_name": self.region, "config": retry_config()}
             if self.endpoint_url:
                 kwargs["endpoint_url"] = self.endpoint_url
             self._clients[service] = self.session.client(service, **kwargs)
@@ -82,7 +87,7 @@ def base_session(profile: str | None) -> boto3.Session:
 def assume_role(session: boto3.Session, role_arn: str, endpoint_url: str | None,
                 session_name: str = "assetguard-inventory") -> boto3.Session:
     """A session with the credentials of ``role_arn`` (STS AssumeRole)."""
-    kwargs: dict[str, Any] = {"config": RETRY_CONFIG}
+    kwargs: dict[str, Any] = {"config": retry_config()}
     if endpoint_url:
         kwargs["endpoint_url"] = endpoint_url
     sts = session.client("sts", **kwargs)
@@ -92,7 +97,7 @@ def assume_role(session: boto3.Session, role_arn: str, endpoint_url: str | None,
 
 
 def caller_account(session: boto3.Session, endpoint_url: str | None) -> str:
-    kwargs: dict[str, Any] = {"config": RETRY_CONFIG}
+    kwargs: dict[str, Any] = {"config": retry_config()}
     if endpoint_url:
         kwargs["endpoint_url"] = endpoint_url
     return str(session.client("sts", region_name=session.region_name or "us-east-1", **kwargs)
