@@ -1,0 +1,96 @@
+"""Findings page: filters, a severity × day chart, finding detail (resources, remediation, runbook)
+and bulk workflow actions (operator, CSRF-protected form)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from markupsafe import Markup
+
+from assetguard.console.charts import Series, stacked_bar_chart
+from assetguard.console.page import ConsoleOperatorDep, ConsoleViewerDep, NavItem, PlatformDep, render
+from assetguard.core.clock import utcnow
+from assetguard.core.errors import AssetGuardError, NotFoundError
+from assetguard.findings.hub import FindingsHub
+from assetguard.findings.model import SEVERITY_LABELS, WORKFLOW_STATUSES, parse_time
+
+router = APIRouter()
+NAV = NavItem("Findings", "/findings")
+FILTERS = ("severity", "status", "record_state", "generator", "search")
+COLORS = {"CRITICAL": "#7b0000", "HIGH": "#d55e00", "MEDIUM": "#e69f00", "LOW": "#56b4e9", "INFORMATIONAL": "#999999"}
+DAYS = 14
+MAX_ROWS = 200
+
+
+def severity_chart(findings: list[dict[str, Any]], days: int = DAYS) -> Markup:
+    """Findings updated per day over the last ``days`` days, stacked by severity."""
+    today = utcnow().date()
+    dates = [today - timedelta(days=days - 1 - i) for i in range(days)]
+    counts: Counter[tuple[str, Any]] = Counter()
+    for f in findings:
+        try:
+            day = parse_time(f["UpdatedAt"]).date()
+        except (KeyError, ValueError):
+            continue
+        counts[(f["Severity"]["Label"], day)] += 1
+    series = [Series(label, [float(counts[(label, d)]) for d in dates], COLORS[label])
+              for label in reversed(SEVERITY_LABELS)]
+    return stacked_bar_chart([d.strftime("%m-%d") for d in dates], series, title="Findings by severity and day",
+                             y_label="findings", legend=True, integer=True)
+
+
+def _query(platform: Any, f: dict[str, str]) -> list[dict[str, Any]]:
+    return FindingsHub(platform).list(severity=f["severity"] or None, workflow_status=f["status"] or None,
+                                      record_state=f["record_state"] or None, generator_id=f["generator"] or None,
+                                      text=f["search"] or None, limit=None)
+
+
+@router.get("/findings", response_class=HTMLResponse)
+def findings_page(request: Request, principal: ConsoleViewerDep, platform: PlatformDep, severity: str = "",
+                  status: str = "", record_state: str = "ACTIVE", generator: str = "", search: str = "",
+                  updated: int | None = None, error: str = "") -> HTMLResponse:
+    f = {"severity": severity, "status": status, "record_state": record_state, "generator": generator,
+         "search": search}
+    found = _query(platform, f)
+    return render(request, "findings/index.html", {
+        "findings": found[:MAX_ROWS], "total": len(found), "f": f, "chart": severity_chart(found),
+        "severities": SEVERITY_LABELS, "statuses": WORKFLOW_STATUSES, "updated": updated, "error": error,
+        "filter_query": urlencode({k: v for k, v in f.items() if v})})
+
+
+@router.get("/findings/detail", response_class=HTMLResponse)
+def finding_detail(request: Request, principal: ConsoleViewerDep, platform: PlatformDep, id: str,
+                   product_arn: str = "") -> HTMLResponse:
+    hub = FindingsHub(platform)
+    try:
+        finding = hub.get(product_arn, id) if product_arn else hub.find(id)
+    except (NotFoundError, AssetGuardError) as exc:
+        return render(request, "error.html", {"message": str(exc)}, status_code=404)
+    runbook = (finding.get("ProductFields") or {}).get("assetguard/runbook")
+    return render(request, "findings/detail.html", {"f": finding, "runbook": runbook, "statuses": WORKFLOW_STATUSES})
+
+
+@router.post("/findings/workflow", response_model=None)
+def bulk_workflow(request: Request, principal: ConsoleOperatorDep, platform: PlatformDep,
+                  finding: Annotated[list[str] | None, Form()] = None, status: Annotated[str, Form()] = "",
+                  note: Annotated[str, Form()] = "", filter_query: Annotated[str, Form()] = "") -> RedirectResponse:
+    """Set the workflow status (and a note) of the selected findings; each value is ``ProductArn|Id``."""
+    idents = []
+    for value in finding or []:
+        product, sep, fid = value.partition("|")
+        if sep:
+            idents.append({"ProductArn": product, "Id": fid})
+    back = "/console/findings" + (f"?{filter_query}&" if filter_query else "?")
+    if not idents:
+        return RedirectResponse(back + urlencode({"error": "select at least one finding"}), status_code=303)
+    try:
+        result = FindingsHub(platform).update_findings(idents[:100], actor=principal, workflow_status=status or None,
+                                                       note=note or None)
+    except AssetGuardError as exc:
+        return RedirectResponse(back + urlencode({"error": str(exc)}), status_code=303)
+    return RedirectResponse(back + urlencode({"updated": len(result["ProcessedFindings"])}), status_code=303)

@@ -1,0 +1,54 @@
+"""The console Findings page: filters, chart, detail, bulk workflow with CSRF."""
+
+from __future__ import annotations
+
+import re
+
+from assetguard.findings.hub import FindingsHub
+from tests.findings.factory import PRODUCT, make_finding
+
+
+def _seed(platform):
+    FindingsHub(platform).batch_import([
+        make_finding("a", severity="HIGH", Remediation={"Recommendation": {"Text": "close port 22"}}),
+        make_finding("b", severity="LOW"), make_finding("c", severity="CRITICAL")])
+
+
+def test_list_filter_chart_and_detail(client, platform, console_login):
+    _seed(platform)
+    console_login("viewer")
+    html = client.get("/console/findings").text
+    assert re.findall(r'<tr data-id="([^"]+)"', html) and "<svg" in html
+    assert set(re.findall(r'<tr data-id="([^"]+)"', html)) == {"a", "b", "c"}
+    only_high = client.get("/console/findings", params={"severity": "HIGH"}).text
+    assert re.findall(r'<tr data-id="([^"]+)"', only_high) == ["a"]
+    detail = client.get("/console/findings/detail", params={"id": "a"}).text
+    assert "close port 22" in detail and "arn:aws:ec2:us-east-1:123456789012:security-group/a" in detail
+    assert client.get("/console/findings/detail", params={"id": "nope"}).status_code == 404
+
+
+DATA = {"finding": [f"{PRODUCT}|a", f"{PRODUCT}|b"], "status": "SUPPRESSED"}
+
+
+def test_bulk_workflow_refuses_a_viewer(client, platform, console_login):
+    _seed(platform)
+    csrf = console_login("viewer")
+    resp = client.post("/console/findings/workflow", data={**DATA, "csrf_token": csrf}, follow_redirects=False)
+    assert resp.status_code == 403
+    assert FindingsHub(platform).get(PRODUCT, "a")["Workflow"]["Status"] == "NEW"
+
+
+def test_bulk_workflow_needs_operator_and_csrf(client, platform, console_login):
+    _seed(platform)
+    data = dict(DATA)
+    csrf = console_login("operator")
+    forged = client.post("/console/findings/workflow", data={**data, "csrf_token": "forged"}, follow_redirects=False)
+    assert forged.status_code == 403
+    ok = client.post("/console/findings/workflow", data={**data, "csrf_token": csrf, "note": "accepted"},
+                     follow_redirects=False)
+    assert ok.status_code == 303 and "updated=2" in ok.headers["location"]
+    hub = FindingsHub(platform)
+    assert hub.get(PRODUCT, "a")["Workflow"]["Status"] == "SUPPRESSED"
+    assert hub.get(PRODUCT, "c")["Workflow"]["Status"] == "NEW"
+    audit = platform.audit.query(action="findings.update")
+    assert {r["actor"] for r in audit} == {a for a in {r["actor"] for r in audit} if a.startswith("console-operator")}
