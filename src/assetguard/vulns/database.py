@@ -201,6 +201,13 @@ class AdvisoryDatabase:
         with self.db.connect() as conn:
             return [_advisory_dict(r._mapping, full=False) for r in conn.execute(stmt.limit(limit).offset(offset))]
 
+    def generation(self) -> tuple[Any, ...]:
+        """Changes whenever advisories are added, updated or removed (cache invalidation)."""
+        a = vuln_advisories.c
+        with self.db.connect() as conn:
+            row = conn.execute(select(func.count(), func.max(a.imported_at))).one()
+        return (int(row[0]), row[1])
+
     def stats(self) -> dict[str, Any]:
         a, f = vuln_advisories.c, vuln_affected.c
         with self.db.connect() as conn:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from assetguard.vulns import versions as V
@@ -176,17 +177,33 @@ def package_key(ecosystem: str, name: str) -> PackageKey:
     return (V.ecosystem_base(ecosystem), normalise_name(ecosystem, name))
 
 
+@lru_cache(maxsize=262144)
+def _keys_of(ecosystem: str | None, name: str | None, source: str | None, purl: str | None
+             ) -> tuple[PackageKey, ...]:
+    eco, nm, _version = identity({"ecosystem": ecosystem, "name": name, "purl": purl, "version": "-"})
+    if not eco or not nm:
+        return ()
+    keys = [package_key(eco, nm)]
+    if source:
+        sk = package_key(eco, source)
+        if sk != keys[0]:
+            keys.append(sk)
+    return tuple(keys)
+
+
+def keys_of(pkg: dict[str, Any]) -> tuple[PackageKey, ...]:
+    """Index keys (binary, then source name) of one inventory package."""
+    src = pkg.get("source")
+    eco, name = pkg.get("ecosystem"), pkg.get("name")
+    return _keys_of(eco, name, src.get("name") if isinstance(src, dict) else None,
+                    None if eco and name else pkg.get("purl"))
+
+
 def wanted_keys(packages: Iterable[dict[str, Any]]) -> set[PackageKey]:
     """Index keys (binary and source names) the given inventory packages need."""
     out: set[PackageKey] = set()
     for pkg in packages:
-        eco, name, _version = identity(pkg)
-        if not eco or not name:
-            continue
-        out.add(package_key(eco, name))
-        src = pkg.get("source")
-        if isinstance(src, dict) and src.get("name"):
-            out.add(package_key(eco, src["name"]))
+        out.update(keys_of(pkg))
     return out
 
 
@@ -196,9 +213,12 @@ class AdvisoryIndex:
     def __init__(self, rows: Iterable[dict[str, Any]] = ()) -> None:
         self.keys = KeyCache()
         self.entries: dict[PackageKey, list[CompiledAffected]] = {}
+        # Fleets repeat the same packages: results are memoised per package identity.
+        self._memo: dict[tuple[Any, ...], list[Match]] = {}
         self.add_rows(rows)
 
     def add_rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        # Memoised results only exist for keys already loaded, which new rows never touch.
         for row in rows:
             self.entries.setdefault((row["ecosystem_base"], row["name_key"]), []).append(_compile(row, self.keys))
 
@@ -229,7 +249,49 @@ class AdvisoryIndex:
                     break
         return out
 
+    def _entry(self, pkg: dict[str, Any]) -> list[Any]:
+        """The memo entry ``[index keys, matches or None]`` of one package (matches computed lazily)."""
+        src = pkg.get("source")
+        memo_key = (pkg.get("ecosystem"), pkg.get("name"), pkg.get("version"), pkg.get("purl"), pkg.get("location"),
+                    (src.get("name"), src.get("version")) if src else None)
+        entry = self._memo.get(memo_key)
+        if entry is None:
+            entry = self._memo[memo_key] = [keys_of(pkg), None]
+        return entry
+
+    def wanted(self, packages: Iterable[dict[str, Any]]) -> set[PackageKey]:
+        """Index keys these packages need (one cheap pass; remembered for the match pass)."""
+        out: set[PackageKey] = set()
+        for pkg in packages:
+            out.update(self._entry(pkg)[0])
+        return out
+
     def match_package(self, pkg: dict[str, Any]) -> list[Match]:
+        entry = self._entry(pkg)
+        found: list[Match] | None = entry[1]
+        if found is None:
+            found = entry[1] = self._match_uncached(pkg)
+        return found
+
+    def match_with_keys(self, packages: Iterable[dict[str, Any]]) -> tuple[list[Match], set[PackageKey]]:
+        """:meth:`match` plus the package keys seen (what a database update must re-scan)."""
+        out: list[Match] = []
+        keys: set[PackageKey] = set()
+        seen: set[tuple[str, str]] = set()
+        for pkg in packages:
+            entry = self._entry(pkg)
+            keys.update(entry[0])
+            found: list[Match] | None = entry[1]
+            if found is None:
+                found = entry[1] = self._match_uncached(pkg)
+            for m in found:
+                ident = (m.purl or f"{m.ecosystem}/{m.package}@{m.version}", m.canonical_id)
+                if ident not in seen:
+                    seen.add(ident)
+                    out.append(m)
+        return out, keys
+
+    def _match_uncached(self, pkg: dict[str, Any]) -> list[Match]:
         eco, name, version = identity(pkg)
         if not eco or not name or not version:
             return []
@@ -274,15 +336,37 @@ class AdvisoryIndex:
 
     def match(self, packages: Iterable[dict[str, Any]]) -> list[Match]:
         """Every (package, advisory) match, deduplicated by (purl or name@version, advisory)."""
-        out: list[Match] = []
-        seen: set[tuple[str, str]] = set()
-        for pkg in packages:
-            for m in self.match_package(pkg):
-                ident = (m.purl or f"{m.ecosystem}/{m.package}@{m.version}", m.canonical_id)
-                if ident not in seen:
-                    seen.add(ident)
-                    out.append(m)
-        return out
+        return self.match_with_keys(packages)[0]
+
+
+class IndexCache:
+    """The compiled index shared by every scan of one process, filled per package key on demand.
+
+    It is rebuilt when the advisory database changed (its generation: row count and newest
+    import time), so a server re-scanning one host after another compiles each advisory once::
+
+        index = platform.singleton("vulns.index", lambda: IndexCache(database)).index_for(keys)
+    """
+
+    def __init__(self, database: AdvisoryDatabase) -> None:
+        import threading
+
+        self.database = database
+        self.index = AdvisoryIndex()
+        self.loaded: set[PackageKey] = set()
+        self.generation: tuple[Any, ...] | None = None
+        self.lock = threading.Lock()
+
+    def index_for(self, packages: Iterable[dict[str, Any]]) -> AdvisoryIndex:
+        with self.lock:
+            generation = self.database.generation()
+            if generation != self.generation:
+                self.index, self.loaded, self.generation = AdvisoryIndex(), set(), generation
+            missing = self.index.wanted(packages) - self.loaded
+            if missing:
+                self.index.add_rows(self.database.affected_for(missing))
+                self.loaded |= missing
+            return self.index
 
 
 def _first_fixed(entry: CompiledAffected, keys: KeyCache, version: str) -> str | None:

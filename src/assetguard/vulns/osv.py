@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from assetguard.core.errors import ValidationError
@@ -97,10 +98,18 @@ def _check_event_version(affected: Affected, rtype: str, value: Any, where: str,
     ecosystem = "npm" if rtype == "SEMVER" else affected.ecosystem
     if scheme_for(ecosystem) is None:
         return  # an ecosystem we cannot order: matched by explicit versions only
+    problem = _version_problem(ecosystem, value)
+    if problem:
+        raise ValidationError(f"{path}: {problem}", where=where)
+
+
+@lru_cache(maxsize=65536)
+def _version_problem(ecosystem: str, value: str) -> str | None:
     try:
         version_key(ecosystem, value)
     except InvalidVersion as exc:
-        raise ValidationError(f"{path}: {exc}", where=where) from None
+        return str(exc)
+    return None
 
 
 def _affected(raw: Any, where: str, path: str) -> Affected:

@@ -30,7 +30,7 @@ from assetguard.core.clock import utcnow
 from assetguard.core.errors import NotFoundError
 from assetguard.vulns.asff import build_finding, finding_id, product_arn
 from assetguard.vulns.database import AdvisoryDatabase, PackageKey, _chunks
-from assetguard.vulns.matcher import AdvisoryIndex, Match, wanted_keys
+from assetguard.vulns.matcher import AdvisoryIndex, IndexCache, Match
 from assetguard.vulns.osv import parse_time
 from assetguard.vulns.tables import vuln_advisories, vuln_asset_state
 
@@ -82,7 +82,12 @@ class VulnerabilityScanner:
     # -- ad hoc ----------------------------------------------------------------------------------
     def match_packages(self, packages: Sequence[dict[str, Any]]) -> list[Match]:
         """Matches for a package list that is not (necessarily) in the inventory; writes nothing."""
-        return AdvisoryIndex.load(self.database, packages).match(packages)
+        return self.index_for(packages).match(packages)
+
+    def index_for(self, packages: Iterable[dict[str, Any]]) -> AdvisoryIndex:
+        """The process-wide compiled index, loaded for these packages' keys."""
+        cache = self.platform.singleton("vulns.index", lambda: IndexCache(self.database))
+        return cache.index_for(packages)
 
     # -- inventory scans -------------------------------------------------------------------------
     def scan_assets(self, assets: list[dict[str, Any]] | None = None, *, actor: Principal = SYSTEM,
@@ -94,8 +99,7 @@ class VulnerabilityScanner:
             assets = InventoryService(self.platform).list_assets()
         states = self._states([a["arn"] for a in assets])
         assets = [a for a in assets if packages_of(a) or a["arn"] in states]
-        index = AdvisoryIndex(self.database.affected_for(
-            wanted_keys(p for a in assets for p in packages_of(a))))
+        index = self.index_for(p for a in assets for p in packages_of(a))
         summary = ScanSummary()
         self._keep = keep_matches
         for chunk in _chunks(assets, 200):
@@ -183,13 +187,16 @@ class VulnerabilityScanner:
         hub = FindingsHub(self.platform)
         now = utcnow()
         per_asset: list[tuple[dict[str, Any], dict[str, list[Match]]]] = []
+        keys_by_asset: dict[str, list[str]] = {}
         advisory_ids: set[str] = set()
         for asset in assets:
             pkgs = packages_of(asset)
             summary.assets += 1
             summary.packages += len(pkgs)
             groups: dict[str, list[Match]] = {}
-            for m in index.match(pkgs):
+            found, keys = index.match_with_keys(pkgs)
+            keys_by_asset[asset["arn"]] = sorted(f"{b}\x1f{n}" for b, n in keys)
+            for m in found:
                 groups.setdefault(m.canonical_id, []).append(m)
                 advisory_ids.update(m.advisory_ids)
                 summary.matches += 1
@@ -200,7 +207,6 @@ class VulnerabilityScanner:
         to_import: list[dict[str, Any]] = []
         pending: list[tuple[str, str, dict[str, Any], str, dict[str, Any] | None]] = []
         new_states: dict[str, dict[str, Any]] = {}
-        keys_by_asset: dict[str, list[str]] = {}
         for asset, groups in per_asset:
             arn = asset["arn"]
             old = states.get(arn, {})
@@ -230,7 +236,6 @@ class VulnerabilityScanner:
                     to_import.append(doc)
                     pending.append((arn, fid, {**prev, "u": doc["UpdatedAt"], "open": False}, "resolved", None))
             new_states[arn] = state
-            keys_by_asset[arn] = sorted(f"{b}\x1f{n}" for b, n in wanted_keys(packages_of(asset)))
         failed_ids: set[str] = set()
         for batch in _chunks(to_import, IMPORT_BATCH):
             result = hub.batch_import(list(batch), actor=actor)
@@ -312,7 +317,7 @@ def asset_report(platform: Platform, arn: str) -> dict[str, Any]:
     asset = InventoryService(platform).get(arn)
     pkgs = packages_of(asset)
     scanner = VulnerabilityScanner(platform)
-    index = AdvisoryIndex.load(scanner.database, pkgs)
+    index = scanner.index_for(pkgs)
     counts: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
     for pkg in pkgs:

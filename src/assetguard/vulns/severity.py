@@ -13,6 +13,7 @@ qualitative scale, which is also the ASFF severity label::
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from cvss import CVSS2, CVSS3, CVSS4
@@ -50,6 +51,7 @@ def label_for_score(score: float) -> str:
     return "CRITICAL"
 
 
+@lru_cache(maxsize=8192)
 def score_vector(kind: str, vector: str) -> float:
     """Base score of one OSV ``severity`` entry; raises ValueError when the vector is malformed."""
     try:
