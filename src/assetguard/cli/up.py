@@ -20,6 +20,7 @@ from assetguard.runtime.components import Component, components
 from assetguard.runtime.platform import Platform
 
 log = logging.getLogger("assetguard.up")
+SHUTDOWN_GRACE = 5.0  # seconds components get to finish after SIGINT/SIGTERM
 
 
 def first_start_token(platform: Platform) -> str | None:
@@ -61,14 +62,24 @@ async def serve(platform: Platform, host: str, port: int, only: list[str] | None
         await server.serve()  # returns on SIGINT/SIGTERM (uvicorn installs the handlers)
     finally:
         stop.set()
-        for component, task in running:
-            try:
-                await asyncio.wait_for(task, timeout=10)
-            except TimeoutError:
-                log.warning("component %s did not stop in 10 s; cancelling", component.name)
-                task.cancel()
-            except Exception as exc:  # noqa: BLE001 - report and keep shutting the rest down
-                log.warning("component %s failed: %s", component.name, exc)
+        await stop_components(running)
+
+
+async def stop_components(running: list[tuple[Component, asyncio.Task[None]]],
+                          grace: float = SHUTDOWN_GRACE) -> None:
+    """Wait for every component at once (not one after another), then cancel the stragglers."""
+    if not running:
+        return
+    names = {task: component.name for component, task in running}
+    done, pending = await asyncio.wait(names, timeout=grace)
+    for task in pending:
+        log.warning("component %s did not stop in %.0f s; cancelling", names[task], grace)
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=2)
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("component %s failed: %s", names[task], task.exception())
 
 
 def display_host(host: str) -> str:
