@@ -92,3 +92,17 @@ def test_console_errors_are_pages_and_api_errors_stay_json(client: TestClient,
 def test_bearer_token_also_opens_console_pages(client: TestClient, viewer_headers: dict[str, str]) -> None:
     resp = client.get("/console/audit", headers=viewer_headers, follow_redirects=False)
     assert resp.status_code == 200 and "Audit trail" in resp.text
+
+
+def test_every_mutating_api_route_needs_csrf_with_a_session_cookie(client: TestClient,
+                                                                   console_login: Callable[[str], str]) -> None:
+    """A browser sends the session cookie on its own; without the CSRF token no API change goes through."""
+    console_login("admin")
+    schema = client.get("/openapi.json").json()
+    routes = [(method, re.sub(r"\{[^}]+\}", "x", path)) for path, ops in schema["paths"].items()
+              for method in ops if method in {"post", "put", "patch", "delete"}]
+    assert ("post", "/tokens") in routes
+    for method, path in routes:
+        resp = client.request(method.upper(), path, json={})
+        assert resp.status_code == 403, f"{method.upper()} {path} answered {resp.status_code} without CSRF"
+        assert resp.json()["detail"] == "missing or invalid CSRF token"
