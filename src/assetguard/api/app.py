@@ -56,8 +56,10 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
 
     if platform.settings.telemetry.enabled:
         from assetguard.telemetry.setup import telemetry_for
+        from assetguard.telemetry.state_metrics import bind_state_metrics
 
         telemetry_for(platform).instrument_app(app, "assetguard-api")
+        bind_state_metrics(platform)
 
     try:
         from assetguard.console.app import mount_console
