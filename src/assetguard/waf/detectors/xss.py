@@ -22,6 +22,7 @@ Example::
 from __future__ import annotations
 
 import re
+import unicodedata
 
 __all__ = ["detect_xss"]
 
@@ -49,7 +50,7 @@ _ATTRIBUTE = re.compile(
 _EVENT_ATTRIBUTE = re.compile(r"^on[a-z]{3,}$", re.IGNORECASE)
 # Break-out of a quoted attribute value: "  onmouseover=...  or  "/onload=
 _BREAKOUT_EVENT = re.compile(
-    r"""["'`]\s*[/\s]*on[a-z]{3,}\s*=|\bon(?:error|load|mouse[a-z]+|focus|blur|click|toggle|begin|end|animation[a-z]+|transition[a-z]+|pointer[a-z]+|key[a-z]+|input|change|submit|start|finish|scroll|wheel|drag[a-z]*|drop|copy|paste|cut|show|message|hashchange|pageshow|popstate|resize|select|auxclick|dblclick|contextmenu|beforeprint|afterprint|unload|beforeunload|readystatechange|formdata|search|invalid|reset)\s*=\s*["'`]?\s*[a-z_$][\w$.]*\s*[(`=]""",
+    r"""["'`]\s*[/\s]*on[a-z]{3,}\s*=|["'`]\s*[/\s]*(?:formaction|srcdoc|xlink:href)\s*=|\bon(?:error|load|mouse[a-z]+|focus|blur|click|toggle|begin|end|animation[a-z]+|transition[a-z]+|pointer[a-z]+|key[a-z]+|input|change|submit|start|finish|scroll|wheel|drag[a-z]*|drop|copy|paste|cut|show|message|hashchange|pageshow|popstate|resize|select|auxclick|dblclick|contextmenu|beforeprint|afterprint|unload|beforeunload|readystatechange|formdata|search|invalid|reset)\s*=\s*["'`]?\s*[a-z_$][\w$.]*\s*[(`=]""",
     re.IGNORECASE,
 )
 _SCHEME = re.compile(
@@ -92,6 +93,9 @@ def detect_xss(text: str) -> bool:
 
     Pure and deterministic; never raises on any string.
     """
+    if not text.isascii():
+        # Full-width and compatibility forms (＜script＞) are what some back ends normalise to ASCII.
+        text = unicodedata.normalize("NFKC", text[:_MAX_TEXT])
     if not _PREFILTER.search(text):
         return False
     if len(text) > _MAX_TEXT:

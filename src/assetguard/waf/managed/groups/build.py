@@ -241,8 +241,11 @@ def common_rule_set() -> Doc:
         ("BODY", "Body", BODY),
         ("URIPATH", "URIPath", URI_PATH),
     ):
-        rules.append((f"GenericRFI_{suffix}", f"GenericRFI_{label}", pat("rfi", field, URL2_LOWER)))
-    rules.append(("CrossSiteScripting_COOKIE", "CrossSiteScripting_Cookie", xss(COOKIES, XSS_CHAIN)))
+        statement = pat("rfi", field, URL2_LOWER)
+        if field is QUERY_ARGS:  # include-path parameter names (mosConfig_absolute_path=...) too
+            statement = any_of(statement, pat("rfi", QUERY_STRING, URL2_LOWER))
+        rules.append((f"GenericRFI_{suffix}", f"GenericRFI_{label}", statement))
+    rules.append(("CrossSiteScripting_COOKIE", "CrossSiteScripting_Cookie", xss(COOKIES_ALL, XSS_CHAIN)))
     rules.append(
         ("CrossSiteScripting_QUERYARGUMENTS", "CrossSiteScripting_QueryArguments", xss(QUERY_ARGS, XSS_CHAIN))
     )
@@ -491,6 +494,28 @@ def injection_rule_set() -> Doc:
             "SessionFixation_QUERYSTRING",
             "SessionFixation_QueryString",
             pat("session_param", QUERY_STRING, URL2_LOWER),
+        )
+    )
+    # AWS's PHP and POSIX groups have no cookie rules; attackers use cookies all the same.
+    rules.append(
+        (
+            "PHPInjection_COOKIE",
+            "PHPInjection_Cookie",
+            any_of(pat("php_functions", COOKIES_ALL, URL2_LOWER), pat("php_vars", COOKIES_ALL, URL2_LOWER)),
+        )
+    )
+    rules.append(
+        (
+            "UnixShell_COOKIE",
+            "UnixShell_Cookie",
+            any_of(pat("unix_cmd", COOKIES_ALL, CMD_CHAIN), pat("unix_cmd2", COOKIES_ALL, URL2_LOWER)),
+        )
+    )
+    rules.append(
+        (
+            "CRLFInjection_QUERYSTRING",
+            "CRLFInjection_QueryString",
+            regex(r"(?:^|&)[^=&]*[\r\n][^=&]*(?:=|&|$)", QUERY_STRING, chain("URL_DECODE_UNI")),
         )
     )
     rules.append(("PHPFileUpload_HEADER", "PHPFileUpload_Header", pat("php_upload", HEADERS, URL2_LOWER)))

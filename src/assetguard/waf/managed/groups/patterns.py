@@ -66,7 +66,7 @@ P: dict[str, str] = {
     "rfi": (
         r"(?:^|[=\s\"'(])(?:https?|ftps?|file|php|data|expect|gopher|dict|ldap|tftp|jar|phar|zip|glob"
         r"|compress\.zlib|ssh2)://(?:[^/\s]*@)?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"
-        r"|(?:^|[=\s\"'(])(?:https?|ftps?)://[^\s]+\?+$"
+        r"|(?:^|[=\s\"'(])(?:https?|ftps?)://[^\s]+\?+$|^(?:file|ftps?|https?)\?+$"
         r"|(?:^|[=\s\"'(])(?:expect|phar|glob|compress\.zlib|gopher|dict|jar|ssh2)://"
         r"|\b(?:include|require)(?:_once)?\s*\(?\s*[\"']?(?:https?|ftps?)://"
         r"|(?:mosconfig_absolute_path|_conf\[path\]|_server\[document_root\]|gallery_basedir|path\[docroot\]"
@@ -102,6 +102,9 @@ P: dict[str, str] = {
         r"|\b(?:or|and|xor)\s+[\w'\"]+\s*(?:=|like|<|>)\s*[\w'\"]+\s*(?:--|#|/\*)"
         r"|\b(?:information_schema|pg_catalog|msysaccessobjects|msysobjects|sysobjects|syscolumns|sysusers"
         r"|sqlite_master|mysql\.(?:db|user)|tempdb|msdb|northwind|pg_shadow|pg_user)\b"
+        r"|\bcase\s+when\b.{0,100}?\bthen\b|\bif\s*\(\s*[\w'\"]+\s*[=<>]|\)\s*(?:like|rlike|regexp)\s*\(|\bexecute\s+immediate\b"
+        r"|/\*!\d*|\b(?:4294967296|4294967295|2147483648|9223372036854775807|9223372036854775808|1e309)\b"
+        r"|2\.2250738585072011e-308|\bselect\s+pg_sleep\b|\bhaving\s+count\s*\("
         r"|\b(?:database|db_name|schema_name|current_user|system_user|session_user|user_name|sysdate|xmltype"
         r"|sys_context|@@\w+|version|last_insert_id|row_count|found_rows)\s*\(|::(?:int|text|jsonb?|bigint|varchar|regclass)\b"
     ),
@@ -124,7 +127,8 @@ P: dict[str, str] = {
         + _each(r"\{\s*(?:CMDS)\s*,", _STRONG_CMDS)
     ),
     # Separators kept: ; | ` $( && newline before a command that has arguments or ends the value.
-    "unix_cmd2": _each(_SEPARATOR + "(?:CMDS)" + _CMD_ARGS, (*_STRONG_CMDS, _WEAK_CMDS)),
+    "unix_cmd2": _each(_SEPARATOR + "(?:CMDS)" + _CMD_ARGS, (*_STRONG_CMDS, _WEAK_CMDS))
+    + r"|\$\(\(?\s*[a-z_$]|[<>]\(\s*[a-z]|\$\{[a-z_]\w*[#%:/^,~@]|\$\(\s*\)",
     "unix_cmd2_body": _each(_BODY_SEPARATOR + "(?:CMDS)" + _CMD_ARGS, (*_STRONG_CMDS, _WEAK_CMDS)),
     # A whole argument that is a command line: a strong command with a flag, path or quoted argument.
     "unix_cmd_value": _each(
@@ -136,7 +140,7 @@ P: dict[str, str] = {
         r"|reg(?:\.exe)?\s+(?:add|query|delete|save|export)\b|certutil|bitsadmin|wmic|rundll32|regsvr32|mshta"
         r"|cscript|wscript|schtasks|whoami\s*/|type\s+[a-z]:\\|dir\s+[a-z]:\\|vssadmin|nltest|dsquery"
         r"|icacls|xcopy\s|sc\s+(?:query|create|config|start|stop)\b|(?:c:|%systemroot%|%windir%)\\(?:windows\\)?system32)"
-        r"|\bfor\s+(?:/[dfrl]\s+)*(?:\"[^\"]*\"\s+)?%%?\w+\s+in\s*\(|\bif\s+(?:not\s+)?(?:exist\s|defined\s|errorlevel\s"
+        r"|\bfor\s+/[dflr]\b|\bdo\s+(?:call|cmd|echo|set|start|copy|del|type)\b|\bfor\s+(?:/[dfrl]\s+)*(?:\"[^\"]*\"\s+)?%%?\w+\s+in\s*\(|\bif\s+(?:not\s+)?(?:exist\s|defined\s|errorlevel\s"
         r"|\(?[^()]{1,40}\)?\s+(?:equ|neq|lss|leq|gtr|geq)\s)|%comspec%|\bstart\s+/b\b"
     ),
     "powershell": (
@@ -161,7 +165,7 @@ P: dict[str, str] = {
     + r"|(?:base64_decode|gzinflate|gzuncompress|str_rot13|shell_exec|passthru|proc_open|pcntl_exec|phpinfo"
     r"|create_function|call_user_func|move_uploaded_file|highlight_file|show_source|php_uname|fsockopen)\s*\(",
     "php_vars": (
-        r"<\?(?:php\b|=|\s)|[\[{]php[\]}]|\$\{\s*\$?\w*\s*\}|\$+[\w@]+\s*(?:\[[^\]]*\]\s*)*(?:/\*.*?\*/\s*)*\(|"
+        r"<\?(?:php\b|=|\s|$|[^x]|x[^m]|xm[^l]|xml\s*:)|[\[{]/?php[\]}]|\$\{\s*\$?\w*\s*\}|\$+[\w@]+\s*(?:\[[^\]]*\]\s*)*(?:/\*.*?\*/\s*)*\(|"
         r"[\"'][\w\\]+[\"']\s*\(\s*[\w$\"']|\bcompress\.(?:zlib|bzip2)://|\b(?:opcache|mbstring|pcre|session|zend|xdebug)"
         r"\.[a-z_]+\s*=|\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b"
         r"|php://(?:input|filter|fd|memory|temp|stdin)|\b(?:phar|zip|expect|glob|compress\.zlib|ogg|rar|ssh2)://"
@@ -243,7 +247,7 @@ P: dict[str, str] = {
     "crlf": (
         r"[\r\n]\s*(?:set-cookie|location|content-(?:type|length|disposition)|refresh|x-[\w-]+"
         r"|access-control-[\w-]+|http/\d|host|transfer-encoding)\s*:|[\r\n]\s*http/\d"
-        r"|[\r\n]\s*(?:get|post|put|head|delete|options)\s+/"
+        r"|[\r\n]\s*(?:get|post|put|head|delete|options)\s+/|[\r\n]\s*[\r\n]\s*<|[\r\n]\s*<(?:html|script|body)"
     ),
     "mail": (
         r"@[\w.-]+\s*[\r\n]+\s*(?:to|cc|bcc|subject|from|reply-to|content-type)\s*:|[\r\n]\s*(?:mail\s+from"
@@ -251,7 +255,7 @@ P: dict[str, str] = {
         r"|delete|uid\s+fetch)\s"
     ),
     "smuggling": (
-        r"[\n\r]+(?:get|post|head|options|connect|put|delete|trace|track|patch|propfind|proppatch|mkcol|copy"
+        r"(?:^|[\n\r]+)\s*(?:get|post|head|options|connect|put|delete|trace|track|patch|propfind|proppatch|mkcol|copy"
         r"|move|lock|unlock)\s+[^\s]+\s+http/\d|[\n\r]+\s*(?:content-length|transfer-encoding)\s*:"
     ),
 }
