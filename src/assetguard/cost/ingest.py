@@ -118,15 +118,14 @@ class CostIngestor:
             label = "FOCUS mandatory" if mapping.name == "focus" else "CUR 2.0 required"
             raise ValidationError(f"missing {label} column(s): {', '.join(missing)}", where=where)
         compiled = mapping.compile(columns)
-        select = ", ".join(f"{expr} AS {name}" for name, expr in compiled.fields.items())
         sql = (f"CREATE TEMP TABLE agg AS SELECT {', '.join(GROUP_KEYS)}, sum(billed_cost) AS billed_cost, "
                f"sum(effective_cost) AS effective_cost, count(*) AS n, count(problem) AS problems "
-               f"FROM (SELECT {select}, {compiled.problem} AS problem FROM {source}) GROUP BY ALL")
+               f"FROM ({compiled.select(source)}) GROUP BY ALL")
         _run_with_progress(con, sql, progress, path)
         problems, rows = con.execute("SELECT coalesce(sum(problems), 0), coalesce(sum(n), 0) FROM agg").fetchone() \
             or (0, 0)
         if problems:
-            row, message = self._first_problem(con, source, compiled.problem)
+            row, message = self._first_problem(con, compiled.select(source))
             raise ValidationError(message, where=_where(path, kind, row))
         currencies = [r[0] for r in con.execute("SELECT DISTINCT currency FROM agg ORDER BY 1").fetchall()]
         if len(currencies) > 1:
@@ -158,12 +157,12 @@ class CostIngestor:
                               "column); pass --format", where=str(path))
 
     @staticmethod
-    def _first_problem(con: duckdb.DuckDBPyConnection, source: str, problem: str) -> tuple[int, str]:
+    def _first_problem(con: duckdb.DuckDBPyConnection, select: str) -> tuple[int, str]:
         # Error path only: one ordered, single-threaded scan to recover the row number.
         con.execute("SET threads = 1")
         con.execute("SET preserve_insertion_order = true")
-        found = con.execute(f"SELECT rn, problem FROM (SELECT row_number() OVER () AS rn, {problem} AS problem "
-                            f"FROM {source}) WHERE problem IS NOT NULL ORDER BY rn LIMIT 1").fetchone()
+        found = con.execute(f"SELECT rn, problem FROM (SELECT row_number() OVER () AS rn, problem "
+                            f"FROM ({select})) WHERE problem IS NOT NULL ORDER BY rn LIMIT 1").fetchone()
         assert found is not None
         return int(found[0]), str(found[1])
 

@@ -12,7 +12,7 @@ valid). Validation and aggregation then run in a single DuckDB pass; no row reac
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # FOCUS columns whose feature level is Mandatory in every version 1.0, 1.1 and 1.2 (FOCUS_Spec
 # specification/columns/*.md, "Feature level: Mandatory").
@@ -48,9 +48,19 @@ def lit(text: str) -> str:
 
 @dataclass(frozen=True)
 class CompiledMapping:
+    """SQL for one file: ``inner`` typed columns (computed once per row), then ``fields`` and ``problem``
+    over them (and over the raw columns)."""
+
     fields: dict[str, str]
     problem: str
     currency: str
+    inner: dict[str, str] = field(default_factory=dict)
+
+    def select(self, source: str) -> str:
+        """``SELECT <fields>, <problem> AS problem FROM (SELECT *, <inner> FROM source)``."""
+        inner = "".join(f", {expr} AS {name}" for name, expr in self.inner.items())
+        fields = ", ".join(f"{expr} AS {name}" for name, expr in self.fields.items())
+        return f"SELECT {fields}, {self.problem} AS problem FROM (SELECT *{inner} FROM {source})"
 
 
 @dataclass(frozen=True)
@@ -130,33 +140,42 @@ def _tags_json(c: _Cols, col: str) -> tuple[str, list[tuple[str, str, str]]]:
 
 def _focus(columns: Mapping[str, str]) -> CompiledMapping:
     c = _Cols(columns)
-    tags, tag_checks = _tags_json(c, "Tags")
+    tags_expr, _ = _tags_json(c, "Tags")
+    inner = {"_billed": _num(q("BilledCost")), "_effective": _num(q("EffectiveCost")),
+             "_cps": _ts(q("ChargePeriodStart")), "_cpe": _ts(q("ChargePeriodEnd")),
+             "_bps": _ts(q("BillingPeriodStart")), "_bpe": _ts(q("BillingPeriodEnd")), "_tags": tags_expr}
+    typed = {"BilledCost": "_billed", "EffectiveCost": "_effective", "ChargePeriodStart": "_cps",
+             "ChargePeriodEnd": "_cpe", "BillingPeriodStart": "_bps", "BillingPeriodEnd": "_bpe"}
+    tag_checks = ([("Tags", f"{q('Tags')} IS NOT NULL AND trim({q('Tags')}) <> '' AND _tags IS NULL",
+                    "expected a JSON object of tags")] if c.has("Tags") and c.is_text("Tags") else [])
     # FOCUS 1.0 names the region RegionId (1.0-preview: Region).
     region = f"coalesce({c.text('RegionId')}, {c.text('Region')}, '')"
     fields = {
         "provider": f"coalesce({c.text('ProviderName')}, '')",
         "billing_account_id": f"coalesce({c.text('BillingAccountId')}, '')",
-        "billing_period_start": f"CAST({_ts(q('BillingPeriodStart'))} AS DATE)",
-        "day": f"CAST({_ts(q('ChargePeriodStart'))} AS DATE)",
+        "billing_period_start": "CAST(_bps AS DATE)",
+        "day": "CAST(_cps AS DATE)",
         "account_id": f"coalesce({c.text('SubAccountId')}, {c.text('BillingAccountId')}, '')",
         "service_name": f"coalesce({c.text('ServiceName')}, '')",
         "service_category": f"coalesce({c.text('ServiceCategory')}, '')",
         "region": region,
         "resource_id": f"coalesce({c.text('ResourceId')}, '')",
         "charge_category": f"coalesce({c.text('ChargeCategory')}, '')",
-        "tags": tags,
+        "tags": "_tags",
         "currency": f"coalesce({c.text('BillingCurrency')}, '')",
-        "billed_cost": _num(q("BilledCost")),
-        "effective_cost": _num(q("EffectiveCost")),
+        "billed_cost": "_billed",
+        "effective_cost": "_effective",
     }
     cases: list[tuple[str, str, str]] = []
     for col in ("BilledCost", "EffectiveCost"):
-        cases += _number_check(c, col)
+        cases += [(col, f"{q(col)} IS NULL", "a value is required"),
+                  (col, f"{typed[col]} IS NULL", "expected a decimal number")]
     # Real exports (the FOCUS sample data included) leave these empty on some rows: type-check only.
     for col in ("ListCost", "ContractedCost"):
         cases.append((col, f"{q(col)} IS NOT NULL AND {_num(q(col))} IS NULL", "expected a decimal number"))
     for col in ("ChargePeriodStart", "ChargePeriodEnd", "BillingPeriodStart", "BillingPeriodEnd"):
-        cases += _time_check(c, col)
+        cases += [(col, f"{q(col)} IS NULL", "a value is required"),
+                  (col, f"{typed[col]} IS NULL", "expected a date-time such as 2024-09-01T00:00:00Z")]
     cases += [
         ("BillingCurrency", f"{q('BillingCurrency')} IS NULL OR length(trim(CAST({q('BillingCurrency')} AS VARCHAR))) <> 3",
          "expected an ISO 4217 currency code"),
@@ -167,7 +186,7 @@ def _focus(columns: Mapping[str, str]) -> CompiledMapping:
         ("ServiceName", f"{q('ServiceName')} IS NULL", "a value is required"),
     ]
     cases += tag_checks
-    return CompiledMapping(fields, _checks(cases), fields["currency"])
+    return CompiledMapping(fields, _checks(cases), fields["currency"], inner)
 
 
 # CUR line item types → FOCUS ChargeCategory.
