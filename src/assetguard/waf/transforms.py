@@ -88,33 +88,30 @@ def cmd_line(text: str) -> str:
     return lowercase(text)
 
 
+_PCT = re.compile(r"%([0-9a-fA-F]{2})")
+_PCT_UNI = re.compile(r"%(?:[uU]([0-9a-fA-F]{4})|([0-9a-fA-F]{2}))")
+_BYTE = {f"{i:02x}": chr(i) for i in range(256)}
+
+
+def _pct(match: re.Match[str]) -> str:
+    return _BYTE[match.group(1).lower()]
+
+
+def _pct_uni(match: re.Match[str]) -> str:
+    uni, byte = match.groups()
+    if uni:
+        code = int(uni, 16)
+        return chr(code - 0xFEE0) if 0xFF01 <= code <= 0xFF5E else chr(code & 0xFF)  # full-width ASCII to ASCII
+    return _BYTE[byte.lower()]
+
+
 def _url_decode(text: str, unicode: bool) -> str:
-    if "%" not in text and "+" not in text:
+    # '+' first: a decoded %2B must stay '+'. One regex pass; invalid escapes are left as they are.
+    if "+" in text:
+        text = text.replace("+", " ")
+    if "%" not in text:
         return text
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == "%":
-            if unicode and i + 5 < n and text[i + 1] in "uU" and all(h in _HEX for h in text[i + 2:i + 6]):
-                code = int(text[i + 2:i + 6], 16)
-                if 0xFF01 <= code <= 0xFF5E:  # full-width ASCII maps onto ASCII
-                    out.append(chr(code - 0xFEE0))
-                else:
-                    out.append(chr(code & 0xFF))
-                i += 6
-                continue
-            if i + 2 < n and text[i + 1] in _HEX and text[i + 2] in _HEX:
-                out.append(chr(int(text[i + 1:i + 3], 16)))
-                i += 3
-                continue
-            out.append(c)
-        elif c == "+":
-            out.append(" ")
-        else:
-            out.append(c)
-        i += 1
-    return "".join(out)
+    return (_PCT_UNI if unicode else _PCT).sub(_pct_uni if unicode else _pct, text)
 
 
 @transformations.register("URL_DECODE")
