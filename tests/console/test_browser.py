@@ -52,3 +52,16 @@ def test_login_and_audit_page(browser_page) -> None:  # type: ignore[no-untyped-
     assert re.search(r"/login$", page.url)
     browser_page.goto("/console/audit")
     assert "/login" in page.url
+
+
+def test_every_navigation_page_opens_without_browser_errors(browser_page) -> None:  # type: ignore[no-untyped-def]
+    page = browser_page.page
+    browser_page.login("viewer")
+    labels = page.eval_on_selector_all("nav.mainnav a", "els => els.map(e => e.textContent.trim())")
+    assert "Audit" in labels
+    for label in labels:
+        page.click(f"nav.mainnav a:text-is('{label}')")
+        page.wait_for_load_state()
+        assert page.locator("nav.mainnav a.active").inner_text() == label
+        browser_page.screenshot(f"page-{label.lower()}")
+    # browser_page's teardown fails the test on any JavaScript or resource error seen on the way

@@ -130,3 +130,15 @@ def test_installed_pages_are_listed_in_the_shell(client: TestClient, console_log
     found = re.findall(r'href="([^"]+)"', hrefs)
     assert found == [n.href for n in sorted(installed, key=lambda n: n.sort_key)]
     assert "/console/audit" in found
+
+
+def test_every_installed_page_renders_for_a_viewer(client: TestClient, console_login) -> None:  # type: ignore[no-untyped-def]
+    """Each navigation entry opens (on an empty platform) inside the shell, for the weakest role."""
+    console_login("viewer")
+    html = client.get("/console/").text
+    hrefs = re.findall(r'href="(/console/[^"]+)"', re.findall(r'<nav class="mainnav".*?</nav>', html, re.S)[0])
+    assert hrefs
+    for href in hrefs:
+        resp = client.get(href, follow_redirects=False)
+        assert resp.status_code == 200, f"{href} answered {resp.status_code}"
+        assert 'class="mainnav"' in resp.text and 'aria-current="page"' in resp.text, f"{href} is not in the shell"

@@ -22,6 +22,8 @@ one series (or a band), and one element per data point carrying ``data-series``,
     # templates: {{ chart }}     tests: page.locator("svg.chart [data-value]").count() == 4
 
 Colours come from SVG attributes (not inline styles) and text styling from ``console.css``.
+A chart is drawn at its ``width`` x ``height`` in CSS pixels and shrinks (never grows) to fit a
+narrow container; pass ``width=1100`` for a chart that should span a wide card.
 """
 
 from __future__ import annotations
@@ -157,7 +159,8 @@ def _n(value: float) -> str:
 def _open(frame: _Frame, title: str, kind: str) -> list[str]:
     label = escape(title or f"{kind} chart")
     parts = [f'<svg class="chart chart-{kind}" xmlns="http://www.w3.org/2000/svg" role="img" '
-             f'viewBox="0 0 {frame.width} {frame.height}" aria-label="{label}">',
+             f'width="{frame.width}" height="{frame.height}" viewBox="0 0 {frame.width} {frame.height}" '
+             f'aria-label="{label}">',
              f"<title>{label}</title>"]
     if title:
         parts.append(f'<text class="chart-title" x="{MARGIN_LEFT}" y="18">{escape(title)}</text>')
@@ -231,9 +234,10 @@ def _legend_rows(entries: list[tuple[str, str, str]], width: int) -> int:
 
 
 def _empty(width: int, height: int, title: str, kind: str) -> Markup:
+    height = min(height, 110)  # an empty chart should not take a full chart's space
     frame = _Frame(width, height, [0.0, 1.0], 0)
     parts = _open(frame, title, kind)
-    parts.append(f'<text class="chart-empty" x="{width / 2}" y="{height / 2}" text-anchor="middle">no data</text>')
+    parts.append(f'<text class="chart-empty" x="{width / 2}" y="{height / 2 + 12}" text-anchor="middle">no data</text>')
     parts.append("</svg>")
     return Markup("".join(parts))
 
