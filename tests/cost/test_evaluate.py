@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -208,3 +208,20 @@ def test_planned_limits_and_absolute_thresholds(platform: Platform, tmp_path: Pa
     [entry] = BudgetEvaluator(platform).evaluate(as_of=date(2026, 11, 2), names=["planned"])
     assert entry["limit"] is None and entry["actual"] == 0.0
     assert [n["fired"] for n in entry["notifications"]] == [False, False]
+
+
+def test_scheduled_job_respects_the_interval(platform: Platform, tmp_path: Path) -> None:
+    from assetguard.cost.plugins import evaluate_if_due
+    from assetguard.runtime.scheduler import jobs
+
+    job = jobs.get("cost.budgets.evaluate")()
+    assert job.func is evaluate_if_due and job.run_at_start
+    from assetguard.core.clock import utcnow
+
+    today = utcnow().date()
+    rows = daily_rows(today.replace(day=1), today + timedelta(days=1), lambda d: 1100.0)
+    CostIngestor(platform).ingest(write_focus_csv(tmp_path / "now.csv", rows), evaluate=False)
+    assert evaluate_if_due(platform) is True
+    assert evaluate_if_due(platform) is False            # within evaluate_interval_seconds
+    fired = {e["detail"]["notification"]["threshold"] for e in platform.bus.recent(detail_type=DETAIL_TYPE)}
+    assert {85.0, 100.0} <= fired

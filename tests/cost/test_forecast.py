@@ -52,3 +52,10 @@ def test_forecast_beats_run_rate_at_day_14_with_an_interval() -> None:
                             period_end=date(2025, 8, 1))
     assert result.forecast is not None
     assert result.forecast.lower < result.forecast.mean < result.forecast.upper
+
+
+def test_stale_data_gives_no_forecast() -> None:
+    values = np.full(60, 10.0)
+    result = forecast_total(values, date(2024, 8, 1), observed_end=date(2024, 9, 29), period_start=date(2026, 11, 1),
+                            period_end=date(2026, 12, 1))
+    assert result.forecast is None and result.reason == "no cost data since 2024-09-29"

@@ -30,6 +30,7 @@ import pandas as pd
 
 MIN_HISTORY_DAYS = 14
 FIT_DAYS = 182
+MAX_GAP_DAYS = 31
 SIMULATIONS = 400
 INTERVAL = (10.0, 90.0)
 
@@ -67,6 +68,8 @@ def forecast_total(values: np.ndarray, first_day: date, *, observed_end: date, p
         return ForecastResult(Forecast(actual, actual, actual, "complete"))
     # Days between the observed end and the period start (a future period) are forecast but not counted.
     gap = (horizon_start - observed_end).days - 1
+    if gap > MAX_GAP_DAYS:
+        return ForecastResult(None, f"no cost data since {observed_end.isoformat()}")
     days = pd.date_range(first_day, periods=n, freq="D")
     unspiked, charge = remove_month_start_charges(values, days)
     cleaned = clip_spikes(unspiked)
