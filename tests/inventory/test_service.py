@@ -136,3 +136,25 @@ def test_explicitly_deleted_item(platform: Any) -> None:
     summary = inv.apply_collection("snapshot", [{**sg("sg-1"), "configurationItemStatus": "ResourceDeleted"}], None)
     assert summary.deleted == 1
     assert inv.get("arn:aws:ec2:us-east-1:123456789012:security-group/sg-1")["configurationItemStatus"] == "ResourceDeleted"
+
+
+def test_concurrent_collections_do_not_conflict(platform: Any) -> None:
+    import threading
+
+    inv = InventoryService(platform)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            inv.apply_collection("aws", [sg(f"sg-{i}") for i in range(50)], scope())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(inv.list_assets()) == 50
+    assert len(platform.bus.recent(detail_type="Asset Configuration Change", limit=1000)) == 50

@@ -22,7 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Connection, and_, bindparam, func, select, update
+from sqlalchemy import Connection, and_, bindparam, func, select, text, update
 
 from assetguard.audit.trail import AuditEntry
 from assetguard.auth.principal import SYSTEM, Principal
@@ -36,6 +36,7 @@ from assetguard.runtime.platform import Platform
 
 EVENT_SOURCE = "assetguard.inventory"
 EVENT_TYPE = "Asset Configuration Change"
+ADVISORY_LOCK = 0x696E76  # "inv"
 CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (...) lists
 
 
@@ -171,6 +172,9 @@ class InventoryService:
         summary = CollectionSummary(new_id(), source, "PARTIAL" if errors else "COMPLETE", errors=list(errors))
 
         with self.db.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Collections read, then write: serialise them (SQLite's BEGIN IMMEDIATE already does).
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
             stored = self._stored_state(conn, list(incoming), covered, prefixes)
             covered_set = set(covered)
             creates: list[_Incoming] = []
@@ -205,9 +209,9 @@ class InventoryService:
                            source=source)
             for arn in deletes:
                 prev = old_items[arn]
-                gone = {**prev, "configurationItemStatus": "ResourceDeleted",
-                        "configurationItemCaptureTime": now.isoformat()}
-                writes.put(_Incoming(gone, stored[arn].hash, stored[arn].scope, True), "DELETE", old_item=prev,
+                deleted_ci = {**prev, "configurationItemStatus": "ResourceDeleted",
+                              "configurationItemCaptureTime": now.isoformat()}
+                writes.put(_Incoming(deleted_ci, stored[arn].hash, stored[arn].scope, True), "DELETE", old_item=prev,
                            state_id=stored[arn].state_id + 1, exists=True, source=source)
             for inc in explicit_deletes:
                 arn = inc.item["arn"]
