@@ -27,9 +27,10 @@ ResourcesOption = Annotated[list[Path] | None, typer.Option(
 
 
 def compile_from_cli(settings: Settings, acl: str, resources: list[Path] | None):  # type: ignore[no-untyped-def]
+    from assetguard.waf.documents import stored_acl_dir
     from assetguard.waf.engine import load_compiled_acl_from_settings
 
-    return load_compiled_acl_from_settings(settings.waf, acl, resources)
+    return load_compiled_acl_from_settings(settings.waf, acl, resources, [stored_acl_dir(settings.data_dir)])
 
 
 @app.command()
@@ -89,10 +90,12 @@ def export(ctx: typer.Context, acl: AclOption,
            output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write (default stdout)")] = None,
            resources: ResourcesOption = None) -> None:
     """Write the ACL as WAFv2 CreateWebACL JSON (validated first; lossless round trip)."""
-    from assetguard.waf.documents import load_acl_document
+    from assetguard.waf.documents import load_acl_document, stored_acl_dir
 
-    compile_from_cli(state(ctx).settings(), acl, resources)  # refuse to export what would not load
-    text = json.dumps(load_acl_document(acl), indent=2, ensure_ascii=False) + "\n"
+    settings = state(ctx).settings()
+    compile_from_cli(settings, acl, resources)  # refuse to export what would not load
+    doc = load_acl_document(acl, [stored_acl_dir(settings.data_dir)])
+    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
     else:
@@ -139,8 +142,10 @@ def proxy(ctx: typer.Context,
         waf.log_sample_rate = log_sample_rate
     waf.resources = [*waf.resources, *(str(p) for p in resources or [])]
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from assetguard.waf.documents import stored_acl_dir
+
     run_proxy(waf, acl=acl or waf.acl, upstreams=upstream or [waf.upstream], listen=listen or waf.listen,
-              workers=workers)
+              workers=workers, acl_dirs=[stored_acl_dir(settings.data_dir)])
 
 
 ListSources = Annotated[list[str] | None, typer.Option(help="file or http(s) URL; repeat to merge several")]

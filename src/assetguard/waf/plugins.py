@@ -17,4 +17,6 @@ if TYPE_CHECKING:
 
 @components.register("waf-proxy")
 def waf_proxy(platform: Platform) -> WafProxyComponent:
-    return WafProxyComponent(platform.settings.waf, platform.bus)
+    from assetguard.waf.documents import stored_acl_dir
+
+    return WafProxyComponent(platform.settings.waf, platform.bus, [stored_acl_dir(platform.settings.data_dir)])

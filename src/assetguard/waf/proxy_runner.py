@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import signal
 import ssl
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assetguard.core.errors import ConfigError, ValidationError
@@ -47,19 +48,20 @@ def tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | None:
     return context
 
 
-def build_gate(waf: WafSettings, acl: str, bus: Any = None) -> WafGate:
+def build_gate(waf: WafSettings, acl: str, bus: Any = None, acl_dirs: list[Path] | None = None) -> WafGate:
     writer = WafLogWriter(waf.log_path, waf.log_sample_rate) if waf.log_path else None
     events = BlockedEventPublisher(bus, waf.event_sample_rate) if bus is not None else None
-    return WafGate(lambda: load_compiled_acl_from_settings(waf, acl), fail_open=waf.fail_open,
+    return WafGate(lambda: load_compiled_acl_from_settings(waf, acl, acl_dirs=acl_dirs), fail_open=waf.fail_open,
                    log_writer=writer, events=events, source="assetguard-proxy")
 
 
 async def serve(waf: WafSettings, acl: str, upstreams: list[str], listen: str, *, reuse_port: bool = False,
-                stop: asyncio.Event | None = None, bus: Any = None, stop_signals: bool = True) -> None:
+                stop: asyncio.Event | None = None, bus: Any = None, stop_signals: bool = True,
+                acl_dirs: list[Path] | None = None) -> None:
     """Serve until ``stop`` is set (or SIGINT/SIGTERM); SIGHUP reloads the ACL."""
     host, port = parse_listen(listen)
     context = tls_context(waf.tls_cert, waf.tls_key)
-    gate = build_gate(waf, acl, bus)
+    gate = build_gate(waf, acl, bus, acl_dirs)
     proxy = WafProxy(gate, upstreams, scheme="https" if context else "http")
     await proxy.start(host, port, ssl_context=context, reuse_port=reuse_port)
     loop = asyncio.get_running_loop()
@@ -95,11 +97,12 @@ async def _reload(gate: WafGate) -> None:
         log.error("SIGHUP: ACL reload failed, keeping the previous ACL: %s", exc)
 
 
-def _worker(waf_json: str, acl: str, upstreams: list[str], listen: str) -> None:
+def _worker(waf_json: str, acl: str, upstreams: list[str], listen: str, acl_dirs: list[str]) -> None:
     from assetguard.core.settings import WafSettings
 
     _use_uvloop()
-    asyncio.run(serve(WafSettings.model_validate_json(waf_json), acl, upstreams, listen, reuse_port=True))
+    asyncio.run(serve(WafSettings.model_validate_json(waf_json), acl, upstreams, listen, reuse_port=True,
+                      acl_dirs=[Path(d) for d in acl_dirs]))
 
 
 def _use_uvloop() -> None:
@@ -110,16 +113,18 @@ def _use_uvloop() -> None:
     asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
 
 
-def run_proxy(waf: WafSettings, *, acl: str, upstreams: list[str], listen: str, workers: int = 1) -> None:
+def run_proxy(waf: WafSettings, *, acl: str, upstreams: list[str], listen: str, workers: int = 1,
+              acl_dirs: list[Path] | None = None) -> None:
     """Blocking entry point of ``assetguard waf proxy``."""
-    load_compiled_acl_from_settings(waf, acl)  # fail fast, in the parent, on a bad ACL
+    load_compiled_acl_from_settings(waf, acl, acl_dirs=acl_dirs)  # fail fast, in the parent, on a bad ACL
     tls_context(waf.tls_cert, waf.tls_key)
     if workers <= 1:
         _use_uvloop()
-        asyncio.run(serve(waf, acl, upstreams, listen))
+        asyncio.run(serve(waf, acl, upstreams, listen, acl_dirs=acl_dirs))
         return
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_worker, args=(waf.model_dump_json(), acl, upstreams, listen), daemon=False)
+    procs = [ctx.Process(target=_worker, args=(waf.model_dump_json(), acl, upstreams, listen,
+                                                   [str(d) for d in acl_dirs or []]), daemon=False)
              for _ in range(workers)]
     for proc in procs:
         proc.start()
@@ -141,14 +146,15 @@ class WafProxyComponent:
 
     name = "waf-proxy"
 
-    def __init__(self, waf: WafSettings, bus: Any = None) -> None:
+    def __init__(self, waf: WafSettings, bus: Any = None, acl_dirs: list[Path] | None = None) -> None:
         self.waf = waf
         self.bus = bus
+        self.acl_dirs = acl_dirs
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
             await serve(self.waf, self.waf.acl, [self.waf.upstream], self.waf.listen, stop=stop, bus=self.bus,
-                        stop_signals=False)
+                        stop_signals=False, acl_dirs=self.acl_dirs)
         except OSError as exc:
             log.warning("WAF proxy not started: cannot listen on %s (%s); the rest keeps running",
                         self.waf.listen, exc)
