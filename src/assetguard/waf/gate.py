@@ -17,8 +17,10 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable
+from time import perf_counter
 from typing import Any
 
+from assetguard.telemetry.instruments import WAF_DECISION_SECONDS
 from assetguard.waf.engine import CompiledACL, Verdict
 from assetguard.waf.logs import (
     ENGINE_ERRORS,
@@ -71,8 +73,10 @@ class WafGate:
 
     def inspect(self, request: HttpRequest) -> Verdict:
         acl = self.acl
+        started = perf_counter()
         try:
             verdict = acl.evaluate(request)
+            WAF_DECISION_SECONDS.observe(perf_counter() - started)
         except Exception:
             self.errors += 1
             outcome = "ALLOW" if self.fail_open else "BLOCK"
