@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, delete, func, select, tuple_
+from sqlalchemy import Connection, delete, func, select, tuple_, update
 
 from assetguard.auth.principal import SYSTEM, Principal
 from assetguard.core.clock import utcnow
 from assetguard.core.errors import NotFoundError, ValidationError
 from assetguard.vulns.osv import Advisory, parse_record
 from assetguard.vulns.sources import RecordError, iter_records
-from assetguard.vulns.tables import vuln_advisories, vuln_affected
+from assetguard.vulns.tables import vuln_advisories, vuln_affected, vuln_db_state
 from assetguard.vulns.versions import ecosystem_base
 
 if TYPE_CHECKING:
@@ -145,6 +145,8 @@ class AdvisoryDatabase:
             if affected_rows:
                 conn.execute(vuln_affected.insert(), affected_rows)
             if counts["added"] or counts["updated"] or replace:
+                conn.execute(update(vuln_db_state).where(vuln_db_state.c.id == 1)
+                             .values(generation=vuln_db_state.c.generation + 1, changed_at=now))
                 self.platform.audit.record(conn, actor, "vulns.import", f"vulndb/{summary.source}"[:1024],
                                            after={**counts, "ids": [r["id"] for r in rows[:20]],
                                                   "removed": [i for i in replace if i not in
@@ -201,12 +203,11 @@ class AdvisoryDatabase:
         with self.db.connect() as conn:
             return [_advisory_dict(r._mapping, full=False) for r in conn.execute(stmt.limit(limit).offset(offset))]
 
-    def generation(self) -> tuple[Any, ...]:
+    def generation(self) -> int:
         """Changes whenever advisories are added, updated or removed (cache invalidation)."""
-        a = vuln_advisories.c
         with self.db.connect() as conn:
-            row = conn.execute(select(func.count(), func.max(a.imported_at))).one()
-        return (int(row[0]), row[1])
+            value = conn.execute(select(vuln_db_state.c.generation).where(vuln_db_state.c.id == 1)).scalar()
+        return int(value or 0)
 
     def stats(self) -> dict[str, Any]:
         a, f = vuln_advisories.c, vuln_affected.c

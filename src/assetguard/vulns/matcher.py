@@ -354,7 +354,7 @@ class IndexCache:
         self.database = database
         self.index = AdvisoryIndex()
         self.loaded: set[PackageKey] = set()
-        self.generation: tuple[Any, ...] | None = None
+        self.generation: int | None = None
         self.lock = threading.Lock()
 
     def index_for(self, packages: Iterable[dict[str, Any]]) -> AdvisoryIndex:

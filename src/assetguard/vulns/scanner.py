@@ -333,3 +333,15 @@ def asset_report(platform: Platform, arn: str) -> dict[str, Any]:
     return {"asset": {"arn": asset["arn"], "resourceType": asset.get("resourceType"),
                       "resourceName": asset.get("resourceName")},
             "packages": rows, "counts": counts, "vulnerable_packages": sum(1 for r in rows if r["advisories"])}
+
+
+def scanned_assets(platform: Platform, *, limit: int = 200, offset: int = 0) -> list[dict[str, Any]]:
+    """Assets the scanner has seen, most open findings first (console overview)."""
+    t = vuln_asset_state.c
+    with platform.db.connect() as conn:
+        rows = conn.execute(select(t.asset_arn, t.open_findings, t.package_keys, t.scanned_at)).all()
+    out = [{"arn": r.asset_arn, "open": sum(1 for v in (r.open_findings or {}).values() if v.get("open")),
+            "resolved": sum(1 for v in (r.open_findings or {}).values() if not v.get("open")),
+            "packages": len(r.package_keys or []), "scanned_at": r.scanned_at} for r in rows]
+    out.sort(key=lambda r: (-r["open"], r["arn"]))
+    return out[offset:offset + limit]

@@ -49,3 +49,12 @@ vuln_asset_state = sa.Table(
     sa.Column("open_findings", JSONType, nullable=False),
     sa.Column("scanned_at", UTCDateTime(), nullable=False),
 )
+
+# One row (id 1): bumped by every import that changes advisories, so a process can tell in one
+# primary-key read whether its compiled index is stale.
+vuln_db_state = sa.Table(
+    "vuln_db_state", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("generation", sa.Integer, nullable=False),
+    sa.Column("changed_at", UTCDateTime(), nullable=True),
+)
