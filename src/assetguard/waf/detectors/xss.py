@@ -50,7 +50,7 @@ _ATTRIBUTE = re.compile(
 _EVENT_ATTRIBUTE = re.compile(r"^on[a-z]{3,}$", re.IGNORECASE)
 # Break-out of a quoted attribute value: "  onmouseover=...  or  "/onload=
 _BREAKOUT_EVENT = re.compile(
-    r"""["'`]\s*[/\s]*on[a-z]{3,}\s*=|["'`]\s*[/\s]*(?:formaction|srcdoc|xlink:href)\s*=|\bon(?:error|load|mouse[a-z]+|focus|blur|click|toggle|begin|end|animation[a-z]+|transition[a-z]+|pointer[a-z]+|key[a-z]+|input|change|submit|start|finish|scroll|wheel|drag[a-z]*|drop|copy|paste|cut|show|message|hashchange|pageshow|popstate|resize|select|auxclick|dblclick|contextmenu|beforeprint|afterprint|unload|beforeunload|readystatechange|formdata|search|invalid|reset)\s*=\s*["'`]?\s*[a-z_$][\w$.]*\s*[(`=]""",
+    r"""["'`]\s*[/\s]*on[a-z]{3,}\s*=|(?:^|[\s;/&?])on[a-z]{3,}\s*=\s*(?:[=\s"'`]|$)|["'`]\s*[/\s]*(?:formaction|srcdoc|xlink:href)\s*=|\bon(?:error|load|mouse[a-z]+|focus|blur|click|toggle|begin|end|animation[a-z]+|transition[a-z]+|pointer[a-z]+|key[a-z]+|input|change|submit|start|finish|scroll|wheel|drag[a-z]*|drop|copy|paste|cut|show|message|hashchange|pageshow|popstate|resize|select|auxclick|dblclick|contextmenu|beforeprint|afterprint|unload|beforeunload|readystatechange|formdata|search|invalid|reset)\s*=\s*["'`]?\s*[a-z_$][\w$.]*\s*[(`=]""",
     re.IGNORECASE,
 )
 _SCHEME = re.compile(
@@ -69,6 +69,11 @@ _JS_BREAKOUT = re.compile(
 )
 _JS_SINK_CALL = re.compile(
     r"""(?:^|[\s;(=])(?:alert|prompt|confirm)\s*(?:\(\s*(?:[\d'"`/\[{)]|[a-z_$][\w$.\[\]]*\s*[),+])|`)|\b(?:eval|settimeout|setinterval|Function)\s*\(\s*(?:atob|string\.fromcharcode|unescape|decodeuri|["'`])|\.constructor\s*\(\s*["'`]|\[\s*["'`]constructor["'`]\s*\]|document\s*\.\s*(?:cookie|write|domain)\b|String\s*\.\s*fromCharCode\s*\(""",
+    re.IGNORECASE,
+)
+# Script through CSS, wherever the style text ends up.
+_STYLE_ANYWHERE = re.compile(
+    r"url\s*\(\s*[\"']?\s*(?:javascript|vbscript|livescript)|[:=]\s*expression\s*\(|-moz-binding\s*:|behavior\s*:\s*url",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -107,6 +112,8 @@ def detect_xss(text: str) -> bool:
     if _BREAKOUT_EVENT.search(text):
         return True
     if _is_script_url(text):
+        return True
+    if _STYLE_ANYWHERE.search(text):
         return True
     if _JS_BREAKOUT.search(text) or _JS_SINK_CALL.search(text):
         return True

@@ -476,7 +476,8 @@ def injection_rule_set() -> Doc:
         ("NodeJSInjection", "nodejs", URL2_LOWER),
         ("SessionFixation", "session_fixation", URL2_LOWER),
     ):
-        for suffix, label, field in args_body:
+        fields = (*args_body, ("HEADER", "Header", HEADERS)) if prefix == "JavaCodeInjection" else args_body
+        for suffix, label, field in fields:
             rules.append((f"{prefix}_{suffix}", f"{prefix}_{label}", regex(P[key], field, transforms)))
     rules.append(("NoSQLi_QUERYSTRING", "NoSQLi_QueryString", pat("nosql_names", QUERY_STRING, URL2_LOWER)))
     for suffix, label, field in (
@@ -495,6 +496,9 @@ def injection_rule_set() -> Doc:
             "SessionFixation_QueryString",
             pat("session_param", QUERY_STRING, URL2_LOWER),
         )
+    )
+    rules.append(
+        ("SessionFixationParams_BODY", "SessionFixationParams_Body", pat("session_param", BODY, URL2_LOWER))
     )
     # AWS's PHP and POSIX groups have no cookie rules; attackers use cookies all the same.
     rules.append(
@@ -726,6 +730,7 @@ def protocol_rule_set() -> Doc:
             regex(r"\x00", QUERY_STRING, chain("URL_DECODE_UNI")),
         ),
         ("NullByte_URIPATH", "NullByte_URIPath", regex(r"\x00", URI_PATH, chain("URL_DECODE_UNI"))),
+        ("NullByte_HEADER", "NullByte_Header", regex(r"\x00", HEADERS, chain("URL_DECODE_UNI"))),
         (
             "UnicodeEscapes_QUERYARGUMENTS",
             "UnicodeEscapes_QueryArguments",

@@ -140,7 +140,8 @@ P: dict[str, str] = {
         r"|reg(?:\.exe)?\s+(?:add|query|delete|save|export)\b|certutil|bitsadmin|wmic|rundll32|regsvr32|mshta"
         r"|cscript|wscript|schtasks|whoami\s*/|type\s+[a-z]:\\|dir\s+[a-z]:\\|vssadmin|nltest|dsquery"
         r"|icacls|xcopy\s|sc\s+(?:query|create|config|start|stop)\b|(?:c:|%systemroot%|%windir%)\\(?:windows\\)?system32)"
-        r"|\bfor\s+/[dflr]\b|\bdo\s+(?:call|cmd|echo|set|start|copy|del|type)\b|\bfor\s+(?:/[dfrl]\s+)*(?:\"[^\"]*\"\s+)?%%?\w+\s+in\s*\(|\bif\s+(?:not\s+)?(?:exist\s|defined\s|errorlevel\s"
+        r"|\bif\s+(?:/i\s+)?(?:not\s+)?(?:exist|defined|errorlevel|cmdextversion)\b"
+        r"|\bif\s+(?:/i\s+)?(?:not\s+)?\S+\s*==\s*\S+\s+(?:goto|echo|cmd|call|set|start)\b|\bfor\s+/[dflr]\b|\bdo\s+(?:call|cmd|echo|set|start|copy|del|type)\b|\bfor\s+(?:/[dfrl]\s+)*(?:\"[^\"]*\"\s+)?%%?\w+\s+in\s*\(|\bif\s+(?:not\s+)?(?:exist\s|defined\s|errorlevel\s"
         r"|\(?[^()]{1,40}\)?\s+(?:equ|neq|lss|leq|gtr|geq)\s)|%comspec%|\bstart\s+/b\b"
     ),
     "powershell": (
@@ -152,7 +153,7 @@ P: dict[str, str] = {
         r"|\[(?:system\.)?convert\]::|frombase64string|\$env:\w|\badd-type\s|\bremove-item\s|\$psversiontable"
     ),
     "php_functions": _each(
-        r"(?:^|[^\w.$>:\\-])(?:CMDS)\s*\(",
+        r"(?:^|[^\w.$>:\\-])(?:CMDS)\s*(?:(?:/\*.*?\*/|//[^\n]*|#[^\n]*)\s*)*\(",
         (
             "eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|base64_decode|gzinflate"
             "|gzuncompress|str_rot13|create_function|call_user_func(?:_array)?|preg_replace|file_get_contents"
@@ -162,15 +163,18 @@ P: dict[str, str] = {
             "|strrev|gzdecode|convert_uu|mb_ereg_replace|assert_options",
         ),
     )
-    + r"|(?:base64_decode|gzinflate|gzuncompress|str_rot13|shell_exec|passthru|proc_open|pcntl_exec|phpinfo"
-    r"|create_function|call_user_func|move_uploaded_file|highlight_file|show_source|php_uname|fsockopen)\s*\(",
+    + r"|(?:base64_decode|gzinflate|gzuncompress|gzdecode|bzdecompress|str_rot13|shell_exec|passthru|proc_open"
+    r"|pcntl_exec|phpinfo|create_function|call_user_func|move_uploaded_file|highlight_file|show_source|php_uname"
+    r"|fsockopen|file_exists|file_get_contents)\s*(?:/\*.*?\*/\s*)*\(",
     "php_vars": (
-        r"<\?(?:php\b|=|\s|$|[^x]|x[^m]|xm[^l]|xml\s*:)|[\[{]/?php[\]}]|\$\{\s*\$?\w*\s*\}|\$+[\w@]+\s*(?:\[[^\]]*\]\s*)*(?:/\*.*?\*/\s*)*\(|"
+        r"<\?(?:php\b|=|\s|$|[^x]|x[^m]|xm[^l]|xml\s*:)|[\[{]/?php[\]}]|\$\{\s*['\"]?\$?\w*['\"]?\s*\}|\$+[\w@]+\s*(?:\[[^\]]*\]\s*)*(?:/\*.*?\*/\s*)*\(|"
         r"[\"'][\w\\]+[\"']\s*\(\s*[\w$\"']|\bcompress\.(?:zlib|bzip2)://|\b(?:opcache|mbstring|pcre|session|zend|xdebug)"
         r"\.[a-z_]+\s*=|\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b"
         r"|php://(?:input|filter|fd|memory|temp|stdin)|\b(?:phar|zip|expect|glob|compress\.zlib|ogg|rar|ssh2)://"
         r"|\bo:\d+:\"[^\"]{1,64}\":\d+:\{|\ba:\d+:\{[is]:|\b(?:allow_url_include|auto_prepend_file"
-        r"|auto_append_file|disable_functions|open_basedir|safe_mode)\b"
+        r"|auto_append_file|disable_functions|open_basedir|safe_mode)\b|\b(?:memory_limit|extension(?:_dir)?"
+        r"|allow_url_fopen|display_errors|error_reporting|upload_tmp_dir|max_execution_time|short_open_tag"
+        r"|register_globals|include_path|log_errors|error_log|file_uploads|enable_dl)\s*="
     ),
     "nosql": (
         r"\[\s*\$(?:ne|eq|gt|gte|lt|lte|in|nin|regex|where|exists|or|and|not|nor|expr|elemmatch|size|type|all"
@@ -199,7 +203,7 @@ P: dict[str, str] = {
     ),
     "ssi": r"<!--\s*#\s*(?:exec|include|echo|config|set|printenv|fsize|flastmod|if|elif)\b",
     "java_code": (
-        r"java\.lang\.(?:runtime|processbuilder|system|class|thread|reflect)|\.getruntime\s*\(|processbuilder\s*\("
+        r"java\.(?:runtime|processbuilder)|java\.lang\.(?:runtime|processbuilder|system|class|thread|reflect)|\.getruntime\s*\(|processbuilder\s*\("
         r"|class\.forname|\.getclass\s*\(\s*\)\s*\.|\bclass\.module\.classloader|javax\.(?:script|naming)"
         r"|java\.io\.(?:file|inputstream)|org\.apache\.(?:struts|commons)|ognl|@java\.lang|%\{.{0,80}?(?:#_memberaccess"
         r"|#context|@java)|xwork\.methodaccessor|java\.util\.scanner|\.exec\s*\(\s*[\"'](?:/bin|cmd|bash|sh|calc"
@@ -207,7 +211,7 @@ P: dict[str, str] = {
         r"|map)(?:transformer|factory)\b|\b(?:while|for|if|not|switch|transformer)closure\b|prototype(?:clone"
         r"|serialization)factory"
     ),
-    "php_upload": r"\.(?:php[0-9]?|phpt|phtml|phar|pht|phps|inc)(?:$|[.\s;\"'])",
+    "php_upload": r"\.\s*(?:php[0-9]*|phpt|phtml|phar|pht|phps|inc)(?:$|[.\s;\"'])",
     "nodejs": (
         r"require\s*\(\s*[\"'](?:child_process|fs|net|vm|os|process)[\"']\s*\)|child_process|process\.(?:mainmodule"
         r"|binding|kill|exit)|\.constructor\s*\(\s*[\"']return|__proto__|constructor\s*\[\s*[\"']prototype"
@@ -230,7 +234,10 @@ P: dict[str, str] = {
         r"|(?:^|[&?;])(?:jsessionid|phpsessid|aspsessionid\w*|asp\.net_sessionid|cfid|cftoken)="
     ),
     # Session identifiers passed in the URL: the classic way to plant a victim's session.
-    "session_param": r"(?:^|[&?;])[\w.\[\]-]*(?:sess|\bsid\b|shiny-token|session-token)[\w.\[\]-]*=",
+    "session_param": (
+        r"(?:^|[&?;])[\w.:\[\]-]*(?:sess|\bsid\b|shiny-token|session-token|login_token|cfid|cftoken|cfsid|cakephp)"
+        r"[\w.:\[\]-]*=|\"[\w.:-]*(?:sess|jsessionid|cfid|cftoken)[\w.:-]*\"\s*:"
+    ),
     # Protocol enforcement (AssetGuardProtocolRuleSet); texts are lower-cased.
     "numeric_host": r"^(?:\d{1,2}|1[013-9]\d|12[0-68-9]|2\d\d)(?:\.\d{1,3}){3}(?::\d+)?$|^\[[0-9a-f:]+\](?::\d+)?$",
     "allowed_content_type": (
@@ -240,7 +247,7 @@ P: dict[str, str] = {
     ),
     "allowed_charset": r"^[^;]*;\s*charset\s*=\s*[\"']?(?:utf-8|iso-8859-1|iso-8859-15|windows-1252|us-ascii)[\"']?\s*(?:;\s*boundary=[^;]*)?$|^[^;]*;\s*boundary=[^;]*;\s*charset\s*=\s*[\"']?utf-8[\"']?\s*$",
     "restricted_headers": (
-        r"^(?:proxy|lock-token|content-range|if|x-http-method-override|x-http-method|x-method-override"
+        r"^(?:proxy|lock-token|content-range|content-encoding|if|x-http-method-override|x-http-method|x-method-override"
         r"|request-range|translate)$"
     ),
     "invalid_encoding": r"%(?:[^0-9a-f%u]|[0-9a-f](?:[^0-9a-f]|$)|$)|%c[01]%[89ab][0-9a-f]|%e0%[89][0-9a-f]%|%u(?:ff|d[89ab])[0-9a-f]{2}",
