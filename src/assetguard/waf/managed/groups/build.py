@@ -16,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from assetguard.waf.managed.groups.patterns import GUARDS, P, chunks
+from assetguard.waf.managed.groups.patterns import P, chunks
 
 Doc = dict[str, Any]
 HERE = Path(__file__).parent
@@ -87,16 +87,12 @@ def regex(pattern: str, field: Doc, transforms: list[Doc]) -> Doc:
 
 
 def pat(key: str, field: Doc, transforms: list[Doc]) -> Doc:
-    """Pattern ``key`` on ``field``, behind its cheap guard when it has one.
+    """Pattern ``key`` of :mod:`.patterns` on ``field`` after ``transforms``.
 
-    The guard is a tiny regex on the same field and chain (so the transformed text is shared);
-    when it does not match, the long alternations are never run, and benign values stay cheap.
+    No per-rule guard: the engine already combines every pattern on a (field, chain) into one
+    prefilter searched once per request, so benign values never reach the long alternations.
     """
-    statement = regex(P[key], field, transforms)
-    guard = GUARDS.get(key)
-    if guard is None:
-        return statement
-    return {"AndStatement": {"Statements": [regex(guard, field, transforms), statement]}}
+    return regex(P[key], field, transforms)
 
 
 def sqli(field: Doc, transforms: list[Doc], sensitivity: str = "LOW") -> Doc:

@@ -267,37 +267,6 @@ P: dict[str, str] = {
     ),
 }
 
-# A character or word every match of the pattern must contain: checked first, on the same text.
-GUARDS: dict[str, str] = {
-    "unix_cmd": r"[/${(]",
-    "unix_cmd2": r"[;|&`$(<>\n\r{]",
-    "unix_cmd2_body": r"[;|&$(<>]",
-    "unix_cmd_value": r"[/~$.]",
-    "php_functions": r"\(",
-    "php_vars": r"[<$\[{:=(]",
-    "nosql": r"[\[$\"]|this\.|db\.|sleep",
-    "ssti": r"[{}<%$#*]",
-    "ldap": r"[()*]",
-    "xxe": r"<|%\w+;",
-    "ssi": r"<!--",
-    "java_code": r"[.%@(]|ognl|classloader|processbuilder",
-    "nodejs": r"[(\[_.@:]|local",
-    "session_fixation": r"[.;:=-]",
-    "crlf": r"[\r\n]",
-    "mail": r"[\r\n]",
-    "smuggling": r"[\r\n]",
-    "java_class": r"\.",
-    "php_upload": r"\.",
-    "linux_files": r"/",
-    "lfi_traversal_arg": r"[./\\%:]",
-    "lfi_traversal_body": r"[./\\]",
-    "rfi": r"://",
-    "ssrf_metadata": r"[.:0-9]",
-    "log4j": r"[${&\\]",
-    "java_deser": r"ro0ab|aced|\xac|java|javax|\.",
-    "sqli_extended": r"[;:(@]|union|select|waitfor|into|information_schema|pg_|sys|mysql|tempdb|msdb|northwind|sqlite|dual",
-}
-
 MAX_REGEX = 500
 
 
