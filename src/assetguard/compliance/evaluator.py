@@ -11,8 +11,9 @@ dict lookup plus its rules' checks. Then the results are compared with the store
   ``findingId`` and ``remediation`` (bound runbook and approval) for rules to route on;
 * turned into an ASFF finding upserted through the findings hub (``Compliance.Status``).
 
-First results of NOT_APPLICABLE are recorded but neither published nor turned into findings.
-Passing results only update a finding that already exists (to resolve it).
+A first result is recorded but only published when it is NON_COMPLIANT (a first COMPLIANT or
+NOT_APPLICABLE is not news, and would flood the bus on a first scan). Passing results only update a
+finding that already exists (to resolve it). Unchanged results write nothing.
 
     report = ComplianceEvaluator(platform).evaluate(pack="baseline")
     report.counts            # {"COMPLIANT": 10, "NON_COMPLIANT": 3, ...}
@@ -53,7 +54,7 @@ if TYPE_CHECKING:
 
 SOURCE = "assetguard.compliance"
 DETAIL_TYPE = "Compliance Rule Evaluation Change"
-CHUNK = 500
+CHUNK = 2000
 # Items a rule may consult besides the one it evaluates (see EvaluationContext).
 RELATED_TYPES = (*ACCOUNT_TYPES, "AWS::EC2::FlowLog", "AWS::CloudTrail::Trail",
                  "AWS::ElasticLoadBalancingV2::Listener", "AWS::WAFv2::WebACL")
@@ -195,10 +196,8 @@ class ComplianceEvaluator:
                     new_type = e.result.compliance_type
                     if prev is not None and prev["compliance_type"] == new_type \
                             and prev["annotation"] == e.result.annotation:
-                        updates.append({"b_rule": e.rule.id, "b_arn": arn, "evaluated_at": now,
-                                        "changed_at": prev["changed_at"], "compliance_type": new_type,
-                                        "annotation": e.result.annotation, "finding_id": prev["finding_id"],
-                                        "product_arn": prev["product_arn"]})
+                        # Unchanged: nothing is written (``evaluated_at`` is the time of the last change
+                        # or confirmation by a changed annotation), so a steady-state run only reads.
                         continue
                     type_changed = prev is None or prev["compliance_type"] != new_type
                     has_finding = prev is not None and prev["finding_id"] is not None
@@ -217,7 +216,8 @@ class ComplianceEvaluator:
                         updates.append({"b_rule": e.rule.id, "b_arn": arn, **row})
                     if make_finding:
                         findings.append(to_finding(e.rule, e.item, new_type, e.result.annotation, at=stamp))
-                    if type_changed and not (prev is None and new_type == NOT_APPLICABLE):
+                    # A first result is news only when it fails; later, every change of type is.
+                    if type_changed and (prev is not None or new_type == NON_COMPLIANT):
                         report.changes += 1
                         events.append(self._event(e, prev, now, fid, remediation.get(e.rule.id)))
                 if inserts:
@@ -241,12 +241,11 @@ class ComplianceEvaluator:
 
     def _import(self, hub: Any, findings: list[dict[str, Any]], report: EvaluationReport,
                 actor: Principal) -> int:
-        n = 0
-        for i in range(0, len(findings), 100):
-            result = hub.batch_import(findings[i:i + 100], actor=actor)
-            n += result["SuccessCount"]
-            report.errors.extend(f"{f['Id']}: {f['ErrorCode']} {f['ErrorMessage']}" for f in result["FailedFindings"])
-        return n
+        if not findings:
+            return 0
+        result = hub.import_many(findings, actor=actor)
+        report.errors.extend(f"{f['Id']}: {f['ErrorCode']} {f['ErrorMessage']}" for f in result["FailedFindings"])
+        return int(result["SuccessCount"])
 
     def _archive(self, asset: dict[str, Any], *, actor: Principal) -> EvaluationReport:
         """A deleted asset: every stored result becomes NOT_APPLICABLE and its findings ARCHIVED."""

@@ -17,7 +17,7 @@ compliance_results = Table(
     "compliance_results",
     metadata,
     Column("rule_id", String(128), primary_key=True),
-    Column("resource_arn", String(1024), primary_key=True),
+    Column("resource_arn", String(1024), primary_key=True, index=True),
     Column("resource_type", String(256), nullable=False, index=True),
     Column("resource_id", String(1024), nullable=False),
     Column("account_id", String(32), nullable=True),

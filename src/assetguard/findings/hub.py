@@ -32,7 +32,7 @@ from collections import Counter
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, or_, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from assetguard.auth.principal import SYSTEM, Principal
 from assetguard.core.clock import utcnow
@@ -51,6 +51,7 @@ from assetguard.findings.model import (
     WORKFLOW_STATUSES,
     check_finding,
     field_value,
+    finding_size,
     format_time,
     normalise_severity,
     parse_time,
@@ -100,14 +101,33 @@ class FindingsHub:
         if len(findings) > MAX_BATCH_FINDINGS:
             raise ValidationError(f"a batch holds at most {MAX_BATCH_FINDINGS} findings; got {len(findings)}",
                                   where="Findings")
-        total = len(json.dumps(findings, separators=(",", ":"), default=str).encode())
+        # Each finding is measured once; the batch size is their sum plus the array's commas and brackets.
+        sizes = [finding_size(f) for f in findings]
+        total = sum(sizes) + max(len(findings) - 1, 0) + 2
         if total > MAX_BATCH_BYTES:
             raise ValidationError(f"a batch is at most 6 MB; got {total} bytes", where="Findings")
+        return self._import(findings, sizes, actor=actor, trusted=trusted)
+
+    def import_many(self, findings: list[dict[str, Any]], *, actor: Principal = SYSTEM,
+                    chunk: int = 2000) -> dict[str, Any]:
+        """In-process producers (the compliance evaluator): the same per-finding semantics as
+        :meth:`batch_import`, without the 100-per-call API limit, ``chunk`` findings per transaction."""
+        result: dict[str, Any] = {"SuccessCount": 0, "FailedCount": 0, "FailedFindings": []}
+        for i in range(0, len(findings), chunk):
+            part = findings[i:i + chunk]
+            one = self._import(part, [finding_size(f) for f in part], actor=actor, trusted=False)
+            result["SuccessCount"] += one["SuccessCount"]
+            result["FailedCount"] += one["FailedCount"]
+            result["FailedFindings"] += one["FailedFindings"]
+        return result
+
+    def _import(self, findings: list[dict[str, Any]], sizes: list[int], *, actor: Principal,
+                trusted: bool) -> dict[str, Any]:
         failed: list[dict[str, str]] = []
         valid: list[dict[str, Any]] = []
         seen: set[tuple[str, str]] = set()
-        for finding in findings:
-            problem = check_finding(finding, new=True)
+        for finding, size in zip(findings, sizes, strict=True):
+            problem = check_finding(finding, new=True, size=size)
             fid = str(finding.get("Id", "")) if isinstance(finding, dict) else ""
             if problem is None:
                 key = (finding["ProductArn"], finding["Id"])
@@ -173,15 +193,20 @@ class FindingsHub:
         by_product: dict[str, list[str]] = {}
         for f in valid:
             by_product.setdefault(f["ProductArn"], []).append(f["Id"])
-        clauses = [and_(findings_table.c.product_arn == p, findings_table.c.finding_id.in_(ids))
-                   for p, ids in by_product.items()]
-        stmt = select(findings_table.c.seq, findings_table.c.product_arn, findings_table.c.finding_id,
-                      findings_table.c.consumer_fields, findings_table.c.data).where(or_(*clauses))
-        return {(r.product_arn, r.finding_id): dict(r._mapping) for r in conn.execute(stmt)}
+        c = findings_table.c
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        for product, ids in by_product.items():
+            for i in range(0, len(ids), 500):  # stay far below SQLite's bound-parameter limit
+                stmt = select(c.seq, c.product_arn, c.finding_id, c.consumer_fields, c.data).where(
+                    c.product_arn == product, c.finding_id.in_(ids[i:i + 500]))
+                out.update({(r.product_arn, r.finding_id): dict(r._mapping) for r in conn.execute(stmt)})
+        return out
 
     @staticmethod
     def _new_doc(finding: dict[str, Any], *, trusted: bool) -> dict[str, Any]:
-        doc = copy.deepcopy(finding)
+        # A shallow copy is enough: every nested object the hub changes (Severity, Workflow, Note,
+        # UserDefinedFields) is replaced by a new one, never edited in place.
+        doc = dict(finding)
         if not trusted:
             for name in CONSUMER_FIELDS:
                 doc.pop(name, None)
@@ -199,20 +224,20 @@ class FindingsHub:
     @staticmethod
     def _updated_doc(old: dict[str, Any], finding: dict[str, Any], consumer: list[str], *,
                      trusted: bool) -> dict[str, Any]:
-        doc = copy.deepcopy(finding)
+        doc = dict(finding)  # shallow: see _new_doc; ``old`` was just read from the database
         doc.pop("WorkflowState", None)
         for name in CONSUMER_FIELDS:
             if trusted and name in finding:
                 continue
             if name in old:
-                doc[name] = copy.deepcopy(old[name])
+                doc[name] = old[name]
             else:
                 doc.pop(name, None)
         for name in CONSUMER_OVERRIDABLE:
             if name in consumer and name in old:
-                doc[name] = copy.deepcopy(old[name])
+                doc[name] = old[name]
             elif name not in doc and name in old:
-                doc[name] = copy.deepcopy(old[name])  # an update may omit fields it does not change
+                doc[name] = old[name]  # an update may omit fields it does not change
         doc["CreatedAt"] = old["CreatedAt"]
         normalise_severity(doc)
         doc.setdefault("RecordState", "ACTIVE")

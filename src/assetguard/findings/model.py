@@ -95,11 +95,14 @@ def finding_size(finding: dict[str, Any]) -> int:
     return len(json.dumps(finding, separators=(",", ":"), default=str).encode())
 
 
-def check_finding(finding: Any, *, new: bool = True) -> tuple[str, str] | None:
-    """The first reason ``finding`` cannot be imported, as (ErrorCode, ErrorMessage), or None."""
+def check_finding(finding: Any, *, new: bool = True, size: int | None = None) -> tuple[str, str] | None:
+    """The first reason ``finding`` cannot be imported, as (ErrorCode, ErrorMessage), or None.
+
+    ``size`` is the finding's JSON size in bytes when the caller already measured it.
+    """
     if not isinstance(finding, dict):
         return ("InvalidInput", "Finding must be a JSON object")
-    if finding_size(finding) > MAX_FINDING_BYTES:
+    if (size if size is not None else finding_size(finding)) > MAX_FINDING_BYTES:
         return ("FindingSizeExceeded", "Finding size exceeded 240 KB")
     for name in REQUIRED_FIELDS:
         value = finding.get(name)
@@ -172,10 +175,11 @@ def _check_severity(sev: Any, *, required: bool) -> str | None:
 
 
 def normalise_severity(finding: dict[str, Any]) -> None:
-    """Fill whichever of ``Severity.Label`` / ``Severity.Normalized`` is missing (in place)."""
+    """Fill whichever of ``Severity.Label`` / ``Severity.Normalized`` is missing (on a copy of Severity)."""
     sev = finding.get("Severity")
     if not isinstance(sev, dict):
         return
+    sev = finding["Severity"] = dict(sev)
     if "Label" not in sev and isinstance(sev.get("Normalized"), int):
         sev["Label"] = severity_label_for(sev["Normalized"])
     if "Normalized" not in sev and sev.get("Label") in NORMALIZED_FOR_LABEL:
