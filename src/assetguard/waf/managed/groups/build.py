@@ -672,7 +672,7 @@ def protocol_rule_set() -> Doc:
             {
                 "AndStatement": {
                     "Statements": [
-                        _header_value("content-length", r"^\s*0*[1-9]"),
+                        size({"Body": {"OversizeHandling": "MATCH"}}, "GT", 0),
                         {"NotStatement": {"Statement": _present("content-type")}},
                     ]
                 }
@@ -685,7 +685,7 @@ def protocol_rule_set() -> Doc:
                 "AndStatement": {
                     "Statements": [
                         regex(r"^(?:GET|HEAD)$", {"Method": {}}, NONE),
-                        _header_value("content-length", r"^\s*0*[1-9]"),
+                        size({"Body": {"OversizeHandling": "MATCH"}}, "GT", 0),
                     ]
                 }
             },
