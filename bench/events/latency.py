@@ -1,0 +1,115 @@
+"""End-to-end latency, ``put_events`` → Slack receiver, on the embedded default (SQLite + in-process worker).
+
+A real HTTP receiver on 127.0.0.1 plays Slack's incoming webhook. Events are put one per call at
+a steady rate (default 200/s for 10 s); latency is from just before ``put_events`` to the moment
+the receiver has read the request. Slack's per-webhook limit (1 message/s) is lifted for the run
+(``rate_per_second: 1000`` on the target), since the point is the pipeline's own latency.
+
+    .venv/bin/python -m bench.events.latency                 # 200 events/s for 10 s
+    .venv/bin/python -m bench.events.latency --rate 200 --seconds 5
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import statistics
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from assetguard.auth.principal import SYSTEM
+from assetguard.core.settings import Settings
+from assetguard.events.put_events import put_events
+from assetguard.events.rule_store import RuleStore
+from assetguard.events.rules import Rule
+from assetguard.events.worker import EventWorker
+from assetguard.runtime.platform import Platform
+
+ID = re.compile(r"id `([^`]+)`")
+
+
+def receiver(arrivals: dict[str, float]) -> ThreadingHTTPServer:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            now = time.perf_counter()
+            match = ID.search(body.decode())
+            if match:
+                arrivals.setdefault(match.group(1), now)
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    arrivals: dict[str, float] = {}
+    sent: dict[str, float] = {}
+    server = receiver(arrivals)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(data_dir=Path(tmp), secret_key="bench-secret-key-0123456789abcdef",  # type: ignore[arg-type]
+                            slack={"webhook_url": f"http://127.0.0.1:{server.server_address[1]}/services/T/B/X"})
+        platform = Platform.create(settings)
+        RuleStore(platform).put(Rule.model_validate({
+            "name": "bench", "pattern": {"source": ["bench.latency"]},
+            "targets": [{"id": "slack", "type": "slack", "rate_per_second": 1000}]}), actor=SYSTEM)
+        worker = EventWorker(platform, install_defaults=False)
+        stop = asyncio.Event()
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_until_complete, args=(worker.run(stop),), daemon=True)
+        thread.start()
+        time.sleep(0.5)
+        total = int(args.rate * args.seconds)
+        start = time.perf_counter()
+        for i in range(total):
+            due = start + i / args.rate
+            delay = due - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+            t0 = time.perf_counter()
+            result = put_events(platform, [{"Source": "bench.latency", "DetailType": "Bench", "Detail": {"i": i}}])
+            sent[result["Entries"][0]["EventId"]] = t0
+        achieved = total / (time.perf_counter() - start)
+        deadline = time.perf_counter() + 30
+        while len(arrivals) < total and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        loop.call_soon_threadsafe(stop.set)
+        thread.join(30)
+        platform.close()
+    server.shutdown()
+    latencies = [(arrivals[k] - v) * 1000 for k, v in sent.items() if k in arrivals]
+    print(json.dumps({
+        "events": total, "delivered": len(latencies), "target_rate": args.rate, "achieved_rate": round(achieved, 1),
+        "p50_ms": round(statistics.median(latencies), 1), "p90_ms": round(percentile(latencies, 0.90), 1),
+        "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(max(latencies), 1),
+        "load_average": os.getloadavg()[0]}))
+
+
+if __name__ == "__main__":
+    main()

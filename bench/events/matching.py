@@ -1,0 +1,158 @@
+"""Matching throughput of the rule index on one core, at 10 / 100 / 1,000 / 10,000 rules.
+
+Rules are realistic EventBridge patterns: a source, usually a detail-type, then severity lists,
+resource-ARN prefixes, numeric ranges, anything-but and the odd ``$or``. Events are ~1 KB
+envelopes (findings, configuration changes, CloudTrail calls, budget alerts). One process, one
+thread; the events are already parsed (``json.loads`` cost is reported separately).
+
+    .venv/bin/python -m bench.events.matching            # full run (a couple of minutes)
+    .venv/bin/python -m bench.events.matching --quick    # smaller samples
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform as host
+import random
+import time
+from typing import Any
+
+from assetguard.events.machine import RuleMachine
+from assetguard.events.pattern import compile_pattern
+
+SERVICES = ["ec2", "s3", "iam", "rds", "lambda", "ecs", "eks", "kms", "sqs", "sns", "dynamodb", "cloudtrail",
+            "config", "guardduty", "inspector2", "securityhub", "waf", "elb", "route53", "cloudfront"]
+SOURCES = [f"aws.{s}" for s in SERVICES] + [f"assetguard.{d}" for d in
+                                           ("inventory", "findings", "compliance", "vulns", "cost", "waf",
+                                            "tagging", "remediation")] + [f"custom.app{i}" for i in range(12)]
+DETAIL_TYPES = ["AWS API Call via CloudTrail", "Asset Configuration Change", "Findings - Imported",
+                "Compliance Rule Evaluation Change", "Vulnerability Detected", "Budget Threshold Breached",
+                "WAF Request Blocked", "Resource Tagged", "Remediation Execution Status Change"] + \
+               [f"Custom Event {i}" for i in range(51)]
+SEVERITIES = ["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+REGIONS = ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-2"]
+EVENT_NAMES = ["CreateBucket", "RunInstances", "CreateRole", "PutBucketPolicy", "CreateFunction", "DeleteTrail",
+               "AuthorizeSecurityGroupIngress", "CreateDBInstance", "CreateKey", "CreateQueue"] + \
+              [f"{verb}{noun}" for verb in ("Create", "Delete", "Update", "Put", "Attach", "Detach", "Modify")
+               for noun in ("Policy", "User", "Group", "Volume", "Snapshot", "Table", "Topic", "Cluster", "Stack",
+                            "Alarm", "Rule", "Role", "Image", "Key", "Secret", "Trail", "Bucket", "Function",
+                            "Queue", "Subnet", "Vpc", "Gateway", "Listener", "Certificate", "Domain", "Repository")]
+ACCOUNTS = [f"{100000000000 + i * 7919:012d}" for i in range(500)]
+
+
+def make_rule(rng: random.Random) -> dict[str, Any]:
+    source = rng.choice(SOURCES)
+    pattern: dict[str, Any] = {"source": [source]}
+    if rng.random() < 0.85:
+        pattern["detail-type"] = [rng.choice(DETAIL_TYPES)]
+    detail: dict[str, Any] = {}
+    # Most rules at scale are about one account, API call or resource family; some are broad.
+    scope = rng.random()
+    if scope < 0.35:
+        pattern["account"] = [rng.choice(ACCOUNTS)]
+    elif scope < 0.6:
+        detail["eventName"] = rng.sample(EVENT_NAMES, rng.randint(1, 3))
+    elif scope < 0.8:
+        account = rng.choice(ACCOUNTS)
+        detail["resourceArn"] = [{"prefix": f"arn:aws:{rng.choice(SERVICES)}:{rng.choice(REGIONS)}:{account}:"}]
+    kind = rng.random()
+    if kind < 0.3:
+        detail["severity"] = rng.sample(SEVERITIES, rng.randint(1, 2))
+    elif kind < 0.45:
+        detail["resourceArn"] = [{"prefix": f"arn:aws:{rng.choice(SERVICES)}:{rng.choice(REGIONS)}:"}]
+    elif kind < 0.6:
+        lo = rng.randint(0, 80)
+        detail["score"] = [{"numeric": [">=", lo, "<", lo + rng.randint(5, 20)]}]
+    elif kind < 0.7:
+        detail["state"] = [{"anything-but": ["DELETED", "ARCHIVED"]}]
+    elif kind < 0.8:
+        detail["region"] = [{"wildcard": f"{rng.choice(['us', 'eu', 'ap'])}-*-1"}]
+    elif kind < 0.9:
+        pattern["$or"] = [{"region": [rng.choice(REGIONS)]}, {"detail": {"severity": ["CRITICAL"]}}]
+    else:
+        detail["user"] = [{"equals-ignore-case": f"USER-{rng.randint(0, 50)}"}]
+    if detail:
+        pattern["detail"] = detail
+    return pattern
+
+
+def make_event(rng: random.Random, i: int) -> dict[str, Any]:
+    service = rng.choice(SERVICES)
+    region = rng.choice(REGIONS)
+    account = rng.choice(ACCOUNTS)
+    event = {
+        "version": "0", "id": f"{i:08d}-7bf7-4cd3-a780-95db273d1602", "detail-type": rng.choice(DETAIL_TYPES[:12]),
+        "source": rng.choice(SOURCES[:32]), "account": account, "time": "2026-11-29T12:00:00Z",
+        "region": region, "resources": [f"arn:aws:{service}:{region}:{account}:thing/{i}"],
+        "detail": {
+            "severity": rng.choice(SEVERITIES), "score": rng.randint(0, 100), "state": rng.choice(["ACTIVE", "DELETED"]),
+            "eventName": rng.choice(EVENT_NAMES), "user": f"user-{rng.randint(0, 50)}", "region": region,
+            "resourceArn": f"arn:aws:{service}:{region}:{account}:thing/{i}",
+            "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/dev/alice",
+                             "principalId": "AROAEXAMPLE:alice"},
+            "requestParameters": {"bucketName": f"bucket-{i}", "tags": [{"key": "team", "value": "platform"}]},
+            "findings": [{"Id": f"f-{i}", "Title": "Port 22 open to the world", "Severity": {"Label": "HIGH"}}],
+        },
+    }
+    pad = 1024 - len(json.dumps(event))
+    if pad > 0:
+        event["detail"]["note"] = "x" * pad
+    return event
+
+
+def measure(machine: RuleMachine, events: list[dict[str, Any]], seconds: float) -> dict[str, float]:
+    """Events per CPU-second of this process (one thread, so one core) and per wall-clock second.
+
+    The development machine is shared (load average often above 5 on 2 cores): wall-clock rates
+    include time the scheduler gave to other processes, CPU time does not.
+    """
+    matched = 0
+    done = 0
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    while time.perf_counter() - wall0 < seconds:
+        for event in events:
+            matched += len(machine.match(event))
+        done += len(events)
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    return {"cpu_rate": done / cpu, "wall_rate": done / wall, "matches_per_event": matched / done}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--seconds", type=float, default=None)
+    args = parser.parse_args()
+    seconds = args.seconds or (1.0 if args.quick else 3.0)
+    rng = random.Random(42)
+    events = [make_event(rng, i) for i in range(2000)]
+    size = sum(len(json.dumps(e)) for e in events) / len(events)
+    texts = [json.dumps(e) for e in events]
+    start = time.perf_counter()
+    for t in texts:
+        json.loads(t)
+    parse_rate = len(texts) / (time.perf_counter() - start)
+    rows = []
+    all_rules = [make_rule(random.Random(7 + i)) for i in range(10_000)]
+    for count in (10, 100, 1_000, 10_000):
+        t0 = time.perf_counter()
+        machine = RuleMachine()
+        for i, pattern in enumerate(all_rules[:count]):
+            machine.add(f"rule-{i}", compile_pattern(pattern))
+        machine.freeze()
+        build = time.perf_counter() - t0
+        result = measure(machine, events, seconds)
+        rows.append({"rules": count, "events_per_cpu_s": round(result["cpu_rate"]),
+                     "events_per_wall_s": round(result["wall_rate"]),
+                     "matches_per_event": round(result["matches_per_event"], 3), "build_s": round(build, 3)})
+        print(json.dumps(rows[-1]), flush=True)
+    key = "events_per_cpu_s"
+    print(json.dumps({"event_bytes": round(size), "json_loads_per_s": round(parse_rate),
+                      "ratio_10k_to_10": round(rows[-1][key] / rows[0][key], 2),
+                      "ratio_1k_to_10": round(rows[2][key] / rows[0][key], 2),
+                      "load_average": os.getloadavg()[0], "python": host.python_version()}))
+
+
+if __name__ == "__main__":
+    main()
