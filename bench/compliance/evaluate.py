@@ -15,8 +15,8 @@ plus the account-wide settings items), about one in five misconfigured. Two figu
 from __future__ import annotations
 
 import argparse
-import os
 import json
+import os
 import tempfile
 import time
 from collections import Counter
