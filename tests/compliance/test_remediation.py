@@ -144,3 +144,31 @@ def test_every_runbook_declares_itself():
     for rid, rule in load_all_rules().items():
         if rule.meta.runbook:
             assert rule.meta.runbook in books, rid
+
+
+def test_ssm_automation_runs_the_matching_aws_document(platform):
+    """With use_ssm the runbook's AWS-owned document is started (moto has no SSM Automation: Stubber)."""
+    from botocore.stub import Stubber
+
+    ssm = boto3.client("ssm", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x")
+    stub = Stubber(ssm)
+    stub.add_response("start_automation_execution", {"AutomationExecutionId": "0123abcd-0000-4000-8000-00000000e123"},
+                      {"DocumentName": "AWSConfigRemediation-EnableKeyRotation", "Parameters": {"KeyId": ["k-1"]}})
+
+    class Env(RunbookEnv):
+        def client(self, service, region):  # type: ignore[override]
+            assert service == "ssm"
+            return ssm
+
+    arn = "arn:aws:kms:us-east-1:123456789012:key/k-1"
+    InventoryService(platform).apply_collection("test", [{
+        "resourceType": "AWS::KMS::Key", "resourceId": "k-1", "arn": arn, "awsRegion": "us-east-1",
+        "accountId": "123456789012", "configuration": {"keyManager": "CUSTOMER", "keyRotationEnabled": False}}])
+    svc = RemediationService(platform, env=Env())
+    svc.configure("cmk-backing-key-rotation-enabled", use_ssm=True, actor=SYSTEM)
+    svc._refresh = lambda *a, **k: []  # type: ignore[method-assign]  # no AWS to re-collect from here
+    with stub:
+        ex = svc.request("cmk-backing-key-rotation-enabled", arn, actor=SYSTEM)
+    assert ex["status"] == "SUCCEEDED", ex
+    assert ex["output"]["ssmAutomationExecutionId"] == "0123abcd-0000-4000-8000-00000000e123"
+    assert ex["output"]["ssmDocument"] == "AWSConfigRemediation-EnableKeyRotation"
