@@ -39,6 +39,9 @@ vuln_affected = sa.Table(
     sa.Column("purl", sa.String(500), nullable=True),
     sa.Column("ranges", JSONType, nullable=False),
     sa.Column("versions", JSONType, nullable=False),
+    # Everything the matcher needs, as JSON text: {"r": ranges, "v": versions, "c": canonical id,
+    # "a": aliases, "s": severity label, "x": CVSS score, "y": vector, "m": summary}.
+    sa.Column("spec", sa.Text, nullable=True),
     sa.Index("ix_vuln_affected_package", "ecosystem_base", "name_key"),
 )
 
