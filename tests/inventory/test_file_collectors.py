@@ -229,7 +229,9 @@ def test_oci_layout_dir(tmp_path: Path) -> None:
 
 
 def test_alpine_image(tmp_path: Path) -> None:
-    layer = _layer({"etc/os-release": b"ID=alpine\nVERSION_ID=3.19.1\n", "lib/apk/db/installed": APK_INSTALLED.encode()})
+    # tar members written the way `docker save` of some builders does: with a "./" prefix
+    layer = _layer({"./": None, "./etc/os-release": b"ID=alpine\nVERSION_ID=3.19.1\n",
+                    "./lib/apk/db/installed": APK_INSTALLED.encode(), "./.wh..profile": b""})
     config = json.dumps({"architecture": "amd64", "os": "linux", "config": {}}).encode()
     with tarfile.open(tmp_path / "a.tar", "w") as tar:
         _add(tar, "l/layer.tar", layer)

@@ -47,9 +47,11 @@ def wanted(path: str) -> bool:
 
 
 def _clean(name: str) -> str | None:
-    """A member name relative to the image root, or None when it would escape it."""
-    norm = posixpath.normpath(name.lstrip("/")).lstrip("./") if name not in (".", "./") else ""
-    if norm.startswith("..") or norm == ".":
+    """A member name relative to the image root (``""`` for the root), or None when it escapes it."""
+    norm = posixpath.normpath(name.lstrip("/"))
+    if norm == ".":
+        return ""
+    if norm == ".." or norm.startswith("../"):
         return None
     return norm
 
