@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import boto3
 import pytest
@@ -52,3 +53,21 @@ def test_shape_helpers() -> None:
         "dBInstanceIdentifier": "db", "owner": {"id": "x"}, "trailARN": "a"}
     assert camel({"T": datetime(2024, 1, 1, tzinfo=UTC)}) == {"t": "2024-01-01T00:00:00Z"}
     assert tag_dict([{"Key": "a", "Value": "1"}, {"key": "b", "value": "2"}]) == {"a": "1", "b": "2"}
+
+
+def test_profiles_from_aws_profile_and_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assetguard.core.errors import ProviderError
+    from assetguard.inventory.collectors.aws.session import base_session
+
+    creds = tmp_path / "credentials"
+    creds.write_text("[audit]\naws_access_key_id = AKIAAUDIT\naws_secret_access_key = s1\n"
+                     "[other]\naws_access_key_id = AKIAOTHER\naws_secret_access_key = s2\n")
+    for var in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(creds))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_PROFILE", "audit")
+    assert base_session(None).get_credentials().access_key == "AKIAAUDIT"      # AWS_PROFILE
+    assert base_session("other").get_credentials().access_key == "AKIAOTHER"   # settings.aws.profile
+    with pytest.raises(ProviderError, match="nope"):
+        base_session("nope")
