@@ -64,3 +64,15 @@ def test_compliance_api(client, operator_headers, viewer_headers, platform):
     assert r.json()["approval"] == "auto"
     assert client.post("/compliance/remediation/executions/nope/approve",
                        headers=operator_headers).status_code == 404
+
+
+def test_saved_insights(client, operator_headers, viewer_headers):
+    client.post("/findings/import", json={"Findings": [make_finding("a"), make_finding("b", severity="LOW")]},
+                headers=operator_headers)
+    body = {"Name": "by-severity", "Filters": {"RecordState": [{"Value": "ACTIVE"}]}, "GroupByAttribute": "SeverityLabel"}
+    assert client.post("/findings/insights/saved", json=body, headers=operator_headers).status_code == 201
+    assert client.post("/findings/insights/saved", json=body, headers=operator_headers).status_code == 409
+    r = client.get("/findings/insights/saved/by-severity/results", headers=viewer_headers).json()
+    assert sorted((v["GroupByAttributeValue"], v["Count"]) for v in r["ResultValues"]) == [("HIGH", 1), ("LOW", 1)]
+    assert client.delete("/findings/insights/saved/by-severity", headers=operator_headers).status_code == 204
+    assert client.get("/findings/insights/saved/by-severity/results", headers=viewer_headers).status_code == 404

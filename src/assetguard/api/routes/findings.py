@@ -10,10 +10,11 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
-from assetguard.core.errors import NotFoundError, ValidationError
+from assetguard.core.errors import ConflictError, NotFoundError, ValidationError
 from assetguard.findings.automation import AutomationRules
 from assetguard.findings.export import render
 from assetguard.findings.hub import FindingsHub
+from assetguard.findings.insights import SavedInsights
 
 router = APIRouter(prefix="/findings", tags=["findings"])
 
@@ -69,6 +70,44 @@ def insight(_p: ViewerDep, platform: PlatformDep, group_by: str, filters: str | 
     except ValidationError as exc:
         raise _bad(exc) from None
     return {"GroupByAttribute": group_by, "ResultValues": rows}
+
+
+class InsightBody(BaseModel):
+    Name: str = Field(min_length=1, max_length=256)
+    Filters: dict[str, Any] = Field(default_factory=dict)
+    GroupByAttribute: str = Field(min_length=1, max_length=256)
+
+
+@router.get("/insights/saved")
+def list_saved_insights(_p: ViewerDep, platform: PlatformDep) -> dict[str, Any]:
+    return {"Insights": SavedInsights(platform).list()}
+
+
+@router.post("/insights/saved", status_code=201)
+def create_saved_insight(body: InsightBody, principal: OperatorDep, platform: PlatformDep) -> dict[str, Any]:
+    try:
+        return SavedInsights(platform).create(body.Name, body.Filters, body.GroupByAttribute, actor=principal)
+    except ValidationError as exc:
+        raise _bad(exc) from None
+    except ConflictError as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+@router.get("/insights/saved/{name}/results")
+def saved_insight_results(name: str, _p: ViewerDep, platform: PlatformDep) -> dict[str, Any]:
+    try:
+        return {"Name": name, "ResultValues": SavedInsights(platform).results(name)}
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+@router.delete("/insights/saved/{name}", status_code=204)
+def delete_saved_insight(name: str, principal: OperatorDep, platform: PlatformDep) -> Response:
+    try:
+        SavedInsights(platform).delete(name, actor=principal)
+    except NotFoundError as exc:
+        raise HTTPException(404, str(exc)) from None
+    return Response(status_code=204)
 
 
 @router.get("/item")
