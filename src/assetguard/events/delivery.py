@@ -98,6 +98,17 @@ class Deliverer:
                 rows.extend(conn.execute(stmt.limit(limit - len(rows))).all())
             if not rows:
                 return []
+            # A digest's window opens with its first event: when that one is due, take the whole
+            # burst for the same rule and target along, even rows whose own window is still open.
+            seen = {r.id for r in rows}
+            for rule, target_id in {(r.rule, r.target_id) for r in rows if r.target.get("digest")}:
+                limit_more = int(next(r.target["digest"].get("max_events", 50) for r in rows
+                                      if (r.rule, r.target_id) == (rule, target_id)))
+                more = select(event_deliveries).where(c.status == PENDING, c.rule == rule, c.target_id == target_id,
+                                                      c.next_attempt_at > now).order_by(c.next_attempt_at)
+                if conn.dialect.name == "postgresql":
+                    more = more.with_for_update(skip_locked=True)
+                rows.extend(r for r in conn.execute(more.limit(limit_more)).all() if r.id not in seen)
             conn.execute(update(event_deliveries).where(c.id.in_([r.id for r in rows])).values(
                 status=IN_FLIGHT, claimed_by=self.worker_id,
                 claimed_until=now + timedelta(seconds=self.lease_seconds),
@@ -114,11 +125,18 @@ class Deliverer:
         if claim and room > 0 and (room >= self.max_in_flight // 4 or self.in_flight == 0):
             rows = self.claim(room)
             self.last_claimed = len(rows)
-            for group in _group_digests(rows):
-                self.in_flight += len(group)
-                started += len(group)
-                self.pool.submit(self._deliver_group, group)
+            started = self.start(rows)
         return done + started
+
+    def room(self) -> int:
+        return max(0, self.max_in_flight - self.in_flight)
+
+    def start(self, rows: list[Any]) -> int:
+        """Hand claimed rows (as read *before* the claim's attempt increment) to the thread pool."""
+        for group in _group_digests(rows):
+            self.in_flight += len(group)
+            self.pool.submit(self._deliver_group, group)
+        return len(rows)
 
     # ------------------------------------------------------------------ delivering
     def _target(self, row: Any) -> Target:

@@ -13,6 +13,7 @@ import hashlib
 import time
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, select, update
@@ -24,6 +25,7 @@ from assetguard.events.ruleset import RuleSet
 from assetguard.events.tables import event_deliveries, event_outbox
 
 if TYPE_CHECKING:
+    from assetguard.events.delivery import Deliverer
     from assetguard.runtime.platform import Platform
 
 PENDING = "PENDING"
@@ -85,6 +87,7 @@ def delivery_rows(ruleset: RuleSet, event: Mapping[str, Any], ingested: datetime
             "event_id": str(event["id"]), "rule": route.rule, "target_id": target.id,
             "target_type": target.type, "status": PENDING, "attempts": 0, "next_attempt_at": due,
             "event_time": ingested, "created_at": now, "payload": route.payload,
+            "claimed_by": None, "claimed_until": None,
             "target": {**target.model_dump(mode="json", exclude_none=True), "rule_description": route.description},
             "event": dict(event),
         })
@@ -99,7 +102,9 @@ class Dispatcher:
         self.rules = rules or RuleSetCache(platform)
         self.batch = batch
 
-    def run_once(self) -> int:
+    def run_once(self, deliverer: Deliverer | None = None) -> int:
+        """Dispatch a batch of the outbox. With ``deliverer``, deliveries due now are claimed for it
+        in the same transaction and started at once (saving a claim round trip: lower latency)."""
         ruleset = self.rules.get()
         stmt = (select(event_outbox.c.seq, event_outbox.c.event, event_outbox.c.time)
                 .where(event_outbox.c.dispatched_at.is_(None)).order_by(event_outbox.c.seq).limit(self.batch))
@@ -113,10 +118,24 @@ class Dispatcher:
             deliveries: list[dict[str, Any]] = []
             for row in rows:
                 deliveries.extend(delivery_rows(ruleset, row.event, row.time, now))
+            started: list[dict[str, Any]] = []
+            if deliverer is not None:
+                # Outbox rows are dispatched exactly once (row lock / SQLite write lock), so these
+                # delivery records are new: claiming them here cannot double-send.
+                room = deliverer.room()
+                for d in deliveries:
+                    if len(started) >= room:
+                        break
+                    if d["next_attempt_at"] <= now:
+                        d.update(status=IN_FLIGHT, attempts=1, claimed_by=deliverer.worker_id,
+                                 claimed_until=now + timedelta(seconds=deliverer.lease_seconds))
+                        started.append(d)
             insert_ignore(conn, deliveries)
             conn.execute(update(event_outbox).where(event_outbox.c.seq.in_([r.seq for r in rows]))
                          .values(dispatched_at=now))
         metrics.EVENTS_DISPATCHED.inc(len(rows))
+        if deliverer is not None and started:
+            deliverer.start([SimpleNamespace(**{**d, "attempts": 0}) for d in started])
         return len(rows)
 
     def dispatch_events(self, events: Sequence[tuple[Mapping[str, Any], datetime]]) -> int:

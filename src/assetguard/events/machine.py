@@ -29,6 +29,7 @@ from assetguard.events.pattern import (
     build_path_trie,
     clause_matches,
     extract_leaves,
+    has_trails,
     value_key,
 )
 
@@ -47,6 +48,9 @@ class _Entry:
 class _Node:
     entries: list[_Entry] = field(default_factory=list)
     edges: dict[Path, dict[Any, _Node]] = field(default_factory=dict)
+    # Prefix edges: path -> prefix -> child, and the distinct prefix lengths to probe per value.
+    prefix_edges: dict[Path, dict[str, _Node]] = field(default_factory=dict)
+    prefix_lengths: dict[Path, list[int]] = field(default_factory=dict)
 
 
 class RuleMachine:
@@ -106,6 +110,20 @@ class RuleMachine:
                     nxt.append(child)
             nodes = nxt
             used.append(test)
+        # Then one plain-prefix test, if any (resource ARNs, regions ...), as a prefix edge.
+        prefix_test = next((t for t in clause.tests if t.prefix_only), None)
+        if prefix_test is not None and len(nodes) * len(prefix_test.prefixes) <= MAX_FANOUT:
+            nxt = []
+            for node in nodes:
+                by_prefix = node.prefix_edges.setdefault(prefix_test.path, {})
+                for prefix in prefix_test.prefixes:
+                    child = by_prefix.get(prefix)
+                    if child is None:
+                        child = by_prefix[prefix] = _Node()
+                    nxt.append(child)
+                node.prefix_lengths[prefix_test.path] = sorted({len(p) for p in by_prefix})
+            nodes = nxt
+            used.append(prefix_test)
         residual = tuple(t for t in clause.tests if not any(t is u for u in used))
         entry = _Entry(name, clause, residual)
         for node in nodes:
@@ -116,7 +134,7 @@ class RuleMachine:
         if self._pending:
             self.freeze()
         leaves = extract_leaves(event, self._trie)
-        has_trails = any(trail for values in leaves.values() for _v, trail in values)
+        trails = has_trails(leaves)
         matched: dict[Hashable, None] = {}
         stack = [self._root]
         keyed: dict[Path, list[Any]] = {}
@@ -125,7 +143,7 @@ class RuleMachine:
             for entry in node.entries:
                 if entry.name in matched:
                     continue
-                if has_trails:
+                if trails:
                     ok = clause_matches(entry.clause, leaves)
                 else:
                     ok = _residual_ok(entry.residual, leaves)
@@ -134,11 +152,21 @@ class RuleMachine:
             for path, by_value in node.edges.items():
                 keys = keyed.get(path)
                 if keys is None:
-                    keys = keyed[path] = [value_key(v) for v, _t in leaves.get(path, ())]
+                    keys = keyed[path] = [v if type(v) is str else value_key(v) for v, _t in leaves.get(path, ())]
                 for key in keys:
                     child = by_value.get(key)
                     if child is not None:
                         stack.append(child)
+            for path, by_prefix in node.prefix_edges.items():
+                lengths = node.prefix_lengths[path]
+                for value, _trail in leaves.get(path, ()):
+                    if isinstance(value, str):
+                        for length in lengths:
+                            if length > len(value):
+                                break
+                            child = by_prefix.get(value[:length])
+                            if child is not None:
+                                stack.append(child)
         return list(matched)
 
 

@@ -112,7 +112,7 @@ class JetStreamBus(OutboxBus):
             try:
                 sent = await self.relay_once(js)
             except Exception as exc:  # noqa: BLE001 - NATS or DB hiccup: the rows stay undispatched; retry
-                log.warning("outbox relay to NATS failed: %s", exc)
+                log.warning("outbox relay to NATS failed: %s: %.200s", type(exc).__name__, exc)
                 sent = 0
             if not sent:
                 await _sleep_or_stop(stop, self.wakeup, worker.idle_poll_seconds)
@@ -127,7 +127,7 @@ class JetStreamBus(OutboxBus):
             except NatsTimeout:
                 continue
             except Exception as exc:  # noqa: BLE001 - reconnecting; the messages are redelivered later
-                log.warning("NATS fetch failed: %s", exc)
+                log.warning("NATS fetch failed: %s: %.200s", type(exc).__name__, exc)
                 await _sleep_or_stop(stop, None, 1.0)
                 continue
             events: list[tuple[dict[str, Any], datetime]] = []
@@ -138,7 +138,7 @@ class JetStreamBus(OutboxBus):
             try:
                 await asyncio.to_thread(worker.dispatcher.dispatch_events, events)
             except Exception as exc:  # noqa: BLE001 - not acked: JetStream redelivers after ack_wait
-                log.warning("dispatching %d NATS messages failed: %s", len(events), exc)
+                log.warning("dispatching %d NATS messages failed: %s: %.200s", len(events), type(exc).__name__, exc)
                 continue
             await asyncio.gather(*(msg.ack() for msg in messages))
             self.consumed += len(messages)

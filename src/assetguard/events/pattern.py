@@ -80,10 +80,15 @@ class FieldTest:
     exact: frozenset[Any]
     tests: tuple[ValueTest, ...]
     allow_absent: bool
+    prefixes: frozenset[str] = frozenset()  # set when every test is a plain (case-sensitive) prefix
 
     @property
     def exact_only(self) -> bool:
         return bool(self.exact) and not self.tests and not self.allow_absent
+
+    @property
+    def prefix_only(self) -> bool:
+        return bool(self.prefixes) and not self.exact and not self.allow_absent
 
     def accepts(self, value: Any) -> bool:
         if self.exact and value_key(value) in self.exact:
@@ -138,31 +143,53 @@ def extract_leaves(event: Mapping[str, Any], trie: PathTrie) -> Leaves:
     """Leaf values at each path of ``trie``, each with its array trail for same-element checks.
 
     A trail lists ``(id(array), index)`` for every array the walk went *into* (to reach an
-    object or a nested array); scalar array elements add nothing.
+    object or a nested array); scalar array elements add nothing. ``has_trails(leaves)`` tells
+    whether any value came from inside an array of objects.
     """
     out: Leaves = {}
     _collect(event, trie, (), out)
     return out
 
 
+_MISS = object()
+TRAILS: Path = ("\x00trails",)  # a key no event path can produce: set when any trail is non-empty
+
+
+def has_trails(leaves: Leaves) -> bool:
+    return TRAILS in leaves
+
+
 def _collect(node: Mapping[str, Any], trie: PathTrie, trail: Trail, out: Leaves) -> None:
     for key, (sub, terminal) in trie.items():
-        if key in node:
-            _emit(node[key], sub, terminal, trail, out)
+        value = node.get(key, _MISS)
+        if value is _MISS:
+            continue
+        if isinstance(value, dict):
+            if sub:
+                _collect(value, sub, trail, out)
+        elif isinstance(value, list):
+            _emit_list(value, sub, terminal, trail, out)
+        elif terminal is not None:
+            found = out.get(terminal)
+            if found is None:
+                out[terminal] = [(value, trail)]
+            else:
+                found.append((value, trail))
 
 
-def _emit(value: Any, sub: PathTrie, terminal: Path | None, trail: Trail, out: Leaves) -> None:
-    if isinstance(value, dict):
-        if sub:
-            _collect(value, sub, trail, out)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            if isinstance(item, dict | list):
-                _emit(item, sub, terminal, (*trail, (id(value), index)), out)
-            elif terminal is not None:
-                out.setdefault(terminal, []).append((item, trail))
-    elif terminal is not None:
-        out.setdefault(terminal, []).append((value, trail))
+def _emit_list(values: list[Any], sub: PathTrie, terminal: Path | None, trail: Trail, out: Leaves) -> None:
+    for index, item in enumerate(values):
+        if isinstance(item, dict):
+            if sub:
+                inner = (*trail, (id(values), index))
+                out[TRAILS] = []
+                _collect(item, sub, inner, out)
+        elif isinstance(item, list):
+            inner = (*trail, (id(values), index))
+            out[TRAILS] = []
+            _emit_list(item, sub, terminal, inner, out)
+        elif terminal is not None:
+            out.setdefault(terminal, []).append((item, trail))
 
 
 def _consistent(a: Trail, b: Trail) -> bool:
@@ -286,6 +313,8 @@ def _compile_values(values: list[Any], path: Path, jpath: tuple[str | int, ...])
         raise _fail(jpath, "empty arrays are not allowed in a pattern")
     exact: set[Any] = set()
     tests: list[ValueTest] = []
+    prefixes: set[str] = set()
+    only_prefixes = True
     allow_absent = False
     for index, value in enumerate(values):
         here = (*jpath, index)
@@ -295,6 +324,10 @@ def _compile_values(values: list[Any], path: Path, jpath: tuple[str | int, ...])
                 allow_absent = True
             elif test is not None:
                 tests.append(test)
+                if isinstance(value.get("prefix"), str):
+                    prefixes.add(value["prefix"])
+                else:
+                    only_prefixes = False
         elif isinstance(value, list):
             raise _fail(here, "nested arrays are not allowed in match values")
         elif isinstance(value, str | bool) or value is None:
@@ -304,7 +337,8 @@ def _compile_values(values: list[Any], path: Path, jpath: tuple[str | int, ...])
             exact.add(value_key(value))
         else:
             raise _fail(here, f"unsupported match value {value!r}")
-    return FieldTest(path, frozenset(exact), tuple(tests), allow_absent)
+    return FieldTest(path, frozenset(exact), tuple(tests), allow_absent,
+                     frozenset(prefixes) if only_prefixes and len(prefixes) == len(tests) else frozenset())
 
 
 def _check_number(value: Any, jpath: tuple[str | int, ...]) -> float:

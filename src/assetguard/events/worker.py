@@ -55,7 +55,7 @@ class EventWorker:
         if woken and self.wakeup is not None:
             self.wakeup.clear()
         if getattr(self.platform.bus, "dispatches_from_outbox", True) and (woken or now >= self._next_dispatch):
-            dispatched = self.dispatcher.run_once()
+            dispatched = self.dispatcher.run_once(self.deliverer)
             self._next_dispatch = now if dispatched else now + self.idle_poll_seconds
             if dispatched:
                 self._next_claim = now
@@ -98,7 +98,8 @@ class EventWorker:
                     work = await asyncio.to_thread(self.step)
                 except Exception as exc:  # noqa: BLE001 - the worker must survive a DB hiccup; it retries
                     self.errors += 1
-                    log.warning("event worker step failed: %s", exc)
+                    # Type and a short head only: driver messages can quote whole rows (payloads).
+                    log.warning("event worker step failed: %s: %.200s", type(exc).__name__, exc)
                     work = 0
                 if work:
                     continue
