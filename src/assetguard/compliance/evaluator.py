@@ -55,9 +55,15 @@ if TYPE_CHECKING:
 SOURCE = "assetguard.compliance"
 DETAIL_TYPE = "Compliance Rule Evaluation Change"
 CHUNK = 2000
-# Items a rule may consult besides the one it evaluates (see EvaluationContext).
-RELATED_TYPES = (*ACCOUNT_TYPES, "AWS::EC2::FlowLog", "AWS::CloudTrail::Trail",
-                 "AWS::ElasticLoadBalancingV2::Listener", "AWS::WAFv2::WebACL")
+# Items the rules of a resource type consult besides the one they evaluate (see EvaluationContext);
+# an on-change evaluation loads only these, so a big first collection stays linear.
+RELATED_BY_TYPE: dict[str, tuple[str, ...]] = {
+    "AWS::EC2::VPC": ("AWS::EC2::FlowLog",),
+    "AWS::S3::Bucket": ("AWS::S3::AccountPublicAccessBlock",),
+    "AWS::IAM::AccountSummary": ("AWS::CloudTrail::Trail",),
+    "AWS::ElasticLoadBalancingV2::LoadBalancer": ("AWS::ElasticLoadBalancingV2::Listener", "AWS::WAFv2::WebACL"),
+}
+RELATED_TYPES = tuple(sorted({t for ts in RELATED_BY_TYPE.values() for t in ts} | set(ACCOUNT_TYPES)))
 SEVERITY_ORDER = {"INFORMATIONAL": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3, "CRITICAL": 4}
 _clock_lock = threading.Lock()
 _last_now: list[datetime] = []
@@ -159,8 +165,8 @@ class ComplianceEvaluator:
             asset = inventory.get(arn)
         if deleted:
             return self._archive(asset, actor=actor)
-        related = [i for t in RELATED_TYPES for i in inventory.list_assets(t)
-                   if i.get("accountId") in (None, asset.get("accountId"))]
+        related = [i for t in RELATED_BY_TYPE.get(str(asset.get("resourceType")), ())
+                   for i in inventory.list_assets(t) if i.get("accountId") in (None, asset.get("accountId"))]
         ctx = EvaluationContext([asset], related=related)
         ruleset = CompiledRuleSet(rule_ids, self.params,
                                   triggers=("on-change", "periodic", "both") if rule_ids else triggers)

@@ -9,7 +9,7 @@ from assetguard.compliance.context import EvaluationContext
 from assetguard.compliance.rule import NoParams, Result, compliance_rule
 from assetguard.compliance.rules.linux.common import HOST, as_int, facts
 
-COMMON = {"resource_types": (HOST,), "trigger": "both", "provider": "linux"}
+COMMON: dict[str, Any] = {"resource_types": (HOST,), "trigger": "both", "provider": "linux"}
 NO_FACTS = "host security facts not collected (run: assetguard scan --source host)"
 
 

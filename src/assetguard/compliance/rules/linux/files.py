@@ -8,7 +8,7 @@ from assetguard.compliance.context import EvaluationContext
 from assetguard.compliance.rule import NoParams, Result, compliance_rule
 from assetguard.compliance.rules.linux.common import HOST, facts
 
-COMMON = {"resource_types": (HOST,), "trigger": "both", "provider": "linux"}
+COMMON: dict[str, Any] = {"resource_types": (HOST,), "trigger": "both", "provider": "linux"}
 NO_FACTS = "host security facts not collected (run: assetguard scan --source host)"
 # KISA U-13's list of SUID/SGID binaries that should not carry the bit.
 RISKY_SUID = ("/sbin/dump", "/sbin/restore", "/sbin/unix_chkpwd", "/usr/bin/at", "/usr/bin/lpq", "/usr/bin/lpq-lpd",
