@@ -165,3 +165,18 @@ def test_host_collection_history(tmp_path: Path, platform: Any) -> None:
 def test_missing_root(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="not a directory"):
         HostCollector().collect(HostCollectorConfig(root=str(tmp_path / "nope")))
+
+
+def test_a_broken_package_database_is_a_partial_result(tmp_path: Path, platform: Any) -> None:
+    root = debian_root(tmp_path / "root")
+    first = run_collection(platform, "host", {"root": str(root), "scan_filesystem": False})
+    assert first.created == 1
+    write(root, "var/lib/rpm/rpmdb.sqlite", "this is not sqlite")
+    result = HostCollector().collect(HostCollectorConfig(root=str(root), scan_filesystem=False))
+    assert [(e.where.rsplit("/", 1)[-1], e.code) for e in result.errors] == [("packages", "ReadFailed")]
+    assert result.items == [] and result.scope == set()
+    summary = run_collection(platform, "host", {"root": str(root), "scan_filesystem": False})
+    assert summary.status == "PARTIAL" and summary.errors[0].code == "ReadFailed"
+    assert (summary.updated, summary.deleted) == (0, 0)
+    stored = InventoryService(platform).get("urn:assetguard:host:0123456789abcdef0123456789abcdef")
+    assert len(stored["configuration"]["packages"]) == 8  # the last good read is kept

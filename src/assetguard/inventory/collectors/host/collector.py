@@ -14,6 +14,8 @@ from __future__ import annotations
 import hashlib
 import os
 import socket
+import sqlite3
+import struct
 from collections import Counter
 from pathlib import Path
 from typing import Any, ClassVar
@@ -83,6 +85,11 @@ class HostCollector:
         hostname = config_out["hostname"]
         mid = machine_id(root, hostname)
         arn = f"urn:assetguard:host:{mid}"
+        result.errors.extend(CollectionError(f"{arn}/{part}", "ReadFailed", msg) for part, msg in errors)
+        if errors:
+            # The host is one item: storing it with a part missing would record that part as
+            # removed (e.g. every package gone). Keep the stored version until a clean read.
+            return result
         result.items.append({
             "arn": arn, "resourceType": HOST_TYPE, "resourceId": mid, "resourceName": hostname,
             "configurationItemCaptureTime": utcnow().isoformat(), "tags": {}, "relationships": [],
@@ -90,7 +97,6 @@ class HostCollector:
             "supplementaryConfiguration": {"collectedFrom": "live" if live else str(root)},
         })
         result.scope.add(arn)
-        result.errors.extend(CollectionError(f"{arn}/{part}", "ReadFailed", msg) for part, msg in errors)
         return result
 
     def describe(self, root: Path, live: bool, scan: bool, progress: Progress | None = None
@@ -119,7 +125,7 @@ class HostCollector:
                 progress(group, name, done, len(steps))
             try:
                 value = step()
-            except (OSError, ValueError, UnicodeError) as exc:
+            except (OSError, ValueError, UnicodeError, struct.error, sqlite3.Error) as exc:
                 errors.append((name, f"{type(exc).__name__}: {exc}"))
                 value = None
             if name == "packages":
