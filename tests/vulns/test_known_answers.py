@@ -179,3 +179,21 @@ def test_cli_image_and_sbom_json(cli_env: Platform, tmp_path: Path) -> None:
                            catch_exceptions=False)
     assert result.exit_code == 1
     assert _without_purl(json.loads(result.stdout)) == EXPECTED_SBOM
+
+
+def test_host_root_known_answers(platform: Platform, tmp_path: Path) -> None:
+    """``--host`` reads this machine through the host collector; here an offline root stands in."""
+    AdvisoryDatabase(platform).import_source(FIXTURES)
+    root = tmp_path / "root"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc/os-release").write_text(OS_RELEASE)
+    (root / "var/lib/dpkg").mkdir(parents=True)
+    (root / "var/lib/dpkg/status").write_text(dpkg_status("5.2.15-2+b1"))
+    from assetguard.vulns.reports import sort_matches
+
+    pkgs = inputs.packages_of_items(inputs.host_items(root))
+    got = [(m.package, m.id, m.fixed) for m in sort_matches(VulnerabilityScanner(platform).match_packages(pkgs))]
+    assert got == [("libssl3", "DEBIAN-CVE-2099-1001", "3.0.11-1~deb12u2"),
+                   ("curl", "DEBIAN-CVE-2099-1007", "7.88.1-10"),
+                   ("bash", "DEBIAN-CVE-2099-1003", "5.2.15-2+b2"),   # not upgraded on this host
+                   ("tar", "DEBIAN-CVE-2099-1006", None)]
