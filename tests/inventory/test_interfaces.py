@@ -93,7 +93,7 @@ def test_api(client: Any, platform: Any, operator_headers: dict[str, str], viewe
 def test_scheduler_job_collects_due_sources(platform: Any, tmp_path: Path) -> None:
     assert "inventory.collect" in jobs.names()
     job = jobs.get("inventory.collect")()
-    assert job.run_at_start and job.interval_seconds == 60
+    assert not job.run_at_start and job.interval_seconds == 60
     root = debian_root(tmp_path / "root")
     platform.settings.inventory.sources = [InventorySource(source="host", options={"root": str(root)})]
     assert [s.source for s in due_sources(platform)] == ["host"]

@@ -14,4 +14,5 @@ from assetguard.runtime.scheduler import Job, jobs
 def _collect_job() -> Job:
     from assetguard.inventory.schedule import run_due_collections
 
-    return Job("inventory.collect", 60, run_due_collections, run_at_start=True)
+    # First check a minute after start, so a short-lived `assetguard up` does not walk the host.
+    return Job("inventory.collect", 60, run_due_collections)
