@@ -67,7 +67,8 @@ def test_each_branch_is_labelled_by_its_domain() -> None:
 
 
 def test_readyz_is_503_while_migrations_are_pending(client: TestClient, platform: Platform) -> None:
-    assert client.get("/readyz").status_code == 200
+    first = client.get("/readyz")
+    assert first.status_code == 200, first.text
     with platform.db.begin() as conn:
         head = conn.execute(text("SELECT version_num FROM alembic_version WHERE version_num LIKE 'audit%'")).scalar()
         conn.execute(text("DELETE FROM alembic_version WHERE version_num = :v"), {"v": head})
