@@ -52,6 +52,15 @@ PROBE_FUNCTIONS = frozenset(
     length len count cast convert floor rand md5 sha1 elt instr locate position left right
     lower upper ord coalesce iif case char_length bin conv load_file""".split()
 )
+# SQL functions that are nobody's search term or name: a value opening with one is SQL.
+VALUE_FUNCTIONS = frozenset(
+    """concat concat_ws group_concat substr substring mid hex unhex ifnull isnull nullif coalesce md5 sha1
+    sha2 ascii char chr uncompress compress encode decode name_const make_set elt instr locate version
+    database schema current_user system_user session_user benchmark sleep extractvalue updatexml
+    load_file cast convert char_length bin conv ord iif lpad rpad unicode nchar quotename db_name
+    schema_name object_id col_name xmltype utl_http dbms_pipe sys_context to_char to_number""".split()
+)
+_FUNCTION_PREFILTER = re.compile(r"\b(?:" + "|".join(sorted(VALUE_FUNCTIONS)) + r")\s*\(", re.IGNORECASE)
 CATALOG_NAMES = frozenset(
     """information_schema mysql sysobjects syscolumns sysusers sysdatabases pg_catalog
     pg_shadow pg_user sqlite_master sqlite_schema all_tables all_users user_tables dual
@@ -74,6 +83,7 @@ _QUOTE_GRAMMAR = re.compile(
       | \)+[&c;=oUS]               # ') or ('1'='1
       | U\(*S                      # ' union select
       | k{1,2}[nbvf(][^s]*?[n=oc;] # ' order by 1--   ' having 1=1
+      | [=oL&]{1,2}[nbv]?[=oL&]?[nbv]?c$  # x'-email--   ' sounds like rowid--   x' mod id--
     )""",
     re.VERBOSE,
 )
@@ -94,7 +104,7 @@ def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
 
     Pure and deterministic; never raises on any string.
     """
-    if not _PREFILTER.search(text):
+    if not _PREFILTER.search(text) and not _FUNCTION_PREFILTER.search(text):
         return False
     if len(text) > _MAX_TEXT:
         text = text[:_MAX_TEXT]
@@ -108,6 +118,10 @@ def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
         tokens = fold(tokenize(text, quote))
         if _is_attack(tokens, quote, high):
             return True
+    if "\\" in text:
+        for quote in contexts:
+            if _is_attack(fold(tokenize(text, quote, backslash_escapes=False)), quote, high):
+                return True
     return False
 
 
@@ -136,6 +150,8 @@ def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
         elif kind == "f":
             if tok.text in ATTACK_FUNCTIONS and (prev in _CONTEXT_BEFORE or prev in "^s" or high):
                 return True
+            if i == 0 and not quote and tok.text in VALUE_FUNCTIONS:
+                return True  # the whole value is a SQL function call: concat_ws(, ifnull(, substr(
             if tok.text in PROBE_FUNCTIONS and prev in "&=" and _has_kind(tokens, i + 1, "=LSU&", 12):
                 return True
         elif kind == "v":

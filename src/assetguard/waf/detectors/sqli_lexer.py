@@ -59,16 +59,18 @@ def _is_word_char(ch: str) -> bool:
     return ch.isalnum() or ch in "_$"
 
 
-def tokenize(text: str, start_quote: str = "") -> list[Token]:
+def tokenize(text: str, start_quote: str = "", backslash_escapes: bool = True) -> list[Token]:
     """Split ``text`` into tokens; ``start_quote`` pretends the text begins inside that string.
 
+    ``backslash_escapes=False`` reads strings the ANSI way (only a doubled quote escapes), as
+    MySQL's NO_BACKSLASH_ESCAPES, PostgreSQL and SQL Server do, so ``\\'or'1`` closes the string.
     Never raises. Unterminated strings and comments run to the end of the text.
     """
     tokens: list[Token] = []
     i = 0
     n = len(text)
     if start_quote:
-        end = _string_end(text, 0, start_quote)
+        end = _string_end(text, 0, start_quote, backslash_escapes)
         tokens.append(Token("s", text[:end]))
         i = end + 1
     while i < n:
@@ -77,7 +79,7 @@ def tokenize(text: str, start_quote: str = "") -> list[Token]:
             i += 1
             continue
         if ch in "'\"":
-            end = _string_end(text, i + 1, ch)
+            end = _string_end(text, i + 1, ch, backslash_escapes)
             tokens.append(Token("s", text[i + 1 : end]))
             i = end + 1
             continue
@@ -170,12 +172,12 @@ def tokenize(text: str, start_quote: str = "") -> list[Token]:
     return tokens
 
 
-def _string_end(text: str, i: int, quote: str) -> int:
-    """Index of the closing ``quote`` from ``i``; doubled quotes and backslash escapes stay inside."""
+def _string_end(text: str, i: int, quote: str, backslash_escapes: bool = True) -> int:
+    """Index of the closing ``quote`` from ``i``; doubled quotes (and backslash escapes) stay inside."""
     n = len(text)
     while i < n:
         c = text[i]
-        if c == "\\":
+        if c == "\\" and backslash_escapes:
             i += 2
             continue
         if c == quote:
@@ -266,6 +268,6 @@ def fold(tokens: list[Token]) -> list[Token]:
     return out
 
 
-def fingerprint(text: str, start_quote: str = "") -> str:
+def fingerprint(text: str, start_quote: str = "", backslash_escapes: bool = True) -> str:
     """The folded fingerprint of ``text`` lexed in one quoting context."""
-    return "".join(t.kind for t in fold(tokenize(text, start_quote)))
+    return "".join(t.kind for t in fold(tokenize(text, start_quote, backslash_escapes)))

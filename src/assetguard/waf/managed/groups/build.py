@@ -550,7 +550,7 @@ def injection_rule_set() -> Doc:
         (
             "MailInjection_QUERYARGUMENTS",
             "MailInjection_QueryArguments",
-            pat("mail", QUERY_ARGS, URL2_LOWER),
+            any_of(pat("mail", QUERY_ARGS, URL2_LOWER), pat("mail_args", QUERY_ARGS, URL2_LOWER)),
         )
     )
     rules.append(

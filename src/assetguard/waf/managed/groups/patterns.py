@@ -105,6 +105,9 @@ P: dict[str, str] = {
         r"|\bcase\s+when\b.{0,100}?\bthen\b|\bif\s*\(\s*[\w'\"]+\s*[=<>]|\)\s*(?:like|rlike|regexp)\s*\(|\bexecute\s+immediate\b"
         r"|/\*!\d*|\b(?:4294967296|4294967295|2147483648|9223372036854775807|9223372036854775808|1e309)\b"
         r"|2\.2250738585072011e-308|\bselect\s+pg_sleep\b|\bhaving\s+count\s*\("
+        r"|(?:\)|['\"`\d])\s*as\s+['\"`]?\w+['\"`]?\s+from\b|['\"]\s*(?:\?[|&]?|<@|@>|@@|#>>?|->>?)\s*['\"(]"
+        r"|\bjsonb?_[a-z_]+\s*\(|::(?:double\s+precision|float\d?|numeric|date|timestamp|boolean|bool|char|real"
+        r"|oid|regproc|name)\b"
         r"|\b(?:database|db_name|schema_name|current_user|system_user|session_user|user_name|sysdate|xmltype"
         r"|sys_context|@@\w+|version|last_insert_id|row_count|found_rows)\s*\(|::(?:int|text|jsonb?|bigint|varchar|regclass)\b"
     ),
@@ -128,7 +131,11 @@ P: dict[str, str] = {
     ),
     # Separators kept: ; | ` $( && newline before a command that has arguments or ends the value.
     "unix_cmd2": _each(_SEPARATOR + "(?:CMDS)" + _CMD_ARGS, (*_STRONG_CMDS, _WEAK_CMDS))
-    + r"|\$\(\(?\s*[a-z_$]|[<>]\(\s*[a-z]|\$\{[a-z_]\w*[#%:/^,~@]|\$\(\s*\)",
+    + r"|\$\(\(?\s*[a-z_$]|[<>]\(\s*[a-z]|\$\{[a-z_]\w*[#%:/^,~@]|\$\(\s*\)"
+    # a command with a flag right after a separator; quote/empty-substitution splitting inside a word;
+    # here-strings; shell function definitions; reverse-shell redirections; find -exec.
+    r"|[;|`]\s*[a-z][\w.+-]{1,30}\s+-{1,2}[a-z]|[a-z](?:''|\"\"|``|\$\$|\$@|\$\*|<\(\)|\\\n)[a-z]|<<<"
+    r"|\b\w+\s*\(\s*\)\s*\{|\d?>&\s*\d|\d>\s*/dev/|/dev/(?:tcp|udp)/|\s-exec\s+[\w/]+[^;]{0,80}\{\}",
     "unix_cmd2_body": _each(_BODY_SEPARATOR + "(?:CMDS)" + _CMD_ARGS, (*_STRONG_CMDS, _WEAK_CMDS)),
     # A whole argument that is a command line: a strong command with a flag, path or quoted argument.
     "unix_cmd_value": _each(
@@ -260,6 +267,12 @@ P: dict[str, str] = {
         r"@[\w.-]+\s*[\r\n]+\s*(?:to|cc|bcc|subject|from|reply-to|content-type)\s*:|[\r\n]\s*(?:mail\s+from"
         r"|rcpt\s+to)\s*:|[\r\n]\s*(?:a\d{3}|\d{1,4})\s+(?:select|examine|fetch|login|list|logout|capability"
         r"|delete|uid\s+fetch)\s"
+    ),
+    # POP3/IMAP/SMTP commands injected after a line break in an argument.
+    "mail_args": (
+        r"[\r\n]\s*(?:helo|ehlo|mail\s+from|rcpt\s+to|data|rset|vrfy|expn|help|noop|quit|auth|starttls|user|pass"
+        r"|retr|dele|list|top|uidl|stat|apop|capa)\b|[\r\n]\s*[a-z]?\d{1,4}\s+(?:select|examine|fetch|login|list"
+        r"|logout|capability|delete|search|status|append|store|copy|create|rename|subscribe|uid)\b"
     ),
     "smuggling": (
         r"(?:^|[\n\r]+)\s*(?:get|post|head|options|connect|put|delete|trace|track|patch|propfind|proppatch|mkcol|copy"
