@@ -147,3 +147,31 @@ def test_prefilters_against_the_shipped_baseline() -> None:
             a = fast.evaluate(HttpRequest("GET", uri, headers, b"", "10.0.0.1"))
             b = plain.evaluate(HttpRequest("GET", uri, headers, b"", "10.0.0.1"))
             assert (a.action, a.terminating_rule_id, a.labels) == (b.action, b.terminating_rule_id, b.labels), uri
+
+
+@pytest.fixture(scope="module")
+def regex_fallback_pairs() -> list:  # type: ignore[type-arg]
+    from assetguard.waf import prefilter
+
+    original = prefilter._hyperscan_db
+    prefilter._hyperscan_db = lambda leaves: (None, [])  # as on a platform without Hyperscan wheels
+    try:
+        fast = _all_profile_acls()
+    finally:
+        prefilter._hyperscan_db = original
+    plain = _all_profile_acls()
+    for acl in plain:
+        _without_shortcuts(acl)
+    return list(zip(fast, plain, strict=True))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=attackish, query=st.lists(st.tuples(attackish, attackish), max_size=4),
+       headers=st.lists(header, max_size=5), body=attackish.map(str.encode))
+def test_regex_fallback_never_changes_a_verdict(regex_fallback_pairs, path: str, query: list, headers: list,  # type: ignore[no-untyped-def, type-arg]
+                                               body: bytes) -> None:
+    uri = "/" + path + ("?" + "&".join(f"{k}={v}" for k, v in query) if query else "")
+    for fast, plain in regex_fallback_pairs:
+        a = fast.evaluate(HttpRequest("POST", uri, list(headers), body, "10.0.0.1"), now=1.0)
+        b = plain.evaluate(HttpRequest("POST", uri, list(headers), body, "10.0.0.1"), now=1.0)
+        assert (a.action, a.terminating_rule_id, a.labels) == (b.action, b.terminating_rule_id, b.labels)

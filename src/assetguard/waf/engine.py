@@ -34,9 +34,10 @@ from assetguard.waf.documents import AclResources, load_acl_document, resolve_ac
 from assetguard.waf.fields import BODY_LIMITS
 from assetguard.waf.ipsets import IPSetStore, default_store
 from assetguard.waf.managed.loader import load_managed_group
+from assetguard.waf.prefilter import build_prefilters
 from assetguard.waf.ratelimit import MemoryRateCounter, RateCounter
 from assetguard.waf.request import HttpRequest
-from assetguard.waf.statements import build_prefilters, compile_statement
+from assetguard.waf.statements import compile_statement
 
 if TYPE_CHECKING:
     from assetguard.core.settings import WafSettings

@@ -24,9 +24,9 @@ from assetguard.core.errors import PluginError, ValidationError
 from assetguard.waf.compiled import CompileContext, Compiled, EvalState, statements
 from assetguard.waf.fields import FieldInspector, compile_field
 from assetguard.waf.ipsets import MANAGED_PREFIX, IPMatcher, ManagedIPSetRef, parse_networks
+from assetguard.waf.prefilter import FieldFastPath, Prefilter
 from assetguard.waf.regex import compile_alternation, compile_aws_regex
 from assetguard.waf.request import HttpRequest
-from assetguard.waf.transforms import lowercase
 
 GROUP_STATEMENTS = ("ManagedRuleGroupStatement", "RuleGroupReferenceStatement")
 UNSUPPORTED_STATEMENTS = ("AsnMatchStatement",)
@@ -57,68 +57,10 @@ def _transform_cost(inspector: FieldInspector, base: int) -> int:
     return base + 10 * len(inspector.chain_names)
 
 
-class Prefilter:
-    """One regex per (field, transformation chain): the alternation of every pattern-based
-    statement that inspects it. Searched once per request; when it finds nothing, every one of
-    those statements is false without running them."""
-
-    __slots__ = ("cache_key", "search")
-
-    def __init__(self, key: tuple[str, tuple[str, ...]], rx: re.Pattern[str]) -> None:
-        self.cache_key = ("prefilter", key)
-        self.search = rx.search
-
-
-# Characters a transformation reacts to: on text without them the transformation is the identity.
-IDENTITY_UNLESS = {
-    "NONE": None, "URL_DECODE": "[%+]", "URL_DECODE_UNI": "[%+]", "HTML_ENTITY_DECODE": "&", "REMOVE_NULLS": "\x00",
-    "REPLACE_NULLS": "\x00", "JS_DECODE": r"\\", "CSS_DECODE": r"\\", "ESCAPE_SEQ_DECODE": r"\\",
-    "COMPRESS_WHITE_SPACE": "[\t\n\r\f\v\xa0]|  ", "REPLACE_COMMENTS": r"/\*", "UTF8_TO_UNICODE": "[^\x00-\x7f]",
-}
-
-
-class FieldFastPath:
-    """Per field: one regex of *every* pattern statement on it, whatever its transformation chain.
-
-    When the raw values hold no character any of those chains reacts to, every chain's output is
-    the raw value (or, with LOWERCASE, its lower-case form), so one search decides all of them:
-    nothing found means every pattern statement on the field is false for this request.
-    """
-
-    __slots__ = ("cache_key", "raw_key", "extract", "triggers", "search", "lower", "raw")
-
-    def __init__(self, field_key: str, extract: Callable[[HttpRequest], Any], triggers: re.Pattern[str] | None,
-                 rx: re.Pattern[str], lower: bool, raw: bool = True) -> None:
-        self.cache_key = ("fastpath", field_key)
-        self.raw_key = (field_key, ())
-        self.extract = extract
-        self.triggers = triggers.search if triggers is not None else None
-        self.search = rx.search
-        self.lower = lower  # some chain lower-cases: search the lower-case form too
-        self.raw = raw  # some chain does not lower-case: search the raw form
-
-    def nothing_matches(self, request: HttpRequest) -> bool:
-        cache = request.cache
-        raw = cache.get(self.raw_key)
-        if raw is None:
-            raw = cache[self.raw_key] = self.extract(request)
-        result = False
-        if raw is not True and raw is not False:
-            triggers, search = self.triggers, self.search
-            result = True
-            for v in raw:
-                if (triggers is not None and triggers(v) is not None) or (self.raw and search(v) is not None) or (
-                        self.lower and search(lowercase(v)) is not None):
-                    result = False
-                    break
-        cache[self.cache_key] = result
-        return result
-
-
 class TextMatch:
     """A field, its transformations, and a predicate on each transformed value."""
 
-    __slots__ = ("inspector", "predicate", "wcu", "pattern", "prefilter", "fast")
+    __slots__ = ("inspector", "predicate", "wcu", "pattern", "prefilter", "fast", "fast_id")
 
     def __init__(self, inspector: FieldInspector, predicate: Callable[[str], bool], base_wcu: int,
                  pattern: str | None = None, ctx: CompileContext | None = None) -> None:
@@ -128,16 +70,17 @@ class TextMatch:
         self.pattern = pattern  # the predicate as a regex, when it has one
         self.prefilter: Prefilter | None = None
         self.fast: FieldFastPath | None = None
+        self.fast_id = 0
         if pattern is not None and ctx is not None:
             ctx.prefilter_leaves.setdefault(inspector.key, []).append(self)
 
     def match(self, request: HttpRequest, state: EvalState) -> bool:
         fast = self.fast
         if fast is not None:
-            nothing = request.cache.get(fast.cache_key)
-            if nothing is None:
-                nothing = fast.nothing_matches(request)
-            if nothing:
+            possible = request.cache.get(fast.cache_key)
+            if possible is None:
+                possible = fast.possible(request)
+            if self.fast_id not in possible:
                 return False
         prefilter = self.prefilter
         if prefilter is not None:
@@ -167,38 +110,6 @@ class TextMatch:
             if predicate(value):
                 return True
         return False
-
-
-def build_prefilters(ctx: CompileContext) -> None:
-    """After compiling an ACL: one combined regex per (field, chain) shared by its pattern leaves."""
-    for key, leaves in ctx.prefilter_leaves.items():
-        parts = [f"(?:{leaf.pattern})" for leaf in leaves if isinstance(leaf, TextMatch) and leaf.pattern]
-        try:
-            rx = re.compile("|".join(parts))
-        except re.error:
-            continue  # e.g. a mid-pattern inline flag: these leaves simply run unfiltered
-        prefilter = Prefilter(key, rx)
-        for leaf in leaves:
-            if isinstance(leaf, TextMatch):
-                leaf.prefilter = prefilter
-    by_field: dict[str, list[TextMatch]] = {}
-    for (field_key, _chain), leaves in ctx.prefilter_leaves.items():
-        by_field.setdefault(field_key, []).extend(leaf for leaf in leaves if isinstance(leaf, TextMatch))
-    for field_key, leaves in by_field.items():
-        names = {name for leaf in leaves for name in leaf.inspector.chain_names}
-        if any(name not in IDENTITY_UNLESS and name != "LOWERCASE" for name in names):
-            continue  # a chain with e.g. BASE64_DECODE or NORMALIZE_PATH changes ordinary text
-        triggers = sorted({IDENTITY_UNLESS[n] for n in names if IDENTITY_UNLESS.get(n)} - {None})  # type: ignore[type-var]
-        try:
-            rx = re.compile("|".join(f"(?:{leaf.pattern})" for leaf in leaves))
-            trigger_rx = re.compile("|".join(str(t) for t in triggers)) if triggers else None
-        except re.error:
-            continue
-        every_chain_lowers = all("LOWERCASE" in leaf.inspector.chain_names for leaf in leaves)
-        fast = FieldFastPath(field_key, leaves[0].inspector.extract, trigger_rx, rx, "LOWERCASE" in names,
-                             raw=not every_chain_lowers)
-        for leaf in leaves:
-            leaf.fast = fast
 
 
 def _field(spec: dict[str, Any], ctx: CompileContext, at: str) -> FieldInspector:
