@@ -47,7 +47,7 @@ def vulns(ctx: typer.Context,
         raise ValidationError(f"--format must be one of {', '.join(reports.FORMATS)}; got {fmt!r}")
     if fail_on is not None and fail_on.upper() not in LABELS:
         raise ValidationError(f"--fail-on must be one of {', '.join(LABELS)}; got {fail_on!r}")
-    if sum(x is not None and x is not False for x in (asset, image, sbom, host or None)) > 1:
+    if sum(1 for given in (asset is not None, image is not None, sbom is not None, host) if given) > 1:
         raise ValidationError("give at most one of --asset, --image, --sbom, --host")
     p = platform(ctx)
     scanner = VulnerabilityScanner(p)

@@ -20,7 +20,7 @@ def _collect(name: str, config: dict[str, Any]) -> list[dict[str, Any]]:
     from assetguard.inventory.collectors.base import collectors
 
     cls = collectors.get(name)
-    collector = cls()  # type: ignore[call-arg]
+    collector = cls()
     result = collector.collect(cls.Config.model_validate(config))
     if not result.items and result.errors:
         raise ValidationError("; ".join(str(getattr(e, "message", e)) for e in result.errors), where=name)

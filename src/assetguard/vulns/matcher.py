@@ -214,7 +214,7 @@ class AdvisoryIndex:
         self.keys = KeyCache()
         self.entries: dict[PackageKey, list[CompiledAffected]] = {}
         # Fleets repeat the same packages: results are memoised per package identity.
-        self._memo: dict[tuple[Any, ...], list[Match]] = {}
+        self._memo: dict[tuple[Any, ...], list[Any]] = {}
         self.add_rows(rows)
 
     def add_rows(self, rows: Iterable[dict[str, Any]]) -> None:

@@ -64,7 +64,7 @@ def packages_of(asset: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _fmt(ts: Any) -> str:
-    return ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts.microsecond // 1000:03d}Z"
+    return str(ts.strftime("%Y-%m-%dT%H:%M:%S.")) + f"{ts.microsecond // 1000:03d}Z"
 
 
 def _digest(matches: list[Match]) -> str:
@@ -229,12 +229,12 @@ class VulnerabilityScanner:
                                            "p": doc["ProductArn"]}, kind, _event_detail(asset, doc, matches)))
             for fid, prev in old.items():
                 if prev.get("open") and fid not in current:
-                    doc = self._resolved_doc(hub, prev, fid, now)
-                    if doc is None:
+                    resolved = self._resolved_doc(hub, prev, fid, now)
+                    if resolved is None:
                         state.pop(fid, None)
                         continue
-                    to_import.append(doc)
-                    pending.append((arn, fid, {**prev, "u": doc["UpdatedAt"], "open": False}, "resolved", None))
+                    to_import.append(resolved)
+                    pending.append((arn, fid, {**prev, "u": resolved["UpdatedAt"], "open": False}, "resolved", None))
             new_states[arn] = state
         failed_ids: set[str] = set()
         for batch in _chunks(to_import, IMPORT_BATCH):
@@ -321,7 +321,7 @@ def asset_report(platform: Platform, arn: str) -> dict[str, Any]:
     counts: dict[str, int] = {}
     rows: list[dict[str, Any]] = []
     for pkg in pkgs:
-        advisories = [{"id": m.id, "aliases": m.aliases, "severity": m.severity, "cvss": m.cvss, "fixed": m.fixed,
+        advisories: list[dict[str, Any]] = [{"id": m.id, "aliases": m.aliases, "severity": m.severity, "cvss": m.cvss, "fixed": m.fixed,
                        "summary": m.summary, "via": m.matched_via} for m in index.match([pkg])]
         for a in advisories:
             counts[a["severity"]] = counts.get(a["severity"], 0) + 1

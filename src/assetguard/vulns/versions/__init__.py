@@ -74,4 +74,4 @@ def version_key(ecosystem: str, version: str) -> VersionKey:
 def compare(ecosystem: str, a: str, b: str) -> int:
     """-1, 0 or 1 as ``a`` sorts before, equal to or after ``b``."""
     ka, kb = version_key(ecosystem, a), version_key(ecosystem, b)
-    return (ka > kb) - (ka < kb)
+    return int(ka > kb) - int(ka < kb)

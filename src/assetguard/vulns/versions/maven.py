@@ -14,6 +14,7 @@ a qualifier::
 from __future__ import annotations
 
 from functools import total_ordering
+from typing import Any
 
 from assetguard.vulns.versions import schemes
 
@@ -22,7 +23,8 @@ _ALIASES = {"ga": "", "final": "", "release": "", "cr": "rc"}
 _RELEASE_INDEX = str(_QUALIFIERS.index(""))
 
 _INT, _STR, _LIST = 0, 1, 2
-Item = tuple  # (kind, value): value is int, comparable-qualifier str, or tuple[Item, ...]
+# (kind, value): value is an int, a comparable-qualifier str, or a tuple/list of items.
+Item = tuple[int, Any]
 
 
 def _qualifier(value: str, followed_by_digit: bool) -> tuple[int, str]:
@@ -36,9 +38,9 @@ def _qualifier(value: str, followed_by_digit: bool) -> tuple[int, str]:
 def _is_null(item: Item) -> bool:
     kind, value = item
     if kind == _INT:
-        return value == 0
+        return bool(value == 0)
     if kind == _STR:
-        return value == _RELEASE_INDEX
+        return bool(value == _RELEASE_INDEX)
     return len(value) == 0
 
 
@@ -51,15 +53,15 @@ def _cmp(a: Item | None, b: Item | None) -> int:
         if kind == _INT:
             return 0 if value == 0 else 1
         if kind == _STR:
-            return (value > _RELEASE_INDEX) - (value < _RELEASE_INDEX)
+            return int(value > _RELEASE_INDEX) - int(value < _RELEASE_INDEX)
         return 0 if not value else _cmp(value[0], None)
     bkind, bvalue = b
     if kind == _INT:
-        return (value > bvalue) - (value < bvalue) if bkind == _INT else 1
+        return int(value > bvalue) - int(value < bvalue) if bkind == _INT else 1
     if kind == _STR:
         if bkind == _INT or bkind == _LIST:
             return -1
-        return (value > bvalue) - (value < bvalue)
+        return int(value > bvalue) - int(value < bvalue)
     if bkind == _INT:
         return -1
     if bkind == _STR:
@@ -94,7 +96,7 @@ def parse(version: str) -> tuple[Item, ...]:
 
     def open_sublist() -> list[Item]:
         sub: list[Item] = []
-        current.append((_LIST, sub))  # type: ignore[arg-type]
+        current.append((_LIST, sub))
         stack.append(sub)
         return sub
 
