@@ -224,3 +224,27 @@ def test_security_alerts_go_to_outbox_without_notifiers(platform: Platform, capl
     assert "Public bucket" in (notes[0]["html"] or "")
     rules = {r["rule"] for r in DeliveryLedger(platform).list()}
     assert rules == {"security-alerts"}
+
+
+def test_prometheus_metrics_count_deliveries_retries_and_dead_letters(platform: Platform) -> None:
+    from prometheus_client import REGISTRY
+
+    def value(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before = (value("assetguard_event_deliveries_total", target_type="test-recorder", outcome="delivered"),
+              value("assetguard_event_delivery_retries_total", target_type="test-recorder"),
+              value("assetguard_event_dead_letters_total", target_type="test-recorder", error_code="Nope"))
+    put_rule(platform, "ok", [{"id": "t", "type": "test-recorder", "config": {"fail_times": 1}}])
+    put_rule(platform, "dead", [{"id": "t", "type": "test-recorder",
+                                 "config": {"fail_times": 9, "retryable": False, "code": "Nope"}}])
+    platform.bus.publish("test", "Thing", {})
+    worker = fast_worker(platform)
+    assert worker.drain(10)
+    worker._finish()
+    after = (value("assetguard_event_deliveries_total", target_type="test-recorder", outcome="delivered"),
+             value("assetguard_event_delivery_retries_total", target_type="test-recorder"),
+             value("assetguard_event_dead_letters_total", target_type="test-recorder", error_code="Nope"))
+    assert after[0] - before[0] == 1
+    assert after[1] - before[1] >= 1
+    assert after[2] - before[2] == 1
