@@ -54,7 +54,7 @@ def check_addresses(host: str, port: int, allowed: Sequence[str]) -> list[IPAddr
         raise DeliveryError(f"cannot resolve webhook host {host!r}", code="DnsError") from None
     addresses: list[IPAddress] = []
     for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
         if address not in addresses:
             addresses.append(address)
     for address in addresses:
