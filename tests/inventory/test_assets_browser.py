@@ -37,3 +37,5 @@ def test_assets_page_in_a_browser(browser_page) -> None:  # type: ignore[no-unty
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "vpc-1"
     browser_page.screenshot("assets")
+    browser_page.goto("/console/assets")
+    browser_page.screenshot("assets-list")

@@ -4,6 +4,7 @@ packages and history, with a side-by-side diff of any version against the one be
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query, Request
@@ -17,6 +18,16 @@ NAV = NavItem("Assets", "/assets")
 
 PAGE_SIZE = 50
 PACKAGE_LIMIT = 2000
+
+
+def when(value: Any) -> datetime | None:
+    """ISO text from a configuration item → datetime, for the ``time`` filter."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 def _short(value: Any, limit: int = 400) -> str:
@@ -33,7 +44,7 @@ def assets_page(request: Request, principal: ConsoleViewerDep, platform: Platfor
                             tag=tag or None, limit=PAGE_SIZE + 1, offset=offset)
     rows, pager = Pager.of(items, offset=offset, limit=PAGE_SIZE)
     return render(request, "assets/index.html", {
-        "rows": rows, "pager": pager, "counts": inv.count(),
+        "rows": rows, "pager": pager, "counts": inv.count(), "when": when,
         "f": {"type": type or "", "search": search or "", "region": region or "", "tag": tag or "", "deleted": deleted},
     })
 
@@ -64,7 +75,7 @@ def asset_page(request: Request, principal: ConsoleViewerDep, platform: Platform
             if rel.get("resourceId") else []
         related.append({**rel, "arn": found[0]["arn"] if found else None})
     return render(request, "assets/view.html", {
-        "item": item, "history": history, "chosen": chosen, "previous": previous, "changes": changes,
+        "item": item, "history": history, "when": when, "chosen": chosen, "previous": previous, "changes": changes,
         "packages": packages[:PACKAGE_LIMIT], "package_total": len(packages), "pkg": pkg or "", "related": related,
         "configuration": {k: v for k, v in (item.get("configuration") or {}).items() if k != "packages"},
     })
