@@ -248,3 +248,25 @@ def test_prometheus_metrics_count_deliveries_retries_and_dead_letters(platform: 
     assert after[0] - before[0] == 1
     assert after[1] - before[1] >= 1
     assert after[2] - before[2] == 1
+
+
+def test_two_workers_do_not_double_process(platform: Platform) -> None:
+    """Concurrent workers on one database: row claims (SKIP LOCKED on PostgreSQL) share the work."""
+    import threading
+    from collections import Counter
+
+    put_rule(platform, "r1", [{"id": "a", "type": "test-recorder"}, {"id": "b", "type": "test-recorder"}])
+    ids = [platform.bus.publish("test", "Thing", {"n": i}) for i in range(150)]
+    workers = [fast_worker(platform) for _ in range(2)]
+    for w in workers:
+        w.deliverer.max_in_flight = 8  # small claims, so both workers take part
+    threads = [threading.Thread(target=w.drain, args=(60,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for w in workers:
+        w._finish()
+    seen = Counter((str(d.event["id"]), d.target_id) for d in Recorder.seen)
+    assert set(seen) == {(i, t) for i in ids for t in ("a", "b")}
+    assert max(seen.values()) == 1
