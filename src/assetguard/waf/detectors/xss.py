@@ -36,7 +36,7 @@ _MAX_TEXT = 16_384
 # Tags that execute or load active content without any attribute help.
 SCRIPT_TAGS = frozenset(
     """script iframe frame frameset object embed applet base meta xml import isindex bgsound
-    layer ilayer vmlframe xss handler listener portal template:script""".split()
+    layer ilayer vmlframe xss handler listener portal style link""".split()
 )
 # Tags that are only dangerous with the right attribute; handled by attribute checks.
 _URL_ATTRIBUTES = frozenset(
@@ -76,6 +76,21 @@ _STYLE_ANYWHERE = re.compile(
     r"url\s*\(\s*[\"']?\s*(?:javascript|vbscript|livescript)|[:=]\s*expression\s*\(|-moz-binding\s*:|behavior\s*:\s*url",
     re.IGNORECASE,
 )
+_HIGH_BIT_VECTOR = re.compile(r"<\s*(?:script|img|svg|iframe|body|object)\b|javascript:", re.IGNORECASE)
+_NAMESPACE_PREFIX = re.compile(r"<\s*/?\s*[\w-]*:\s*(?=[a-z])", re.IGNORECASE)
+# window["alert"], self[/*x*/"document"], (document)["cookie"]: sinks reached by bracket notation.
+_BRACKET_SINK = re.compile(
+    r"(?:\b(?:window|self|top|parent|frames|globalthis|document|this)|\(\s*(?:document|window|self|top)\b[^()]{0,40}\))"
+    r"\s*(?:/\*.*?\*/\s*)*\[\s*(?:/\*.*?\*/\s*)*[\"'`]",
+    re.IGNORECASE,
+)
+_DOM_ACCESS = re.compile(
+    r"\b(?:document|window)\s*\.\s*(?:cookie|location|domain|write|writeln|url|referrer|open)\b"
+    r"|\bdocument\s*\.\s*body\s*\.\s*\w+\s*\(|\blocation\s*\.\s*(?:href|hash|search|replace|assign)\b"
+    r"|\.(?:innerhtml|outerhtml|textcontent)\s*=|\b(?:setinterval|settimeout)\s*\(|\bnew\s+function\s*\("
+    r"|\breflect\s*\.\s*\w+|\.call\s*`|\bimport\s*\(\s*[\"'`]",
+    re.IGNORECASE,
+)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 _ENTITY = re.compile(
     r"&#(?:x([0-9a-f]+)|(\d+));?|&(colon|tab|newline|lpar|rpar|quot|apos|lt|gt);", re.IGNORECASE
@@ -99,22 +114,33 @@ def detect_xss(text: str) -> bool:
     Pure and deterministic; never raises on any string.
     """
     if not text.isascii():
-        # Full-width and compatibility forms (＜script＞) are what some back ends normalise to ASCII.
+        # Full-width and compatibility forms (＜script＞) are what some back ends normalise to ASCII;
+        # a back end that drops the high bit turns ¼script¾ (or мscriptю) into <script>.
         text = unicodedata.normalize("NFKC", text[:_MAX_TEXT])
+        stripped = "".join(chr(ord(c) & 0x7F) if ord(c) > 127 else c for c in text)
+        if _HIGH_BIT_VECTOR.search(stripped) and not _HIGH_BIT_VECTOR.search(text):
+            return True
     if not _PREFILTER.search(text):
         return False
     if len(text) > _MAX_TEXT:
         text = text[:_MAX_TEXT]
     if "&" in text:
         text = _decode_entities(text)
-    if "<" in text and _has_dangerous_tag(text):
-        return True
+    if "<" in text:
+        if ":" in text:
+            text = _NAMESPACE_PREFIX.sub("<", text)  # <x:script>, < x: script, <:vmlframe
+        if _has_dangerous_tag(text):
+            return True
     if _BREAKOUT_EVENT.search(text):
         return True
     if _is_script_url(text):
         return True
     if _STYLE_ANYWHERE.search(text):
         return True
+    if _BRACKET_SINK.search(text):
+        return True
+    if len(text) <= 256 and "\n" not in text and _DOM_ACCESS.search(text):
+        return True  # a short argument holding DOM/JS access (articles with code are long)
     if _JS_BREAKOUT.search(text) or _JS_SINK_CALL.search(text):
         return True
     return False
