@@ -22,6 +22,8 @@ import yaml
 from assetguard.core.errors import ValidationError
 
 MAX_WCU = 5000
+# AWS::WAFv2::WebACL Description pattern (CloudFormation rejects anything else at deploy time).
+WAF_DESCRIPTION = re.compile(r"[a-zA-Z0-9=:#@/\-,.][a-zA-Z0-9+=:#@/\-,.\s]+[a-zA-Z0-9+=:#@/\-,.]{1,256}")
 RULES_FOR_AWS = ("security-alerts", "cce-remediation", "autotag")
 
 # Our rule ids are AWS Config's rule names; the managed rule's SourceIdentifier is usually the
@@ -82,6 +84,9 @@ def cfn_web_acl_properties(plan: WebAclPlan, *, scope: str = "REGIONAL") -> dict
     for key in ("Description", "CustomResponseBodies", "TokenDomains", "AssociationConfig"):
         if doc.get(key):
             props[key] = doc[key]
+    if "Description" in props and not WAF_DESCRIPTION.fullmatch(props["Description"]):
+        raise ValidationError("AWS WAF accepts only letters, digits, spaces and + = : # @ / - , . in a description",
+                              where=f"{plan.name}: Description")
     return props
 
 
