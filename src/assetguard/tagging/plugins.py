@@ -35,3 +35,13 @@ class AutotagTarget(Target):
         if failed:
             raise DeliveryError("; ".join(f"{r.arn}: {r.error}" for r in failed)[:500], code="TaggingFailed")
         return f"tagged {sum(r.status == 'tagged' for r in results)} resource(s)"
+
+
+from assetguard.runtime.scheduler import Job, jobs  # noqa: E402 - registration below the target
+
+
+@jobs.register("aws.events.sqs")
+def _sqs_job() -> Job:
+    from assetguard.tagging.aws_events import drain_configured_queue
+
+    return Job("aws.events.sqs", 20, drain_configured_queue, run_at_start=True)
