@@ -43,6 +43,7 @@ _KINDS = {"introduced": _INTRODUCED, "fixed": _FIXED, "last_affected": _LAST, "l
 _BOTTOM = (0,)  # sort position of introduced "0": below every real version
 
 
+@lru_cache(maxsize=4096)
 def release_of(ecosystem: str) -> str | None:
     """``"Ubuntu:22.04:LTS"`` -> ``"22.04"``; ``"Debian:12"`` -> ``"12"``; ``"PyPI"`` -> None."""
     parts = [p for p in ecosystem.split(":")[1:] if p not in ("LTS", "Pro", "FIPS")]
@@ -54,6 +55,12 @@ class KeyCache:
 
     def __init__(self) -> None:
         self._by_scheme: dict[str, dict[str, Any]] = {}
+
+    def cache_for(self, scheme: str) -> dict[str, Any]:
+        cache = self._by_scheme.get(scheme)
+        if cache is None:
+            cache = self._by_scheme[scheme] = {}
+        return cache
 
     def key(self, scheme: str, version: str) -> Any:
         cache = self._by_scheme.get(scheme)
@@ -144,29 +151,36 @@ class Match:
                 "cvss": self.cvss, "fixed": self.fixed}
 
 
+_UNSET = object()
+
+
 def _compile(row: dict[str, Any], keys: KeyCache) -> CompiledAffected:
+    # Hot on cold scans (one call per affected row loaded): plain loops, cached keys, no lambdas.
     base = row["ecosystem_base"]
+    ecosystem_scheme = V.ECOSYSTEM_SCHEMES.get(base)
     ranges: list[CompiledRange] = []
     for rng in row["ranges"]:
-        if rng["type"] == "GIT":
+        rtype = rng["type"]
+        if rtype == "GIT":
             continue
-        scheme = ("go" if base == "Go" else "semver") if rng["type"] == "SEMVER" else V.scheme_for(base)
+        scheme = ecosystem_scheme if rtype == "ECOSYSTEM" else ("go" if base == "Go" else "semver")
         if scheme is None:
             continue
+        cache = keys.cache_for(scheme)
         events: list[tuple[Any, int, str]] = []
-        ok = True
         for ev in rng["events"]:
-            (kind, text), = ev.items()
-            if kind == "introduced" and text == "0":
+            kind, text = next(iter(ev.items()))
+            if text == "0" and kind == "introduced":
                 events.append((_BOTTOM, _INTRODUCED, text))
                 continue
-            k = keys.key(scheme, text)
+            k = cache.get(text, _UNSET)
+            if k is _UNSET:
+                k = keys.key(scheme, text)
             if k is None:
-                ok = False
                 break
             events.append(((1, k), _KINDS[kind], text))
-        if ok:
-            events.sort(key=lambda e: (e[0], e[1]))
+        else:
+            events.sort()
             ranges.append(CompiledRange(scheme, events))
     return CompiledAffected(row["advisory_id"], row["canonical_id"], tuple(row["aliases"] or ()), row["summary"],
                             row["severity_label"], row["cvss_score"], row["cvss_vector"],
