@@ -726,6 +726,16 @@ def protocol_rule_set() -> Doc:
             regex(r"\x00", QUERY_STRING, chain("URL_DECODE_UNI")),
         ),
         ("NullByte_URIPATH", "NullByte_URIPath", regex(r"\x00", URI_PATH, chain("URL_DECODE_UNI"))),
+        (
+            "NewlineInPath_URIPATH",
+            "NewlineInPath_URIPath",
+            regex(r"[\r\n]", URI_PATH, chain("URL_DECODE_UNI")),
+        ),
+        (
+            "ProxyUnixSocket_QUERYSTRING",
+            "ProxyUnixSocket_QueryString",
+            regex(r"unix:[^|&]*\|", QUERY_STRING, chain("URL_DECODE_UNI", "LOWERCASE")),
+        ),
         ("NullByte_HEADER", "NullByte_Header", regex(r"\x00", HEADERS, chain("URL_DECODE_UNI"))),
         (
             "UnicodeEscapes_QUERYARGUMENTS",

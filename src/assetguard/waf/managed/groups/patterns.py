@@ -67,7 +67,8 @@ P: dict[str, str] = {
         r"(?:^|[=\s\"'(])(?:https?|ftps?|file|php|data|expect|gopher|dict|ldap|tftp|jar|phar|zip|glob"
         r"|compress\.zlib|ssh2)://(?:[^/\s]*@)?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"
         r"|(?:^|[=\s\"'(])(?:https?|ftps?)://[^\s]+\?+$|^(?:file|ftps?|https?)\?+$"
-        r"|(?:^|[=\s\"'(])(?:expect|phar|glob|compress\.zlib|gopher|dict|jar|ssh2)://"
+        r"|(?:^|[=\s\"'(])(?:expect|phar|glob|compress\.zlib|gopher|dict|jar|ssh2(?:\.\w+)?)://"
+        r"|(?:https?|ftps?)://\[?[0-9a-f]{1,4}(?::[0-9a-f]{0,4}){2,}|/(?:https?|ftps?|file)://"
         r"|\b(?:include|require)(?:_once)?\s*\(?\s*[\"']?(?:https?|ftps?)://"
         r"|(?:mosconfig_absolute_path|_conf\[path\]|_server\[document_root\]|gallery_basedir|path\[docroot\]"
         r"|appserv_root|config\[root_dir\])=(?:file|ftps?|https?)://"
@@ -167,7 +168,8 @@ P: dict[str, str] = {
             "|file_put_contents|fopen|readfile|include|require|include_once|require_once|phpinfo|unserialize",
             "move_uploaded_file|highlight_file|show_source|fsockopen|php_uname|posix_getpwuid|ini_set|putenv"
             "|array_map|hex2bin|curl_exec|stream_socket_client|get_defined_vars|unpack|chr|pack|str_replace"
-            "|strrev|gzdecode|convert_uu|mb_ereg_replace|assert_options",
+            "|strrev|gzdecode|convert_uu|mb_ereg_replace|assert_options|print_r|var_dump|var_export|curl_init"
+            "|define|compact|settype|ob_start|array_filter|array_walk|usort|uasort|register_shutdown_function",
         ),
     )
     + r"|(?:base64_decode|gzinflate|gzuncompress|gzdecode|bzdecompress|str_rot13|shell_exec|passthru|proc_open"
@@ -177,7 +179,8 @@ P: dict[str, str] = {
         r"<\?(?:php\b|=|\s|$|[^x]|x[^m]|xm[^l]|xml\s*:)|[\[{]/?php[\]}]|\$\{\s*['\"]?\$?\w*['\"]?\s*\}|\$+[\w@]+\s*(?:\[[^\]]*\]\s*)*(?:/\*.*?\*/\s*)*\(|"
         r"[\"'][\w\\]+[\"']\s*\(\s*[\w$\"']|\bcompress\.(?:zlib|bzip2)://|\b(?:opcache|mbstring|pcre|session|zend|xdebug)"
         r"\.[a-z_]+\s*=|\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b"
-        r"|php://(?:input|filter|fd|memory|temp|stdin)|\b(?:phar|zip|expect|glob|compress\.zlib|ogg|rar|ssh2)://"
+        r"|php://(?:input|filter|fd|memory|temp|stdin)|\b(?:phar|zip|expect|glob|compress\.zlib|ogg|rar|ssh2(?:\.\w+)?)://"
+        r"|['\"]\w+['\"]\s*\.\s*['\"]\w+['\"]|\(\s*[a-z_]\w*\s*\)\s*\(|\{\s*\[\s*\w+\s*\]|\(\s*string\s*\)"
         r"|\bo:\d+:\"[^\"]{1,64}\":\d+:\{|\ba:\d+:\{[is]:|\b(?:allow_url_include|auto_prepend_file"
         r"|auto_append_file|disable_functions|open_basedir|safe_mode)\b|\b(?:memory_limit|extension(?:_dir)?"
         r"|allow_url_fopen|display_errors|error_reporting|upload_tmp_dir|max_execution_time|short_open_tag"
@@ -200,7 +203,7 @@ P: dict[str, str] = {
         r"|<%=?.{0,120}?(?:runtime|exec|system|eval|request|\d+\s*\*\s*\d+)|\*\{.{0,80}?t\("
     ),
     "ldap": (
-        r"\*\)\s*\(\s*[|&!]|\)\s*\(\s*[|&!]\s*\(|\(\s*[|&!]\s*\(\s*\w+\s*[~<>]?=|\*\)\s*\(\s*\w+\s*=\s*\*"
+        r"\)\s*[|&!]\s*\(|\)\s*\(\s*[|&!]|\)\s*!\s*\(|\*\)\s*\(\s*[|&!]|\)\s*\(\s*[|&!]\s*\(|\(\s*[|&!]\s*\(\s*\w+\s*[~<>]?=|\*\)\s*\(\s*\w+\s*=\s*\*"
         r"|\(\s*\w+\s*=\s*\*\s*\)\s*\)|\)\s*\(\s*\w+\s*=\s*\*"
     ),
     "xxe": (
@@ -218,7 +221,7 @@ P: dict[str, str] = {
         r"|map)(?:transformer|factory)\b|\b(?:while|for|if|not|switch|transformer)closure\b|prototype(?:clone"
         r"|serialization)factory"
     ),
-    "php_upload": r"\.\s*(?:php[0-9]*|phpt|phtml|phar|pht|phps|inc)(?:$|[.\s;\"'])",
+    "php_upload": r"\.\s*(?:php[0-9]*|phpt|phtml|phar|pht|phps|inc)(?:$|[.\s;\"'])|\bsess_[a-z0-9,-]{20,}",
     "nodejs": (
         r"require\s*\(\s*[\"'](?:child_process|fs|net|vm|os|process)[\"']\s*\)|child_process|process\.(?:mainmodule"
         r"|binding|kill|exit)|\.constructor\s*\(\s*[\"']return|__proto__|constructor\s*\[\s*[\"']prototype"
