@@ -142,3 +142,26 @@ def test_every_installed_page_renders_for_a_viewer(client: TestClient, console_l
         resp = client.get(href, follow_redirects=False)
         assert resp.status_code == 200, f"{href} answered {resp.status_code}"
         assert 'class="mainnav"' in resp.text and 'aria-current="page"' in resp.text, f"{href} is not in the shell"
+
+
+def test_every_console_page_needs_a_session(app, client: TestClient) -> None:  # type: ignore[no-untyped-def]
+    """Walks every GET route under /console (not only the navigation): no session, no page."""
+    from tests.console.test_console_auth import _walk
+
+    paths = sorted({path for path, methods in _walk(app.routes) if path.startswith("/console") and "GET" in methods})
+    assert "/console/audit" in paths
+    for path in paths:
+        concrete = re.sub(r"\{[^}]+\}", "x", path)
+        resp = client.get(concrete, follow_redirects=False)
+        assert resp.status_code == 303 and resp.headers["location"].startswith("/login?next="), (
+            f"{concrete} answered {resp.status_code} without a session")
+
+
+def test_login_page_redirects_a_logged_in_user_and_next_is_sanitised(client: TestClient, console_login) -> None:  # type: ignore[no-untyped-def]
+    from assetguard.console.app import safe_next
+
+    assert [safe_next(v) for v in ("/console/cost?x=1", "//evil", "/\\evil", "https://evil", "", None)] == [
+        "/console/cost?x=1", "/console/", "/console/", "/console/", "/console/", "/console/"]
+    console_login("viewer")
+    resp = client.get("/login?next=/console/audit", follow_redirects=False)
+    assert resp.status_code == 303 and resp.headers["location"] == "/console/audit"
