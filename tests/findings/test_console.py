@@ -52,3 +52,37 @@ def test_bulk_workflow_needs_operator_and_csrf(client, platform, console_login):
     assert hub.get(PRODUCT, "c")["Workflow"]["Status"] == "NEW"
     audit = platform.audit.query(action="findings.update")
     assert {r["actor"] for r in audit} == {a for a in {r["actor"] for r in audit} if a.startswith("console-operator")}
+
+
+def test_operator_approves_a_pending_runbook_from_the_finding(client, platform, console_login, tmp_path):
+    import os
+
+    import pytest
+
+    if os.geteuid() != 0:
+        pytest.skip("fixture ownership checks need root")
+    from assetguard.auth.principal import SYSTEM
+    from assetguard.compliance.evaluator import ComplianceEvaluator
+    from assetguard.compliance.hostfacts import gather_host_facts
+    from assetguard.compliance.remediation import RemediationService
+    from assetguard.inventory.service import InventoryService
+    from tests.compliance.hostroot import weak
+
+    root = weak(tmp_path / "root")
+    item = {"resourceType": "AssetGuard::Host::Linux", "resourceId": "m1", "arn": "urn:assetguard:host:m1",
+            "configuration": {"hostSecurity": gather_host_facts(root)},
+            "supplementaryConfiguration": {"collectedFrom": str(root)}}
+    InventoryService(platform).apply_collection("host", [item])
+    ComplianceEvaluator(platform).evaluate(rule_ids=["linux-ssh-root-login-disabled"])
+    pending = RemediationService(platform).request("linux-ssh-root-login-disabled", item["arn"], actor=SYSTEM,
+                                                   trigger="auto")
+    finding = FindingsHub(platform).list(generator_id="linux-ssh-root-login-disabled")[0]
+    csrf = console_login("operator")
+    page = client.get("/console/findings/detail", params={"id": finding["Id"]}).text
+    assert f'data-execution="{pending["executionId"]}" data-status="PENDING_APPROVAL"' in page
+    resp = client.post("/console/findings/remediate", data={
+        "csrf_token": csrf, "finding_id": finding["Id"], "rule": finding["GeneratorId"],
+        "resource": item["arn"], "execution_id": pending["executionId"], "action": "approve"}, follow_redirects=False)
+    assert resp.status_code == 303 and "SUCCEEDED" in resp.headers["location"]
+    assert (root / "etc/ssh/sshd_config").read_text().splitlines()[1] == "PermitRootLogin no"
+    assert FindingsHub(platform).get(finding["ProductArn"], finding["Id"])["Workflow"]["Status"] == "RESOLVED"

@@ -72,7 +72,15 @@ def finding_detail(request: Request, principal: ConsoleViewerDep, platform: Plat
     except (NotFoundError, AssetGuardError) as exc:
         return render(request, "error.html", {"message": str(exc)}, status_code=404)
     runbook = (finding.get("ProductFields") or {}).get("assetguard/runbook")
-    return render(request, "findings/detail.html", {"f": finding, "runbook": runbook, "statuses": WORKFLOW_STATUSES})
+    executions: list[dict[str, Any]] = []
+    if runbook:
+        from assetguard.compliance.remediation import RemediationService
+
+        executions = [e for e in RemediationService(platform).list(resource_arn=finding["Resources"][0]["Id"])
+                      if e["rule"] == finding["GeneratorId"]][:10]
+    return render(request, "findings/detail.html", {"f": finding, "runbook": runbook, "statuses": WORKFLOW_STATUSES,
+                                                    "executions": executions, "message": request.query_params.get(
+                                                        "message", "")})
 
 
 @router.post("/findings/workflow", response_model=None)
@@ -94,3 +102,30 @@ def bulk_workflow(request: Request, principal: ConsoleOperatorDep, platform: Pla
     except AssetGuardError as exc:
         return RedirectResponse(back + urlencode({"error": str(exc)}), status_code=303)
     return RedirectResponse(back + urlencode({"updated": len(result["ProcessedFindings"])}), status_code=303)
+
+
+def _detail_url(finding_id: str, message: str) -> str:
+    return "/console/findings/detail?" + urlencode({"id": finding_id, "message": message})
+
+
+@router.post("/findings/remediate", response_model=None)
+def remediate(request: Request, principal: ConsoleOperatorDep, platform: PlatformDep,
+              finding_id: Annotated[str, Form()], rule: Annotated[str, Form()], resource: Annotated[str, Form()],
+              action: Annotated[str, Form()] = "dry-run", execution_id: Annotated[str, Form()] = "") -> RedirectResponse:
+    """Operator actions on a finding's runbook: dry run, run now, approve or reject a pending execution."""
+    from assetguard.compliance.remediation import RemediationService
+
+    svc = RemediationService(platform)
+    try:
+        if action in ("dry-run", "run"):
+            ex = svc.request(rule, resource, actor=principal, trigger="manual", dry_run=action == "dry-run")
+        elif action == "approve":
+            ex = svc.approve(execution_id, actor=principal)
+        elif action == "reject":
+            ex = svc.reject(execution_id, actor=principal)
+        else:
+            return RedirectResponse(_detail_url(finding_id, f"unknown action {action}"), status_code=303)
+    except AssetGuardError as exc:
+        return RedirectResponse(_detail_url(finding_id, str(exc)), status_code=303)
+    actions = "; ".join((ex.get("output") or {}).get("actions", [])) or ex.get("error") or ""
+    return RedirectResponse(_detail_url(finding_id, f"{ex['status']}: {actions}"[:300]), status_code=303)
