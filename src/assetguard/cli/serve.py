@@ -1,0 +1,60 @@
+"""Scale-out processes: ``assetguard api`` (API and console only) and ``assetguard scheduler``
+(periodic jobs, one leader per deployment). ``assetguard worker`` and ``assetguard waf proxy`` are
+the other two; ``assetguard up`` runs all of them in one process."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import threading
+from typing import Annotated
+
+import typer
+
+from assetguard.cli.context import console, state
+
+log = logging.getLogger("assetguard.serve")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def api(ctx: typer.Context,
+            host: Annotated[str | None, typer.Option("--host")] = None,
+            port: Annotated[int | None, typer.Option("--port")] = None) -> None:
+        """Run only the API and console (no worker, scheduler or proxy): scale it out behind a load balancer."""
+        from assetguard.cli.up import check_port_free, serve
+
+        settings = state(ctx).settings()
+        host, port = host or settings.api.host, port or settings.api.port
+        check_port_free(host, port)
+        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        platform = state(ctx).platform()
+        console.print(f"assetguard API and console on http://{host}:{port}/ ({platform.db.dialect})")
+        asyncio.run(serve(platform, host, port, only=[]))
+
+    @app.command()
+    def scheduler(ctx: typer.Context) -> None:
+        """Run the periodic jobs. Several may be started; one leads (PostgreSQL advisory lock), the rest wait."""
+        from assetguard.runtime.leader import LeaderLock
+        from assetguard.runtime.scheduler import Scheduler
+
+        settings = state(ctx).settings()
+        logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        platform = state(ctx).platform()
+        stop_flag = threading.Event()
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, lambda: (stop.set(), stop_flag.set()))
+            with LeaderLock(platform.db) as lock:
+                console.print("scheduler waiting for leadership" if platform.db.dialect == "postgresql"
+                              else "scheduler running")
+                leader = await asyncio.to_thread(lock.wait_until_leader, stop_flag)
+                if leader:
+                    console.print("scheduler is the leader; running jobs")
+                    await Scheduler(platform).run(stop)
+
+        asyncio.run(main())
