@@ -102,3 +102,27 @@ def test_findings_import_file_and_compliance_cli(cli_env, tmp_path: Path) -> Non
     assert next(c for c in json.loads(out) if c["rule_id"] == "restricted-ssh")["approval"] == "auto"
     code, out, _ = run("compliance", "evaluate", "--pack", "baseline", "--json")
     assert code == 0 and "summary" in json.loads(out)
+
+
+def test_scan_aws_on_moto(cli_env, monkeypatch) -> None:
+    import boto3
+    from moto import mock_aws
+
+    for k, v in {"AWS_ACCESS_KEY_ID": "t", "AWS_SECRET_ACCESS_KEY": "t", "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(k, v)
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        sg = ec2.create_security_group(GroupName="open", Description="x")["GroupId"]
+        ec2.authorize_security_group_ingress(GroupId=sg, IpPermissions=[
+            {"IpProtocol": "tcp", "FromPort": 3389, "ToPort": 3389, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        code, out, _ = run("scan", "--source", "aws", "--format", "json", "--fail-on", "HIGH")
+        assert code == 1
+        results = json.loads(out)["results"]
+        failing = {(r["rule"], r["resourceId"]) for r in results if r["complianceType"] == "NON_COMPLIANT"}
+        assert ("restricted-common-ports", sg) in failing
+        assert ("iam-password-policy", "123456789012") in failing
+        assert not any(r["rule"] == "restricted-ssh" and r["resourceId"] == sg
+                       and r["complianceType"] == "NON_COMPLIANT" for r in results)
+        code, out, _ = run("scan", "--source", "aws", "--format", "asff")
+        asff = json.loads(out)["Findings"]
+        assert all(f["Compliance"]["Status"] == "FAILED" for f in asff) and len(asff) == len(failing)
