@@ -22,20 +22,16 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import ValidationError as PydanticValidationError
-from sqlalchemy import Connection, and_, bindparam, func, select, text, update
+from sqlalchemy import Connection, and_, func, select, text
 
-from assetguard.audit.trail import AuditEntry
 from assetguard.auth.principal import SYSTEM, Principal
 from assetguard.core.clock import new_id, utcnow
 from assetguard.core.errors import NotFoundError, ValidationError
-from assetguard.events.envelope import make_event
-from assetguard.inventory.diff import diff_items
 from assetguard.inventory.model import DELETED_STATUSES, ConfigurationItem, content_hash, scope_key
 from assetguard.inventory.tables import inventory_assets, inventory_collections, inventory_history
+from assetguard.inventory.writes import ChangeWriter, Incoming
 from assetguard.runtime.platform import Platform
 
-EVENT_SOURCE = "assetguard.inventory"
-EVENT_TYPE = "Asset Configuration Change"
 ADVISORY_LOCK = 0x696E76  # "inv"
 CHUNK = 900  # stays under SQLite's bound-parameter limit in IN (...) lists
 
@@ -72,14 +68,6 @@ class CollectionSummary:
         return {"collectionId": self.collection_id, "source": self.source, "status": self.status,
                 "created": self.created, "updated": self.updated, "deleted": self.deleted,
                 "unchanged": self.unchanged, "errors": [e.as_dict() for e in self.errors]}
-
-
-@dataclass(slots=True)
-class _Incoming:
-    item: dict[str, Any]
-    hash: str
-    scope: str
-    deleted: bool
 
 
 @dataclass(slots=True)
@@ -161,12 +149,12 @@ class InventoryService:
         """
         started = started_at or utcnow()
         now = utcnow()
-        incoming: dict[str, _Incoming] = {}
+        incoming: dict[str, Incoming] = {}
         for ci, digest in normalise_items(items):
             if ci["configurationItemCaptureTime"] is None:
                 ci["configurationItemCaptureTime"] = now.isoformat()
             gone = ci["configurationItemStatus"] in DELETED_STATUSES
-            incoming[ci["arn"]] = _Incoming(ci, digest, scope_key(ci), gone)
+            incoming[ci["arn"]] = Incoming(ci, digest, scope_key(ci), gone)
         covered = sorted({k for k in scope or () if not k.endswith("|*")})
         prefixes = sorted({k[:-1] for k in scope or () if k.endswith("|*")})
         summary = CollectionSummary(new_id(), source, "PARTIAL" if errors else "COMPLETE", errors=list(errors))
@@ -177,12 +165,12 @@ class InventoryService:
                 conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK})
             stored = self._stored_state(conn, list(incoming), covered, prefixes)
             covered_set = set(covered)
-            creates: list[_Incoming] = []
-            updates: list[_Incoming] = []
+            creates: list[Incoming] = []
+            updates: list[Incoming] = []
             deletes: list[str] = [arn for arn, s in stored.items()
                                   if not s.deleted and arn not in incoming
                                   and (s.scope in covered_set or any(s.scope.startswith(p) for p in prefixes))]
-            explicit_deletes: list[_Incoming] = []
+            explicit_deletes: list[Incoming] = []
             for arn, inc in incoming.items():
                 old = stored.get(arn)
                 if inc.deleted:
@@ -198,7 +186,7 @@ class InventoryService:
                     summary.unchanged += 1
             old_items = self._items(conn, [i.item["arn"] for i in updates] + deletes
                                     + [i.item["arn"] for i in explicit_deletes if i.item["arn"] in stored])
-            writes = _Writes(summary.collection_id, now)
+            writes = ChangeWriter(summary.collection_id, now)
             for inc in creates:
                 old = stored.get(inc.item["arn"])
                 writes.put(inc, "CREATE", old_item=None, state_id=(old.state_id + 1) if old else 1,
@@ -211,7 +199,7 @@ class InventoryService:
                 prev = old_items[arn]
                 deleted_ci = {**prev, "configurationItemStatus": "ResourceDeleted",
                               "configurationItemCaptureTime": now.isoformat()}
-                writes.put(_Incoming(deleted_ci, stored[arn].hash, stored[arn].scope, True), "DELETE", old_item=prev,
+                writes.put(Incoming(deleted_ci, stored[arn].hash, stored[arn].scope, True), "DELETE", old_item=prev,
                            state_id=stored[arn].state_id + 1, exists=True, source=source)
             for inc in explicit_deletes:
                 arn = inc.item["arn"]
@@ -356,77 +344,3 @@ def _tag_filters(value: Any) -> list[tuple[str, str | None]]:
         key, sep, val = str(v).partition("=")
         out.append((key, val if sep else None))
     return out
-
-
-class _Writes:
-    """Buffers one collection's row writes, then flushes them in bulk with events and audit."""
-
-    def __init__(self, collection_id: str, now: datetime) -> None:
-        self.collection_id = collection_id
-        self.now = now
-        self.inserts: list[dict[str, Any]] = []
-        self.updates: list[dict[str, Any]] = []
-        self.history: list[dict[str, Any]] = []
-        self.events: list[tuple[dict[str, Any], str, dict[str, Any]]] = []
-        self.changes: list[tuple[str, str]] = []
-
-    def put(self, inc: _Incoming, change_type: str, *, old_item: dict[str, Any] | None, state_id: int,
-            exists: bool, source: str) -> None:
-        ci = inc.item
-        if change_type == "CREATE":
-            ci["configurationItemStatus"] = "ResourceDiscovered"
-        elif change_type == "UPDATE":
-            ci["configurationItemStatus"] = "OK"
-        ci["configurationStateId"] = str(state_id)
-        diff = diff_items(None if change_type == "CREATE" else old_item, None if change_type == "DELETE" else ci)
-        capture = _parse_time(ci["configurationItemCaptureTime"]) or self.now
-        row = {"arn": ci["arn"], "resource_type": ci["resourceType"], "resource_id": ci["resourceId"],
-               "resource_name": ci.get("resourceName"), "account_id": ci.get("accountId"),
-               "region": ci.get("awsRegion"), "source": source, "scope_key": inc.scope,
-               "status": ci["configurationItemStatus"], "deleted": change_type == "DELETE", "state_id": state_id,
-               "config_hash": inc.hash, "capture_time": capture, "item": ci}
-        (self.updates if exists else self.inserts).append(row)
-        self.history.append({"arn": ci["arn"], "state_id": state_id, "change_type": change_type,
-                             "capture_time": capture, "collection_id": self.collection_id, "item": ci, "diff": diff})
-        self.events.append((ci, change_type, diff))
-        self.changes.append((change_type, ci["arn"]))
-
-    def flush(self, conn: Connection, platform: Platform, actor: Principal) -> None:
-        if self.inserts:
-            conn.execute(inventory_assets.insert(), self.inserts)
-        if self.updates:
-            t = inventory_assets
-            stmt = update(t).where(t.c.arn == bindparam("b_arn")).values(
-                **{k: bindparam(k) for k in self.updates[0] if k != "arn"})
-            conn.execute(stmt, [{**{k: v for k, v in r.items() if k != "arn"}, "b_arn": r["arn"]}
-                                for r in self.updates])
-        if self.history:
-            conn.execute(inventory_history.insert(), self.history)
-        enqueue = getattr(platform.bus, "enqueue", None)
-        for start in range(0, len(self.events), 1000):
-            batch = self.events[start:start + 1000]
-            events = [make_event(EVENT_SOURCE, EVENT_TYPE, {"asset": ci, "changeType": change_type, "diff": diff},
-                                 resources=[ci["arn"]], account=ci.get("accountId"), region=ci.get("awsRegion"))
-                      for ci, change_type, diff in batch]
-            if callable(enqueue):  # the outbox takes a batch in one statement
-                enqueue(events, conn=conn)
-            else:
-                for e in events:
-                    platform.bus.publish(e["source"], e["detail-type"], e["detail"], resources=e["resources"],
-                                         account=e["account"], region=e["region"], conn=conn)
-            platform.audit.record_many(conn, actor, [
-                AuditEntry(f"inventory.{change_type.lower()}", ci["arn"], after={
-                    "configurationStateId": ci["configurationStateId"], "resourceType": ci["resourceType"],
-                    "changedProperties": sorted(diff["changedProperties"])[:50]})
-                for ci, change_type, diff in batch])
-
-
-def _parse_time(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    return None
