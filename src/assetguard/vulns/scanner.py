@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
 from assetguard.auth.principal import SYSTEM, Principal
 from assetguard.core.clock import utcnow
@@ -78,6 +78,7 @@ class VulnerabilityScanner:
         self.platform = platform
         self.database = AdvisoryDatabase(platform)
         self._keep = False
+        self._digests: dict[str, str | None] = {}
 
     # -- ad hoc ----------------------------------------------------------------------------------
     def match_packages(self, packages: Sequence[dict[str, Any]]) -> list[Match]:
@@ -156,18 +157,20 @@ class VulnerabilityScanner:
 
     # -- internals -------------------------------------------------------------------------------
     def _states(self, arns: list[str]) -> dict[str, dict[str, Any]]:
+        """Per asset: its findings state; the package-keys digest is kept in ``self._digests``."""
         t = vuln_asset_state.c
         out: dict[str, dict[str, Any]] = {}
+        cols = (t.asset_arn, t.open_findings, t.keys_digest)
         with self.platform.db.connect() as conn:
             if len(arns) > 2000:  # a full scan: one pass over the table beats thousands of IN lists
                 wanted = set(arns)
-                for r in conn.execute(select(t.asset_arn, t.open_findings)):
-                    if r.asset_arn in wanted:
-                        out[r.asset_arn] = dict(r.open_findings or {})
-                return out
-            for chunk in _chunks(arns, 500):
-                for r in conn.execute(select(t.asset_arn, t.open_findings).where(t.asset_arn.in_(chunk))):
-                    out[r.asset_arn] = dict(r.open_findings or {})
+                rows = [r for r in conn.execute(select(*cols)) if r.asset_arn in wanted]
+            else:
+                rows = [r for chunk in _chunks(arns, 500)
+                        for r in conn.execute(select(*cols).where(t.asset_arn.in_(chunk)))]
+        for r in rows:
+            out[r.asset_arn] = dict(r.open_findings or {})
+            self._digests[r.asset_arn] = r.keys_digest
         return out
 
     def _references(self, advisory_ids: set[str]) -> dict[str, list[str]]:
@@ -255,7 +258,7 @@ class VulnerabilityScanner:
                 summary.findings_updated += 1
             else:
                 summary.findings_resolved += 1
-        self._save(new_states, keys_by_asset, events, now, actor)
+        self._save(new_states, states, keys_by_asset, events, now, actor)
 
     def _times(self, prev: dict[str, Any] | None, now: Any) -> tuple[str, str]:
         if prev is None:
@@ -276,14 +279,24 @@ class VulnerabilityScanner:
         doc.update({"UpdatedAt": updated, "RecordState": "ARCHIVED", "Compliance": {"Status": "PASSED"}})
         return doc
 
-    def _save(self, states: dict[str, dict[str, Any]], keys: dict[str, list[str]],
-              events: list[tuple[str, dict[str, Any]]], now: Any, actor: Principal) -> None:
+    def _save(self, states: dict[str, dict[str, Any]], old_states: dict[str, dict[str, Any]],
+              keys: dict[str, list[str]], events: list[tuple[str, dict[str, Any]]], now: Any,
+              actor: Principal) -> None:
         t = vuln_asset_state.c
-        rows = [{"asset_arn": arn, "package_keys": keys[arn], "open_findings": state, "scanned_at": now}
-                for arn, state in states.items()]
-        if not rows:
-            return
+        rows: list[dict[str, Any]] = []
+        touched: list[str] = []
+        for arn, state in states.items():
+            digest = hashlib.sha256("\n".join(keys[arn]).encode()).hexdigest()
+            if arn in old_states and old_states[arn] == state and self._digests.get(arn) == digest:
+                touched.append(arn)  # nothing changed: only the scan time moves
+                continue
+            rows.append({"asset_arn": arn, "package_keys": keys[arn], "open_findings": state, "scanned_at": now,
+                         "keys_digest": digest})
         with self.platform.db.begin() as conn:
+            for chunk in _chunks(touched, 500):
+                conn.execute(update(vuln_asset_state).where(t.asset_arn.in_(chunk)).values(scanned_at=now))
+            if not rows:
+                return
             for chunk in _chunks([r["asset_arn"] for r in rows], 500):
                 conn.execute(delete(vuln_asset_state).where(t.asset_arn.in_(chunk)))
             conn.execute(vuln_asset_state.insert(), rows)

@@ -51,6 +51,7 @@ vuln_asset_state = sa.Table(
     sa.Column("package_keys", JSONType, nullable=False),
     sa.Column("open_findings", JSONType, nullable=False),
     sa.Column("scanned_at", UTCDateTime(), nullable=False),
+    sa.Column("keys_digest", sa.String(64), nullable=True),
 )
 
 # One row (id 1): bumped by every import that changes advisories, so a process can tell in one
