@@ -49,9 +49,9 @@ def _found(item: dict[str, Any] | None, what: str) -> dict[str, Any]:
     return item
 
 
-def create_demo_app(db_path: Path | str = ":memory:") -> FastAPI:
-    """The demo application on a SQLite file (``:memory:`` for tests)."""
-    store = DemoStore(db_path)
+def create_demo_app(db_path: Path | str = ":memory:", tracer: Any = None) -> FastAPI:
+    """The demo application on a SQLite file (``:memory:`` for tests); ``tracer`` adds database spans."""
+    store = DemoStore(db_path, tracer)
     started = time.time()
     app = FastAPI(title="assetguard demo application", version=assetguard.__version__,
                   description="The sample web application behind the assetguard WAF: /user, /content, /was.")

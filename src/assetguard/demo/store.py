@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from datetime import UTC, datetime
@@ -43,7 +44,8 @@ def _now() -> str:
 class DemoStore:
     """Users and their posts (text, markdown, code snippets); all SQL is parameterised."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, tracer: Any = None) -> None:
+        self.tracer = tracer  # OpenTelemetry: one CLIENT span per statement (db.system sqlite)
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._conn = sqlite3.connect(str(path), check_same_thread=False)
@@ -54,8 +56,19 @@ class DemoStore:
         self._conn.executescript(SCHEMA)
         self._lock = threading.Lock()
 
+    def _span(self, sql: str) -> Any:
+        if self.tracer is None:
+            return contextlib.nullcontext()
+        from opentelemetry.trace import SpanKind
+
+        words = sql.split()
+        table = next((w for prev, w in zip(words, words[1:], strict=False) if prev.upper() in ("FROM", "INTO", "UPDATE")),
+                     "")
+        return self.tracer.start_as_current_span(f"{words[0].upper()} {table}".strip(), kind=SpanKind.CLIENT,
+                                                 attributes={"db.system": "sqlite", "db.statement": sql[:300]})
+
     def _all(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
-        with self._lock:
+        with self._span(sql), self._lock:
             return [dict(r) for r in self._conn.execute(sql, args).fetchall()]
 
     def _one(self, sql: str, args: tuple[Any, ...]) -> dict[str, Any] | None:
@@ -63,7 +76,7 @@ class DemoStore:
         return rows[0] if rows else None
 
     def _write(self, sql: str, args: tuple[Any, ...]) -> int:
-        with self._lock, self._conn:
+        with self._span(sql), self._lock, self._conn:
             cur = self._conn.execute(sql, args)
             return int(cur.lastrowid or 0) if sql.lstrip().upper().startswith("INSERT") else cur.rowcount
 

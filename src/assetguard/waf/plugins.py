@@ -19,4 +19,10 @@ if TYPE_CHECKING:
 def waf_proxy(platform: Platform) -> WafProxyComponent:
     from assetguard.waf.documents import stored_acl_dir
 
-    return WafProxyComponent(platform.settings.waf, platform.bus, [stored_acl_dir(platform.settings.data_dir)])
+    tracer = None
+    if platform.settings.telemetry.enabled:
+        from assetguard.telemetry.setup import telemetry_for
+
+        tracer = telemetry_for(platform).tracer("assetguard-waf")
+    return WafProxyComponent(platform.settings.waf, platform.bus, [stored_acl_dir(platform.settings.data_dir)],
+                             tracer=tracer)

@@ -23,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from assetguard.core.errors import ValidationError
@@ -139,8 +140,10 @@ class WafProxy:
     """The proxy server; ``start`` listens, ``close`` stops accepting and closes idle connections."""
 
     def __init__(self, gate: WafGate, upstreams: list[str], *, scheme: str = "http",
-                 keepalive_timeout: float = 75.0, upstream_timeout: float = 60.0, check_interval: float = 5.0) -> None:
+                 keepalive_timeout: float = 75.0, upstream_timeout: float = 60.0, check_interval: float = 5.0,
+                 tracer: Any = None) -> None:
         self.gate = gate
+        self.tracer = tracer  # an OpenTelemetry tracer: spans per request and W3C traceparent upstream
         self.pool = UpstreamPool(upstreams, check_interval)
         self.scheme = scheme.encode()
         self.keepalive_timeout = keepalive_timeout
@@ -215,6 +218,29 @@ class WafProxy:
     async def exchange(self, head: Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                        client_ip: str) -> bool:
         """One request/response; returns whether the client connection stays open."""
+        if self.tracer is None or head.start.split(b" ")[1:2] == [HEALTH_PATH]:
+            return await self._exchange(head, reader, writer, client_ip, None)
+        from opentelemetry import context as otel_context
+        from opentelemetry import trace
+        from opentelemetry.propagate import extract
+
+        carrier = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in head.headers}
+        parts = head.start.split(b" ")
+        method = parts[0].decode("latin-1") if parts else "GET"
+        path = parts[1].split(b"?", 1)[0].decode("latin-1") if len(parts) > 1 else "/"
+        route = "/" + path.lstrip("/").split("/", 1)[0]
+        span = self.tracer.start_span(f"{method} {route}", context=extract(carrier), kind=trace.SpanKind.SERVER,
+                                      attributes={"http.request.method": method, "url.path": path[:300],
+                                                  "http.route": route, "client.address": client_ip})
+        token = otel_context.attach(trace.set_span_in_context(span))
+        try:
+            return await self._exchange(head, reader, writer, client_ip, span)
+        finally:
+            otel_context.detach(token)
+            span.end()
+
+    async def _exchange(self, head: Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                        client_ip: str, span: Any) -> bool:
         parts = head.start.split(b" ")
         if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
             raise ProtocolError("malformed request line")
@@ -234,16 +260,32 @@ class WafProxy:
         request = HttpRequest(method.decode("latin-1"), target.decode("latin-1"),
                               [(k.decode("latin-1"), v.decode("latin-1")) for k, v in head.headers],
                               body[:limit], client_ip, body_size=body_size, http_version=version.decode())
-        verdict = self.gate.inspect(request)
+        if span is None:
+            verdict = self.gate.inspect(request)
+        else:
+            with self.tracer.start_as_current_span("waf.evaluate") as waf_span:
+                verdict = self.gate.inspect(request)
+                waf_span.set_attribute("waf.action", verdict.action)
+                waf_span.set_attribute("waf.terminating_rule", verdict.terminating_rule_id)
+            span.set_attribute("waf.action", verdict.action)
         if verdict.action == "BLOCK":
             status, headers, payload = block_response(verdict)
+            if span is not None:
+                span.set_attribute("http.response.status_code", status)
             close = not keep_alive or not finished
             extra = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
             await self.simple(writer, status, payload, close=close, content_type=dict(headers)[b"content-type"],
                               extra=extra)
             return not close
         self.served += 1
-        upstream_head = self.upstream_head(head, method, target, client_ip, verdict.insert_headers)
+        inserts = verdict.insert_headers
+        if span is not None:
+            from opentelemetry.propagate import inject
+
+            carrier: dict[str, str] = {}
+            inject(carrier)  # this request's span becomes the parent of the application's spans
+            inserts = (*inserts, *carrier.items())
+        upstream_head = self.upstream_head(head, method, target, client_ip, inserts)
         return await self.forward(upstream_head, raw_prefix, kind, length - len(raw_prefix), finished, method,
                                   reader, writer, keep_alive)
 
@@ -268,6 +310,8 @@ class WafProxy:
     def upstream_head(self, head: Head, method: bytes, target: bytes, client_ip: str,
                       inserts: tuple[tuple[str, str], ...]) -> bytes:
         drop = HOP_BY_HOP | {t for t in head.connection_tokens()} | {b"expect"}
+        if any(n.lower() == "traceparent" for n, _ in inserts):
+            drop = drop | {b"traceparent", b"tracestate"}
         headers: list[tuple[bytes, bytes]] = []
         forwarded = None
         for name, value in head.headers:

@@ -57,12 +57,12 @@ def build_gate(waf: WafSettings, acl: str, bus: Any = None, acl_dirs: list[Path]
 
 async def serve(waf: WafSettings, acl: str, upstreams: list[str], listen: str, *, reuse_port: bool = False,
                 stop: asyncio.Event | None = None, bus: Any = None, stop_signals: bool = True,
-                acl_dirs: list[Path] | None = None) -> None:
+                acl_dirs: list[Path] | None = None, tracer: Any = None) -> None:
     """Serve until ``stop`` is set (or SIGINT/SIGTERM); SIGHUP reloads the ACL."""
     host, port = parse_listen(listen)
     context = tls_context(waf.tls_cert, waf.tls_key)
     gate = build_gate(waf, acl, bus, acl_dirs)
-    proxy = WafProxy(gate, upstreams, scheme="https" if context else "http")
+    proxy = WafProxy(gate, upstreams, scheme="https" if context else "http", tracer=tracer)
     await proxy.start(host, port, ssl_context=context, reuse_port=reuse_port)
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
@@ -146,15 +146,17 @@ class WafProxyComponent:
 
     name = "waf-proxy"
 
-    def __init__(self, waf: WafSettings, bus: Any = None, acl_dirs: list[Path] | None = None) -> None:
+    def __init__(self, waf: WafSettings, bus: Any = None, acl_dirs: list[Path] | None = None,
+                 tracer: Any = None) -> None:
         self.waf = waf
         self.bus = bus
         self.acl_dirs = acl_dirs
+        self.tracer = tracer
 
     async def run(self, stop: asyncio.Event) -> None:
         try:
             await serve(self.waf, self.waf.acl, [self.waf.upstream], self.waf.listen, stop=stop, bus=self.bus,
-                        stop_signals=False, acl_dirs=self.acl_dirs)
+                        stop_signals=False, acl_dirs=self.acl_dirs, tracer=self.tracer)
         except OSError as exc:
             log.warning("WAF proxy not started: cannot listen on %s (%s); the rest keeps running",
                         self.waf.listen, exc)
