@@ -45,7 +45,8 @@ class GracefulServer(uvicorn.Server):
             self.should_exit = True
 
 
-async def serve(platform: Platform, host: str, port: int, only: list[str] | None = None) -> None:
+async def serve(platform: Platform, host: str, port: int, only: list[str] | None = None,
+                extra: list[Component] | None = None) -> None:
     app = create_app(platform=platform)
     config = uvicorn.Config(app, host=host, port=port, log_level=platform.settings.log_level,
                             lifespan="on", access_log=False)
@@ -58,6 +59,8 @@ async def serve(platform: Platform, host: str, port: int, only: list[str] | None
         component = factory(platform)
         if component is not None:
             running.append((component, asyncio.create_task(component.run(stop), name=name)))
+    for component in extra or []:  # e.g. the demo story and its background traffic (up --demo)
+        running.append((component, asyncio.create_task(component.run(stop), name=component.name)))
     try:
         await server.serve()  # returns on SIGINT/SIGTERM (uvicorn installs the handlers)
     finally:
@@ -103,7 +106,9 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def up(ctx: typer.Context,
            host: Annotated[str | None, typer.Option("--host", help="API and console address")] = None,
-           port: Annotated[int | None, typer.Option("--port", help="API and console port")] = None) -> None:
+           port: Annotated[int | None, typer.Option("--port", help="API and console port")] = None,
+           demo: Annotated[bool, typer.Option("--demo", help="load the demo story once and keep gentle demo "
+                                                             "traffic going through the WAF proxy")] = False) -> None:
         """Run the whole platform in one process (default 127.0.0.1:8080)."""
         settings = state(ctx).settings()
         host = host or settings.api.host
@@ -127,8 +132,18 @@ def register(app: typer.Typer) -> None:
         else:
             console.print("log in with an existing token, or create one: "
                           "assetguard token create --name me --role admin", highlight=False)
+        extra: list[Component] = []
+        if demo:
+            from assetguard.demo.background import DemoBackground, marker_path
+
+            background = DemoBackground(platform)
+            extra.append(background)
+            loaded = marker_path(platform).exists()
+            console.print(f"  demo:     {'story already loaded' if loaded else 'loading the demo story (about a minute)'}"
+                          f"; gentle traffic through the WAF proxy at {background.target}", highlight=False,
+                          soft_wrap=True)
         console.print("stop with Ctrl+C (or SIGTERM)", highlight=False)
-        asyncio.run(serve(platform, host, port))
+        asyncio.run(serve(platform, host, port, extra=extra))
 
     @app.command()
     def init(path: Annotated[str, typer.Option("--path", help="where to write the file")] = "assetguard.yaml",
