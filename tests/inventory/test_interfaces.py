@@ -104,6 +104,17 @@ def test_scheduler_job_collects_due_sources(platform: Any, tmp_path: Path) -> No
     assert run_due_collections(platform) == []
     runs = InventoryService(platform).collections()
     assert runs[0]["actor"] == "assetguard"
+    # two sources of the same kind are two schedules; a manual run does not reset either
+    sbom = tmp_path / "a.json"
+    sbom.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [],
+                                "metadata": {"component": {"name": "a"}}}))
+    sbom_b = tmp_path / "b.json"
+    sbom_b.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5", "components": [],
+                                  "metadata": {"component": {"name": "b"}}}))
+    platform.settings.inventory.sources = [InventorySource(source="sbom", options={"paths": [str(sbom)]}),
+                                           InventorySource(source="sbom", options={"paths": [str(sbom_b)]})]
+    assert [s.created for s in run_due_collections(platform)] == [1, 1]
+    assert due_sources(platform) == []
     # a broken source is logged and skipped, not raised
     platform.settings.inventory.sources = [InventorySource(source="sbom", options={"paths": [str(tmp_path / "nope")]})]
     assert run_due_collections(platform) == []

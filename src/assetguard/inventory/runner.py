@@ -37,10 +37,10 @@ def aws_options(platform: Platform) -> dict[str, Any]:
 
 
 def run_collection(platform: Platform, source: str, options: dict[str, Any], *, actor: Principal = SYSTEM,
-                   progress: Progress | None = None) -> CollectionSummary:
+                   progress: Progress | None = None, note: str | None = None) -> CollectionSummary:
     """Collect from ``source`` with ``options`` and apply the result in one transaction."""
     config = collector_config(source, options)
     started = utcnow()
     result = collectors.get(source)().collect(config, progress)
     return InventoryService(platform).apply_collection(source, result.items, result.scope, actor=actor,
-                                                       errors=result.errors, started_at=started)
+                                                       errors=result.errors, started_at=started, note=note)

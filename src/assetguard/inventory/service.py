@@ -137,7 +137,7 @@ class InventoryService:
     # ------------------------------------------------------------------ writes
     def apply_collection(self, source: str, items: Iterable[dict[str, Any]], scope: Iterable[str] | None = None, *,
                          actor: Principal = SYSTEM, errors: Sequence[CollectionError] = (),
-                         started_at: datetime | None = None) -> CollectionSummary:
+                         started_at: datetime | None = None, note: str | None = None) -> CollectionSummary:
         """Store one collection run and return what changed.
 
         ``scope`` lists the scope keys (see :func:`~assetguard.inventory.model.scope_key`) the run
@@ -215,7 +215,7 @@ class InventoryService:
                 id=summary.collection_id, source=source, started_at=started, finished_at=utcnow(),
                 status=summary.status, actor=actor.name,
                 summary={k: v for k, v in summary.as_dict().items() if k != "errors"},
-                errors=[e.as_dict() for e in summary.errors], note=None))
+                errors=[e.as_dict() for e in summary.errors], note=note))
             self.platform.audit.record(conn, actor, "inventory.collect", f"inventory/collection/{summary.collection_id}",
                                        after=summary.as_dict())
         return summary
