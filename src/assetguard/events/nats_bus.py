@@ -54,13 +54,31 @@ class JetStreamBus(OutboxBus):
         self.relayed = 0
         self.consumed = 0
 
-    async def connect(self) -> Any:
+    async def connect(self, attempts: int = 3) -> Any:
+        """Connect, ensure the stream and the durable consumer; transient timeouts are retried."""
         import nats
+        from nats.errors import FlushTimeoutError
+        from nats.errors import TimeoutError as NatsTimeout
+
+        for attempt in range(1, attempts + 1):
+            nc = await nats.connect(self.url, name="assetguard-worker", max_reconnect_attempts=-1,
+                                    connect_timeout=10)
+            try:
+                js, sub = await self._setup(nc)
+            except (FlushTimeoutError, NatsTimeout):
+                await nc.close()
+                if attempt == attempts:
+                    raise
+                await asyncio.sleep(0.5 * attempt)
+                continue
+            return nc, js, sub
+        raise AssertionError("unreachable")
+
+    async def _setup(self, nc: Any) -> tuple[Any, Any]:
         from nats.js.api import AckPolicy, ConsumerConfig, StreamConfig
         from nats.js.errors import BadRequestError
 
-        nc = await nats.connect(self.url, name="assetguard-worker", max_reconnect_attempts=-1)
-        js = nc.jetstream()
+        js = nc.jetstream(timeout=10)
         try:
             await js.add_stream(StreamConfig(name=self.stream, subjects=[f"{self.stream}.>"], duplicate_window=120))
         except BadRequestError:  # exists with another config: keep it
@@ -68,7 +86,7 @@ class JetStreamBus(OutboxBus):
         config = ConsumerConfig(durable_name=CONSUMER, ack_policy=AckPolicy.EXPLICIT, ack_wait=self.ack_wait,
                                 max_deliver=-1, max_ack_pending=10_000)
         sub = await js.pull_subscribe(self.subject, durable=CONSUMER, stream=self.stream, config=config)
-        return nc, js, sub
+        return js, sub
 
     async def start_worker_tasks(self, worker: EventWorker, stop: asyncio.Event) -> list[asyncio.Task[Any]]:
         nc, js, sub = await self.connect()
@@ -78,7 +96,11 @@ class JetStreamBus(OutboxBus):
             try:
                 await stop.wait()
             finally:
-                await nc.drain()
+                try:
+                    await nc.drain()
+                except Exception as exc:  # noqa: BLE001 - closing anyway; unacked messages are redelivered
+                    log.info("NATS drain at shutdown: %s", type(exc).__name__)
+                    await nc.close()
 
         tasks.append(asyncio.create_task(close_when_stopped()))
         return tasks
