@@ -170,7 +170,9 @@ def _umask(root: Path, login_defs: dict[str, str]) -> str | None:
 
 def walk_files(root: Path, known_uids: set[int], known_gids: set[int]) -> dict[str, list[str]]:
     """World-writable files, SUID/SGID files and files whose owner does not exist (capped lists)."""
-    world, suid, unowned = [], [], []
+    world: list[str] = []
+    suid: list[str] = []
+    unowned: list[str] = []
     seen = 0
     for rel in WALK_DIRS:
         base = root / rel

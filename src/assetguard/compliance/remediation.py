@@ -21,6 +21,7 @@ and the finding show the effect.
 
 from __future__ import annotations
 
+import builtins
 import threading
 from datetime import timedelta
 from pathlib import Path
@@ -179,7 +180,7 @@ class RemediationService:
         return self._doc(row._mapping)
 
     def list(self, *, status: str | None = None, resource_arn: str | None = None,
-             limit: int = 100) -> list[dict[str, Any]]:
+             limit: int = 100) -> builtins.list[dict[str, Any]]:
         c = remediation_executions.c
         stmt = select(remediation_executions).order_by(c.created_at.desc()).limit(limit)
         if status:
@@ -209,7 +210,7 @@ class RemediationService:
         if last is not None and config.cooldown_seconds:
             from assetguard.db.base import UTCDateTime
 
-            last = UTCDateTime().process_result_value(last, self.platform.db.engine.dialect)  # type: ignore[arg-type]
+            last = UTCDateTime().process_result_value(last, self.platform.db.engine.dialect)
             if last and now - last < timedelta(seconds=config.cooldown_seconds):
                 return f"CooldownActive: last run {int((now - last).total_seconds())} s ago " \
                        f"(cooldown {config.cooldown_seconds} s)"
@@ -283,7 +284,7 @@ class RemediationService:
         from assetguard.compliance.evaluator import ComplianceEvaluator
 
         arn = str(asset["arn"])
-        refresh_errors: list[str] = []
+        refresh_errors: builtins.list[str] = []
         try:
             with _refresh_lock:
                 try:
@@ -294,13 +295,13 @@ class RemediationService:
         except Exception as exc:  # noqa: BLE001 - the fix ran; a failed re-check is reported, not fatal
             return {"error": f"{type(exc).__name__}: {exc}"[:500]}
         results = [e.result for e in report.evaluations]
-        out = {"complianceType": results[0].compliance_type if results else None,
+        out: dict[str, Any] = {"complianceType": results[0].compliance_type if results else None,
                "annotation": results[0].annotation if results else ""}
         if refresh_errors:
             out["refreshErrors"] = refresh_errors
         return out
 
-    def _refresh(self, asset: dict[str, Any], actor: Principal, refresh_types: tuple[str, ...] = ()) -> list[str]:
+    def _refresh(self, asset: dict[str, Any], actor: Principal, refresh_types: tuple[str, ...] = ()) -> builtins.list[str]:
         """Re-collect the asset (and ``refresh_types``); returns the collection's error messages."""
         from assetguard.inventory.service import InventoryService
 

@@ -8,6 +8,7 @@ compliance score does.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,6 +29,12 @@ class PackScore:
         return self.compliant / total if total else None
 
 
+@lru_cache(maxsize=1)
+def _pack_rules() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Pack name → rule ids; packs are built from the static rule registry, so once is enough."""
+    return tuple((name, pack.rule_ids) for name, pack in sorted(packs().items()) if name != "all")
+
+
 def pack_scores(platform: Any) -> list[PackScore]:
     c = compliance_results.c
     stmt = select(c.rule_id, c.compliance_type, func.count()).group_by(c.rule_id, c.compliance_type)
@@ -36,11 +43,9 @@ def pack_scores(platform: Any) -> list[PackScore]:
         for rule, kind, n in conn.execute(stmt):
             per_rule.setdefault(rule, {})[kind] = int(n)
     out = []
-    for name, pack in sorted(packs().items()):
-        if name == "all":
-            continue
-        ok = sum(per_rule.get(r, {}).get("COMPLIANT", 0) for r in pack.rule_ids)
-        bad = sum(per_rule.get(r, {}).get("NON_COMPLIANT", 0) for r in pack.rule_ids)
+    for name, rule_ids in _pack_rules():
+        ok = sum(per_rule.get(r, {}).get("COMPLIANT", 0) for r in rule_ids)
+        bad = sum(per_rule.get(r, {}).get("NON_COMPLIANT", 0) for r in rule_ids)
         out.append(PackScore(name, ok, bad))
     return out
 

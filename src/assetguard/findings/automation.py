@@ -18,6 +18,7 @@ and ``RelatedFindings``. Rules run on every created or updated finding during im
 
 from __future__ import annotations
 
+import builtins
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -134,12 +135,12 @@ class AutomationRules:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> builtins.list[dict[str, Any]]:
         with self.platform.db.connect() as conn:
             return [self._doc(r._mapping) for r in
                     conn.execute(select(automation_rules).order_by(automation_rules.c.rule_order))]
 
-    def compiled(self, conn: Connection) -> list[CompiledRule]:
+    def compiled(self, conn: Connection) -> builtins.list[CompiledRule]:
         return compile_rules([self._doc(r._mapping) for r in conn.execute(select(automation_rules))])
 
     def create(self, rule: dict[str, Any], *, actor: Principal) -> dict[str, Any]:

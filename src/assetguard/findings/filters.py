@@ -14,7 +14,7 @@ True
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from assetguard.core.clock import utcnow
@@ -96,38 +96,42 @@ def _compile_field(name: str, conditions: list[dict[str, Any]]) -> Predicate:
     return predicate
 
 
-def _compile_numbers(path: str, conditions: list[dict[str, Any]]) -> Predicate:
-    def one(cond: dict[str, Any]) -> Callable[[float], bool]:
-        checks: list[Callable[[float], bool]] = []
-        if "Gte" in cond:
-            checks.append(lambda x, b=float(cond["Gte"]): x >= b)
-        if "Lte" in cond:
-            checks.append(lambda x, b=float(cond["Lte"]): x <= b)
-        if "Gt" in cond:
-            checks.append(lambda x, b=float(cond["Gt"]): x > b)
-        if "Lt" in cond:
-            checks.append(lambda x, b=float(cond["Lt"]): x < b)
-        if "Eq" in cond:
-            checks.append(lambda x, b=float(cond["Eq"]): x == b)
-        return lambda x: all(c(x) for c in checks)
+def _number_test(cond: dict[str, Any]) -> Callable[[float], bool]:
+    bounds = [(op, float(cond[op])) for op in ("Gte", "Lte", "Gt", "Lt", "Eq") if op in cond]
 
-    tests = [one(c) for c in conditions]
-    return lambda f: any(t(float(v)) for t in tests for v in _values(f, path) if isinstance(v, int | float))
+    def test(x: float) -> bool:
+        for op, b in bounds:
+            if (op == "Gte" and x < b) or (op == "Lte" and x > b) or (op == "Gt" and x <= b) \
+                    or (op == "Lt" and x >= b) or (op == "Eq" and x != b):
+                return False
+        return True
+
+    return test
+
+
+def _compile_numbers(path: str, conditions: list[dict[str, Any]]) -> Predicate:
+    tests = [_number_test(c) for c in conditions]
+
+    def predicate(finding: dict[str, Any]) -> bool:
+        return any(t(float(v)) for t in tests for v in _values(finding, path) if isinstance(v, int | float))
+
+    return predicate
+
+
+def _date_test(cond: dict[str, Any]) -> Callable[[datetime], bool]:
+    if "DateRange" in cond:
+        rng = cond["DateRange"]
+        if rng.get("Unit", "DAYS") != "DAYS":
+            raise ValidationError("DateRange.Unit must be DAYS")
+        days = int(rng["Value"])
+        return lambda ts: ts >= utcnow() - timedelta(days=days)
+    start = parse_time(cond["Start"]) if cond.get("Start") else None
+    end = parse_time(cond["End"]) if cond.get("End") else None
+    return lambda ts: (start is None or ts >= start) and (end is None or ts <= end)
 
 
 def _compile_dates(path: str, conditions: list[dict[str, Any]]) -> Predicate:
-    tests = []
-    for cond in conditions:
-        if "DateRange" in cond:
-            rng = cond["DateRange"]
-            if rng.get("Unit", "DAYS") != "DAYS":
-                raise ValidationError("DateRange.Unit must be DAYS")
-            days = int(rng["Value"])
-            tests.append(lambda ts, d=days: ts >= utcnow() - timedelta(days=d))
-        else:
-            start = parse_time(cond["Start"]) if cond.get("Start") else None
-            end = parse_time(cond["End"]) if cond.get("End") else None
-            tests.append(lambda ts, s=start, e=end: (s is None or ts >= s) and (e is None or ts <= e))
+    tests = [_date_test(c) for c in conditions]
 
     def predicate(finding: dict[str, Any]) -> bool:
         for v in _values(finding, path):
@@ -143,7 +147,8 @@ def _compile_dates(path: str, conditions: list[dict[str, Any]]) -> Predicate:
 
 
 def _compile_map(path: str, conditions: list[dict[str, Any]], name: str) -> Predicate:
-    positive, negative = [], []
+    positive: list[tuple[str, Callable[[str], bool]]] = []
+    negative: list[tuple[str, Callable[[str], bool]]] = []
     for cond in conditions:
         comparison = cond.get("Comparison", "EQUALS")
         test = _string_test(comparison, str(cond.get("Value", "")))

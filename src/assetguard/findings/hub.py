@@ -26,6 +26,7 @@ Security Hub's ``InvalidInputException``; a bad finding only fails itself.
 
 from __future__ import annotations
 
+import builtins
 import copy
 import json
 from collections import Counter
@@ -176,7 +177,7 @@ class FindingsHub:
             if inserts:
                 conn.execute(findings_table.insert(), inserts)
             if updates:
-                cols = {k: bindparam(k) for k in updates[0] if k != "b_seq"}
+                cols: dict[str, Any] = {k: bindparam(k) for k in updates[0] if k != "b_seq"}
                 conn.execute(update(findings_table).where(findings_table.c.seq == bindparam("b_seq")).values(cols),
                              updates)
             self._publish(conn, stored)
@@ -287,7 +288,7 @@ class FindingsHub:
              min_severity: str | None = None, workflow_status: str | None = None, record_state: str | None = None,
              compliance_status: str | None = None, product_arn: str | None = None, resource_id: str | None = None,
              generator_id: str | None = None, text: str | None = None, limit: int | None = 100,
-             offset: int = 0) -> list[dict[str, Any]]:
+             offset: int = 0) -> builtins.list[dict[str, Any]]:
         """Findings newest ``UpdatedAt`` first; keyword filters run in SQL, ASFF ``filters`` after."""
         c = findings_table.c
         stmt = select(c.data).order_by(c.updated_at.desc(), c.seq.desc())
@@ -308,7 +309,7 @@ class FindingsHub:
             if limit is not None:
                 stmt = stmt.limit(limit)
             stmt = stmt.offset(offset)
-        out: list[dict[str, Any]] = []
+        out: builtins.list[dict[str, Any]] = []
         skipped = 0
         with self.platform.db.connect() as conn:
             for row in conn.execution_options(yield_per=500).execute(stmt):
@@ -331,7 +332,7 @@ class FindingsHub:
         with self.platform.db.connect() as conn:
             return int(conn.execute(stmt).scalar_one())
 
-    def insight(self, group_by: str, filters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    def insight(self, group_by: str, filters: dict[str, Any] | None = None) -> builtins.list[dict[str, Any]]:
         """Counts of findings grouped by any field (filter name or dotted ASFF path), largest first."""
         path = path_for(group_by)
         predicate = compile_filters(filters)
@@ -349,7 +350,7 @@ class FindingsHub:
         return [{"GroupByAttributeValue": k, "Count": n} for k, n in counts.most_common()]
 
     # -- consumer updates (BatchUpdateFindings) -------------------------------------------------
-    def update_findings(self, identifiers: list[dict[str, str]], *, actor: Principal,
+    def update_findings(self, identifiers: builtins.list[dict[str, str]], *, actor: Principal,
                         workflow_status: str | None = None, note: str | None = None,
                         severity_label: str | None = None, verification_state: str | None = None,
                         user_defined_fields: dict[str, str] | None = None) -> dict[str, Any]:

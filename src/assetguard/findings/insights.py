@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, select
@@ -39,13 +40,13 @@ class SavedInsights:
             self.platform.audit.record(conn, actor, "findings.insight.create", arn, after=doc)
         return doc
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> builtins.list[dict[str, Any]]:
         with self.platform.db.connect() as conn:
             return [{"InsightArn": r.insight_arn, "Name": r.name, "Filters": r.filters,
                      "GroupByAttribute": r.group_by_attribute}
                     for r in conn.execute(select(insights).order_by(insights.c.name))]
 
-    def results(self, name: str) -> list[dict[str, Any]]:
+    def results(self, name: str) -> builtins.list[dict[str, Any]]:
         from assetguard.findings.hub import FindingsHub
 
         found = [i for i in self.list() if i["Name"] == name]

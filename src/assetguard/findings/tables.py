@@ -9,7 +9,7 @@ change; findings untouched for 90 days are purged (Security Hub's retention).
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Integer, String, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Table, Text, UniqueConstraint
 
 from assetguard.db.base import JSONType, UTCDateTime, metadata
 
@@ -61,3 +61,10 @@ insights = Table(
     Column("group_by_attribute", String(256), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
 )
+
+# Dashboard aggregates (open findings by severity, rule and asset; new findings per day) read
+# these covering indexes instead of scanning the JSON-heavy rows (assetguard.findings.stats).
+Index("ix_findings_open_severity", findings.c.record_state, findings.c.workflow_status, findings.c.severity_label)
+Index("ix_findings_open_generator", findings.c.record_state, findings.c.workflow_status, findings.c.generator_id)
+Index("ix_findings_open_resource", findings.c.record_state, findings.c.workflow_status, findings.c.resource_id)
+Index("ix_findings_created_severity", findings.c.created_at, findings.c.severity_label)

@@ -53,7 +53,7 @@ class RevokeOpenIngress(Runbook):
             v6 = [r for r in perm.get("Ipv6Ranges", []) if r.get("CidrIpv6") in WORLD]
             if not v4 and not v6:
                 continue
-            entry = {"IpProtocol": proto, "IpRanges": [{"CidrIp": r["CidrIp"]} for r in v4],
+            entry: dict[str, Any] = {"IpProtocol": proto, "IpRanges": [{"CidrIp": r["CidrIp"]} for r in v4],
                      "Ipv6Ranges": [{"CidrIpv6": r["CidrIpv6"]} for r in v6]}
             if proto != "-1":
                 entry.update(FromPort=perm["FromPort"], ToPort=perm["ToPort"])

@@ -20,7 +20,7 @@ def _is_alb(item: dict[str, Any]) -> bool:
 
 def _listeners(item: dict[str, Any], ctx: EvaluationContext) -> list[dict[str, Any]]:
     own = [x for x in as_list(get(item, "supplementaryConfiguration", "Listeners")) if isinstance(x, dict)]
-    index = ctx.memo("listeners", lambda: _by_lb(ctx))
+    index: dict[str, list[dict[str, Any]]] = ctx.memo("listeners", lambda: _by_lb(ctx))
     return own + index.get(str(item.get("arn")), [])
 
 

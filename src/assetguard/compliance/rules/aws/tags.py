@@ -25,7 +25,7 @@ TAGGABLE = ("AWS::EC2::Instance", "AWS::EC2::SecurityGroup", "AWS::EC2::Volume",
 
 class RequiredTagsParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tags: dict[str, list[str] | None] = Field(default_factory=lambda: {"Owner": None})
+    tags: dict[str, list[str] | None] = Field(default_factory=lambda: {"Owner": None})  # type: ignore[arg-type]
     policy: dict[str, Any] | None = None
 
 
