@@ -93,31 +93,33 @@ class RuleStore:
 
     def put(self, rule: Rule, *, actor: Principal, origin: str = "user") -> StoredRule:
         """Create or replace a rule."""
-        check_targets(rule)
-        now = utcnow()
-        document = rule.document()
-        with self.db.begin() as conn:
-            old = conn.execute(select(event_rules).where(event_rules.c.name == rule.name)).first()
-            if old is None:
-                conn.execute(insert(event_rules).values(
-                    name=rule.name, description=rule.description, state=rule.state, document=document,
-                    origin=origin, revision=1, created_at=now, updated_at=now))
-                revision = 1
-            else:
-                revision = old.revision + 1
-                conn.execute(update(event_rules).where(event_rules.c.name == rule.name).values(
-                    description=rule.description, state=rule.state, document=document, revision=revision,
-                    updated_at=now, origin=origin))
-            self.platform.audit.record(conn, actor, "events.rule.put", f"rule/{rule.name}",
-                                       before=public_document(old.document) if old is not None else None,
-                                       after=public_document(document))
-        return StoredRule(rule, origin, revision)
+        return self.put_many([rule], actor=actor, origin=origin)[0]
 
     def put_many(self, rules: Sequence[Rule], *, actor: Principal, origin: str = "user") -> list[StoredRule]:
-        """All rules are validated before any is written (a bad file changes nothing)."""
+        """Create or replace rules in one transaction; all are validated before any is written."""
         for rule in rules:
             check_targets(rule)
-        return [self.put(rule, actor=actor, origin=origin) for rule in rules]
+        with self.db.begin() as conn:
+            return [self._put(conn, rule, actor, origin) for rule in rules]
+
+    def _put(self, conn: Any, rule: Rule, actor: Principal, origin: str) -> StoredRule:
+        now = utcnow()
+        document = rule.document()
+        old = conn.execute(select(event_rules).where(event_rules.c.name == rule.name)).first()
+        if old is None:
+            conn.execute(insert(event_rules).values(
+                name=rule.name, description=rule.description, state=rule.state, document=document,
+                origin=origin, revision=1, created_at=now, updated_at=now))
+            revision = 1
+        else:
+            revision = old.revision + 1
+            conn.execute(update(event_rules).where(event_rules.c.name == rule.name).values(
+                description=rule.description, state=rule.state, document=document, revision=revision,
+                updated_at=now, origin=origin))
+        self.platform.audit.record(conn, actor, "events.rule.put", f"rule/{rule.name}",
+                                   before=public_document(old.document) if old is not None else None,
+                                   after=public_document(document))
+        return StoredRule(rule, origin, revision)
 
     def delete(self, name: str, *, actor: Principal) -> None:
         with self.db.begin() as conn:
