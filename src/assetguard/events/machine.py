@@ -137,36 +137,38 @@ class RuleMachine:
         trails = has_trails(leaves)
         matched: dict[Hashable, None] = {}
         stack = [self._root]
-        keyed: dict[Path, list[Any]] = {}
+        pop, push = stack.pop, stack.append
         while stack:
-            node = stack.pop()
+            node = pop()
             for entry in node.entries:
                 if entry.name in matched:
                     continue
-                if trails:
-                    ok = clause_matches(entry.clause, leaves)
-                else:
-                    ok = _residual_ok(entry.residual, leaves)
-                if ok:
+                if (clause_matches(entry.clause, leaves) if trails
+                        else (not entry.residual or _residual_ok(entry.residual, leaves))):
                     matched[entry.name] = None
             for path, by_value in node.edges.items():
-                keys = keyed.get(path)
-                if keys is None:
-                    keys = keyed[path] = [v if type(v) is str else value_key(v) for v, _t in leaves.get(path, ())]
-                for key in keys:
-                    child = by_value.get(key)
+                values = leaves.get(path)
+                if values is None:
+                    continue
+                for value, _trail in values:
+                    child = by_value.get(value if type(value) is str else value_key(value))
                     if child is not None:
-                        stack.append(child)
-            for path, by_prefix in node.prefix_edges.items():
-                lengths = node.prefix_lengths[path]
-                for value, _trail in leaves.get(path, ()):
-                    if isinstance(value, str):
-                        for length in lengths:
-                            if length > len(value):
-                                break
-                            child = by_prefix.get(value[:length])
-                            if child is not None:
-                                stack.append(child)
+                        push(child)
+            if node.prefix_edges:
+                for path, by_prefix in node.prefix_edges.items():
+                    values = leaves.get(path)
+                    if values is None:
+                        continue
+                    lengths = node.prefix_lengths[path]
+                    for value, _trail in values:
+                        if type(value) is str:
+                            size = len(value)
+                            for length in lengths:
+                                if length > size:
+                                    break
+                                child = by_prefix.get(value[:length])
+                                if child is not None:
+                                    push(child)
         return list(matched)
 
 
