@@ -41,6 +41,17 @@ def _blocks(platform: Any) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: r.get("timestamp", 0), reverse=True)[:TAIL]
 
 
+def _compiled(platform: Any, name: str) -> Any:
+    """Compile an ACL for display once per version of its file (compiling takes seconds)."""
+    from assetguard.waf.documents import resolve_acl_path
+
+    settings = platform.settings
+    dirs = [stored_acl_dir(settings.data_dir)]
+    path = resolve_acl_path(name, dirs)
+    key = f"console.waf.acl:{path}:{path.stat().st_mtime_ns}"
+    return platform.singleton(key, lambda: load_compiled_acl_from_settings(settings.waf, name, acl_dirs=dirs))
+
+
 @router.get("/waf", response_class=HTMLResponse)
 def waf_page(request: Request, principal: ConsoleViewerDep, platform: PlatformDep,
              acl: str | None = None) -> HTMLResponse:
@@ -50,8 +61,7 @@ def waf_page(request: Request, principal: ConsoleViewerDep, platform: PlatformDe
     error = None
     report = None
     try:
-        compiled = next((g.acl for g in gates if g.acl.name == name), None) or load_compiled_acl_from_settings(
-            settings.waf, name, acl_dirs=[stored_acl_dir(settings.data_dir)])
+        compiled = next((g.acl for g in gates if g.acl.name == name), None) or _compiled(platform, name)
         report = capacity_report(compiled)
     except AssetGuardError as exc:
         error = str(exc)
