@@ -18,9 +18,10 @@ DEFAULT_REGION = "local"
 
 def make_event(source: str, detail_type: str, detail: dict[str, Any], *, resources: Sequence[str] = (),
                account: str | None = None, region: str | None = None, time: datetime | None = None,
-               event_id: str | None = None) -> dict[str, Any]:
-    """A complete envelope: ``version, id, detail-type, source, account, time, region, resources, detail``."""
-    return {
+               event_id: str | None = None, replay_name: str | None = None) -> dict[str, Any]:
+    """A complete envelope: ``version, id, detail-type, source, account, time, region, resources, detail``,
+    plus ``replay-name`` when the event is a replay."""
+    event: dict[str, Any] = {
         "version": "0",
         "id": event_id or new_id(),
         "detail-type": detail_type,
@@ -31,3 +32,6 @@ def make_event(source: str, detail_type: str, detail: dict[str, Any], *, resourc
         "resources": list(resources),
         "detail": detail,
     }
+    if replay_name:
+        event["replay-name"] = replay_name
+    return event
