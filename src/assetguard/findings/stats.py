@@ -64,3 +64,23 @@ def mean_time_to_notify(platform: Any, sample: int = 5000) -> float | None:
 
 def _parse(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def filtered(where: dict[str, str | None], text: str | None = None) -> list[Any]:
+    """SQL conditions for the keyword filters the Findings page offers (None/"" = no condition)."""
+    conds: list[Any] = [getattr(_c, col) == value for col, value in where.items() if value]
+    if text:
+        conds.append(_c.title.contains(text))
+    return conds
+
+
+def count_and_daily(platform: Any, conds: list[Any], since: datetime) -> tuple[int, dict[tuple[str, date], int]]:
+    """How many findings match, and per (severity, UTC day of UpdatedAt) since ``since`` — in SQL."""
+    day = func.date(_c.updated_at)
+    with platform.db.connect() as conn:
+        total = int(conn.execute(select(func.count()).select_from(findings_table).where(*conds)).scalar_one())
+        rows = conn.execute(select(_c.severity_label, day, func.count()).where(*conds, _c.updated_at >= since)
+                            .group_by(_c.severity_label, day))
+        daily = {(label, d if isinstance(d, date) else date.fromisoformat(str(d)[:10])): int(n)
+                 for label, d, n in rows}
+    return total, daily

@@ -3,8 +3,7 @@ and bulk workflow actions (operator, CSRF-protected form)."""
 
 from __future__ import annotations
 
-from collections import Counter
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -17,7 +16,7 @@ from assetguard.console.page import ConsoleOperatorDep, ConsoleViewerDep, NavIte
 from assetguard.core.clock import utcnow
 from assetguard.core.errors import AssetGuardError, NotFoundError
 from assetguard.findings.hub import FindingsHub
-from assetguard.findings.model import SEVERITY_LABELS, WORKFLOW_STATUSES, parse_time
+from assetguard.findings.model import SEVERITY_LABELS, WORKFLOW_STATUSES
 
 router = APIRouter()
 NAV = NavItem("Findings", "/findings")
@@ -27,27 +26,29 @@ DAYS = 14
 MAX_ROWS = 200
 
 
-def severity_chart(findings: list[dict[str, Any]], days: int = DAYS) -> Markup:
-    """Findings updated per day over the last ``days`` days, stacked by severity."""
+def severity_chart(daily: dict[tuple[str, Any], int], days: int = DAYS) -> Markup:
+    """Findings updated per day over the last ``days`` days, stacked by severity (counted in SQL)."""
     today = utcnow().date()
     dates = [today - timedelta(days=days - 1 - i) for i in range(days)]
-    counts: Counter[tuple[str, Any]] = Counter()
-    for f in findings:
-        try:
-            day = parse_time(f["UpdatedAt"]).date()
-        except (KeyError, ValueError):
-            continue
-        counts[(f["Severity"]["Label"], day)] += 1
-    series = [Series(label, [float(counts[(label, d)]) for d in dates], COLORS[label])
+    series = [Series(label, [float(daily.get((label, d), 0)) for d in dates], COLORS[label])
               for label in reversed(SEVERITY_LABELS)]
     return stacked_bar_chart([d.strftime("%m-%d") for d in dates], series, title="Findings by severity and day",
                              y_label="findings", legend=True, integer=True)
 
 
-def _query(platform: Any, f: dict[str, str]) -> list[dict[str, Any]]:
+def _query(platform: Any, f: dict[str, str], limit: int | None = MAX_ROWS) -> list[dict[str, Any]]:
     return FindingsHub(platform).list(severity=f["severity"] or None, workflow_status=f["status"] or None,
                                       record_state=f["record_state"] or None, generator_id=f["generator"] or None,
-                                      text=f["search"] or None, limit=None)
+                                      text=f["search"] or None, limit=limit)
+
+
+def _summary(platform: Any, f: dict[str, str]) -> tuple[int, dict[tuple[str, Any], int]]:
+    from assetguard.findings.stats import count_and_daily, filtered
+
+    conds = filtered({"severity_label": f["severity"], "workflow_status": f["status"],
+                      "record_state": f["record_state"], "generator_id": f["generator"]}, f["search"] or None)
+    since = datetime.combine(utcnow().date() - timedelta(days=DAYS - 1), time(), tzinfo=UTC)
+    return count_and_daily(platform, conds, since)
 
 
 @router.get("/findings", response_class=HTMLResponse)
@@ -57,8 +58,9 @@ def findings_page(request: Request, principal: ConsoleViewerDep, platform: Platf
     f = {"severity": severity, "status": status, "record_state": record_state, "generator": generator,
          "search": search}
     found = _query(platform, f)
+    total, daily = _summary(platform, f)
     return render(request, "findings/index.html", {
-        "findings": found[:MAX_ROWS], "total": len(found), "f": f, "chart": severity_chart(found),
+        "findings": found, "total": total, "f": f, "chart": severity_chart(daily),
         "severities": SEVERITY_LABELS, "statuses": WORKFLOW_STATUSES, "updated": updated, "error": error,
         "filter_query": urlencode({k: v for k, v in f.items() if v})})
 
