@@ -167,9 +167,9 @@ class TrafficGenerator:
 
     # -- the request mix -----------------------------------------------------------------------
     def _client_headers(self) -> dict[str, str]:
-        client = self.rng.randrange(2, 60)
+        # TEST-NET-1 addresses outside every shipped IP list, so legitimate clients are judged on content
         return {"User-Agent": self.rng.choice(BROWSER_AGENTS), "Accept": "application/json",
-                "X-Forwarded-For": f"198.51.100.{client}"}
+                "X-Forwarded-For": f"192.0.2.{self.rng.randrange(2, 120)}"}
 
     def next_request(self) -> Request:
         if self.rng.random() < self.attack_share:
@@ -224,7 +224,10 @@ class TrafficGenerator:
 
     def attack(self, category: str) -> Request:
         headers = self._client_headers()
-        headers["X-Forwarded-For"] = f"203.0.113.{self.rng.randrange(2, 30)}"
+        # Mostly fresh addresses (blocked for what they send); some from the IP reputation list's range.
+        known_bad = self.rng.random() < 0.2
+        headers["X-Forwarded-For"] = f"203.0.113.{self.rng.randrange(2, 30)}" if known_bad else \
+            f"192.0.2.{self.rng.randrange(200, 250)}"
         r = self.rng.randrange(1000)
         if category == "sqli":
             return self.rng.choice([
