@@ -74,6 +74,8 @@ class TagEditor:
              limit: int | None = None) -> list[dict[str, Any]]:
         """Assets matching every criterion; ``missing`` = assets without that tag key."""
         filters: dict[str, Any] = {}
+        if limit and not missing:
+            filters["limit"] = limit
         if region:
             filters["region"] = region
         if search:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -21,13 +22,14 @@ NAV = NavItem("Tags", "/tags")
 
 FILTERS = ("region", "type", "tag", "missing", "search")
 MAX_ROWS = 500
+COVERAGE_TTL = 10.0  # seconds
 
 
-def _find(platform: Any, f: dict[str, str]) -> list[dict[str, Any]]:
+def _find(platform: Any, f: dict[str, str], limit: int | None = None) -> list[dict[str, Any]]:
     key, sep, value = f["tag"].partition("=")
     return TagEditor(platform).find(region=f["region"] or None, resource_type=f["type"] or None,
                                     tag_key=key or None, tag_value=value if sep else None,
-                                    missing=f["missing"] or None, search=f["search"] or None)
+                                    missing=f["missing"] or None, search=f["search"] or None, limit=limit)
 
 
 def coverage_chart(platform: Any, items: list[dict[str, Any]]) -> Markup | None:
@@ -50,11 +52,32 @@ def coverage_chart(platform: Any, items: list[dict[str, Any]]) -> Markup | None:
                              title="Tag coverage by resource type", y_label="resources", legend=True, integer=True)
 
 
+def _coverage(platform: Any, f: dict[str, str]) -> tuple[int, Markup | None]:
+    """(matching resources, coverage chart), cached for a few seconds: it reads every matching asset."""
+    key = "console.tags.coverage:" + urlencode(sorted(f.items()))
+    cache: dict[str, tuple[float, int, Markup | None]] = platform.singleton("console.tags.coverage", dict)
+    hit = cache.get(key)
+    now = time.monotonic()
+    if hit and now - hit[0] < COVERAGE_TTL:
+        return hit[1], hit[2]
+    items = _find(platform, f)
+    value = (len(items), coverage_chart(platform, items))
+    if len(cache) > 64:
+        cache.clear()
+    cache[key] = (now, *value)
+    return value
+
+
 def _page(request: Request, platform: Any, f: dict[str, str], *, status_code: int = 200,
           **extra: Any) -> HTMLResponse:
-    items = _find(platform, f)
+    # The table needs only the first rows; without a "missing" filter the inventory stops there.
+    items = _find(platform, f, limit=None if f["missing"] else MAX_ROWS)[:MAX_ROWS]
+    total, chart = _coverage(platform, f)
+    if extra.get("preview") or extra.get("errors") or extra.get("done") is not None:
+        platform.singleton("console.tags.coverage", dict).clear()  # the data just changed or may change
+        total, chart = _coverage(platform, f)
     return render(request, "tags/index.html", {
-        "items": items[:MAX_ROWS], "total": len(items), "f": f, "chart": coverage_chart(platform, items),
+        "items": items, "total": total, "f": f, "chart": chart,
         "filter_query": urlencode({k: v for k, v in f.items() if v}), **extra}, status_code=status_code)
 
 
