@@ -239,9 +239,13 @@ def need_chromium() -> Path:
     pytest.skip(f"browser tests need Debian chromium at {CHROMIUM}")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
-    """One headless chromium for the session (Playwright driving Debian's /usr/bin/chromium)."""
+    """One headless chromium per test module (Playwright driving Debian's /usr/bin/chromium).
+
+    Module scope, not session: Playwright's sync API keeps an asyncio loop running in the main
+    thread while it is open, and ``asyncio.run`` in any later test would then fail.
+    """
     executable = need_chromium()
     from playwright.sync_api import sync_playwright
 
