@@ -25,6 +25,10 @@ from assetguard.vulns.scanner import VulnerabilityScanner, packages_of
 from bench.vulns import generate
 
 
+def _split(seconds: dict[str, float]) -> str:
+    return ", ".join(f"{k} {v:.1f} s" for k, v in seconds.items())
+
+
 def calibrate() -> float:
     d = {"purl": "pkg:pypi/x@1", "name": "x"}
     t = time.perf_counter()
@@ -85,7 +89,7 @@ def main() -> None:
     s1 = scanner.scan_assets([host])
     dt_host = time.perf_counter() - t
     print(f"single host cold {args.host_packages:>9,} packages   in {dt_host:6.3f} s ({s1.matches} matches, "
-          f"{s1.findings_opened} findings; compiles its advisories from the database)")
+          f"{s1.findings_opened} findings; compiles its advisories from the database; {_split(s1.seconds)})")
 
     fleet = generate.assets(args.assets, args.packages)
     total = sum(len(packages_of(a)) for a in fleet)
@@ -100,17 +104,18 @@ def main() -> None:
     s2 = scanner.scan_assets([host2])
     dt_host = time.perf_counter() - t
     print(f"single host warm {args.host_packages:>9,} packages   in {dt_host:6.3f} s ({s2.matches} matches, "
-          f"{s2.findings_opened} findings; index already compiled in this process)")
+          f"{s2.findings_opened} findings; index already compiled in this process; {_split(s2.seconds)})")
     if not args.skip_end_to_end:
         t = time.perf_counter()
         s = scanner.scan_assets(fleet)
         dt = time.perf_counter() - t
         print(f"fleet scan e2e   {s.assets:>9,} assets     in {dt:6.1f} s, {s.findings_opened:,} findings opened, "
-              f"{len(s.failed)} failed")
+              f"{len(s.failed)} failed; {_split(s.seconds)}")
         t = time.perf_counter()
         s = scanner.scan_assets(fleet)
         dt = time.perf_counter() - t
-        print(f"fleet re-scan    {s.assets:>9,} assets     in {dt:6.1f} s, {s.findings_unchanged:,} unchanged")
+        print(f"fleet re-scan    {s.assets:>9,} assets     in {dt:6.1f} s, {s.findings_unchanged:,} unchanged; "
+              f"{_split(s.seconds)}")
     print(f"calibration      2,000,000 dict.get in {calibrate():.2f} s (end of run)")
     platform.close()
     shutil.rmtree(tmp, ignore_errors=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -53,6 +54,8 @@ class ScanSummary:
     findings_unchanged: int = 0
     failed: list[dict[str, str]] = field(default_factory=list)
     results: list[tuple[str, Match]] = field(default_factory=list)  # (asset arn, match) when kept
+    seconds: dict[str, float] = field(default_factory=lambda: {"index": 0.0, "match": 0.0, "hub": 0.0,
+                                                               "state": 0.0})
 
     def as_dict(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "results"}
@@ -100,8 +103,10 @@ class VulnerabilityScanner:
             assets = InventoryService(self.platform).list_assets()
         states = self._states([a["arn"] for a in assets])
         assets = [a for a in assets if packages_of(a) or a["arn"] in states]
+        started = time.perf_counter()
         index = self.index_for(p for a in assets for p in packages_of(a))
         summary = ScanSummary()
+        summary.seconds["index"] = time.perf_counter() - started
         self._keep = keep_matches
         for chunk in _chunks(assets, 200):
             self._scan_chunk(list(chunk), index, states, summary, actor)
@@ -189,6 +194,7 @@ class VulnerabilityScanner:
 
         hub = FindingsHub(self.platform)
         now = utcnow()
+        clock = time.perf_counter()
         per_asset: list[tuple[dict[str, Any], dict[str, list[Match]]]] = []
         keys_by_asset: dict[str, list[str]] = {}
         advisory_ids: set[str] = set()
@@ -240,6 +246,8 @@ class VulnerabilityScanner:
                     pending.append((arn, fid, {**prev, "u": resolved["UpdatedAt"], "open": False}, "resolved", None))
             new_states[arn] = state
         failed_ids: set[str] = set()
+        summary.seconds["match"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         for batch in _chunks(to_import, IMPORT_BATCH):
             result = hub.batch_import(list(batch), actor=actor)
             for f in result["FailedFindings"]:
@@ -258,7 +266,10 @@ class VulnerabilityScanner:
                 summary.findings_updated += 1
             else:
                 summary.findings_resolved += 1
+        summary.seconds["hub"] += time.perf_counter() - clock
+        clock = time.perf_counter()
         self._save(new_states, states, keys_by_asset, events, now, actor)
+        summary.seconds["state"] += time.perf_counter() - clock
 
     def _times(self, prev: dict[str, Any] | None, now: Any) -> tuple[str, str]:
         if prev is None:
