@@ -3,7 +3,9 @@
     .venv/bin/python -m bench.waf_engine.run [--acl baseline] [--n 5000]
 
 Three requests: a typical GET with a 5-parameter query, a 2 KB JSON POST, an 8 KB form POST.
-Each is built fresh per iteration (as the proxy does), so per-request caches start empty; the
+Each is built fresh per iteration (as the proxy does), so per-request caches start empty, and the
+parameter values and session cookie differ in every request (only the browser headers repeat, as
+in real traffic), so the detectors' memo of short values cannot make a repeated request free. The
 time covers parsing the request views, every rule, and the verdict. Prints min/median/p99 in µs.
 """
 
@@ -11,7 +13,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
+import string
 import time
 import urllib.parse
 
@@ -42,16 +46,30 @@ def requests() -> dict[str, tuple[str, str, list[tuple[str, str]], bytes]]:
     }
 
 
+def varied(method: str, uri: str, headers: list[tuple[str, str]], body: bytes, i: int
+           ) -> tuple[str, str, list[tuple[str, str]], bytes]:
+    """The same request with per-request values: query words, page, session cookie, a body field."""
+    rnd = random.Random(i)
+    word = "".join(rnd.choice(string.ascii_lowercase) for _ in range(rnd.randint(4, 9)))
+    uri = uri.replace("running+shoes", f"{word}+shoes").replace("page=2", f"page={rnd.randint(1, 500)}")
+    session = f"session={rnd.getrandbits(64):016x}"
+    headers = [(n, v.replace("session=3f9a1c0e8b7d4e2a", session)) for n, v in headers]
+    body = body.replace(b"Weekly notes", f"Notes {word}".encode()).replace(b"A longer story", f"Story {word}".encode())
+    return method, uri, headers, body
+
+
 def measure(acl_name: str, n: int) -> dict[str, dict[str, float]]:
     acl = load_compiled_acl(acl_name)
     results: dict[str, dict[str, float]] = {}
-    for label, (method, uri, headers, body) in requests().items():
+    for label, base in requests().items():
+        method, uri, headers, body = base
         verdict = acl.evaluate(HttpRequest(method, uri, list(headers), body, "10.20.30.40"))
         for _ in range(200):  # warm up
             acl.evaluate(HttpRequest(method, uri, list(headers), body, "10.20.30.40"))
         times = []
-        for _ in range(n):
-            request = HttpRequest(method, uri, list(headers), body, "10.20.30.40")
+        for i in range(n):
+            method, uri, headers, body = varied(*base, i)
+            request = HttpRequest(method, uri, headers, body, "10.20.30.40")
             start = time.perf_counter()
             acl.evaluate(request)
             times.append(time.perf_counter() - start)

@@ -64,6 +64,7 @@ class CompileContext:
     scope_id: str = "acl"  # rate-based counters are keyed by ACL + rule path
     response_bodies: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (content, media type)
     prefilter_leaves: dict[Any, list[Any]] = field(default_factory=dict)  # (field, chain) -> pattern statements
+    detector_memos: dict[str, Callable[[str], bool]] = field(default_factory=dict)  # "sqli:LOW" -> memoised detector
     _geo: GeoDatabase | None = None
 
     def geo(self, where: str) -> GeoDatabase:

@@ -219,10 +219,14 @@ def build_prefilters(ctx: CompileContext) -> None:
     by_field: dict[str, list[Any]] = {}
     for (field_key, _chain), all_leaves in ctx.prefilter_leaves.items():
         by_field.setdefault(field_key, []).extend(leaf for leaf in all_leaves if leaf.pattern)
-    for field_key, all_leaves in by_field.items():
+    for field_key, field_leaves in by_field.items():
+        # Chains with e.g. BASE64_DECODE or NORMALIZE_PATH change ordinary text: their statements
+        # keep the per-chain prefilter only; the others share the field's fast path.
+        all_leaves = [leaf for leaf in field_leaves
+                      if all(n in IDENTITY_UNLESS or n == "LOWERCASE" for n in leaf.inspector.chain_names)]
+        if not all_leaves:
+            continue
         names = {name for leaf in all_leaves for name in leaf.inspector.chain_names}
-        if any(name not in IDENTITY_UNLESS and name != "LOWERCASE" for name in names):
-            continue  # a chain with e.g. BASE64_DECODE or NORMALIZE_PATH changes ordinary text
         triggers = sorted({str(IDENTITY_UNLESS[n]) for n in names if IDENTITY_UNLESS.get(n)})
         other_triggers = sorted({str(IDENTITY_UNLESS[n]) for n in names
                                  if IDENTITY_UNLESS.get(n) and n not in ("URL_DECODE", "URL_DECODE_UNI")})

@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -206,6 +207,24 @@ def regex_set_match(spec: dict[str, Any], ctx: CompileContext, at: str) -> Compi
     return TextMatch(_field(spec, ctx, at), lambda v: search(v) is not None, 25, _scoped(rx), ctx)
 
 
+MEMO_MAX_TEXT = 256  # longer values (bodies) are rarely repeated and would make the memo large
+MEMO_SIZE = 16384
+
+
+def _memoised(detect: Callable[[str], bool], ctx: CompileContext, kind: str) -> Callable[[str], bool]:
+    """Detectors are pure: remember their answers for short values (headers, parameters), which
+    repeat across requests and across rules; one bounded LRU per detector and level per ACL."""
+    cached = ctx.detector_memos.get(kind)
+    if cached is None:
+        lru = functools.lru_cache(maxsize=MEMO_SIZE)(detect)
+
+        def cached(value: str) -> bool:
+            return lru(value) if len(value) <= MEMO_MAX_TEXT else detect(value)
+
+        ctx.detector_memos[kind] = cached
+    return cached
+
+
 @statements.register("SqliMatchStatement")
 def sqli_match(spec: dict[str, Any], ctx: CompileContext, at: str) -> Compiled:
     """SQL injection detection (``assetguard.waf.detectors.sqli``), SensitivityLevel LOW or HIGH."""
@@ -216,7 +235,8 @@ def sqli_match(spec: dict[str, Any], ctx: CompileContext, at: str) -> Compiled:
         from assetguard.waf.detectors.sqli import detect_sqli
     except ImportError as exc:
         raise PluginError(f"SqliMatchStatement needs assetguard.waf.detectors.sqli, which is not available: {exc}") from None
-    return TextMatch(_field(spec, ctx, at), lambda v: bool(detect_sqli(v, level)), 30 if level == "HIGH" else 20)
+    return TextMatch(_field(spec, ctx, at), _memoised(lambda v: bool(detect_sqli(v, level)), ctx, f"sqli:{level}"),
+                     30 if level == "HIGH" else 20)
 
 
 @statements.register("XssMatchStatement")
@@ -226,7 +246,7 @@ def xss_match(spec: dict[str, Any], ctx: CompileContext, at: str) -> Compiled:
         from assetguard.waf.detectors.xss import detect_xss
     except ImportError as exc:
         raise PluginError(f"XssMatchStatement needs assetguard.waf.detectors.xss, which is not available: {exc}") from None
-    return TextMatch(_field(spec, ctx, at), lambda v: bool(detect_xss(v)), 40)
+    return TextMatch(_field(spec, ctx, at), _memoised(lambda v: bool(detect_xss(v)), ctx, "xss"), 40)
 
 
 _COMPARE: dict[str, Callable[[int, int], bool]] = {
