@@ -94,6 +94,7 @@ def _without_shortcuts(acl) -> None:  # type: ignore[no-untyped-def]
         if isinstance(statement, TextMatch):
             statement.fast = None
             statement.prefilter = None
+            statement.inspector.quick_ok = False  # run every transformation step
         elif isinstance(statement, AndMatch):
             for part in statement.parts:
                 walk(part)

@@ -16,12 +16,13 @@ Example::
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
 from assetguard.core.errors import ValidationError
 from assetguard.waf.request import HttpRequest
-from assetguard.waf.transforms import compile_chain
+from assetguard.waf.transforms import IDENTITY_UNLESS, compile_chain, lowercase
 from assetguard.waf.transforms import transformations as transformations_registry
 
 HEADER_LIMIT_BYTES = 8 * 1024
@@ -46,7 +47,7 @@ class FieldInspector:
     the work, and no field is transformed twice by the same chain.
     """
 
-    __slots__ = ("kind", "extract", "steps", "key", "chain_names", "prefix_keys")
+    __slots__ = ("kind", "extract", "steps", "key", "chain_names", "prefix_keys", "quick", "quick_ok", "lowers")
 
     def __init__(self, kind: str, extract: Extract, steps: list[Callable[[str], str]],
                  field_key: str, chain_names: tuple[str, ...]) -> None:
@@ -56,6 +57,12 @@ class FieldInspector:
         self.chain_names = chain_names
         self.key = (field_key, chain_names)
         self.prefix_keys = [(field_key, chain_names[:i]) for i in range(len(chain_names) + 1)]
+        # Quick path: when no value holds anything the chain reacts to, the output is the raw value
+        # (lower-cased if the chain lower-cases) without running the steps one by one.
+        triggers = [str(IDENTITY_UNLESS[n]) for n in chain_names if IDENTITY_UNLESS.get(n)]
+        self.quick_ok = bool(chain_names) and all(n in IDENTITY_UNLESS or n == "LOWERCASE" for n in chain_names)
+        self.quick = re.compile("|".join(triggers)).search if triggers else None
+        self.lowers = "LOWERCASE" in chain_names
 
     def values(self, request: HttpRequest) -> Values:
         cache = request.cache
@@ -63,6 +70,18 @@ class FieldInspector:
         if hit is not None:
             return hit  # type: ignore[no-any-return]
         prefix_keys = self.prefix_keys
+        if self.quick_ok:
+            raw = cache.get(prefix_keys[0])
+            if raw is None:
+                raw = cache[prefix_keys[0]] = self.extract(request)
+            if raw is True or raw is False:
+                cache[self.key] = raw
+                return raw
+            quick = self.quick
+            if quick is None or not any(quick(v) for v in raw):
+                result: Values = tuple([lowercase(v) for v in raw]) if self.lowers else raw
+                cache[self.key] = result
+                return result
         done = len(prefix_keys) - 1
         while done > 0 and prefix_keys[done] not in cache:
             done -= 1

@@ -21,7 +21,7 @@ from typing import Any
 
 from assetguard.waf.compiled import CompileContext
 from assetguard.waf.request import HttpRequest
-from assetguard.waf.transforms import lowercase
+from assetguard.waf.transforms import IDENTITY_UNLESS, lowercase
 
 # Ordinary request text: a pattern matching any of these is too weak to prune anything.
 BENIGN_PROBES = (
@@ -68,21 +68,6 @@ class Prefilter:
         self.search = rx.search
 
 
-# Characters a transformation reacts to: on text without them the transformation is the identity.
-IDENTITY_UNLESS = {
-    "NONE": None,
-    "URL_DECODE": "[%+]",
-    "URL_DECODE_UNI": "[%+]",
-    "HTML_ENTITY_DECODE": "&(?:#|[qQ][uU][oO][tT];|[aA][mM][pP];|[lLgG][tT];|[nN][bB][sS][pP];)",
-    "REMOVE_NULLS": "\x00",
-    "REPLACE_NULLS": "\x00",
-    "JS_DECODE": r"\\",
-    "CSS_DECODE": r"\\",
-    "ESCAPE_SEQ_DECODE": r"\\",
-    "COMPRESS_WHITE_SPACE": "[\t\n\r\f\v\xa0]|  ",
-    "REPLACE_COMMENTS": r"/\*",
-    "UTF8_TO_UNICODE": "[^\x00-\x7f]",
-}
 
 
 _URL_ESCAPE = re.compile(r"%(?:[0-9a-fA-F]{2}|[uU][0-9a-fA-F]{4})").search

@@ -336,6 +336,24 @@ def utf8_to_unicode(text: str) -> str:
 
 TRANSFORMATION_TYPES = tuple(transformations.names())
 
+# What a transformation reacts to (a regex): on text without it the transformation is the identity.
+# Types not listed (CMD_LINE, BASE64_*, HEX_DECODE, MD5, SQL_HEX_DECODE, NORMALIZE_PATH*) change
+# ordinary text; LOWERCASE is handled by callers (it only changes A-Z).
+IDENTITY_UNLESS = {
+    "NONE": None,
+    "URL_DECODE": r"%(?:[0-9a-fA-F]{2}|[uU][0-9a-fA-F]{4})|\+",
+    "URL_DECODE_UNI": r"%(?:[0-9a-fA-F]{2}|[uU][0-9a-fA-F]{4})|\+",
+    "HTML_ENTITY_DECODE": "&(?:#|[qQ][uU][oO][tT];|[aA][mM][pP];|[lLgG][tT];|[nN][bB][sS][pP];)",
+    "REMOVE_NULLS": "\x00",
+    "REPLACE_NULLS": "\x00",
+    "JS_DECODE": r"\\",
+    "CSS_DECODE": r"\\",
+    "ESCAPE_SEQ_DECODE": r"\\",
+    "COMPRESS_WHITE_SPACE": "[\t\n\r\f\v\xa0]|  ",
+    "REPLACE_COMMENTS": r"/\*",
+    "UTF8_TO_UNICODE": "[^\x00-\x7f]",
+}
+
 
 def compile_chain(specs: Sequence[Any] | None, *, where: str = "TextTransformations"
                   ) -> tuple[Callable[[str], str] | None, tuple[str, ...]]:
