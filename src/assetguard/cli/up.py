@@ -136,6 +136,8 @@ def register(app: typer.Typer) -> None:
         if demo:
             from assetguard.demo.background import DemoBackground, marker_path
 
+            if "event_sample_rate" not in settings.waf.model_fields_set:
+                settings.waf.event_sample_rate = 1.0  # demo traffic is ~1 request/s: publish every block
             background = DemoBackground(platform)
             extra.append(background)
             loaded = marker_path(platform).exists()
