@@ -115,3 +115,41 @@ def test_focus_rows_put_the_month_at_ninety_percent(day: date, tmp_path: Path) -
     assert any(r["Tags"] == "{}" for r in rows), "untagged spend is part of the story"
     assert sum(1 for r in rows if r["ChargeCategory"] == "Purchase") == 2  # one month-start charge per month
     assert write_focus_csv(tmp_path / "f.csv", day) == len(rows)
+
+
+def test_load_once_per_data_dir(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    from assetguard.demo.background import load_once, marker_path, proxy_target
+
+    calls: list[bool] = []
+
+    def fake_run(self: StoryLoader, on_start: object = None, on_step: object = None) -> list[object]:
+        calls.append(self.drain)
+        return []
+
+    monkeypatch.setattr(StoryLoader, "run", fake_run)
+    assert load_once(platform) is True and marker_path(platform).exists()
+    assert load_once(platform) is False
+    assert calls == [False]  # inside ``up`` the running worker delivers the alerts
+    assert proxy_target("0.0.0.0:8000") == "http://127.0.0.1:8000"
+    assert proxy_target("127.0.0.1:18000") == "http://127.0.0.1:18000"
+    assert proxy_target("[::]:8000") == "http://[::1]:8000"
+
+
+def test_cli_load_prints_a_line_per_step_and_fails_when_one_failed(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from assetguard.cli.main import app
+
+    def broken() -> tuple[str, dict[str, object]]:
+        raise RuntimeError("no route to the cost store")
+
+    monkeypatch.setattr(StoryLoader, "steps", property(lambda self: [
+        ("rules", self.install_rules), ("cost", broken), ("aws-config", self.load_snapshot)]))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["demo", "load"], env={"COLUMNS": "200", "ASSETGUARD_DATA_DIR": str(tmp_path)})
+    assert result.exit_code == 1, result.output
+    assert "[1/3] rules" in result.output and "[3/3] aws-config" in result.output
+    assert "RuntimeError: no route to the cost store" in result.output
+    assert "1 step(s) failed: cost" in result.output
+    assert "26 AWS resources: 26 new" in result.output
