@@ -150,3 +150,18 @@ def test_xss_never_raises_and_is_deterministic(text: str) -> None:
 @given(st.text(alphabet=st.sampled_from(list("<>/\"'`=&#;:xonerrscipt jav()\t")), max_size=200))
 def test_xss_html_alphabet_never_raises(text: str) -> None:
     detect_xss(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("'\"`-#/*;()@=<>,. \t\nselctunioadr1x0\\[]!|&~:%^+eE$ü_")), max_size=60
+    ),
+    st.sampled_from(["", "'", '"']),
+    st.booleans(),
+)
+def test_fast_lexer_agrees_with_reference_lexer(text: str, quote: str, backslash_escapes: bool) -> None:
+    from assetguard.waf.detectors.sqli_lexer import tokenize, tokenize_reference
+
+    fast = [(t.kind, t.text) for t in tokenize(text, quote, backslash_escapes)]
+    assert fast == [(t.kind, t.text) for t in tokenize_reference(text, quote, backslash_escapes)]
