@@ -76,6 +76,7 @@ _STYLE_ANYWHERE = re.compile(
     r"url\s*\(\s*[\"']?\s*(?:javascript|vbscript|livescript)|[:=]\s*expression\s*\(|-moz-binding\s*:|behavior\s*:\s*url",
     re.IGNORECASE,
 )
+_HIGH_BIT_TABLE = {code: code & 0x7F for code in range(0x80, 0x800)}
 _HIGH_BIT_VECTOR = re.compile(r"<\s*(?:script|img|svg|iframe|body|object)\b|javascript:", re.IGNORECASE)
 _NAMESPACE_PREFIX = re.compile(r"<\s*/?\s*[\w-]*:\s*(?=[a-z])", re.IGNORECASE)
 # window["alert"], self[/*x*/"document"], (document)["cookie"]: sinks reached by bracket notation.
@@ -117,7 +118,7 @@ def detect_xss(text: str) -> bool:
         # Full-width and compatibility forms (＜script＞) are what some back ends normalise to ASCII;
         # a back end that drops the high bit turns ¼script¾ (or мscriptю) into <script>.
         text = unicodedata.normalize("NFKC", text[:_MAX_TEXT])
-        stripped = "".join(chr(ord(c) & 0x7F) if ord(c) > 127 else c for c in text)
+        stripped = text.translate(_HIGH_BIT_TABLE)
         if _HIGH_BIT_VECTOR.search(stripped) and not _HIGH_BIT_VECTOR.search(text):
             return True
     if not _PREFILTER.search(text):

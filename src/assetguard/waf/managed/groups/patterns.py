@@ -135,8 +135,8 @@ P: dict[str, str] = {
     + r"|\$\(\(?\s*[a-z_$]|[<>]\(\s*[a-z]|\$\{[a-z_]\w*[#%:/^,~@]|\$\(\s*\)"
     # a command with a flag right after a separator; quote/empty-substitution splitting inside a word;
     # here-strings; shell function definitions; reverse-shell redirections; find -exec.
-    r"|[;|`]\s*[a-z][\w.+-]{1,30}\s+-{1,2}[a-z]|[a-z](?:''|\"\"|``|\$\$|\$@|\$\*|<\(\)|\\\n)[a-z]|<<<"
-    r"|\b\w+\s*\(\s*\)\s*\{|\d?>&\s*\d|\d>\s*/dev/|/dev/(?:tcp|udp)/|\s-exec\s+[\w/]+[^;]{0,80}\{\}",
+    r"|[;|`]\s*[a-z][\w.+-]{1,30}\s+-{1,2}[a-z]|(?:''|\"\"|``|\$\$|\$@|\$\*|<\(\)|\\\n)[a-z]|<<<"
+    r"|\(\s*\)\s*\{|\d?>&\s*\d|\d>\s*/dev/|/dev/(?:tcp|udp)/|\s-exec\s+[\w/]+[^;]{0,80}\{\}",
     "unix_cmd2_body": _each(_BODY_SEPARATOR + "(?:CMDS)" + _CMD_ARGS, (*_STRONG_CMDS, _WEAK_CMDS)),
     # A whole argument that is a command line: a strong command with a flag, path or quoted argument.
     "unix_cmd_value": _each(
