@@ -287,13 +287,19 @@ class AdvisoryIndex:
             found = entry[1] = self._match_uncached(pkg)
         return found
 
-    def match_with_keys(self, packages: Iterable[dict[str, Any]]) -> tuple[list[Match], set[PackageKey]]:
-        """:meth:`match` plus the package keys seen (what a database update must re-scan)."""
+    def match_with_keys(self, packages: Iterable[dict[str, Any]], entries: list[list[Any]] | None = None
+                        ) -> tuple[list[Match], set[PackageKey]]:
+        """:meth:`match` plus the package keys seen (what a database update must re-scan).
+
+        ``entries`` are the packages' memo entries when the caller already looked them up
+        (:meth:`IndexCache.prepare`), which saves hashing every package a second time.
+        """
         out: list[Match] = []
         keys: set[PackageKey] = set()
         seen: set[tuple[str, str]] = set()
-        for pkg in packages:
-            entry = self._entry(pkg)
+        pkgs = packages if isinstance(packages, list) else list(packages)
+        for i, pkg in enumerate(pkgs):
+            entry = entries[i] if entries is not None else self._entry(pkg)
             keys.update(entry[0])
             found: list[Match] | None = entry[1]
             if found is None:
@@ -370,6 +376,25 @@ class IndexCache:
         self.loaded: set[PackageKey] = set()
         self.generation: int | None = None
         self.lock = threading.Lock()
+
+    def prepare(self, package_lists: list[list[dict[str, Any]]]) -> tuple[AdvisoryIndex, list[list[list[Any]]]]:
+        """The index loaded for these package lists, and each package's memo entry (one pass)."""
+        with self.lock:
+            generation = self.database.generation()
+            if generation != self.generation:
+                self.index, self.loaded, self.generation = AdvisoryIndex(), set(), generation
+            index = self.index
+            entry = index._entry
+            entries = [[entry(p) for p in pkgs] for pkgs in package_lists]
+            wanted: set[PackageKey] = set()
+            for ents in entries:
+                for e in ents:
+                    wanted.update(e[0])
+            missing = wanted - self.loaded
+            if missing:
+                index.add_rows(self.database.affected_for(missing))
+                self.loaded |= missing
+            return index, entries
 
     def index_for(self, packages: Iterable[dict[str, Any]]) -> AdvisoryIndex:
         with self.lock:

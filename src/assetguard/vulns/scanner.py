@@ -104,12 +104,16 @@ class VulnerabilityScanner:
         states = self._states([a["arn"] for a in assets])
         assets = [a for a in assets if packages_of(a) or a["arn"] in states]
         started = time.perf_counter()
-        index = self.index_for(p for a in assets for p in packages_of(a))
+        package_lists = [packages_of(a) for a in assets]
+        cache = self.platform.singleton("vulns.index", lambda: IndexCache(self.database))
+        index, entries = cache.prepare(package_lists)
         summary = ScanSummary()
         summary.seconds["index"] = time.perf_counter() - started
         self._keep = keep_matches
-        for chunk in _chunks(assets, 200):
-            self._scan_chunk(list(chunk), index, states, summary, actor)
+        for start in range(0, len(assets), 200):
+            chunk = assets[start:start + 200]
+            self._scan_chunk(chunk, index, states, summary, actor, package_lists[start:start + 200],
+                             entries[start:start + 200])
             if progress:
                 progress(len(chunk))
         return summary
@@ -189,7 +193,8 @@ class VulnerabilityScanner:
         return out
 
     def _scan_chunk(self, assets: list[dict[str, Any]], index: AdvisoryIndex, states: dict[str, dict[str, Any]],
-                    summary: ScanSummary, actor: Principal) -> None:
+                    summary: ScanSummary, actor: Principal, package_lists: list[list[dict[str, Any]]] | None = None,
+                    entries: list[list[list[Any]]] | None = None) -> None:
         from assetguard.findings.hub import FindingsHub
 
         hub = FindingsHub(self.platform)
@@ -198,12 +203,12 @@ class VulnerabilityScanner:
         per_asset: list[tuple[dict[str, Any], dict[str, list[Match]]]] = []
         keys_by_asset: dict[str, list[str]] = {}
         advisory_ids: set[str] = set()
-        for asset in assets:
-            pkgs = packages_of(asset)
+        for n, asset in enumerate(assets):
+            pkgs = package_lists[n] if package_lists is not None else packages_of(asset)
             summary.assets += 1
             summary.packages += len(pkgs)
             groups: dict[str, list[Match]] = {}
-            found, keys = index.match_with_keys(pkgs)
+            found, keys = index.match_with_keys(pkgs, entries[n] if entries is not None else None)
             keys_by_asset[asset["arn"]] = sorted(f"{b}\x1f{n}" for b, n in keys)
             for m in found:
                 groups.setdefault(m.canonical_id, []).append(m)
