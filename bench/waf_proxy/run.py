@@ -28,13 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 WORK = Path("/tmp/assetguard-waf-proxy-bench")
 UPSTREAM, AG, MODSEC, AG2 = 18191, 18192, 18193, 18194
-PATH = "/user/search?q=running+shoes&page=2&sort=price&size=42&lang=en"
-HEADERS = [
-    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36",
-    "Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8",
-    "Accept-Language: en-GB,en;q=0.9",
-    "Cookie: session=3f9a1c0e8b7d4e2a; theme=dark",
-]
+PATH = "/user/search?q=<word><n>+shoes&page=<n>&sort=price&size=<n>&lang=en"
+VARIED = Path(__file__).with_name("varied.lua")  # values and session cookie differ per request
 
 
 def wait_port(port: int, timeout: float = 20.0) -> None:
@@ -95,10 +90,8 @@ def pin_modsec_worker(port: int, cpu: str) -> None:
 
 
 def wrk(port: int, duration: int, connections: int, pin: str | None = "1") -> dict[str, float]:
-    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency"]
-    for header in HEADERS:
-        cmd += ["-H", header]
-    cmd.append(f"http://127.0.0.1:{port}{PATH}")
+    cmd = ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(VARIED)]
+    cmd.append(f"http://127.0.0.1:{port}/")
     if pin:
         cmd = ["taskset", "-c", pin, *cmd]
     out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
