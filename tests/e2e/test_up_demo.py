@@ -58,6 +58,7 @@ def test_up_demo_fills_every_page(tmp_path: Path, browser: Any) -> None:
             labels = page.eval_on_selector_all("nav.mainnav a", "els => els.map(e => e.textContent.trim())")
             assert {"System", "Security", "Traces", "Cost", "Assets", "Tags", "Findings", "WAF", "Outbox"} <= set(labels)
             TEST_OUTPUT.mkdir(exist_ok=True)
+            fill_times: dict[str, int] = {}
             # Every chart must have data within FILL_TIMEOUT of the start: per-minute charts (deliveries
             # per minute needs two samples a minute apart) fill last, so a page is reloaded until then.
             for label in labels:
@@ -73,6 +74,7 @@ def test_up_demo_fills_every_page(tmp_path: Path, browser: Any) -> None:
                     page.reload()
                     page.wait_for_load_state()
                 page.screenshot(path=str(TEST_OUTPUT / f"up-demo-{label.lower()}.png"), full_page=True)
+                fill_times[label] = round(time.monotonic() - started)
             filled = time.monotonic() - started
             page.goto(up.url + "/console/outbox")
             assert page.locator("section.notification").count() >= 3
@@ -83,7 +85,7 @@ def test_up_demo_fills_every_page(tmp_path: Path, browser: Any) -> None:
         finally:
             context.close()
         assert not errors, errors
-        print(f"story loaded after {loaded:.0f}s; every page filled after {filled:.0f}s")
+        print(f"story loaded after {loaded:.0f}s; every page filled after {filled:.0f}s; seconds per page: {fill_times}")
     finally:
         code, took = up.stop(signal.SIGTERM)
     assert code == 0, up.err.read_text()[-3000:]
