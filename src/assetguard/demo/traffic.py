@@ -147,12 +147,12 @@ class TrafficGenerator:
     def __init__(self, target: str = "http://127.0.0.1:8000", *, rate: float = 10.0, duration: float = 20.0,
                  attack_share: float = 0.3, seed: int | None = None, timeout: float = 5.0) -> None:
         if not 0 < rate <= MAX_RATE:
-            raise ValidationError(f"--rate must be above 0 and at most {MAX_RATE:g} requests per second", where="--rate")
+            raise ValidationError(f"must be above 0 and at most {MAX_RATE:g} requests per second", where="--rate")
         if not 0 < duration <= MAX_DURATION:
-            raise ValidationError(f"--duration must be above 0 and at most {MAX_DURATION:g} seconds",
+            raise ValidationError(f"must be above 0 and at most {MAX_DURATION:g} seconds",
                                   where="--duration")
         if not 0 <= attack_share <= 1:
-            raise ValidationError("--attack-share must be between 0 and 1", where="--attack-share")
+            raise ValidationError("must be between 0 and 1", where="--attack-share")
         self.target = loopback_target(target)
         self.rate = rate
         self.duration = duration
