@@ -132,3 +132,17 @@ def test_inventory_only_autotag_tags_the_inventory_copy(platform: Platform) -> N
     missing = record(s, n, q, {"volumeId": "vol-nowhere"}, event_id="other")
     [gone] = tagger.apply([tagger.plan(missing)])
     assert gone.status == "failed" and gone.error == "not in the inventory"
+
+
+def test_apply_to_aws_off_edits_only_the_inventory(platform: Platform) -> None:
+    arn = "arn:aws:ec2:eu-west-1:123456789012:volume/vol-offline"
+    InventoryService(platform).apply_collection("snapshot", [_asset(arn, "AWS::EC2::Volume", {})])
+
+    class NoAws:
+        def __call__(self, *_a: Any) -> Any:
+            raise AssertionError("no AWS call expected")
+
+    platform.settings.tagging.apply_to_aws = False
+    [change] = TagEditor(platform, clients=NoAws()).apply([arn], set_tags={"Owner": "demo"}, actor=OPS)
+    assert change.status == "applied"
+    assert InventoryService(platform).get(arn)["tags"] == {"Owner": "demo"}

@@ -64,3 +64,18 @@ def test_attack_categories(record: dict[str, Any], category: str) -> None:
     from assetguard.console.pages.security import attack_category
 
     assert attack_category(record) == category
+
+
+def test_notified_findings_give_a_mean_time_to_notification(platform: Platform) -> None:
+    from assetguard.runtime.plugins import load_builtin_plugins
+    from assetguard.targets.base import Delivery, build_target
+
+    _evaluate(platform)
+    load_builtin_plugins()
+    [event] = [e for e in platform.bus.recent(detail_type="Findings - Imported", limit=500)
+               if e["detail"]["findings"][0]["Severity"]["Label"] in ("HIGH", "CRITICAL")][:1]
+    target = build_target("findings-notified", {}, platform)
+    assert "NOTIFIED" in (target.deliver(Delivery(event=event, payload=event, rule="security-alerts",
+                                                  target_id="findings-notified")) or "")
+    mean = stats.mean_time_to_notify(platform)
+    assert mean is not None and mean >= 0

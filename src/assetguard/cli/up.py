@@ -138,6 +138,8 @@ def register(app: typer.Typer) -> None:
 
             if "event_sample_rate" not in settings.waf.model_fields_set:
                 settings.waf.event_sample_rate = 1.0  # demo traffic is ~1 request/s: publish every block
+            if "apply_to_aws" not in settings.tagging.model_fields_set:
+                settings.tagging.apply_to_aws = False  # the demo account is not real: edit the inventory only
             background = DemoBackground(platform)
             extra.append(background)
             loaded = marker_path(platform).exists()

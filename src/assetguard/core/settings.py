@@ -101,6 +101,8 @@ class TaggingSettings(Section):
     ssm_region: str | None = None
     params_prefix: str = "/assetguard/tags"
     overwrite_existing: bool = Field(False, description="let auto-tagging replace tags a resource already has")
+    apply_to_aws: bool = Field(True, description="tag editor changes AWS resources in AWS too (off: inventory only, "
+                               "e.g. offline or in the demo)")
     tagger_marker: str = Field("assetguard-autotag", description="user agent / session name the tagger uses; "
                                "CloudTrail records carrying it are skipped to prevent loops")
     sqs_queue_url: str | None = None

@@ -73,7 +73,8 @@ if targets is not None:
                 if current["Workflow"]["Status"] != "NEW":
                     receipts.append(f"{finding['Id']} already {current['Workflow']['Status']}")
                     continue
-                note = self.config.note  # type: ignore[attr-defined]
+                # The note's UpdatedAt records when the alert went out (mean time to notification).
+                note = self.config.note or f"alert sent by rule {delivery.rule}"  # type: ignore[attr-defined]
                 hub.update_workflow(finding["ProductArn"], finding["Id"], "NOTIFIED", actor=SYSTEM, note=note)
                 receipts.append(f"marked {finding['Id']} NOTIFIED")
             return "; ".join(receipts)

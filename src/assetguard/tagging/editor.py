@@ -113,10 +113,13 @@ class TagEditor:
         return self.commit(self.plan(arns, set_tags=set_tags, remove=remove), actor=actor, dry_run=dry_run)
 
     def commit(self, changes: list[TagChange], *, actor: Principal, dry_run: bool = False,
-               push_aws: bool = True) -> list[TagChange]:
+               push_aws: bool | None = None) -> list[TagChange]:
         """Write planned changes (AWS first, then the inventory); a dry run writes nothing.
 
-        ``push_aws=False`` changes the inventory only (offline demo, or tags already applied in AWS)."""
+        ``push_aws=False`` changes the inventory only (offline demo, or tags already applied in AWS); the
+        default follows ``settings.tagging.apply_to_aws``."""
+        if push_aws is None:
+            push_aws = self.platform.settings.tagging.apply_to_aws
         for change in changes:
             if not change.changed:
                 change.status = "unchanged"

@@ -16,7 +16,8 @@ def _prune(platform: Any) -> None:
 
 @jobs.register("telemetry.sample")
 def _sample_job() -> Job:
-    return Job("telemetry.sample", 60, sample, run_at_start=True)
+    # Every 30 s: rates need two samples, and a fresh console should fill within a minute.
+    return Job("telemetry.sample", 30, sample, run_at_start=True)
 
 
 @jobs.register("telemetry.prune")
