@@ -116,3 +116,29 @@ def test_percentile_is_nearest_rank(values: list[float], q: float) -> None:
     assert p in ordered
     below = sum(1 for v in ordered if v <= p)  # type: ignore[operator]
     assert below >= q * len(ordered)
+
+
+def test_processes_without_an_api_serve_metrics(platform: Platform) -> None:
+    import socket
+
+    import httpx
+
+    from assetguard.telemetry.metrics_server import start_metrics_server
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = start_metrics_server(platform, port)
+    try:
+        text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    finally:
+        server.shutdown()
+    assert "process_memory_usage_bytes" in text
+    assert 'assetguard_findings_open{severity="HIGH"}' in text
+
+
+def test_the_waf_proxy_answers_metrics_to_loopback_only() -> None:
+    from assetguard.waf.proxy import WafProxy
+
+    assert WafProxy.client_may_scrape("127.0.0.1") and WafProxy.client_may_scrape("10.1.2.3")
+    assert not WafProxy.client_may_scrape("93.184.216.34") and not WafProxy.client_may_scrape("garbage")

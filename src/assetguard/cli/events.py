@@ -125,9 +125,17 @@ def dlq_redrive(ctx: typer.Context,
 def register(root: typer.Typer) -> None:
     @root.command("worker")
     def worker(ctx: typer.Context,
-               once: Annotated[bool, typer.Option("--once", help="drain what is due, then exit")] = False) -> None:
+               once: Annotated[bool, typer.Option("--once", help="drain what is due, then exit")] = False,
+               metrics_port: Annotated[int, typer.Option("--metrics-port",
+                                                         help="serve Prometheus /metrics here (0: off)")] = 9464,
+               ) -> None:
         """Run the event worker (dispatch + delivery); several may run against one database or NATS."""
         from assetguard.events.worker import run_worker_forever
 
-        code = run_worker_forever(platform(ctx), once=once)
+        p = platform(ctx)
+        if metrics_port and not once:
+            from assetguard.telemetry.metrics_server import start_metrics_server
+
+            start_metrics_server(p, metrics_port)
+        code = run_worker_forever(p, once=once)
         sys.exit(code)

@@ -34,7 +34,10 @@ def register(app: typer.Typer) -> None:
         asyncio.run(serve(platform, host, port, only=[]))
 
     @app.command()
-    def scheduler(ctx: typer.Context) -> None:
+    def scheduler(ctx: typer.Context,
+                  metrics_port: Annotated[int, typer.Option("--metrics-port",
+                                                            help="serve Prometheus /metrics here (0: off)")] = 9465,
+                  ) -> None:
         """Run the periodic jobs. Several may be started; one leads (PostgreSQL advisory lock), the rest wait."""
         from assetguard.runtime.leader import LeaderLock
         from assetguard.runtime.scheduler import Scheduler
@@ -42,6 +45,10 @@ def register(app: typer.Typer) -> None:
         settings = state(ctx).settings()
         logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         platform = state(ctx).platform()
+        if metrics_port:
+            from assetguard.telemetry.metrics_server import start_metrics_server
+
+            start_metrics_server(platform, metrics_port)
         stop_flag = threading.Event()
 
         async def main() -> None:

@@ -47,6 +47,7 @@ from assetguard.waf.request import HttpRequest
 log = logging.getLogger(__name__)
 
 HEALTH_PATH = b"/__assetguard/health"
+METRICS_PATH = b"/__assetguard/metrics"  # Prometheus scrape target of this proxy process
 REASONS = {400: b"Bad Request", 403: b"Forbidden", 404: b"Not Found", 405: b"Method Not Allowed",
            429: b"Too Many Requests", 431: b"Request Header Fields Too Large", 501: b"Not Implemented",
            502: b"Bad Gateway", 503: b"Service Unavailable", 504: b"Gateway Timeout"}
@@ -218,7 +219,7 @@ class WafProxy:
     async def exchange(self, head: Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                        client_ip: str) -> bool:
         """One request/response; returns whether the client connection stays open."""
-        if self.tracer is None or head.start.split(b" ")[1:2] == [HEALTH_PATH]:
+        if self.tracer is None or head.start.split(b" ")[1:2] in ([HEALTH_PATH], [METRICS_PATH]):
             return await self._exchange(head, reader, writer, client_ip, None)
         from opentelemetry import context as otel_context
         from opentelemetry import trace
@@ -250,6 +251,12 @@ class WafProxy:
         if target == HEALTH_PATH:
             body = json.dumps(self.health()).encode()
             await self.simple(writer, 200, body, close=not keep_alive, content_type=b"application/json")
+            return keep_alive
+        if target == METRICS_PATH and self.client_may_scrape(client_ip):
+            from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+
+            await self.simple(writer, 200, generate_latest(REGISTRY), close=not keep_alive,
+                              content_type=CONTENT_TYPE_LATEST.encode())
             return keep_alive
         kind, length = request_framing(head)
         expect = head.get(b"expect")
@@ -306,6 +313,17 @@ class WafProxy:
                 return bytes(raw), bytes(decoded), len(decoded), True
             decoded += data
         return bytes(raw), bytes(decoded), len(decoded), False
+
+    @staticmethod
+    def client_may_scrape(client_ip: str) -> bool:
+        """Metrics go to loopback and private networks only (a scraper, not the internet)."""
+        import ipaddress
+
+        try:
+            address = ipaddress.ip_address(client_ip)
+        except ValueError:
+            return False
+        return address.is_loopback or address.is_private
 
     def upstream_head(self, head: Head, method: bytes, target: bytes, client_ip: str,
                       inserts: tuple[tuple[str, str], ...]) -> bytes:
