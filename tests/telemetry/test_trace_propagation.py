@@ -45,7 +45,9 @@ def test_proxy_app_and_database_share_one_trace(platform: Platform) -> None:
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{proxy.port}", headers=headers) as client:
             ok = await client.post("/user", json={"name": "Ada O'Brien", "email": "ada@example.com"})
             blocked = await client.get("/user", params={"id": "1' OR '1'='1"})
+            metrics = await client.get("/__assetguard/metrics")  # the proxy's own scrape target
         await proxy.close()
+        assert metrics.status_code == 200 and "assetguard_waf_decision_seconds_count" in metrics.text
         return ok.status_code, blocked.status_code
 
     result: list[tuple[int, int]] = []
