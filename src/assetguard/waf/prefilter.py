@@ -172,8 +172,18 @@ def _hyperscan_db(leaves: list[Any]) -> tuple[Any, list[Any]]:
     def flags(leaf: Any) -> int:
         return base | (hyperscan.HS_FLAG_CASELESS if "LOWERCASE" in leaf.inspector.chain_names else 0)
 
+    def build(items: list[Any]) -> Any:
+        db = hyperscan.Database()
+        db.compile(expressions=[leaf.pattern.encode("latin-1") for leaf in items], ids=list(range(len(items))),
+                   flags=[flags(leaf) for leaf in items])
+        return db
+
+    try:
+        return build(leaves), leaves  # usually every pattern compiles: one database, one compile
+    except (hyperscan.error, UnicodeEncodeError):
+        pass
     covered = []
-    for leaf in leaves:  # keep only the patterns Hyperscan accepts
+    for leaf in leaves:  # otherwise keep only the patterns Hyperscan accepts
         try:
             hyperscan.Database().compile(expressions=[leaf.pattern.encode("latin-1")], ids=[0], flags=[flags(leaf)])
         except (hyperscan.error, UnicodeEncodeError):
@@ -181,10 +191,7 @@ def _hyperscan_db(leaves: list[Any]) -> tuple[Any, list[Any]]:
         covered.append(leaf)
     if not covered:
         return None, []
-    db = hyperscan.Database()
-    db.compile(expressions=[leaf.pattern.encode("latin-1") for leaf in covered], ids=list(range(len(covered))),
-               flags=[flags(leaf) for leaf in covered])
-    return db, covered
+    return build(covered), covered
 
 
 def build_prefilters(ctx: CompileContext) -> None:
