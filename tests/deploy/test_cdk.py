@@ -172,3 +172,13 @@ def test_wcu_above_the_maximum_fails_the_synth(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(aws_plan, "MAX_WCU", 1000)
     with pytest.raises(ValidationError, match="1381 WCU"):
         aws_plan.web_acl("baseline")
+
+
+def test_grafana_is_provisioned_with_the_dashboards(synthesized: dict[str, Any]) -> None:
+    obs = synthesized["templates"]["observability"]
+    assert _resources(obs, "AWS::APS::Workspace") and _resources(obs, "AWS::Grafana::Workspace")
+    [custom] = _resources(obs, "Custom::GrafanaDashboards").values()
+    assert custom["Properties"]["Dashboards"] == ["grafana/security.json", "grafana/system.json",
+                                                  "grafana/traces.json"]
+    code = json.dumps(_resources(obs, "AWS::Lambda::Function"))
+    assert "/api/dashboards/db" in code and "create_workspace_api_key" in code
