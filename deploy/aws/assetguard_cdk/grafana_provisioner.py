@@ -25,7 +25,8 @@ def handler(event, context):
     grafana, s3 = boto3.client("grafana"), boto3.client("s3")
     ws, name = props["WorkspaceId"], "assetguard-provisioner"
     try:
-        endpoint = "https://" + grafana.describe_workspace(workspaceId=ws)["workspace"]["endpoint"]
+        endpoint = grafana.describe_workspace(workspaceId=ws)["workspace"]["endpoint"]
+        endpoint = endpoint if endpoint.startswith("http") else "https://" + endpoint
         key = grafana.create_workspace_api_key(keyName=name, keyRole="ADMIN", secondsToLive=600,
                                                workspaceId=ws)["key"]
         try:
