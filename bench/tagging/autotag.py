@@ -123,8 +123,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--create-share", type=float, default=0.2)
-    parser.add_argument("--batch", type=int, default=500, help="plans per apply (micro-batch)")
-    parser.add_argument("--max-wait", type=float, default=0.2, help="seconds before a partial batch is flushed")
+    parser.add_argument("--batch", type=int, default=200, help="plans per apply (micro-batch)")
+    parser.add_argument("--max-wait", type=float, default=0.1, help="seconds before a partial batch is flushed")
     args = parser.parse_args()
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "bench")

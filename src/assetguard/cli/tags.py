@@ -18,7 +18,7 @@ from assetguard.tagging.sources import read_path, read_s3, read_sqs
 NAME = "tags"
 app = typer.Typer(help="Auto-tag new resources, backfill old ones, and edit tags in bulk.", no_args_is_help=True)
 
-BATCH = 500
+BATCH = 200
 
 
 def _records(source: str, sqs: str | None, p: Any) -> Any:
