@@ -731,6 +731,18 @@ def protocol_rule_set() -> Doc:
             "NewlineInPath_URIPath",
             regex(r"[\r\n]", URI_PATH, chain("URL_DECODE_UNI")),
         ),
+        # A second media type hidden in a Content-Type parameter: parsers disagree on which one wins.
+        (
+            "ContentTypeSmuggling_HEADER",
+            "ContentTypeSmuggling_Header",
+            _header_value("content-type", r";\s*[\w-]+\s*=\s*[\"']?[a-z][\w.+-]*/[\w.+-]+"),
+        ),
+        # HTTP parameter splitting: a line break inside a value followed by name=value.
+        (
+            "ParameterSplitting_QUERYARGUMENTS",
+            "ParameterSplitting_QueryArguments",
+            regex(r"[\r\n]+[\w.\[\]-]{1,40}=", QUERY_ARGS, chain("URL_DECODE_UNI")),
+        ),
         (
             "ProxyUnixSocket_QUERYSTRING",
             "ProxyUnixSocket_QueryString",
