@@ -111,3 +111,17 @@ def test_match_packages_is_read_only(platform: Platform, fixture_db: AdvisoryDat
         "id": "GHSA-4444-5555-6666", "aliases": ["CVE-2099-2002", "PYSEC-2099-12"], "severity": "MEDIUM",
         "cvss": 5.0, "fixed": "1.26.18"}]
     assert FindingsHub(platform).list() == []
+
+
+def test_full_scan_resolves_findings_of_assets_gone_from_inventory(platform: Platform,
+                                                                   fixture_db: AdvisoryDatabase) -> None:
+    inventory = InventoryService(platform)
+    inventory.apply_collection("host", [host(ARN, [pypi("requests", "2.30.0")])], scope=[])
+    scanner = VulnerabilityScanner(platform)
+    assert scanner.scan_assets().findings_opened == 1
+    item = inventory.get(ARN)
+    inventory.apply_collection("host", [{**item, "configurationItemStatus": "ResourceDeleted"}])
+    assert inventory.list_assets() == []
+    assert scanner.scan_assets().findings_resolved == 1
+    doc = FindingsHub(platform).get(PRODUCT, finding_id(ARN, "CVE-2099-2001"))
+    assert (doc["Workflow"]["Status"], doc["RecordState"]) == ("RESOLVED", "ARCHIVED")

@@ -97,10 +97,15 @@ class VulnerabilityScanner:
     def scan_assets(self, assets: list[dict[str, Any]] | None = None, *, actor: Principal = SYSTEM,
                     progress: Callable[[int], None] | None = None, keep_matches: bool = False) -> ScanSummary:
         """Scan ``assets`` (default: every asset in the inventory) and update their findings."""
+        gone: list[str] = []
         if assets is None:
             from assetguard.inventory.service import InventoryService
 
             assets = InventoryService(self.platform).list_assets()
+            # Assets deleted from the inventory since their last scan get their findings resolved.
+            live = {a["arn"] for a in assets}
+            with self.platform.db.connect() as conn:
+                gone = [arn for (arn,) in conn.execute(select(vuln_asset_state.c.asset_arn)) if arn not in live]
         states = self._states([a["arn"] for a in assets])
         assets = [a for a in assets if packages_of(a) or a["arn"] in states]
         started = time.perf_counter()
@@ -116,6 +121,9 @@ class VulnerabilityScanner:
                              entries[start:start + 200])
             if progress:
                 progress(len(chunk))
+        for arn in gone:
+            resolved = self.forget_asset(arn, actor=actor)
+            summary.findings_resolved += resolved.findings_resolved
         return summary
 
     def scan_asset(self, arn: str, *, actor: Principal = SYSTEM, keep_matches: bool = False) -> ScanSummary:
