@@ -40,3 +40,14 @@ def test_inventory_change_rescans_that_asset(platform: Platform, fixture_db: Adv
         assert (doc["Workflow"]["Status"], doc["RecordState"]) == ("RESOLVED", "ARCHIVED")
     finally:
         worker._finish()
+
+
+def test_index_warm_job(platform: Platform, fixture_db: AdvisoryDatabase) -> None:
+    from assetguard.runtime.scheduler import jobs
+    from assetguard.vulns.matcher import IndexCache
+
+    InventoryService(platform).apply_collection("host", [host(ARN, [pypi("requests", "2.30.0")])])
+    job = jobs.get("vulns.index-warm")()
+    assert job.run_at_start and job.func(platform) == 1
+    cache = platform.singleton("vulns.index", lambda: None)
+    assert isinstance(cache, IndexCache) and ("PyPI", "requests") in cache.loaded
