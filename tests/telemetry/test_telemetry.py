@@ -142,3 +142,20 @@ def test_the_waf_proxy_answers_metrics_to_loopback_only() -> None:
 
     assert WafProxy.client_may_scrape("127.0.0.1") and WafProxy.client_may_scrape("10.1.2.3")
     assert not WafProxy.client_may_scrape("93.184.216.34") and not WafProxy.client_may_scrape("garbage")
+
+
+def test_the_worker_traces_rule_matching_and_delivery(platform: Platform) -> None:
+    from assetguard.events.worker import run_worker_forever
+    from assetguard.runtime.plugins import load_builtin_plugins
+
+    load_builtin_plugins()
+    finding = {"SchemaVersion": "2018-10-08", "Id": "f-1", "ProductArn": "arn:aws:securityhub:local::product/x",
+               "Severity": {"Label": "HIGH"}, "Workflow": {"Status": "NEW"}, "RecordState": "ACTIVE",
+               "Title": "t"}
+    platform.bus.publish("assetguard.findings", "Findings - Imported", {"findings": [finding]})
+    run_worker_forever(platform, once=True)
+    telemetry_for(platform).flush()
+    store = TelemetryStore(platform.db)
+    names = {t["name"] for t in store.traces(service="assetguard-worker", limit=50)}
+    assert "events.match" in names
+    assert "deliver outbox" in names  # security-alerts → outbox when no e-mail/Slack is configured

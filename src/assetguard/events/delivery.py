@@ -149,10 +149,21 @@ class Deliverer:
             return target
 
     def _deliver_group(self, rows: list[Any]) -> None:
-        try:
-            outcome = self._deliver(rows)
-        except Exception as exc:  # noqa: BLE001 - never lose a result: unexpected errors are retried
-            outcome = Outcome("", rows[0].target_type, False, code="TargetException", message=_safe(exc))
+        from assetguard.events.dispatch import _tracer
+
+        first = rows[0]
+        with _tracer(self.platform).start_as_current_span(
+                f"deliver {first.target_type}", attributes={"rule": first.rule, "target.id": first.target_id,
+                                                            "event.id": str(first.event.get("id", "")),
+                                                            "attempt": first.attempts + 1, "batch": len(rows)}) as span:
+            try:
+                outcome = self._deliver(rows)
+            except Exception as exc:  # noqa: BLE001 - never lose a result: unexpected errors are retried
+                outcome = Outcome("", first.target_type, False, code="TargetException", message=_safe(exc))
+            if not outcome.ok:
+                from opentelemetry.trace import Status, StatusCode
+
+                span.set_status(Status(StatusCode.ERROR, outcome.code))
         for row in rows:
             self.results.put(Outcome(row.id, row.target_type, outcome.ok, outcome.receipt, outcome.code,
                                      outcome.message, outcome.retryable, outcome.retry_after))

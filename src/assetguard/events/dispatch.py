@@ -94,6 +94,17 @@ def delivery_rows(ruleset: RuleSet, event: Mapping[str, Any], ingested: datetime
     return rows
 
 
+def _tracer(platform: Platform) -> Any:
+    """The worker's tracer (spans around rule matching and target delivery), or a no-op one."""
+    if not platform.settings.telemetry.enabled:
+        from opentelemetry.trace import NoOpTracer
+
+        return NoOpTracer()
+    from assetguard.telemetry.setup import telemetry_for
+
+    return telemetry_for(platform).tracer("assetguard-worker")
+
+
 class Dispatcher:
     """Drains ``event_outbox`` rows not yet dispatched (in-process backend)."""
 
@@ -116,8 +127,11 @@ class Dispatcher:
                 return 0
             now = utcnow()
             deliveries: list[dict[str, Any]] = []
-            for row in rows:
-                deliveries.extend(delivery_rows(ruleset, row.event, row.time, now))
+            with _tracer(self.platform).start_as_current_span(
+                    "events.match", attributes={"events": len(rows), "rules": len(ruleset.rules)}) as span:
+                for row in rows:
+                    deliveries.extend(delivery_rows(ruleset, row.event, row.time, now))
+                span.set_attribute("deliveries", len(deliveries))
             started: list[dict[str, Any]] = []
             if deliverer is not None:
                 # Outbox rows are dispatched exactly once (row lock / SQLite write lock), so these
