@@ -159,3 +159,17 @@ def test_the_worker_traces_rule_matching_and_delivery(platform: Platform) -> Non
     names = {t["name"] for t in store.traces(service="assetguard-worker", limit=50)}
     assert "events.match" in names
     assert "deliver outbox" in names  # security-alerts → outbox when no e-mail/Slack is configured
+
+
+def test_database_spans_appear_inside_request_traces_only(platform: Platform, client: Any,
+                                                          viewer_headers: dict[str, str]) -> None:
+    client.get("/audit", headers=viewer_headers)
+    with platform.db.connect() as conn:  # a query outside any request: must not become a trace
+        conn.exec_driver_sql("SELECT 1")
+    telemetry_for(platform).flush()
+    store = TelemetryStore(platform.db)
+    [root] = store.traces(service="assetguard-api", route="/audit")
+    spans = store.trace(root["trace_id"])
+    db = [s for s in spans if s["attributes"].get("db.system")]
+    assert db and all(s["parent_id"] for s in db)
+    assert not [t for t in store.traces(limit=500) if t["attributes"].get("db.system")]

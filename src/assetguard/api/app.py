@@ -58,7 +58,9 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         from assetguard.telemetry.setup import telemetry_for
         from assetguard.telemetry.state_metrics import bind_state_metrics
 
-        telemetry_for(platform).instrument_app(app, "assetguard-api")
+        telemetry = telemetry_for(platform)
+        telemetry.instrument_app(app, "assetguard-api")
+        telemetry.instrument_engine(platform.db.engine, "assetguard-api")
         bind_state_metrics(platform)
 
     try:

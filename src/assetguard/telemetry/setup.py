@@ -122,6 +122,19 @@ def _register_process_metrics(provider: MeterProvider) -> None:
                                   description="open TCP connections")
 
 
+_connections_usage: Any = None
+
+
+def _db_connections_usage(provider: MeterProvider) -> Any:
+    """The semantic-convention connection-pool gauge, created once per process."""
+    global _connections_usage
+    if _connections_usage is None:
+        _connections_usage = provider.get_meter("opentelemetry.instrumentation.sqlalchemy").create_up_down_counter(
+            name="db.client.connections.usage", unit="connections",
+            description="Connections in the pool by state (idle or used)")
+    return _connections_usage
+
+
 class Telemetry:
     def __init__(self, platform: Any) -> None:
         self.platform = platform
@@ -169,11 +182,42 @@ class Telemetry:
                                        meter_provider=self.meter_provider, excluded_urls="healthz,metrics",
                                        exclude_spans=["receive", "send"])
 
-    def instrument_engine(self, engine: Any, service: str) -> None:
-        from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
+    def child_only_provider(self, service: str) -> TracerProvider:
+        """A provider whose spans exist only inside an existing trace (database and HTTP-client
+        calls of a request), so background polling does not flood the store with root spans."""
+        from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 
-        SQLAlchemyInstrumentor().instrument(engine=engine, tracer_provider=self.tracer_provider(service),
-                                            meter_provider=self.meter_provider, enable_commenter=False)
+        key = f"{service}#children"
+        with self._lock:
+            provider = self._tracers.get(key)
+            if provider is None:
+                provider = TracerProvider(resource=Resource.create({"service.name": service,
+                                                                    "service.version": assetguard.__version__}),
+                                          sampler=ParentBased(root=ALWAYS_OFF))
+                if self.embedded:
+                    provider.add_span_processor(BatchSpanProcessor(StoreSpanExporter(self.store),
+                                                                   schedule_delay_millis=1000))
+                if otlp_endpoint("TRACES"):
+                    provider.add_span_processor(BatchSpanProcessor(_otlp_span_exporter()))
+                self._tracers[key] = provider
+            return provider
+
+    def instrument_engine(self, engine: Any, service: str) -> None:
+        """SQLAlchemy spans (official instrumentation) for queries made inside a traced request."""
+        from opentelemetry.instrumentation.sqlalchemy import EngineTracer
+
+        usage = _db_connections_usage(self.meter_provider)
+        EngineTracer(self.child_only_provider(service).get_tracer("opentelemetry.instrumentation.sqlalchemy"),
+                     engine, usage, enable_commenter=False)
+
+    def instrument_httpx(self, service: str) -> None:
+        """httpx client spans (official instrumentation, process-wide) inside traced work: Slack,
+        webhooks and other outbound calls. Call once per process (``assetguard up``/``worker``)."""
+        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+        instrumentor = HTTPXClientInstrumentor()
+        if not instrumentor.is_instrumented_by_opentelemetry:
+            instrumentor.instrument(tracer_provider=self.child_only_provider(service))
 
     def flush(self) -> None:
         for provider in list(self._tracers.values()):
