@@ -25,6 +25,7 @@ FLOORS = {
     "lfi": 65,
     "php": 65,
     "protocol": 50,
+    "protocol-attack": 70,
     "rce": 40,
     "session-fixation": 80,
     "sqli": 48,
