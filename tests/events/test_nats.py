@@ -84,7 +84,13 @@ async def run_until(workers: list[EventWorker], done: object, timeout: float = 3
             await asyncio.sleep(0.05)
     finally:
         stop.set()
-        await asyncio.gather(*tasks)
+        # Bounded: a worker that cannot stop must fail this test, not hang the whole run.
+        done_tasks, pending = await asyncio.wait(tasks, timeout=15)
+        for t in pending:
+            t.cancel()
+        assert not pending, "worker did not stop within 15 s"
+        for t in done_tasks:
+            t.result()
 
 
 def test_two_workers_share_the_stream_and_deliver_each_event_once(platform: Platform, nats_url: str,
