@@ -253,6 +253,9 @@ def browser():  # type: ignore[no-untyped-def]
         instance = pw.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
         yield instance
         instance.close()
+    import asyncio
+
+    asyncio.set_event_loop(None)  # Playwright leaves its closed loop set as the thread's current one
 
 
 class BrowserPage:
@@ -299,3 +302,9 @@ def browser_page(browser, live_server: LiveServer, request: pytest.FixtureReques
     yield BrowserPage(page, live_server, request.node.name)
     context.close()
     assert not errors, f"browser console errors: {errors}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run browser tests last. Playwright's sync API leaves process-wide asyncio state behind that
+    breaks NATS JetStream redelivery timing in later tests (seen after any browser test)."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
