@@ -56,62 +56,49 @@ def tag_with_tagging_api(clients: Any, resources: Sequence[CreatedResource], tag
     return out
 
 
-@taggers.register("ecs")
-def tag_ecs(clients: Any, resources: Sequence[CreatedResource], tags: dict[str, str]) -> dict[str, str | None]:
+def _per_resource(resources: Sequence[CreatedResource], call: Callable[[CreatedResource], Any]) -> dict[str, str | None]:
+    """Services whose tag call takes one resource: call it for each, recording each failure."""
     out: dict[str, str | None] = {}
     for r in resources:
         try:
-            clients("ecs", r.region).tag_resource(resourceArn=r.arn,
-                                                  tags=[{"key": k, "value": v} for k, v in tags.items()])
+            call(r)
             out[r.arn] = None
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:  # noqa: BLE001 - each resource records its own failure
             out[r.arn] = _error(exc)
     return out
+
+
+@taggers.register("ecs")
+def tag_ecs(clients: Any, resources: Sequence[CreatedResource], tags: dict[str, str]) -> dict[str, str | None]:
+    ecs_tags = [{"key": k, "value": v} for k, v in tags.items()]  # ECS wants lower-case key/value
+    return _per_resource(resources, lambda r: clients("ecs", r.region).tag_resource(resourceArn=r.arn, tags=ecs_tags))
 
 
 @taggers.register("logs")
 def tag_logs(clients: Any, resources: Sequence[CreatedResource], tags: dict[str, str]) -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for r in resources:
-        try:
-            clients("logs", r.region).tag_log_group(logGroupName=r.name, tags=tags)
-            out[r.arn] = None
-        except Exception as exc:  # noqa: BLE001
-            out[r.arn] = _error(exc)
-    return out
+    return _per_resource(resources, lambda r: clients("logs", r.region).tag_log_group(logGroupName=r.name, tags=tags))
 
 
 @taggers.register("iam")
 def tag_iam(clients: Any, resources: Sequence[CreatedResource], tags: dict[str, str]) -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
     tag_list = [{"Key": k, "Value": v} for k, v in tags.items()]
-    for r in resources:
+
+    def call(r: CreatedResource) -> Any:
         client = clients("iam", "us-east-1")
-        try:
-            if ":user/" in r.arn:
-                client.tag_user(UserName=r.name, Tags=tag_list)
-            elif ":role/" in r.arn:
-                client.tag_role(RoleName=r.name, Tags=tag_list)
-            else:
-                client.tag_policy(PolicyArn=r.arn, Tags=tag_list)
-            out[r.arn] = None
-        except Exception as exc:  # noqa: BLE001
-            out[r.arn] = _error(exc)
-    return out
+        if ":user/" in r.arn:
+            return client.tag_user(UserName=r.name, Tags=tag_list)
+        if ":role/" in r.arn:
+            return client.tag_role(RoleName=r.name, Tags=tag_list)
+        return client.tag_policy(PolicyArn=r.arn, Tags=tag_list)
+
+    return _per_resource(resources, call)
 
 
 @taggers.register("autoscaling")
 def tag_autoscaling(clients: Any, resources: Sequence[CreatedResource], tags: dict[str, str]) -> dict[str, str | None]:
-    out: dict[str, str | None] = {}
-    for r in resources:
-        try:
-            clients("autoscaling", r.region).create_or_update_tags(Tags=[
-                {"ResourceId": r.name, "ResourceType": "auto-scaling-group", "Key": k, "Value": v,
-                 "PropagateAtLaunch": False} for k, v in tags.items()])
-            out[r.arn] = None
-        except Exception as exc:  # noqa: BLE001
-            out[r.arn] = _error(exc)
-    return out
+    return _per_resource(resources, lambda r: clients("autoscaling", r.region).create_or_update_tags(Tags=[
+        {"ResourceId": r.name, "ResourceType": "auto-scaling-group", "Key": k, "Value": v, "PropagateAtLaunch": False}
+        for k, v in tags.items()]))
 
 
 class BotoClients:
