@@ -133,10 +133,6 @@ def register(root: typer.Typer) -> None:
         from assetguard.events.worker import run_worker_forever
 
         p = platform(ctx)
-        if p.settings.telemetry.enabled:
-            from assetguard.telemetry.setup import telemetry_for
-
-            telemetry_for(p).instrument_httpx("assetguard-worker")  # Slack/webhook calls in traces
         if metrics_port and not once:
             from assetguard.telemetry.metrics_server import start_metrics_server
 

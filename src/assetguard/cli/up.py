@@ -118,10 +118,6 @@ def register(app: typer.Typer) -> None:
         logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per migration is noise here
         platform = state(ctx).platform()
-        if platform.settings.telemetry.enabled:
-            from assetguard.telemetry.setup import telemetry_for
-
-            telemetry_for(platform).instrument_httpx("assetguard-worker")  # Slack/webhook calls in traces
         token = first_start_token(platform)
         names = ", ".join(name for name, _ in components.items())
         url = f"http://{display_host(host)}:{port}/"

@@ -210,15 +210,6 @@ class Telemetry:
         EngineTracer(self.child_only_provider(service).get_tracer("opentelemetry.instrumentation.sqlalchemy"),
                      engine, usage, enable_commenter=False)
 
-    def instrument_httpx(self, service: str) -> None:
-        """httpx client spans (official instrumentation, process-wide) inside traced work: Slack,
-        webhooks and other outbound calls. Call once per process (``assetguard up``/``worker``)."""
-        from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-
-        instrumentor = HTTPXClientInstrumentor()
-        if not instrumentor.is_instrumented_by_opentelemetry:
-            instrumentor.instrument(tracer_provider=self.child_only_provider(service))
-
     def flush(self) -> None:
         for provider in list(self._tracers.values()):
             provider.force_flush()
