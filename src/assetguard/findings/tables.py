@@ -68,3 +68,4 @@ Index("ix_findings_open_severity", findings.c.record_state, findings.c.workflow_
 Index("ix_findings_open_generator", findings.c.record_state, findings.c.workflow_status, findings.c.generator_id)
 Index("ix_findings_open_resource", findings.c.record_state, findings.c.workflow_status, findings.c.resource_id)
 Index("ix_findings_created_severity", findings.c.created_at, findings.c.severity_label)
+Index("ix_findings_state_updated", findings.c.record_state, findings.c.updated_at, findings.c.severity_label)
