@@ -173,3 +173,38 @@ def test_database_spans_appear_inside_request_traces_only(platform: Platform, cl
     db = [s for s in spans if s["attributes"].get("db.system")]
     assert db and all(s["parent_id"] for s in db)
     assert not [t for t in store.traces(limit=500) if t["attributes"].get("db.system")]
+
+
+def test_target_http_calls_are_child_spans_of_the_delivery(platform: Platform) -> None:
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from assetguard.targets.base import Target, TargetConfig
+
+    class Ok(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers.get("content-length", "0")))
+            self.send_response(200)
+            self.send_header("content-length", "0")
+            self.end_headers()
+
+        def log_message(self, *_a: Any) -> None:
+            return
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    target = Target(TargetConfig(), platform)
+    url = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    tracer = telemetry_for(platform).tracer("assetguard-worker")
+    target.http_client().post(url, json={"outside": "a trace"})  # not recorded: no parent
+    with tracer.start_as_current_span("deliver webhook"):
+        target.http_client().post(url, json={"inside": "a trace"})
+    target.close()
+    server.shutdown()
+    telemetry_for(platform).flush()
+    store = TelemetryStore(platform.db)
+    [root] = [t for t in store.traces(service="assetguard-worker") if t["name"] == "deliver webhook"]
+    spans = store.trace(root["trace_id"])
+    [http] = [s for s in spans if s["kind"] == "CLIENT"]
+    assert http["parent_id"] == root["span_id"] and http["attributes"].get("http.request.method") == "POST"
+    assert not [t for t in store.traces(limit=500) if t["kind"] == "CLIENT"]

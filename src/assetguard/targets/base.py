@@ -117,6 +117,16 @@ class Target:
             import httpx
 
             client = self.__dict__.setdefault("_http_client", httpx.Client(follow_redirects=False))
+            settings = getattr(self.platform, "settings", None)
+            if settings is not None and settings.telemetry.enabled:
+                from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
+
+                from assetguard.telemetry.setup import telemetry_for
+
+                # Official httpx instrumentation on this client only: outbound calls become child
+                # spans of the "deliver <type>" span (nothing is recorded outside a trace).
+                HTTPXClientInstrumentor.instrument_client(
+                    client, tracer_provider=telemetry_for(self.platform).child_only_provider("assetguard-worker"))
         return client
 
 
