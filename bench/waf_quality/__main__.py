@@ -36,12 +36,20 @@ ENGINE_WAFS = ("baseline", "recommended")
 MODSEC_WAFS = ("modsec-pl1", "modsec-pl2")
 
 
-def build_corpus(legit_n: int) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
-    """Records with a ``meta`` dict: set (crs|placement|legit), attack flag, category, ..."""
+def build_corpus(
+    legit_n: int, categories: frozenset[str] = frozenset()
+) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
+    """Records with a ``meta`` dict: set (crs|placement|legit), attack flag, category, ...
+
+    ``categories`` (e.g. ``{"sqli", "xss"}``) keeps only the CRS tests of those families, for a
+    quick loop while working on one group; the legitimate corpus is always complete.
+    """
     cases, ignored = load_cases()
     records: list[dict[str, Any]] = []
     seen: set[str] = set()
     for case in cases:
+        if categories and case.category not in categories:
+            continue
         rec = case.record()
         rec["meta"] = {
             "set": "crs",
@@ -207,10 +215,20 @@ def main() -> None:
     parser.add_argument("--legit", type=int, default=6000, help="size of the generated legitimate corpus")
     parser.add_argument("--out", type=Path, default=Path("/tmp/waf_quality"))
     parser.add_argument("--port", type=int, default=18090)
+    parser.add_argument(
+        "--category",
+        action="append",
+        default=[],
+        help="only the CRS tests of this family (sqli, xss, rce, ...); repeatable; for quick loops",
+    )
+    parser.add_argument(
+        "--acl", action="append", choices=ENGINE_WAFS, help="only this assetguard ACL; repeatable"
+    )
     args = parser.parse_args()
+    engine_wafs = tuple(args.acl or ENGINE_WAFS)
 
     t0 = time.time()
-    records, ignored = build_corpus(args.legit)
+    records, ignored = build_corpus(args.legit, frozenset(args.category))
     print(f"{len(records)} requests; {len(ignored)} CRS tests ignored:")
     reasons: dict[str, int] = defaultdict(int)
     for _, reason in ignored:
@@ -220,11 +238,11 @@ def main() -> None:
 
     results: dict[str, list[bool]] = {}
     rule_hits: dict[str, list[str]] = {}
-    for acl in ENGINE_WAFS:
+    for acl in engine_wafs:
         t = time.time()
         results[acl], rule_hits[acl] = run_engine(acl, records)
         print(f"{acl}: {time.time() - t:.1f}s")
-    wafs = list(ENGINE_WAFS)
+    wafs = list(engine_wafs)
     codes: dict[str, list[int]] = {}
     if not args.no_modsec:
         from bench.modsec.upstream import serve_in_thread
@@ -241,7 +259,7 @@ def main() -> None:
             upstream.shutdown()
 
     summary = report(records, results, wafs)
-    timing = {acl: engine_time(acl) for acl in ENGINE_WAFS}
+    timing = {acl: engine_time(acl) for acl in engine_wafs}
     print("\nEngine time, typical GET (median µs): " + ", ".join(f"{k} {v:.1f}" for k, v in timing.items()))
     print(f"total {time.time() - t0:.0f}s")
 
@@ -250,12 +268,12 @@ def main() -> None:
     with (args.out / "mistakes.jsonl").open("w") as fh:
         for i, rec in enumerate(records):
             meta = rec["meta"]
-            mine = results["recommended"][i]
+            mine = results[engine_wafs[-1]][i]
             if mine != meta["attack"]:
                 row = {
                     "wrong": "miss" if meta["attack"] else "false-positive",
                     **meta,
-                    "rule": rule_hits["recommended"][i],
+                    "rule": rule_hits[engine_wafs[-1]][i],
                     "uri": rec["uri"][:300],
                     "body": (rec.get("body") or "")[:300],
                     **{w: results[w][i] for w in wafs},
