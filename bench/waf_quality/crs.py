@@ -78,10 +78,17 @@ class CrsCase:
 
 
 def paranoia_levels(rules_dir: Path = CRS_RULES) -> dict[int, int]:
-    """Rule id → paranoia level, read from the installed CRS rule files."""
+    """Rule id → paranoia level, read from the installed CRS rule files.
+
+    Without them the ignore list would silently lose its paranoia-level-3/4 entries and the
+    figures would not be comparable with earlier runs, so a missing package is an error.
+    """
     levels: dict[int, int] = {}
     if not rules_dir.exists():
-        return levels
+        raise SystemExit(
+            f"waf_quality: {rules_dir} not found; the CRS paranoia levels come from Debian's "
+            "modsecurity-crs package: apt-get install -y nginx libnginx-mod-http-modsecurity modsecurity-crs"
+        )
     for conf in sorted(rules_dir.glob("*.conf")):
         text = conf.read_text(encoding="utf-8", errors="replace")
         for chunk in re.split(r"\n(?=SecRule|SecAction)", text):

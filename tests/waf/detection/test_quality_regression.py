@@ -15,6 +15,7 @@ import pytest
 
 from assetguard.waf.engine import load_compiled_acl
 from assetguard.waf.request import HttpRequest
+from bench.waf_quality.crs import CRS_RULES
 from tests.conftest import CORPORA
 
 CRS_DIR = CORPORA / "crs-regression" / "tests"
@@ -46,6 +47,10 @@ def recommended() -> Any:
 
 
 @pytest.mark.skipif(not CRS_DIR.exists(), reason="CRS regression corpus not available")
+@pytest.mark.skipif(
+    not CRS_RULES.exists(),
+    reason="Debian's modsecurity-crs package (CRS paranoia levels for the ignore list) is not installed",
+)
 def test_crs_attack_sample_blocked_per_category(recommended: Any) -> None:
     from bench.waf_quality.crs import load_cases
 
