@@ -42,6 +42,7 @@ class Upstream(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), UpstreamHandler)
         self.connections: set[tuple[str, int]] = set()
         self.requests = 0
+        self.health_status = 200  # what GET /health answers
         self.lock = threading.Lock()
 
 
@@ -69,6 +70,11 @@ class UpstreamHandler(BaseHTTPRequestHandler):
         with self.server.lock:
             self.server.connections.add(self.client_address)
             self.server.requests += 1
+        if self.path == "/health":
+            self.send_response(self.server.health_status)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         if self.path.startswith("/big-response"):
             self.send_response(200)
             self.send_header("Transfer-Encoding", "chunked")
@@ -102,11 +108,13 @@ def upstream() -> Iterator[Upstream]:
 
 
 class ProxyThread:
-    def __init__(self, gate: WafGate, upstreams: list[str], ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, gate: WafGate, upstreams: list[str], ssl_context: ssl.SSLContext | None = None,
+                 health_path: str | None = None) -> None:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
-        self.proxy = WafProxy(gate, upstreams, check_interval=0.2, scheme="https" if ssl_context else "http")
+        self.proxy = WafProxy(gate, upstreams, check_interval=0.2, scheme="https" if ssl_context else "http",
+                              health_path=health_path)
         asyncio.run_coroutine_threadsafe(self.proxy.start("127.0.0.1", 0, ssl_context=ssl_context), self.loop).result(5)
         self.port = self.proxy.port
 
@@ -234,6 +242,62 @@ def test_round_robin_skips_the_dead_upstream(compile_doc) -> None:  # type: igno
         for server in (first, second):
             server.shutdown()
             server.server_close()
+
+
+def test_http_health_check_takes_an_unhealthy_upstream_out_and_back(compile_doc) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    first, second = Upstream(), Upstream()
+    for server in (first, second):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    running = ProxyThread(_gate(compile_doc), [f"http://127.0.0.1:{p}" for p in (first.server_port, second.server_port)],
+                          health_path="/health")
+
+    def ports(n: int) -> set[int]:
+        seen = set()
+        for _ in range(n):
+            conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
+            conn.request("GET", "/x")
+            resp = conn.getresponse()
+            assert resp.status == 200
+            seen.add(_json(resp)["port"])
+            conn.close()
+        return seen
+
+    def healthy() -> list[bool]:
+        conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
+        conn.request("GET", "/__assetguard/health")
+        return [u["healthy"] for u in _json(conn.getresponse())["upstreams"]]
+
+    def wait_for(expected: list[bool]) -> None:
+        deadline = time.monotonic() + 10
+        while healthy() != expected and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert healthy() == expected
+
+    try:
+        assert ports(6) == {first.server_port, second.server_port}
+        first.health_status = 503  # the process listens but says it is not ready: TCP alone would not see it
+        wait_for([False, True])
+        assert ports(6) == {second.server_port}
+        first.health_status = 200
+        wait_for([True, True])
+        assert ports(6) == {first.server_port, second.server_port}
+    finally:
+        running.stop()
+        for server in (first, second):
+            server.shutdown()
+            server.server_close()
+
+
+def test_health_check_path_is_validated() -> None:
+    from assetguard.core.errors import ValidationError
+    from assetguard.waf.proxy import UpstreamPool
+
+    with pytest.raises(ValidationError, match="must start with /"):
+        UpstreamPool(["http://127.0.0.1:9"], health_path="health")
+    with pytest.raises(ValidationError, match="http://host:port"):
+        UpstreamPool(["ftp://127.0.0.1:9"])
 
 
 def _self_signed(tmp_path: Path) -> tuple[Path, Path]:

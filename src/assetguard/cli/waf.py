@@ -116,6 +116,9 @@ def proxy(ctx: typer.Context,
                                                               "round-robin")] = None,
           listen: Annotated[str | None, typer.Option("--listen", help="HOST:PORT (default: settings waf.listen)")] = None,
           workers: Annotated[int, typer.Option("--workers", min=1, help="processes sharing the port")] = 1,
+          health_check: Annotated[str | None, typer.Option(
+              "--health-check", help="GET this path on each upstream every 5 s (200-399 = healthy; "
+                                     "default: settings waf.health_check_path, else a TCP connect)")] = None,
           tls_cert: Annotated[Path | None, typer.Option("--tls-cert", help="certificate (PEM) for TLS")] = None,
           tls_key: Annotated[Path | None, typer.Option("--tls-key", help="private key (PEM) for TLS")] = None,
           fail_open: Annotated[bool | None, typer.Option("--fail-open/--fail-closed",
@@ -136,6 +139,8 @@ def proxy(ctx: typer.Context,
         waf.tls_key = str(tls_key)
     if fail_open is not None:
         waf.fail_open = fail_open
+    if health_check is not None:
+        waf.health_check_path = health_check
     if log is not None:
         waf.log_path = log
     if log_sample_rate is not None:

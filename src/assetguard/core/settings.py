@@ -82,6 +82,9 @@ class AwsSettings(Section):
 class WafSettings(Section):
     listen: str = "127.0.0.1:8000"
     upstream: str = "http://127.0.0.1:8001"
+    health_check_path: str | None = Field(
+        None, description="GET this path on each upstream (200-399 = healthy); unset: TCP connect check"
+    )
     acl: str = "baseline"
     fail_open: bool = False
     log_path: str | None = None

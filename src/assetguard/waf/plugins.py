@@ -24,5 +24,11 @@ def waf_proxy(platform: Platform) -> WafProxyComponent:
         from assetguard.telemetry.setup import telemetry_for
 
         tracer = telemetry_for(platform).tracer("assetguard-waf")
-    return WafProxyComponent(platform.settings.waf, platform.bus, [stored_acl_dir(platform.settings.data_dir)],
-                             tracer=tracer)
+    waf = platform.settings.waf
+    if waf.health_check_path is None and waf.upstream.rstrip("/") in (
+        f"http://127.0.0.1:{platform.settings.demo.app_port}",
+        f"http://localhost:{platform.settings.demo.app_port}",
+    ):
+        # The built-in demo application: check its /was/health, as a load balancer would.
+        waf = waf.model_copy(update={"health_check_path": "/was/health"})
+    return WafProxyComponent(waf, platform.bus, [stored_acl_dir(platform.settings.data_dir)], tracer=tracer)

@@ -100,13 +100,29 @@ class Upstream:
 
 
 class UpstreamPool:
-    """Round-robin over healthy upstreams, with a background TCP health check."""
+    """Round-robin over healthy upstreams, with a background health check.
 
-    def __init__(self, urls: list[str], check_interval: float = 5.0) -> None:
+    Without ``health_path`` the check is a TCP connect. With it, like a load balancer's target
+    group check: ``GET health_path`` on a fresh connection must answer 200-399 within
+    ``timeout``; an upstream is taken out after ``unhealthy_threshold`` failed checks in a row
+    (or at once when a forwarded request cannot reach it) and back after ``healthy_threshold``
+    good ones.
+    """
+
+    def __init__(self, urls: list[str], check_interval: float = 5.0, *, health_path: str | None = None,
+                 timeout: float = 2.0, healthy_threshold: int = 2, unhealthy_threshold: int = 2) -> None:
         if not urls:
             raise ValidationError("at least one --upstream is required")
+        if health_path is not None and (not health_path.startswith("/") or any(c in health_path for c in " \r\n")):
+            raise ValidationError("the health check path must start with / and hold no spaces or line breaks",
+                                  where=health_path)
         self.upstreams = [Upstream.parse(u) for u in urls]
         self.check_interval = check_interval
+        self.health_path = health_path
+        self.timeout = timeout
+        self.healthy_threshold = healthy_threshold
+        self.unhealthy_threshold = unhealthy_threshold
+        self._streak: dict[int, int] = {}  # id(upstream) -> +good / -bad checks in a row
         self._next = 0
 
     def pick(self) -> Upstream | None:
@@ -118,18 +134,49 @@ class UpstreamPool:
                 return upstream
         return None
 
+    async def probe(self, upstream: Upstream) -> str | None:
+        """None when the upstream passes one check, else why it failed."""
+        try:
+            reader, writer = await upstream.connect(timeout=self.timeout)
+        except (TimeoutError, OSError) as exc:
+            return f"connect: {type(exc).__name__}"
+        try:
+            if self.health_path is None:
+                return None
+            writer.write(f"GET {self.health_path} HTTP/1.1\r\nHost: {upstream.host}:{upstream.port}\r\n"
+                         "User-Agent: assetguard-health-check\r\nConnection: close\r\n\r\n".encode())
+            line = await asyncio.wait_for(reader.readline(), self.timeout)
+            parts = line.split(None, 2)
+            if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
+                return "not an HTTP response"
+            status = int(parts[1])
+            return None if 200 <= status < 400 else f"HTTP {status}"
+        except (TimeoutError, OSError) as exc:
+            return f"request: {type(exc).__name__}"
+        finally:
+            writer.close()
+
     async def check(self) -> None:
         for upstream in self.upstreams:
-            try:
-                _reader, writer = await upstream.connect(timeout=2.0)
-                writer.close()
-                if not upstream.healthy:
+            failure = await self.probe(upstream)
+            streak = self._streak.get(id(upstream), 0)
+            if failure is None:
+                streak = max(streak, 0) + 1
+                if not upstream.healthy and streak >= self.healthy_threshold:
+                    upstream.healthy = True
                     log.info("upstream %s is back", upstream.url)
-                upstream.healthy = True
-            except (TimeoutError, OSError):
-                if upstream.healthy:
-                    log.warning("upstream %s is down", upstream.url)
-                upstream.healthy = False
+            else:
+                streak = min(streak, 0) - 1
+                if upstream.healthy and -streak >= self.unhealthy_threshold:
+                    upstream.healthy = False
+                    upstream.close()
+                    log.warning("upstream %s is down (%s)", upstream.url, failure)
+            self._streak[id(upstream)] = streak
+
+    def mark_down(self, upstream: Upstream) -> None:
+        """A forwarded request could not reach ``upstream``: out at once, back after good checks."""
+        upstream.healthy = False
+        self._streak[id(upstream)] = -self.unhealthy_threshold
 
     async def run_checks(self) -> None:
         while True:
@@ -142,10 +189,10 @@ class WafProxy:
 
     def __init__(self, gate: WafGate, upstreams: list[str], *, scheme: str = "http",
                  keepalive_timeout: float = 75.0, upstream_timeout: float = 60.0, check_interval: float = 5.0,
-                 tracer: Any = None) -> None:
+                 health_path: str | None = None, tracer: Any = None) -> None:
         self.gate = gate
         self.tracer = tracer  # an OpenTelemetry tracer: spans per request and W3C traceparent upstream
-        self.pool = UpstreamPool(upstreams, check_interval)
+        self.pool = UpstreamPool(upstreams, check_interval, health_path=health_path)
         self.scheme = scheme.encode()
         self.keepalive_timeout = keepalive_timeout
         self.upstream_timeout = upstream_timeout
@@ -358,7 +405,7 @@ class WafProxy:
             try:
                 conn, pooled = await upstream.acquire()
             except (TimeoutError, OSError):
-                upstream.healthy = False
+                self.pool.mark_down(upstream)
                 log.warning("upstream %s refused the connection", upstream.url)
                 continue
             up_reader, up_writer = conn

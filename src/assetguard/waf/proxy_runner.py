@@ -20,7 +20,7 @@ from assetguard.core.errors import ConfigError, ValidationError
 from assetguard.waf.engine import load_compiled_acl_from_settings
 from assetguard.waf.gate import WafGate
 from assetguard.waf.logs import BlockedEventPublisher, WafLogWriter
-from assetguard.waf.proxy import WafProxy
+from assetguard.waf.proxy import UpstreamPool, WafProxy
 
 if TYPE_CHECKING:
     from assetguard.core.settings import WafSettings
@@ -62,7 +62,8 @@ async def serve(waf: WafSettings, acl: str, upstreams: list[str], listen: str, *
     host, port = parse_listen(listen)
     context = tls_context(waf.tls_cert, waf.tls_key)
     gate = build_gate(waf, acl, bus, acl_dirs)
-    proxy = WafProxy(gate, upstreams, scheme="https" if context else "http", tracer=tracer)
+    proxy = WafProxy(gate, upstreams, scheme="https" if context else "http", tracer=tracer,
+                     health_path=waf.health_check_path)
     await proxy.start(host, port, ssl_context=context, reuse_port=reuse_port)
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
@@ -117,6 +118,7 @@ def run_proxy(waf: WafSettings, *, acl: str, upstreams: list[str], listen: str, 
               acl_dirs: list[Path] | None = None) -> None:
     """Blocking entry point of ``assetguard waf proxy``."""
     load_compiled_acl_from_settings(waf, acl, acl_dirs=acl_dirs)  # fail fast, in the parent, on a bad ACL
+    UpstreamPool(upstreams, health_path=waf.health_check_path)  # ... and on bad upstreams or health path
     tls_context(waf.tls_cert, waf.tls_key)
     if workers <= 1:
         _use_uvloop()
