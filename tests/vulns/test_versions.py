@@ -133,7 +133,11 @@ def test_go_versions_and_pseudo_versions() -> None:
     ordered("Go", ["go1.21.0", "go1.21.3", "go1.22rc1", "go1.22", "go1.22.1"])
 
 
-# --- Maven (ComparableVersion test lists) -----------------------------------------------------------------
+# --- Maven (ComparableVersion, as Maven 3.9 ships it) -------------------------------------------------------
+
+def maven_items(version: str) -> str:
+    return str(key_function("maven")(version).canonical())
+
 
 def test_maven_qualifier_order() -> None:
     ordered("Maven", ["1-alpha2snapshot", "1-alpha2", "1-alpha-123", "1-beta-2", "1-beta123", "1-m2", "1-m11",
@@ -142,17 +146,75 @@ def test_maven_qualifier_order() -> None:
 
 
 def test_maven_number_order() -> None:
-    ordered("Maven", ["2.0", "2-1", "2.0.a", "2.0.0.a", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c",
-                      "2.1-1", "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11", "11.m2",
-                      "11.m11", "11", "11.a", "11b", "11c", "11m"])
+    ordered("Maven", ["2.0", "2.0.a", "2-1", "2.0.2", "2.0.123", "2.1.0", "2.1-a", "2.1b", "2.1-c", "2.1-1",
+                      "2.1.0.1", "2.2", "2.123", "11.a2", "11.a11", "11.b2", "11.b11", "11.m2", "11.m11", "11",
+                      "11.a", "11b", "11c", "11m"])
 
 
 def test_maven_equalities() -> None:
-    for v in ("1", "1.0", "1.0.0", "1-0", "1.0-0", "1-ga", "1-final", "1-release", "1.0.0-GA"):
+    for v in ("1", "1.0", "1.0.0", "1-0", "1.0-0", "1-ga", "1-final", "1-release", "1.0.0-GA", "1.ga", "1.", "1-"):
         equal("Maven", "1", v)
     for a, b in [("1a1", "1-a1"), ("1a1", "1-alpha-1"), ("1b2", "1-beta-2"), ("1m3", "1-milestone-3"),
-                 ("1rc", "1-cr"), ("1X", "1-x"), ("1x", "1.0.0-x"), ("1A", "1-a")]:
+                 ("1rc", "1-cr"), ("1X", "1-x"), ("1x", "1.0.0-x"), ("1A", "1-a"), ("1m3", "1MILESTONE3")]:
         equal("Maven", a, b)
+
+
+def test_maven_spec_splitting_and_trimming() -> None:
+    # The POM reference's "Version Order Specification" examples.
+    assert maven_items("1-1.foo-bar1baz-.1") == "1-1.foo-bar-1-baz-0.1"
+    for version, trimmed in [("1.0.0", "1"), ("1.ga", "1"), ("1.final", "1"), ("1.0", "1"), ("1.", "1"),
+                             ("1-", "1"), ("1.0.0-foo.0.0", "1-foo"), ("1.0.0-0.0.0", "1")]:
+        assert maven_items(version) == trimmed, version
+    equal("Maven", "1-1.foo-bar1baz-.1", "1-1.foo-bar-1-baz-0.1")
+
+
+def test_maven_spec_padding_examples() -> None:
+    ordered("Maven", ["1", "1.1"])
+    ordered("Maven", ["1-snapshot", "1", "1-sp"])
+    ordered("Maven", ["1-foo2", "1-foo10"])
+    equal("Maven", "1.foo", "1-foo")
+    ordered("Maven", ["1-foo", "1-1", "1.1"])
+    for v in ("1-ga", "1-0", "1.0", "1"):
+        equal("Maven", "1.ga", v)
+    ordered("Maven", ["1-ga", "1-sp"])
+    ordered("Maven", ["1-ga.1", "1-sp.1"])
+    ordered("Maven", ["1-sp-1", "1-ga-1"])
+    # The page also claims 1-ga-1 == 1-1; Maven itself orders 1-ga-1 ([1, [[1]]]) below 1-1 ([1, [1]]).
+    ordered("Maven", ["1-ga-1", "1-1"])
+    equal("Maven", "1-a1", "1-alpha-1")
+
+
+def test_maven_mixed_items() -> None:
+    # letters followed by digits: the qualifier, then the number one level down
+    assert maven_items("1.0-RC1") == maven_items("1.0-rc-1") == maven_items("1.0.rc1") == "1-rc-1"
+    equal("Maven", "1.0-RC1", "1.0-rc-1")
+    ordered("Maven", ["1.0-rc-1", "1.0-RC2", "1.0-rc10", "1.0"])
+    assert maven_items("1-alpha2snapshot") == "1-alpha-2-snapshot"
+    ordered("Maven", ["1.0.0.RC1", "1.0.0-RC2"])      # MNG-7644: .X1 < -X2
+    ordered("Maven", ["1-0.alpha", "1"])               # MNG-6964: a list is compared whole
+    ordered("Maven", ["6.1.0rc3", "6.1.0", "6.1H.5-beta"])  # MNG-5568: transitive
+    ordered("Maven", ["1.0-alpha-1-SNAPSHOT", "1.0-alpha-1", "1.0-beta-1", "1.0-SNAPSHOT", "1.0", "1.0-1"])
+    for x in ("abc", "alpha", "a", "beta", "b", "def", "milestone", "m", "RC"):
+        ordered("Maven", [f"1.0.0.{x}1", f"1.0.0-{x}2"])
+        equal("Maven", f"2-{x}", f"2.0.{x}")
+        equal("Maven", f"2-{x}", f"2.0.0.{x}")
+
+
+def test_maven_qualifier_ranks() -> None:
+    ordered("Maven", ["1-alpha", "1-beta", "1-milestone", "1-rc", "1-snapshot", "1", "1-sp", "1-aardvark", "1-zebra"])
+    for alias, same in [("cr", "rc"), ("ga", ""), ("final", ""), ("release", "")]:
+        equal("Maven", f"1-{alias}", f"1-{same}" if same else "1")
+
+
+def test_maven_equal_versions_hash_alike() -> None:
+    k = key_function("maven")
+    assert len({k("1"), k("1.0"), k("1-ga"), k("1.0.0-final")}) == 1
+    assert len({k("1.0-RC1"), k("1.0-rc-1"), k("1.0-rc-2")}) == 2
+
+
+def test_maven_rejects_overlong_strings() -> None:
+    with pytest.raises(InvalidVersion):
+        version_key("Maven", "1." * 200)
 
 
 # --- RubyGems (Gem::Version) ----------------------------------------------------------------------------
