@@ -22,66 +22,54 @@ from __future__ import annotations
 
 import re
 
-from assetguard.waf.detectors.sqli_lexer import Token, fold, tokenize
+from assetguard.waf.detectors.sqli_lexer import STATEMENT_WORDS, Token, fold, tokenize
+from assetguard.waf.detectors.sqli_names import (
+    ATTACK_FUNCTIONS,
+    ATTACK_NAMES,
+    CATALOG_NAMES,
+    JSON_OPERATORS,
+    PROBE_FUNCTIONS,
+    SQL_FUNCTIONS,
+    VALUE_FUNCTIONS,
+)
+from assetguard.waf.detectors.sqli_values import value_starts
 
 __all__ = ["detect_sqli"]
 
 # Nothing can be an injection without one of these; benign text pays one scan.
 _PREFILTER = re.compile(
-    r"""['"`;#]|--|/\*|@@|&&|\|\||\b(?:and|or|xor|not|union|select|insert|update|delete|drop|exec
-    |execute|declare|create|alter|truncate|shutdown|waitfor|order|group|having|into|from|sleep
-    |benchmark|pg_sleep|load_file|extractvalue|updatexml|xp_cmdshell|randomblob|like|rlike|regexp
-    |procedure|limit)\b""",
+    r"""['"`;#]|--|/\*|@@|&&|\|\||::|<@|@>|\?[|&]|\b(?:and|or|xor|not|union|select|insert|update|delete
+    |drop|exec|execute|declare|create|alter|truncate|shutdown|waitfor|order|group|having|into|from|sleep
+    |benchmark|pg_sleep|load_file|extractvalue|updatexml|xp_\w+|sp_\w+|utl_\w+|openrowset|opendatasource
+    |openquery|msdasql|sqloledb|randomblob|like|rlike|regexp|procedure|limit|in|is|set|when|values|except
+    |intersect)\b
+    |[\d'"]\s*(?:[!<>=]?=|<>|<=>)\s*[\d'"]""",
     re.IGNORECASE | re.VERBOSE,
+)
+_FUNCTION_PREFILTER = re.compile(
+    r"\b(?:" + "|".join(sorted(SQL_FUNCTIONS)) + r")\b(?:[^\w()]|/\*.*?\*/){0,8}\(", re.IGNORECASE
 )
 _MAX_TEXT = 16_384
 
-# Functions whose only everyday use is probing or exfiltrating through a database.
-ATTACK_FUNCTIONS = frozenset(
-    """sleep benchmark pg_sleep load_file extractvalue updatexml xp_cmdshell sys_eval sys_exec
-    randomblob receive_message get_host_address make_set name_const geometrycollection
-    multipoint multilinestring multipolygon gtid_subset exp_polygon dbms_pipe utl_inaddr
-    utl_http ctxsys drithsx sn xmltype dbms_xmlgen dblink_connect lo_import lo_export
-    pg_read_file pg_ls_dir openrowset opendatasource xp_dirtree xp_regread sp_oacreate
-    sp_executesql sqlite_version json_keys ord_sys""".split()
-)
-# Functions common in injections but also in ordinary code: need more SQL around them.
-PROBE_FUNCTIONS = frozenset(
-    """ascii substr substring mid char chr concat concat_ws group_concat hex unhex version
-    database user schema current_user system_user session_user if ifnull isnull nullif
-    length len count cast convert floor rand md5 sha1 elt instr locate position left right
-    lower upper ord coalesce iif case char_length bin conv load_file""".split()
-)
-# SQL functions that are nobody's search term or name: a value opening with one is SQL.
-VALUE_FUNCTIONS = frozenset(
-    """concat concat_ws group_concat substr substring mid hex unhex ifnull isnull nullif coalesce md5 sha1
-    sha2 ascii char chr uncompress compress encode decode name_const make_set elt instr locate version
-    database schema current_user system_user session_user benchmark sleep extractvalue updatexml
-    load_file cast convert char_length bin conv ord iif lpad rpad unicode nchar quotename db_name
-    schema_name object_id col_name xmltype utl_http dbms_pipe sys_context to_char to_number""".split()
-)
-_FUNCTION_PREFILTER = re.compile(r"\b(?:" + "|".join(sorted(VALUE_FUNCTIONS)) + r")\s*\(", re.IGNORECASE)
-CATALOG_NAMES = frozenset(
-    """information_schema mysql sysobjects syscolumns sysusers sysdatabases pg_catalog
-    pg_shadow pg_user sqlite_master sqlite_schema all_tables all_users user_tables dual
-    msysaccessobjects msysobjects sys v$version""".split()
-)
 _OBJECT_WORDS = frozenset(
     {"table", "database", "user", "procedure", "function", "view", "index", "schema", "trigger", "login"}
 )
-_VALUE = "nsvbf("
 _CONTEXT_BEFORE = "&=o(,SEUkF;"
+_TAUTOLOGY_WORDS = frozenset({"true", "false"})
 
 _QUOTE_GRAMMAR = re.compile(
     r"""^s(?:
         &(?=.*[=oc;SEUfs(])        # ' or 1=1   ' and sleep(5)#   ' or ''='
+      | &\(*[nv]\)*(?:$|c)         # ' or 1   ' || true--
       | =[nsbvf(SU]                # '='1   '<>'
-      | o[nsvf(SU]                 # '+sleep(1)+'   '||'   (not '-word: jack-o'-lantern)
+      | o[nsvf(SUF]                # '+sleep(1)+'   '||'   (not '-word: jack-o'-lantern)
       | L[nsv(]                    # ' like '%   ' in (
       | c                          # admin'--
       | ;                          # '; drop table x
       | \)+[&c;=oUS]               # ') or ('1'='1
-      | U\(*S                      # ' union select
+      | U\(*S|U[bk]?(?:$|[co;])    # ' union select   ' union/
+      | E[bk]?(?:$|[c;o])          # ' alter x   'truncate--
+      | S(?:[nbv(o]|$)             # ' select x
       | k{1,2}[nbvf(][^s]*?[n=oc;] # ' order by 1--   ' having 1=1
       | [=oL&]{1,2}[nbv]?[=oL&]?[nbv]?c$  # x'-email--   ' sounds like rowid--   x' mod id--
     )""",
@@ -92,11 +80,32 @@ _GENERAL_GRAMMAR = re.compile(
       | &\(*[nsv]\)*[=L]\(*[nsv]      # and 1=1   or 'a'='a
       | &\(*[nsv]\)*=\(*[bB]\(*[c;]   # or 1=x--
       | &\(*f[^&]*[=L]                # and ascii(substr(x,1,1))>64
+      | [nsv]\)*[=L]\(*[nsv]\)*&\(*c  # 1='1' or--
+      | ,\(*[ns]\)*[=L]\(*[ns]\)*(?:$|[c;)&])  # 'admin', '1'='1'
+      | k\(*[ns]\)*=\(*[ns]           # where 1=1   having 'a'='a'
     """,
     re.VERBOSE,
 )
-_START_GRAMMAR = re.compile(r"^[nv]\)*&\(*(?:[nsbv]\)*[=L]|f|[SE]|.*c$)|^[nsv]\)+[&c;U]")
+# Grammars anchored where a value starts (the whole text, or one of :func:`value_starts`).
+_START_GRAMMAR = re.compile(
+    r"""^[nv]\)*&\(*(?:[nsbv]\)*[=L]|f|[SE]|.*c$)  # 1 and 1=1   1 or sleep(1)
+      | ^[nsv]\)+[&c;U]                            # 1) or   1)--
+      | ^&\(*(?:[nsv]\)*(?:$|[=Lo&c;(])|b\)*[=L])  # and 7=(   or 'a' <   || name == '
+      | ^;+[ES]                                    # ; drop x   ;update users
+      | ^(?:[bn],)?[nsv]\)*(?:=|&?L)\(*[nsv]\)*(?:$|[=&c;])  # 1=1   42 like 42   'x'!='y
+      | ^b=s,\(*[nsb]                              # hash = 'abc', 0x1a
+      | ^E[bk]?[;c]                                # drop t;--
+    """,
+    re.VERBOSE,
+)
 _HIGH_GRAMMAR = re.compile(r"&\(*[nsbvB]\)*[=L]\(*[nsbv]|^[nsv]\)*c$|^s[&=oL]|[SE]\S*F[bk]")
+# A value that opens a call of a SQL function and leaves it open (``hex(``, ``if !(``,
+# ``user/?(``): the probe that tests whether a call reaches the database.
+_OPEN_CALL = re.compile(r"\s*([a-z_]\w*)(?:[^\w()]|/\*.*?\*/){0,8}\([^)]*$", re.IGNORECASE | re.DOTALL)
+# ``DR/**/OP``, ``drop/*x*/t``: an inline comment glued between word characters hides a keyword.
+_GLUED_COMMENT = re.compile(r"(\w+)/\*[^!][^*]*\*/(\w+)|(\w+)/\*\*/(\w+)")
+_GLUE_WORDS = STATEMENT_WORDS | frozenset({"union", "select", "from", "where", "and", "or", "order", "having"})
+_FROM_CLAUSE_WORDS = frozenset({"where", "order", "group", "limit", "having", "join", "union"})
 
 
 def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
@@ -109,6 +118,15 @@ def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
     if len(text) > _MAX_TEXT:
         text = text[:_MAX_TEXT]
     high = sensitivity.upper() == "HIGH"
+    if _judge(text, high):
+        return True
+    return any(_judge(value, high) for value in value_starts(text))
+
+
+def _judge(text: str, high: bool) -> bool:
+    """Whether ``text``, read as one whole value, is an injection."""
+    if _value_rules(text):
+        return True
     contexts = [""]
     if "'" in text:
         contexts.append("'")
@@ -125,17 +143,79 @@ def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
     return False
 
 
+def _value_rules(text: str) -> bool:
+    """Rules over the raw value: open calls, attack-only names, comments glued into keywords."""
+    call = _OPEN_CALL.match(text)
+    if call is not None and call.group(1).lower() in SQL_FUNCTIONS:
+        return True
+    if text.strip(" \t\r\n'\"`;").lower() in ATTACK_NAMES:
+        return True
+    if "/*" in text:
+        for m in _GLUED_COMMENT.finditer(text):
+            left, right = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+            left, right = left.lower(), right.lower()
+            if left in _GLUE_WORDS or right in _GLUE_WORDS or left + right in _GLUE_WORDS:
+                return True
+    return False
+
+
 def _is_attack(tokens: list[Token], quote: str, high: bool) -> bool:
     fp = "".join(t.kind for t in tokens)
     if quote and len(tokens) > 1 and _QUOTE_GRAMMAR.match(fp):
         return True
-    if not quote and _START_GRAMMAR.match(fp):
+    if not quote and (_START_GRAMMAR.match(fp) or _start_rules(tokens)):
         return True
     if _GENERAL_GRAMMAR.search(fp):
         return True
     if high and _HIGH_GRAMMAR.search(fp):
         return True
     return _token_rules(tokens, quote, high)
+
+
+def _start_rules(tokens: list[Token]) -> bool:
+    """Checks on how a value opens that need token text (the fingerprint alone is too coarse)."""
+    count = len(tokens)
+    first = tokens[0] if tokens else None
+    if first is None:
+        return False
+    second = tokens[1] if count > 1 else None
+    third = tokens[2] if count > 2 else None
+    if first.kind == "L" and second is not None:
+        if second.kind == "k" and second.text == "null":
+            return True  # is null   like null   is not null
+        if first.text == "in" and second.kind == "(" and third is not None and third.kind in "nsv":
+            return True  # in (0,1)
+    if first.kind in ",)":
+        i = 0
+        while i < count and tokens[i].kind in ",)":
+            i += 1
+        if i < count:
+            tok = tokens[i]
+            if tok.kind == "f" and tok.text in SQL_FUNCTIONS:
+                return True  # , find_in_set('x', col)
+            if tok.text == "when" and first.kind == ")":
+                return True  # ) when 1 then
+    if first.kind == "F" and second is not None and second.kind == "b":
+        return _is_from_clause(tokens[2:])
+    if first.kind == "k" and first.text == "having" and second is not None and second.kind in "nsvf(":
+        return _has_kind(tokens, 2, "=L", 4)  # having 1=   having count(*)>1
+    return False
+
+
+def _is_from_clause(rest: list[Token]) -> bool:
+    """After ``FROM <name>``: a qualified name or a clause that takes SQL, not more prose."""
+    i = 0
+    qualified = False
+    while i + 1 < len(rest) and rest[i].kind == "." and rest[i + 1].kind == "b":
+        qualified = True
+        i += 2
+    if i >= len(rest) or rest[i].kind != "k" or rest[i].text not in _FROM_CLAUSE_WORDS:
+        return False
+    after = rest[i + 1 : i + 4]
+    if not after:
+        return qualified  # from db.table limit
+    kinds = "".join(t.kind for t in after)
+    return bool(re.match(r"k[bn]|[bn](?:\.b)*[=L]|f|n", kinds)) or (qualified and kinds[0] in "nb")
 
 
 def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
@@ -145,11 +225,13 @@ def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
         prev = tokens[i - 1].kind if i else ("s" if quote else "^")
         kind = tok.kind
         if kind in "SE":
-            if (prev in "^;(&=oUs" or high) and _is_statement(tokens, i):
+            if (prev in "^;(&=oUs" or high or tok.text == "waitfor") and _is_statement(tokens, i):
                 return True
         elif kind == "f":
             if tok.text in ATTACK_FUNCTIONS and (prev in _CONTEXT_BEFORE or prev in "^s" or high):
                 return True
+            if tok.text in ATTACK_FUNCTIONS and prev == "." and i > 1 and tokens[i - 2].kind == "s":
+                return True  # '.sleep(5).'  string concatenation around a time delay
             if i == 0 and not quote and tok.text in VALUE_FUNCTIONS:
                 return True  # the whole value is a SQL function call: concat_ws(, ifnull(, substr(
             if tok.text in PROBE_FUNCTIONS and prev in "&=" and _has_kind(tokens, i + 1, "=LSU&", 12):
@@ -169,6 +251,18 @@ def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
                     return True
             elif tok.text == "into" and i + 1 < count and tokens[i + 1].text in ("outfile", "dumpfile"):
                 return True
+            elif tok.text == "set" and i + 1 < count and tokens[i + 1].kind == "v" and prev in "^;o)" and len(tokens[i + 1].text) > 1:
+                following = tokens[i + 2] if i + 2 < count else None
+                if following is None or following.kind in ",;=" or following.text == ":=":
+                    return True  # ;SET @a = 0x..   SET @OLD_SQL_MODE
+        elif kind == "U" and i + 1 < count and tokens[i + 1].kind == "f" and tokens[i + 1].text == "values":
+            return True  # except values(1,2)
+        elif kind == "=" and tok.text in JSON_OPERATORS and 0 < i < count - 1:
+            if tokens[i - 1].kind in "sn)" and tokens[i + 1].kind in "sn(":
+                return True  # '{"a":1}'::jsonb @> '{"a":1}'
+        elif kind == "n" and tok.text in _TAUTOLOGY_WORDS and prev == "&" and i > 1:
+            if tokens[i - 2].kind in "nsv)":
+                return True  # 9999 or true
     return False
 
 
@@ -193,7 +287,7 @@ def _is_statement(tokens: list[Token], i: int) -> bool:
     if word == "delete":
         return first.kind == "F"
     if word in ("drop", "create", "alter", "truncate"):
-        return first.text in _OBJECT_WORDS and second is not None and second.kind in "bBnvs"
+        return first.text in _OBJECT_WORDS and second is not None and second.kind in "bBnvsf"
     if word in ("exec", "execute"):
         return first.kind in "bv(" and (first.text.startswith(("xp_", "sp_", "master")) or first.kind in "v(")
     if word == "declare":
@@ -210,6 +304,8 @@ def _is_select(rest: list[Token]) -> bool:
     nxt = rest[1].kind if len(rest) > 1 else "$"
     if first.kind in "nsv" and nxt in "$,Fc;)U&=Lo":
         return True
+    if first.kind == "(" and len(rest) > 1 and (nxt in "fSnsv" or rest[1].text == "case"):
+        return True  # select(user(   select (case
     if first.kind == "o" and first.text == "*" and nxt in "$Fc;),":
         return True
     if first.kind == "f" and (first.text in ATTACK_FUNCTIONS or first.text in PROBE_FUNCTIONS):

@@ -14,10 +14,10 @@ char token
 ``U`` UNION (with ALL / DISTINCT folded in)
 ``F`` FROM; ``k`` another clause keyword (WHERE, ORDER, BY, HAVING, LIMIT, INTO, TABLE, ...)
 ``&`` logic operator (AND, OR, XOR, NOT, ``&&``, ``||``)
-``=`` comparison operator (``=``, ``<``, ``>=``, ``<>``, ...); ``L`` comparison word (LIKE, IS, IN, ...)
+``=`` comparison operator (``=``, ``<``, ``>=``, ``<>``, PostgreSQL's ``@>``, ``?|``, ...); ``L`` comparison word (LIKE, IS, IN, ...)
 ``o`` other operator (``+``, ``-``, ``*``, ``|``, DIV, ...)
 ``c`` comment (``--``, ``#``; inline ``/* */`` only when it ends the text)
-``(`` ``)`` ``,`` ``;`` ``.`` themselves
+``(`` ``)`` ``,`` ``;`` ``.`` themselves (``x`` a ``::`` cast, dropped by :func:`fold`)
 ==== ==========================================================
 
 Example::
@@ -38,7 +38,7 @@ STATEMENT_WORDS = frozenset(
 CLAUSE_WORDS = frozenset(
     """from where order by group having limit offset into values set table database
     procedure outfile dumpfile top case when then else end as on join inner outer left right
-    cross asc desc null true false delay time all distinct information_schema""".split()
+    cross asc desc null delay time all distinct information_schema""".split()
 )
 LOGIC_WORDS = frozenset({"and", "or", "xor", "not"})
 COMPARISON_WORDS = frozenset({"like", "rlike", "is", "in", "between", "regexp", "sounds", "glob", "match"})
@@ -85,6 +85,11 @@ def tokenize_reference(text: str, start_quote: str = "", backslash_escapes: bool
             end = _string_end(text, i + 1, ch, backslash_escapes)
             tokens.append(Token("s", text[i + 1 : end]))
             i = end + 1
+            continue
+        if text.startswith(_JSON_OPS, i) and not (text.startswith("@@", i) and _continues_name(text, i + 2)):
+            op = next(o for o in _JSON_OPS if text.startswith(o, i))
+            tokens.append(Token("=", op))
+            i += len(op)
             continue
         if ch == "`":
             end = text.find("`", i + 1)
@@ -165,6 +170,10 @@ def tokenize_reference(text: str, start_quote: str = "", backslash_escapes: bool
             tokens.append(Token(ch, ch))
             i += 1
             continue
+        if ch == ":" and text.startswith("::", i):
+            tokens.append(Token("x", "::"))
+            i += 2
+            continue
         if ch == ":" and i + 1 < n and text[i + 1] == "=":
             tokens.append(Token("o", ":="))
             i += 2
@@ -173,6 +182,14 @@ def tokenize_reference(text: str, start_quote: str = "", backslash_escapes: bool
         tokens.append(Token("?", ch))
         i += 1
     return tokens
+
+
+# Longest first, so ``#>>`` wins over ``#>``.
+_JSON_OPS = ("#>>", "#>", "@>", "<@", "?|", "?&", "@?", "@@")
+
+
+def _continues_name(text: str, i: int) -> bool:
+    return i < len(text) and (_is_word_char(text[i]) or text[i] == ".")
 
 
 def _string_end(text: str, i: int, quote: str, backslash_escapes: bool = True) -> int:
@@ -215,12 +232,14 @@ def _word_token(word: str, text: str, after: int) -> Token:
         return Token("&", word)
     if word in COMPARISON_WORDS:
         return Token("L", word)
-    if word == "union":
+    if word == "union" or (word in ("except", "intersect") and _SET_OPERAND.match(text, after)):
         return Token("U", word)
     if word == "select":
         return Token("S", word)
     if word == "from":
         return Token("F", word)
+    if word in ("true", "false"):
+        return Token("n", word)  # boolean literals are numbers to SQL (TRUE = 1)
     nxt = text[after : after + 1]
     if nxt == "(" or ((nxt.isspace() or nxt == "/") and _PAREN_AFTER.match(text, after)):
         return Token("f", word)
@@ -243,6 +262,7 @@ _MASTER = re.compile(
     r"""(?P<ws>[\s\x00]+)
       |(?P<q>['"])
       |(?P<bt>`[^`]*`?)
+      |(?P<jop>\#>>?|@>|<@|\?[|&]|@\?|@@(?![\w$.]))
       |(?P<c1>(?:--|\#)[^\n]*\n?)
       |(?P<xc>/\*!\d*)
       |(?P<c2>/\*(?:.*?\*/|.*))
@@ -252,12 +272,15 @@ _MASTER = re.compile(
       |(?P<br>\[[\w $]{0,62}\])
       |(?P<word>(?:[\w$]|[^\x00-\x7f])+)
       |(?P<op>[=<>!+\-*/%^|&~](?:(?!--|/\*)[=<>!+\-*/%^|&~]){0,2})
+      |(?P<cast>::)
       |(?P<assign>:=)
       |(?P<p>[(),;.])
       |(?P<other>.)""",
     re.VERBOSE | re.DOTALL,
 )
 _PAREN_AFTER = re.compile(r"(?:\s|/\*\*/)*\(")
+# EXCEPT / INTERSECT join two queries like UNION only when a query follows them.
+_SET_OPERAND = re.compile(r"(?:\s|/\*.*?\*/)*(?:select|values)\b", re.IGNORECASE)
 
 
 def _string_body_end(text: str, start: int, quote: str, backslash_escapes: bool) -> int:
@@ -313,6 +336,10 @@ def tokenize(text: str, start_quote: str = "", backslash_escapes: bool = True) -
             append(Token("b", m.group()[1:-1].lower()))
         elif kind == "assign":
             append(Token("o", ":="))
+        elif kind == "jop":
+            append(Token("=", m.group()))
+        elif kind == "cast":
+            append(Token("x", "::"))
         else:
             ch = m.group()
             append(Token("o", "[") if ch == "[" else Token("?", ch))
@@ -324,10 +351,18 @@ def fold(tokens: list[Token]) -> list[Token]:
     """Fold noise so grammars stay small.
 
     ``UNION ALL|DISTINCT`` becomes one ``U``; a unary sign before a number joins the number;
-    runs of barewords collapse to one; ``NOT`` after a logic operator is dropped.
+    runs of barewords collapse to one; ``NOT`` after a logic operator or ``IS``/``LIKE`` is dropped.
     """
     out: list[Token] = []
+    cast = False
     for tok in tokens:
+        if tok.kind == "x":
+            cast = True  # ``::type`` (PostgreSQL cast) changes no structure: drop it and its type
+            continue
+        if cast:
+            cast = False
+            if tok.kind in "bfkB":
+                continue
         prev = out[-1] if out else None
         if prev is not None:
             if prev.kind == "U" and tok.text in ("all", "distinct"):
@@ -343,7 +378,7 @@ def fold(tokens: list[Token]) -> list[Token]:
             if tok.kind == "b" and prev.kind in "bB":
                 out[-1] = Token("B", prev.text)
                 continue
-            if tok.kind == "&" and tok.text == "not" and prev.kind == "&":
+            if tok.kind == "&" and tok.text == "not" and prev.kind in "&L":
                 continue
             if tok.kind == "o" and prev.kind in "o=L" and tok.text in ("-", "+", "!", "~"):
                 continue
