@@ -1,11 +1,19 @@
 """Many compiled patterns in one index, so matching does not scan every rule.
 
-Like aws/event-ruler's state machine, clauses are stored in a trie keyed by their exact-value
-tests, taken in one global path order: from the root, an edge is ``(path, value)``. Matching an
-event walks only the edges whose ``(path, value)`` occur in the event, so the work grows with
-the number of *partially matching* rules, not with the number of rules. The clauses reached
-are then checked for their remaining tests (prefix, numeric, anything-but ...) and, when the
-event has objects inside arrays, for same-element consistency::
+Like aws/event-ruler's state machine, clauses are stored in a trie whose edges are *keys* an
+event can produce, taken in one global order of *key spaces*. A key space is a path and a way
+of reading its values:
+
+* ``exact`` — the typed value itself (``"aws.ec2"``, ``("num", 5.0)``);
+* ``prefix`` — every indexed prefix the string value starts with (found once per event with a
+  bisection over that path's sorted prefixes, not by probing each node);
+* ``folded`` — the lower-cased string, for ``equals-ignore-case``.
+
+Matching an event computes each key space's keys at most once (memoised, on first use), then
+walks only the edges whose keys occur in the event, so the work grows with the number of
+*partially matching* rules, not with the number of rules. The clauses reached are checked for
+their remaining tests (numeric, anything-but, wildcard ...), one predicate call per test, and,
+when the event has objects inside arrays, for same-element consistency::
 
     machine = RuleMachine()
     machine.add("r1", compile_pattern({"source": ["aws.ec2"], "detail": {"n": [{"numeric": [">", 5]}]}}))
@@ -15,173 +23,359 @@ event has objects inside arrays, for same-element consistency::
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Mapping
+from bisect import bisect_right
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from assetguard.events.pattern import (
+    MISSING,
     Clause,
     CompiledPattern,
     FieldTest,
     Leaves,
+    NotOneOf,
+    NumericRange,
     Path,
     PathTrie,
+    SlotTrie,
+    ValueTest,
     build_path_trie,
+    build_slot_trie,
     clause_matches,
     extract_leaves,
-    has_trails,
+    extract_slots,
     value_key,
 )
 
 # Indexing every value of long OR lists multiplies trie entries; beyond this we stop descending.
 MAX_FANOUT = 256
+# Key spaces used by at least this share of clauses go first (all rules name a source).
+COMMON_SHARE = 0.9
+
+EXACT, PREFIX, FOLDED = 0, 1, 2
+KeySpace = tuple[int, Path]  # (kind, path)
+# A residual test: (slot of the path, kind, kind's argument, predicate over one leaf value,
+# passes when absent). Kinds the walk evaluates inline, without a call, for one scalar value:
+# a numeric range (argument: low, low closed, high, high closed) and anything-but strings.
+Check = tuple[int, int, Any, ValueTest, bool]
+CALL, RANGE, NOT_ONE_OF = 0, 1, 2
 
 
 @dataclass(slots=True)
 class _Entry:
     name: Hashable
     clause: Clause
-    residual: tuple[FieldTest, ...]
+    checks: tuple[Check, ...]  # the tests the trie did not prove
 
 
 @dataclass(slots=True)
 class _Node:
     entries: list[_Entry] = field(default_factory=list)
-    edges: dict[Path, dict[Any, _Node]] = field(default_factory=dict)
-    # Prefix edges: path -> prefix -> child, and the distinct prefix lengths to probe per value.
-    prefix_edges: dict[Path, dict[str, _Node]] = field(default_factory=dict)
-    prefix_lengths: dict[Path, list[int]] = field(default_factory=dict)
+    edges: dict[int, dict[Any, _Node]] = field(default_factory=dict)  # key-space id -> key -> child
+
+
+# What ``match`` reads: a node frozen into a tuple, unpacked once per visit, empty parts skipped:
+# (names proven by the trie alone, (name, checks) pairs, exact edges (slot, key -> plan),
+#  folded edges (slot, lowered key -> plan), prefix edges (slot, prefix set, prefix -> plan),
+#  all entries for the walk with trails). Paths are slots: positions in the extracted values.
+Plan = tuple[tuple[Hashable, ...], tuple[tuple[Hashable, tuple[Check, ...]], ...],
+             tuple[tuple[int, dict[Any, Any]], ...], tuple[tuple[int, dict[Any, Any]], ...],
+             tuple[tuple[int, list[str], list[int], dict[Any, Any]], ...], tuple[_Entry, ...]]
+
+
+class _PrefixSet:
+    """The prefixes on one node's edges; ``matching(text)`` lists those ``text`` starts with.
+
+    The prefixes a string starts with form a chain (each a prefix of the next), and the longest
+    of them is an ancestor of the greatest prefix sorting at or before the string, so one
+    bisection and a walk up ``parent`` links find them all.
+    """
+
+    __slots__ = ("ordered", "parent")
+
+    def __init__(self, prefixes: Iterable[str]) -> None:
+        self.ordered = sorted(prefixes)
+        self.parent: list[int] = []
+        for i, prefix in enumerate(self.ordered):
+            up = i - 1
+            while up >= 0 and not prefix.startswith(self.ordered[up]):
+                up = self.parent[up]
+            self.parent.append(up)
+
+    def matching(self, text: str) -> list[str]:
+        out: list[str] = []
+        ordered, parent = self.ordered, self.parent
+        i = bisect_right(ordered, text) - 1
+        while i >= 0:
+            prefix = ordered[i]
+            if text.startswith(prefix):
+                out.append(prefix)
+            i = parent[i]
+        return out
+
+
+def _check(slot: int, test: FieldTest) -> Check:
+    accepts = _predicate(test)
+    if isinstance(accepts, NumericRange):
+        bounds = (accepts.low, accepts.low_closed, accepts.high, accepts.high_closed)
+        return (slot, RANGE, bounds, accepts, test.allow_absent)
+    if isinstance(accepts, NotOneOf) and all(type(k) is str for k in accepts.keys):
+        return (slot, NOT_ONE_OF, accepts.keys, accepts, test.allow_absent)
+    return (slot, CALL, None, accepts, test.allow_absent)
+
+
+def _predicate(test: FieldTest) -> ValueTest:
+    """One callable for all of a field test's alternatives (exact values or'ed with operators)."""
+    exact, tests = test.exact, test.tests
+    if not exact and len(tests) == 1:
+        return tests[0]
+    if not tests:
+        return lambda v: (v if type(v) is str else value_key(v)) in exact
+    return test.accepts
 
 
 class RuleMachine:
     """Index of named compiled patterns; ``match(event)`` returns the names that match."""
 
     def __init__(self) -> None:
-        self._root = _Node()
-        self._paths: set[Path] = set()
+        self._patterns: list[tuple[Hashable, CompiledPattern]] = []
+        self._plan: Plan = _EMPTY_PLAN
+        self._paths: list[Path] = []
+        self._slots: dict[Path, int] = {}
         self._trie: PathTrie = {}
-        self._order: dict[Path, int] = {}
-        self._pending: list[tuple[Hashable, CompiledPattern]] = []
-        self._names: list[Hashable] = []
+        self._slot_trie: SlotTrie = {}
+        self._spaces: dict[KeySpace, int] = {}
+        self._space_list: list[KeySpace] = []
+        self._frozen = False
         self.clause_count = 0
 
     def add(self, name: Hashable, pattern: CompiledPattern) -> None:
-        self._pending.append((name, pattern))
-        self._names.append(name)
+        self._patterns.append((name, pattern))
+        self._frozen = False
 
     def __len__(self) -> int:
-        return len(self._names)
+        return len(self._patterns)
 
     def freeze(self) -> RuleMachine:
-        """Build the index (call once after all ``add`` calls; ``match`` does it lazily too)."""
-        frequency: dict[Path, int] = {}
-        for _name, pattern in self._pending:
+        """Build the index (call after the ``add`` calls; ``match`` does it lazily too)."""
+        uses: dict[KeySpace, int] = {}
+        share: dict[KeySpace, float] = {}
+        distinct: dict[KeySpace, set[Any]] = {}
+        paths: set[Path] = set()
+        clauses = 0
+        for _name, pattern in self._patterns:
             for clause in pattern.clauses:
+                clauses += 1
                 for test in clause.tests:
-                    self._paths.add(test.path)
-                    if test.exact_only:
-                        frequency[test.path] = frequency.get(test.path, 0) + 1
-        # Rarely-used paths first would fan out less, but a fixed lexical order keeps shared
-        # prefixes (source, detail-type ...) merged; order by descending use, then by name.
-        ordered = sorted(frequency, key=lambda p: (-frequency[p], p))
-        self._order = {p: i for i, p in enumerate(ordered)}
-        for name, pattern in self._pending:
-            for clause in pattern.clauses:
-                self._insert(name, clause)
-        self._pending.clear()
+                    paths.add(test.path)
+                    space = _space_of(test)
+                    if space is not None:
+                        uses[space] = uses.get(space, 0) + 1
+                        share[space] = share.get(space, 0) + len(_edge_keys(test))
+                        distinct.setdefault(space, set()).update(_edge_keys(test))
+        # Order of key spaces along every trie path: the ones (nearly) every rule uses first, so
+        # they stay merged near the root (source ...); then the most selective first, estimated
+        # as the share of the space's known keys a test accepts (an account before a severity),
+        # so a walk stops as early as possible on the rules an event cannot match.
+        def order(space: KeySpace) -> tuple[bool, float, KeySpace]:
+            return (uses[space] < COMMON_SHARE * clauses, share[space] / uses[space] / len(distinct[space]), space)
+
+        self._space_list = sorted(uses, key=order)
+        self._spaces = {space: i for i, space in enumerate(self._space_list)}
+        self._paths = sorted(paths)
+        self._slots = {path: i for i, path in enumerate(self._paths)}
         self._trie = build_path_trie(self._paths)
+        self._slot_trie = build_slot_trie(self._paths)
+        root = _Node()
+        self.clause_count = 0
+        for name, pattern in self._patterns:
+            for clause in pattern.clauses:
+                self._insert(root, name, clause)
+        self._plan = _freeze(root, self._space_list, self._slots)
+        self._frozen = True
         return self
 
-    def _insert(self, name: Hashable, clause: Clause) -> None:
+    def _insert(self, root: _Node, name: Hashable, clause: Clause) -> None:
         self.clause_count += 1
-        indexed = sorted((t for t in clause.tests if t.exact_only), key=lambda t: self._order[t.path])
-        nodes = [self._root]
+        indexed = sorted(((self._spaces[s], t) for t in clause.tests if (s := _space_of(t)) is not None),
+                         key=lambda pair: pair[0])
+        nodes = [root]
         used: list[FieldTest] = []
-        for test in indexed:
-            if len(nodes) * len(test.exact) > MAX_FANOUT:
-                break
+        for space_id, test in indexed:
+            keys = _edge_keys(test)
+            if len(nodes) * len(keys) > MAX_FANOUT:
+                continue
             nxt: list[_Node] = []
             for node in nodes:
-                by_value = node.edges.setdefault(test.path, {})
-                for key in test.exact:
-                    child = by_value.get(key)
+                by_key = node.edges.setdefault(space_id, {})
+                for key in keys:
+                    child = by_key.get(key)
                     if child is None:
-                        child = by_value[key] = _Node()
+                        child = by_key[key] = _Node()
                     nxt.append(child)
             nodes = nxt
             used.append(test)
-        # Then one plain-prefix test, if any (resource ARNs, regions ...), as a prefix edge.
-        prefix_test = next((t for t in clause.tests if t.prefix_only), None)
-        if prefix_test is not None and len(nodes) * len(prefix_test.prefixes) <= MAX_FANOUT:
-            nxt = []
-            for node in nodes:
-                by_prefix = node.prefix_edges.setdefault(prefix_test.path, {})
-                for prefix in prefix_test.prefixes:
-                    child = by_prefix.get(prefix)
-                    if child is None:
-                        child = by_prefix[prefix] = _Node()
-                    nxt.append(child)
-                node.prefix_lengths[prefix_test.path] = sorted({len(p) for p in by_prefix})
-            nodes = nxt
-            used.append(prefix_test)
-        residual = tuple(t for t in clause.tests if not any(t is u for u in used))
-        entry = _Entry(name, clause, residual)
+        checks = tuple(_check(self._slots[t.path], t) for t in clause.tests
+                       if not any(t is u for u in used))
+        entry = _Entry(name, clause, checks)
         for node in nodes:
             node.entries.append(entry)
 
     def match(self, event: Mapping[str, Any]) -> list[Hashable]:
-        """Names of the patterns matching ``event``, each once, in insertion order of first match."""
-        if self._pending:
+        """Names of the patterns matching ``event``, each once."""
+        if not self._frozen:
             self.freeze()
-        leaves = extract_leaves(event, self._trie)
-        trails = has_trails(leaves)
+        values = extract_slots(event, self._slot_trie, len(self._paths))
+        if values is None:
+            return self._match_with_trails(extract_leaves(event, self._trie))
         matched: dict[Hashable, None] = {}
-        stack = [self._root]
+        stack = [self._plan]
         pop, push = stack.pop, stack.append
         while stack:
-            node = pop()
-            for entry in node.entries:
-                if entry.name in matched:
-                    continue
-                if (clause_matches(entry.clause, leaves) if trails
-                        else (not entry.residual or _residual_ok(entry.residual, leaves))):
-                    matched[entry.name] = None
-            for path, by_value in node.edges.items():
-                values = leaves.get(path)
-                if values is None:
-                    continue
-                for value, _trail in values:
-                    child = by_value.get(value if type(value) is str else value_key(value))
-                    if child is not None:
-                        push(child)
-            if node.prefix_edges:
-                for path, by_prefix in node.prefix_edges.items():
-                    values = leaves.get(path)
-                    if values is None:
-                        continue
-                    lengths = node.prefix_lengths[path]
-                    for value, _trail in values:
-                        if type(value) is str:
-                            size = len(value)
-                            for length in lengths:
-                                if length > size:
+            names, checked, exact, folded, prefixed, _entries = pop()
+            if names:
+                for name in names:
+                    matched[name] = None
+            if checked:
+                for name, checks in checked:
+                    for slot, kind, arg, accepts, allow_absent in checks:
+                        value = values[slot]
+                        if value is MISSING:
+                            if allow_absent:
+                                continue
+                            break
+                        value_type = type(value)
+                        if value_type is list:
+                            for item in value:
+                                if accepts(item):
                                     break
-                                child = by_prefix.get(value[:length])
-                                if child is not None:
-                                    push(child)
+                            else:
+                                break
+                        elif kind == RANGE and (value_type is int or value_type is float):
+                            low, low_closed, high, high_closed = arg
+                            if (value < low or value > high or (value == low and not low_closed)
+                                    or (value == high and not high_closed) or value != value):
+                                break
+                        elif kind == NOT_ONE_OF and value_type is str:
+                            if value in arg:
+                                break
+                        elif not accepts(value):
+                            break
+                    else:
+                        matched[name] = None
+            if exact:
+                for slot, by_key in exact:
+                    value = values[slot]
+                    if value is MISSING:
+                        continue
+                    if type(value) is list:
+                        for item in value:
+                            child = by_key.get(item if type(item) is str else value_key(item))
+                            if child is not None:
+                                push(child)
+                    else:
+                        child = by_key.get(value if type(value) is str else value_key(value))
+                        if child is not None:
+                            push(child)
+            if folded:
+                for slot, by_key in folded:
+                    value = values[slot]
+                    if type(value) is str:
+                        child = by_key.get(value.lower())
+                        if child is not None:
+                            push(child)
+                    else:
+                        for item in _strings(value):
+                            child = by_key.get(item.lower())
+                            if child is not None:
+                                push(child)
+            if prefixed:
+                for slot, ordered, parent, by_key in prefixed:
+                    value = values[slot]
+                    for item in ((value,) if type(value) is str else _strings(value)):
+                        # The prefixes of ``item`` form a chain; the longest is an ancestor of
+                        # the greatest prefix sorting at or before it.
+                        i = bisect_right(ordered, item) - 1
+                        while i >= 0:
+                            prefix = ordered[i]
+                            if item.startswith(prefix):
+                                push(by_key[prefix])
+                            i = parent[i]
+        return list(matched)
+
+    def _match_with_trails(self, leaves: Leaves) -> list[Hashable]:
+        """The general walk: values from inside arrays of objects must agree on the element."""
+        matched: dict[Hashable, None] = {}
+        paths = self._paths
+        stack = [self._plan]
+        while stack:
+            _names, _checked, exact, folded, prefixed, entries = stack.pop()
+            for entry in entries:
+                if entry.name not in matched and clause_matches(entry.clause, leaves):
+                    matched[entry.name] = None
+            for slot, by_key in exact:
+                for value, _trail in leaves.get(paths[slot], ()):
+                    if (child := by_key.get(value_key(value))) is not None:
+                        stack.append(child)
+            for slot, by_key in folded:
+                for value, _trail in leaves.get(paths[slot], ()):
+                    if isinstance(value, str) and (child := by_key.get(value.lower())) is not None:
+                        stack.append(child)
+            for slot, ordered, parent, by_key in prefixed:
+                for value, _trail in leaves.get(paths[slot], ()):
+                    if isinstance(value, str):
+                        i = bisect_right(ordered, value) - 1
+                        while i >= 0:
+                            if value.startswith(ordered[i]):
+                                stack.append(by_key[ordered[i]])
+                            i = parent[i]
         return list(matched)
 
 
-def _residual_ok(tests: tuple[FieldTest, ...], leaves: Leaves) -> bool:
-    for test in tests:
-        values = leaves.get(test.path)
-        if not values:
-            if test.allow_absent:
-                continue
-            return False
-        for value, _trail in values:
-            if test.accepts(value):
-                break
+def _strings(value: Any) -> list[str]:
+    """The strings among a slot's value(s)."""
+    if type(value) is list:
+        return [v for v in value if isinstance(v, str)]
+    return [value] if isinstance(value, str) else []
+
+
+def _space_of(test: FieldTest) -> KeySpace | None:
+    if test.exact_only:
+        return (EXACT, test.path)
+    if test.prefix_only:
+        return (PREFIX, test.path)
+    if test.folded_only:
+        return (FOLDED, test.path)
+    return None
+
+
+def _edge_keys(test: FieldTest) -> frozenset[Any]:
+    if test.exact_only:
+        return test.exact
+    if test.prefix_only:
+        return test.prefixes
+    return test.folded
+
+
+_EMPTY_PLAN: Plan = ((), (), (), (), (), ())
+
+
+def _freeze(node: _Node, spaces: list[KeySpace], slots: dict[Path, int]) -> Plan:
+    """The node's plan, children first (trie depth is bounded by the number of key spaces)."""
+    exact: list[tuple[int, dict[Any, Any]]] = []
+    folded: list[tuple[int, dict[Any, Any]]] = []
+    prefixed: list[tuple[int, list[str], list[int], dict[Any, Any]]] = []
+    for space_id, by_key in node.edges.items():
+        kind, path = spaces[space_id]
+        plans = {key: _freeze(child, spaces, slots) for key, child in by_key.items()}
+        if kind == EXACT:
+            exact.append((slots[path], plans))
+        elif kind == FOLDED:
+            folded.append((slots[path], plans))
         else:
-            return False
-    return True
+            prefix_set = _PrefixSet(plans)
+            prefixed.append((slots[path], prefix_set.ordered, prefix_set.parent, plans))
+    return (tuple(e.name for e in node.entries if not e.checks),
+            tuple((e.name, e.checks) for e in node.entries if e.checks),
+            tuple(exact), tuple(folded), tuple(prefixed), tuple(node.entries))

@@ -81,6 +81,7 @@ class FieldTest:
     tests: tuple[ValueTest, ...]
     allow_absent: bool
     prefixes: frozenset[str] = frozenset()  # set when every test is a plain (case-sensitive) prefix
+    folded: frozenset[str] = frozenset()  # set when every test is equals-ignore-case: the lowered values
 
     @property
     def exact_only(self) -> bool:
@@ -89,6 +90,10 @@ class FieldTest:
     @property
     def prefix_only(self) -> bool:
         return bool(self.prefixes) and not self.exact and not self.allow_absent
+
+    @property
+    def folded_only(self) -> bool:
+        return bool(self.folded) and not self.exact and not self.allow_absent
 
     def accepts(self, value: Any) -> bool:
         if self.exact and value_key(value) in self.exact:
@@ -190,6 +195,70 @@ def _emit_list(values: list[Any], sub: PathTrie, terminal: Path | None, trail: T
             _emit_list(item, sub, terminal, inner, out)
         elif terminal is not None:
             out.setdefault(terminal, []).append((item, trail))
+
+
+SlotTrie = dict[str, tuple["SlotTrie", int]]
+MISSING = object()  # an absent slot in extract_slots' output
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def build_slot_trie(paths: Sequence[Path]) -> SlotTrie:
+    """Like :func:`build_path_trie`, with each path's position in ``paths`` (``-1``: not a leaf)."""
+    root: SlotTrie = {}
+    for slot, path in enumerate(paths):
+        node = root
+        for depth, key in enumerate(path):
+            sub, terminal = node.get(key, ({}, -1))
+            if depth == len(path) - 1:
+                terminal = slot
+            node[key] = (sub, terminal)
+            node = sub
+    return root
+
+
+def extract_slots(event: Mapping[str, Any], trie: SlotTrie, size: int) -> list[Any] | None:
+    """Leaf values by slot, without trails: the value itself when the path holds one leaf, the
+    list when it holds an array of leaves, :data:`MISSING` when it holds none.
+
+    Returns ``None`` when a path leads into an object or array inside an array (then fields must
+    match within one element, and :func:`extract_leaves` gives the trails that checks). Lists
+    returned may be the event's own: read them, never change them.
+    """
+    out = [MISSING] * size
+    return out if _collect_slots(event, trie, out) else None
+
+
+def _collect_slots(node: Mapping[str, Any], trie: SlotTrie, out: list[Any]) -> bool:
+    for key, (sub, slot) in trie.items():
+        value = node.get(key, _MISS)
+        if value is _MISS:
+            continue
+        kind = type(value)
+        if kind in _SCALARS:
+            if slot >= 0:
+                out[slot] = value
+        elif kind is dict:
+            if sub and not _collect_slots(value, sub, out):
+                return False
+        elif kind is list:
+            leaves = value
+            for item in value:
+                if isinstance(item, dict):
+                    if sub:
+                        return False
+                    leaves = [v for v in value if not isinstance(v, dict)]
+                elif isinstance(item, list):
+                    return False
+            if slot >= 0 and leaves:
+                out[slot] = leaves
+        elif isinstance(value, dict):
+            if sub and not _collect_slots(value, sub, out):
+                return False
+        elif isinstance(value, list):
+            return False  # a list subclass: the general walk handles it
+        elif slot >= 0:
+            out[slot] = value
+    return True
 
 
 def _consistent(a: Trail, b: Trail) -> bool:
@@ -314,7 +383,9 @@ def _compile_values(values: list[Any], path: Path, jpath: tuple[str | int, ...])
     exact: set[Any] = set()
     tests: list[ValueTest] = []
     prefixes: set[str] = set()
+    folded: set[str] = set()
     only_prefixes = True
+    only_folded = True
     allow_absent = False
     for index, value in enumerate(values):
         here = (*jpath, index)
@@ -328,6 +399,10 @@ def _compile_values(values: list[Any], path: Path, jpath: tuple[str | int, ...])
                     prefixes.add(value["prefix"])
                 else:
                     only_prefixes = False
+                if isinstance(value.get("equals-ignore-case"), str):
+                    folded.add(value["equals-ignore-case"].lower())
+                else:
+                    only_folded = False
         elif isinstance(value, list):
             raise _fail(here, "nested arrays are not allowed in match values")
         elif isinstance(value, str | bool) or value is None:
@@ -338,7 +413,8 @@ def _compile_values(values: list[Any], path: Path, jpath: tuple[str | int, ...])
         else:
             raise _fail(here, f"unsupported match value {value!r}")
     return FieldTest(path, frozenset(exact), tuple(tests), allow_absent,
-                     frozenset(prefixes) if only_prefixes and len(prefixes) == len(tests) else frozenset())
+                     frozenset(prefixes) if only_prefixes and tests else frozenset(),
+                     frozenset(folded) if only_folded and tests else frozenset())
 
 
 def _check_number(value: Any, jpath: tuple[str | int, ...]) -> float:
@@ -486,20 +562,43 @@ def _numeric_test(arg: Any, here: tuple[str | int, ...]) -> ValueTest:
     if lower is not None and upper is not None and lower[0] >= upper[0]:
         raise _fail(here, "numeric lower bound must be less than the upper bound")
     if equal is not None:
-        target = equal
-        return lambda v: _is_number(v) and float(v) == target
+        return NumericRange(equal, True, equal, True)
+    # A missing bound is a closed infinite one (json.loads reads Infinity as a float).
+    return NumericRange(lower[0] if lower else -math.inf, lower[1] if lower else True,
+                        upper[0] if upper else math.inf, upper[1] if upper else True)
 
-    def test(value: Any) -> bool:
-        if not _is_number(value):
-            return False
-        number = float(value)
-        if lower is not None and (number < lower[0] or (number == lower[0] and not lower[1])):
-            return False
-        if upper is not None and (number > upper[0] or (number == upper[0] and not upper[1])):
-            return False
-        return True
 
-    return test
+class NumericRange:
+    """A ``numeric`` test: JSON numbers (not booleans) between two bounds, each open or closed.
+
+    Its bounds are public so the rule index can evaluate the common case without a call. Numbers
+    compare exactly (Python compares ints and floats without rounding), so huge integers are
+    fine.
+    """
+
+    __slots__ = ("low", "low_closed", "high", "high_closed")
+
+    def __init__(self, low: float, low_closed: bool, high: float, high_closed: bool) -> None:
+        self.low, self.low_closed, self.high, self.high_closed = low, low_closed, high, high_closed
+
+    def __call__(self, value: Any) -> bool:
+        if not _is_number(value) or value != value:  # NaN is in no range
+            return False
+        if value < self.low or (value == self.low and not self.low_closed):
+            return False
+        return not (value > self.high or (value == self.high and not self.high_closed))
+
+
+class NotOneOf:
+    """``anything-but`` a list of values: any leaf whose typed key is not in ``keys``."""
+
+    __slots__ = ("keys",)
+
+    def __init__(self, keys: frozenset[Any]) -> None:
+        self.keys = keys
+
+    def __call__(self, value: Any) -> bool:
+        return value_key(value) not in self.keys
 
 
 def _anything_but(arg: Any, here: tuple[str | int, ...]) -> ValueTest:
@@ -532,6 +631,6 @@ def _anything_but(arg: Any, here: tuple[str | int, ...]) -> ValueTest:
             keys = frozenset(value_key(_check_number(v, (*here, i))) for i, v in enumerate(items))
         else:
             raise _fail(here, "anything-but takes a string, a number, or a list of only strings or only numbers")
-        return lambda v: value_key(v) not in keys
+        return NotOneOf(keys)
     positive = inner
     return lambda v: not positive(v)
