@@ -47,7 +47,7 @@ _PREFILTER = re.compile(
     re.IGNORECASE | re.VERBOSE,
 )
 _FUNCTION_PREFILTER = re.compile(
-    r"\b(?:" + "|".join(sorted(SQL_FUNCTIONS)) + r")\b(?:[^\w()]|/\*.*?\*/){0,8}\(", re.IGNORECASE
+    r"\b(?:" + "|".join(sorted(SQL_FUNCTIONS)) + r")\b(?:[^\w(]|/\*.*?\*/){0,8}\(|\b\d+\.e[(.]", re.IGNORECASE
 )
 _MAX_TEXT = 16_384
 
@@ -63,7 +63,7 @@ _QUOTE_GRAMMAR = re.compile(
       | &\(*[nv]\)*(?:$|c)         # ' or 1   ' || true--
       | =[nsbvf(SU]                # '='1   '<>'
       | o[nsvf(SUF]                # '+sleep(1)+'   '||'   (not '-word: jack-o'-lantern)
-      | L[nsv(]                    # ' like '%   ' in (
+      | L[nsv(c]                   # ' like '%   ' in (   ' notnull--
       | c                          # admin'--
       | ;                          # '; drop table x
       | \)+[&c;=oUS]               # ') or ('1'='1
@@ -100,8 +100,12 @@ _START_GRAMMAR = re.compile(
 )
 _HIGH_GRAMMAR = re.compile(r"&\(*[nsbvB]\)*[=L]\(*[nsbv]|^[nsv]\)*c$|^s[&=oL]|[SE]\S*F[bk]")
 # A value that opens a call of a SQL function and leaves it open (``hex(``, ``if !(``,
-# ``user/?(``): the probe that tests whether a call reaches the database.
-_OPEN_CALL = re.compile(r"\s*([a-z_]\w*)(?:[^\w()]|/\*.*?\*/){0,8}\([^)]*$", re.IGNORECASE | re.DOTALL)
+# ``user/?(``): the probe that tests whether a call reaches the database. Words after the
+# parenthesis (``Max (the dog``) make it prose.
+_OPEN_CALL = re.compile(r"\s*([a-z_]\w*)(?:[^\w(]|/\*.*?\*/){0,8}\([^)\s]*\s*$", re.IGNORECASE | re.DOTALL)
+_OPEN_CALL_NAMES = SQL_FUNCTIONS | frozenset({"exec", "execute"})
+# MySQL reads ``1.e(`` and ``1.e.t`` as the number 1 then the rest: a known filter bypass.
+_GLUED_EXPONENT = re.compile(r"\b\d+\.e[(.][\w(]", re.IGNORECASE)
 # ``DR/**/OP``, ``drop/*x*/t``: an inline comment glued between word characters hides a keyword.
 _GLUED_COMMENT = re.compile(r"(\w+)/\*[^!][^*]*\*/(\w+)|(\w+)/\*\*/(\w+)")
 _GLUE_WORDS = STATEMENT_WORDS | frozenset({"union", "select", "from", "where", "and", "or", "order", "having"})
@@ -146,7 +150,9 @@ def _judge(text: str, high: bool) -> bool:
 def _value_rules(text: str) -> bool:
     """Rules over the raw value: open calls, attack-only names, comments glued into keywords."""
     call = _OPEN_CALL.match(text)
-    if call is not None and call.group(1).lower() in SQL_FUNCTIONS:
+    if call is not None and call.group(1).lower() in _OPEN_CALL_NAMES:
+        return True
+    if _GLUED_EXPONENT.search(text):
         return True
     if text.strip(" \t\r\n'\"`;").lower() in ATTACK_NAMES:
         return True
@@ -183,8 +189,9 @@ def _start_rules(tokens: list[Token]) -> bool:
     if first.kind == "L" and second is not None:
         if second.kind == "k" and second.text == "null":
             return True  # is null   like null   is not null
-        if first.text == "in" and second.kind == "(" and third is not None and third.kind in "nsv":
-            return True  # in (0,1)
+        if first.text == "in" and second.kind == "(" and third is not None:
+            if third.kind in "nsv" or (third.kind == "b" and count > 3 and tokens[3].kind == ","):
+                return True  # in (0,1)   in (a, b)
     if first.kind in ",)":
         i = 0
         while i < count and tokens[i].kind in ",)":
@@ -199,6 +206,10 @@ def _start_rules(tokens: list[Token]) -> bool:
         return _is_from_clause(tokens[2:])
     if first.kind == "k" and first.text == "having" and second is not None and second.kind in "nsvf(":
         return _has_kind(tokens, 2, "=L", 4)  # having 1=   having count(*)>1
+    if first.kind == "f" and first.text == "values" and third is not None and third.kind in "nsv":
+        return True  # values ('a', 1)
+    if first.kind == "(" and second is not None and second.kind == "S" and count == 2:
+        return True  # (select
     return False
 
 
@@ -211,7 +222,7 @@ def _is_from_clause(rest: list[Token]) -> bool:
         i += 2
     if i >= len(rest) or rest[i].kind != "k" or rest[i].text not in _FROM_CLAUSE_WORDS:
         return False
-    after = rest[i + 1 : i + 4]
+    after = rest[i + 1 : i + 8]
     if not after:
         return qualified  # from db.table limit
     kinds = "".join(t.kind for t in after)
@@ -232,6 +243,8 @@ def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
                 return True
             if tok.text in ATTACK_FUNCTIONS and prev == "." and i > 1 and tokens[i - 2].kind == "s":
                 return True  # '.sleep(5).'  string concatenation around a time delay
+            if tok.text in ATTACK_FUNCTIONS and prev == "?" and tokens[i - 1].text in "{$":
+                return True  # ${sleep(5)}  an expression language evaluating a time delay
             if i == 0 and not quote and tok.text in VALUE_FUNCTIONS:
                 return True  # the whole value is a SQL function call: concat_ws(, ifnull(, substr(
             if tok.text in PROBE_FUNCTIONS and prev in "&=" and _has_kind(tokens, i + 1, "=LSU&", 12):
@@ -260,6 +273,9 @@ def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
         elif kind == "=" and tok.text in JSON_OPERATORS and 0 < i < count - 1:
             if tokens[i - 1].kind in "sn)" and tokens[i + 1].kind in "sn(":
                 return True  # '{"a":1}'::jsonb @> '{"a":1}'
+        elif kind == "s" and i == count - 1 and not tok.text and prev == "L" and i > 1:
+            if tokens[i - 2].kind in "bn":
+                return True  # x like '   (the value ends where the pattern would start)
         elif kind == "n" and tok.text in _TAUTOLOGY_WORDS and prev == "&" and i > 1:
             if tokens[i - 2].kind in "nsv)":
                 return True  # 9999 or true

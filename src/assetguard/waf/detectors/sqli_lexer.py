@@ -41,9 +41,14 @@ CLAUSE_WORDS = frozenset(
     cross asc desc null delay time all distinct information_schema""".split()
 )
 LOGIC_WORDS = frozenset({"and", "or", "xor", "not"})
-COMPARISON_WORDS = frozenset({"like", "rlike", "is", "in", "between", "regexp", "sounds", "glob", "match"})
+COMPARISON_WORDS = frozenset(
+    {"like", "rlike", "ilike", "is", "in", "between", "regexp", "sounds", "glob", "match", "notnull"}
+)
 OPERATOR_WORDS = frozenset({"div", "mod", "collate", "escape"})
-_COMPARISONS = frozenset({"=", "<", ">", "<=", ">=", "<>", "!=", "<=>", "==", "!<", "!>"})
+_COMPARISONS = frozenset({"=", "<", ">", "<=", ">=", "<>", "!=", "<=>", "==", "!<", "!>", "===", "!=="})
+# Operators SQL (and the languages around it) know; a longer run of operator characters is
+# split into the longest of these from its left (``=!0`` is ``=`` then ``!0``).
+_KNOWN_OPERATORS = _COMPARISONS | frozenset({"&&", "||", "<<", ">>", "->", "->>", "**", "||/", "|/", "!!", "~*", ":="})
 _OPERATOR_CHARS = "=<>!+-*/%^|&~"
 _PUNCT = "(),;."
 
@@ -161,10 +166,10 @@ def tokenize_reference(text: str, start_quote: str = "", backslash_escapes: bool
                 if text[j] == "/" and text.startswith("/*", j):
                     break
                 j += 1
-            op = text[i:j]
+            op = _known_prefix(text[i:j])
             kind = "&" if op in ("&&", "||") else "=" if op in _COMPARISONS else "o"
             tokens.append(Token(kind, op))
-            i = j
+            i += len(op)
             continue
         if ch in _PUNCT:
             tokens.append(Token(ch, ch))
@@ -182,6 +187,14 @@ def tokenize_reference(text: str, start_quote: str = "", backslash_escapes: bool
         tokens.append(Token("?", ch))
         i += 1
     return tokens
+
+
+def _known_prefix(op: str) -> str:
+    """The longest known operator ``op`` starts with (one character when none is known)."""
+    for size in range(len(op), 1, -1):
+        if op[:size] in _KNOWN_OPERATORS:
+            return op[:size]
+    return op[:1]
 
 
 # Longest first, so ``#>>`` wins over ``#>``.
@@ -321,6 +334,9 @@ def tokenize(text: str, start_quote: str = "", backslash_escapes: bool = True) -
             append(Token("n", ""))
         elif kind == "op":
             op = m.group()
+            if len(op) > 1 and op not in _KNOWN_OPERATORS:
+                op = _known_prefix(op)
+                end = pos + len(op)
             append(Token("&" if op in ("&&", "||") else "=" if op in _COMPARISONS else "o", op))
         elif kind == "p":
             append(Token(m.group(), m.group()))

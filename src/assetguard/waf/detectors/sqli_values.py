@@ -25,6 +25,8 @@ _MULTIPART_VALUE = re.compile(r"\r?\n\r?\n(.*?)\r?\n--", re.DOTALL)
 _XML_VALUE = re.compile(r"""=\s*"([^"<]*)"|=\s*'([^'<]*)'|>([^<>]+)<""")
 _JSON_KEY = re.compile(r'"((?:[^"\\]|\\.){1,200})"\s*:')
 _TYPOGRAPHIC_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "\u02bc": "'"})
+# The same quotes after a byte-wise URL decode (UTF-8 bytes read as Latin-1).
+_MOJIBAKE_QUOTES = re.compile("\u00e2\u0080[\u0098\u0099]|\u00c2\u00b4|\u00ca\u00bc")
 
 
 def value_starts(text: str) -> list[str]:
@@ -43,8 +45,8 @@ def value_starts(text: str) -> list[str]:
         for part in _FORM_SPLIT.split(text):
             key = _FORM_KEY.match(part)
             values.append(part[key.end() :] if key else part)
-    if any(q in text for q in "\u2019\u2018\u00b4\u02bc"):
-        values.append(text.translate(_TYPOGRAPHIC_QUOTES))
+    if any(q in text for q in "\u2019\u2018\u00b4\u02bc\u0080\u00bc"):  # \x80, \xbc: in the mojibake
+        values.append(_MOJIBAKE_QUOTES.sub("'", text).translate(_TYPOGRAPHIC_QUOTES))
     return [v for v in values[:_MAX_VALUES] if v.strip()]
 
 

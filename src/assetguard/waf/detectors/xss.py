@@ -22,13 +22,15 @@ Example::
 from __future__ import annotations
 
 import re
-import unicodedata
+
+from assetguard.waf.detectors.xss_evasion import decode_utf7, is_jsfuck, spaced_tag, unicode_views
 
 __all__ = ["detect_xss"]
 
 _PREFILTER = re.compile(
     r"<|script|:|on[a-z]{3,}\s*=|expression|binding|behavio|&#|constructor|srcdoc|alert|prompt"
-    r"|confirm|eval|document|window|fromcharcode|settimeout|setinterval|import|location|top\b",
+    r"|confirm|eval|document|window|fromcharcode|settimeout|setinterval|import|location|top\b"
+    r"|self\b|parent\b|frames\b|globalthis|function|atob|btoa|reflect|\+AD|\[\]|--!?>|[\"'`]\s*in|formaction|srcdoc",
     re.IGNORECASE,
 )
 _MAX_TEXT = 16_384
@@ -54,10 +56,10 @@ _BREAKOUT_EVENT = re.compile(
     re.IGNORECASE,
 )
 _SCHEME = re.compile(
-    r"""(?:java|vb|live|ecma|j|mocha)script\s*:|data\s*:\s*(?:text/html|text/xml|image/svg|application/(?:x-|xhtml|xml)|[^,]*;\s*base64\s*,\s*PH)""",
+    r"""(?:java|vb|live|ecma|j|mocha)script\s*:|data\s*:\s*(?:,\s*<|text/html|text/xml|image/svg|application/(?:x-|xhtml|xml)|[^,]*;\s*base64\s*,\s*PH)""",
     re.IGNORECASE,
 )
-_CODE_HINT = re.compile(r"[(`%\\]|\w\.\w|//")
+_CODE_HINT = re.compile(r"[(`%\\=]|\w\.\w|//")
 _STYLE_CODE = re.compile(
     r"expression\s*\(|-moz-binding|behavio(?:u)?r\s*:|@import|url\s*\(\s*['\"]?\s*(?:java|vb)script",
     re.IGNORECASE,
@@ -76,7 +78,6 @@ _STYLE_ANYWHERE = re.compile(
     r"url\s*\(\s*[\"']?\s*(?:javascript|vbscript|livescript)|[:=]\s*expression\s*\(|-moz-binding\s*:|behavior\s*:\s*url",
     re.IGNORECASE,
 )
-_HIGH_BIT_TABLE = {code: code & 0x7F for code in range(0x80, 0x800)}
 _HIGH_BIT_VECTOR = re.compile(r"<\s*(?:script|img|svg|iframe|body|object)\b|javascript:", re.IGNORECASE)
 _NAMESPACE_PREFIX = re.compile(r"<\s*/?\s*[\w-]*:\s*(?=[a-z])", re.IGNORECASE)
 # window["alert"], self[/*x*/"document"], (document)["cookie"]: sinks reached by bracket notation.
@@ -89,7 +90,18 @@ _DOM_ACCESS = re.compile(
     r"\b(?:document|window)\s*\.\s*(?:cookie|location|domain|write|writeln|url|referrer|open)\b"
     r"|\bdocument\s*\.\s*body\s*\.\s*\w+\s*\(|\blocation\s*\.\s*(?:href|hash|search|replace|assign)\b"
     r"|\.(?:innerhtml|outerhtml|textcontent)\s*=|\b(?:setinterval|settimeout)\s*\(|\bnew\s+function\s*\("
-    r"|\breflect\s*\.\s*\w+|\.call\s*`|\bimport\s*\(\s*[\"'`]",
+    r"|\breflect\s*\.\s*\w+|\.call\s*`|\bimport\s*\(\s*[\"'`]|\b(?:atob|btoa|eval)\s*\(",
+    re.IGNORECASE,
+)
+# Markup only the high-bit-stripped reading has: ¼b¾x(¢y¢)¼/b¾ is <b>x("y")</b>.
+_HIGH_BIT_PAIR = re.compile(r"<([a-z][\w-]*)[^<>]*>[^<>]*</\1>", re.IGNORECASE)
+_JS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+# Closing the HTML comment the value is reflected into: <!-- {value} --> lets markup after it run.
+_COMMENT_CLOSE = re.compile(r"(?:^|[\"'=])\s*--!?>")
+# Leaving a JS string with the "in" operator (or another operator) and assigning to a member:
+# "in valueOf=   ' in foo.bar=   "-x.y=
+_IN_BREAKOUT = re.compile(
+    r"""["'`]\s*(?:in\s+[a-z_$][\w$]*(?:\s*\.\s*[\w$]+)*|(?:in|[-+*/%|&^,;]\s*)+[a-z_$][\w$]*(?:\s*\.\s*[\w$]+)+)\s*=(?!=)""",
     re.IGNORECASE,
 )
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
@@ -112,26 +124,37 @@ _NAMED = {
 def detect_xss(text: str) -> bool:
     """True when ``text`` contains markup or script that would run in a browser.
 
+    ``text`` is the engine's Latin-1 wire form (one character per byte) or any Python string.
     Pure and deterministic; never raises on any string.
     """
     if not text.isascii():
         # Full-width and compatibility forms (＜script＞) are what some back ends normalise to ASCII;
         # a back end that drops the high bit turns ¼script¾ (or мscriptю) into <script>.
-        text = unicodedata.normalize("NFKC", text[:_MAX_TEXT])
-        stripped = text.translate(_HIGH_BIT_TABLE)
-        if _HIGH_BIT_VECTOR.search(stripped) and not _HIGH_BIT_VECTOR.search(text):
-            return True
+        text, stripped = unicode_views(text[:_MAX_TEXT])
+        for vector in (_HIGH_BIT_VECTOR, _HIGH_BIT_PAIR):
+            if vector.search(stripped) and not vector.search(text):
+                return True
     if not _PREFILTER.search(text):
         return False
     if len(text) > _MAX_TEXT:
         text = text[:_MAX_TEXT]
+    if "+AD" in text:
+        decoded = decode_utf7(text)  # +ADw-script+AD4-: markup for a UTF-7 page
+        if decoded != text and _markup_attack(decoded):
+            return True
     if "&" in text:
         text = _decode_entities(text)
+    if "/*" in text:
+        text = _JS_COMMENT.sub("", text)  # document/*x*/.cookie
+    if _COMMENT_CLOSE.search(text) or ("[]" in text and is_jsfuck(text)):
+        return True
     if "<" in text:
         if ":" in text:
             text = _NAMESPACE_PREFIX.sub("<", text)  # <x:script>, < x: script, <:vmlframe
-        if _has_dangerous_tag(text):
+        if _has_dangerous_tag(text) or spaced_tag(text):
             return True
+    if _IN_BREAKOUT.search(text):
+        return True
     if _BREAKOUT_EVENT.search(text):
         return True
     if _is_script_url(text):
@@ -147,6 +170,10 @@ def detect_xss(text: str) -> bool:
     return False
 
 
+def _markup_attack(text: str) -> bool:
+    return "<" in text and (_has_dangerous_tag(text) or bool(_BREAKOUT_EVENT.search(text)))
+
+
 def _decode_entities(text: str) -> str:
     def one(m: re.Match[str]) -> str:
         if m.group(3):
@@ -160,7 +187,7 @@ def _decode_entities(text: str) -> str:
     return _ENTITY.sub(one, text)
 
 
-def _is_script_url(value: str) -> bool:
+def _is_script_url(value: str, evaded: bool = False) -> bool:
     """A value holding a script-capable URL at a URL position (start, after ``=``, quote, paren).
 
     "JavaScript: The Good Parts" is prose: a script URL is followed by code, not by a space and a word.
@@ -169,14 +196,14 @@ def _is_script_url(value: str) -> bool:
         start = m.start()
         if start and value[start - 1] not in "\"'=(` \t\n,;[{>":
             continue
-        if m.group(0).lower().startswith("data"):
-            return True
+        if evaded or m.group(0).lower().startswith("data"):
+            return True  # a scheme split by tabs or newlines is spelled that way only to evade
         code = value[m.end() : m.end() + 80].lstrip()
         if code and (_CODE_HINT.search(code) or not code[:1].isalpha() or " " not in code[:12]):
             return True
     squeezed = _CONTROL.sub("", value)
     # java<TAB>script: — browsers drop tabs and newlines inside a URL scheme.
-    return squeezed != value and _is_script_url(squeezed)
+    return squeezed != value and _is_script_url(squeezed, _SCHEME.search(value) is None)
 
 
 def _has_dangerous_tag(text: str) -> bool:
