@@ -76,12 +76,15 @@ class _Node:
 
 
 # What ``match`` reads: a node frozen into a tuple, unpacked once per visit, empty parts skipped:
-# (names proven by the trie alone, (name, checks) pairs, exact edges (slot, key -> plan),
-#  folded edges (slot, lowered key -> plan), prefix edges (slot, prefix set, prefix -> plan),
-#  all entries for the walk with trails). Paths are slots: positions in the extracted values.
+# (names proven by the trie alone, (name, checks) pairs, exact edges on string keys (slot,
+# key -> child), exact edges with other typed keys (slot, value_key -> child), lower-cased edges
+# (slot, key -> child), prefix edges (slot, sorted prefixes, parent links, prefix -> child)).
+# Paths are slots: positions in the extracted values. A child that only proves names is the
+# list of them, so the walk adds them without a visit.
 Plan = tuple[tuple[Hashable, ...], tuple[tuple[Hashable, tuple[Check, ...]], ...],
              tuple[tuple[int, dict[Any, Any]], ...], tuple[tuple[int, dict[Any, Any]], ...],
-             tuple[tuple[int, list[str], list[int], dict[Any, Any]], ...], tuple[_Entry, ...]]
+             tuple[tuple[int, dict[Any, Any]], ...],
+             tuple[tuple[int, list[str], list[int], dict[Any, Any]], ...]]
 
 
 class _PrefixSet:
@@ -141,6 +144,7 @@ class RuleMachine:
     def __init__(self) -> None:
         self._patterns: list[tuple[Hashable, CompiledPattern]] = []
         self._plan: Plan = _EMPTY_PLAN
+        self._root = _Node()
         self._paths: list[Path] = []
         self._slots: dict[Path, int] = {}
         self._trie: PathTrie = {}
@@ -192,7 +196,9 @@ class RuleMachine:
         for name, pattern in self._patterns:
             for clause in pattern.clauses:
                 self._insert(root, name, clause)
-        self._plan = _freeze(root, self._space_list, self._slots)
+        self._root = root
+        plan = _freeze(root, self._space_list, self._slots)
+        self._plan = plan if isinstance(plan, tuple) else _plan_of_names(plan)
         self._frozen = True
         return self
 
@@ -233,7 +239,7 @@ class RuleMachine:
         stack = [self._plan]
         pop, push = stack.pop, stack.append
         while stack:
-            names, checked, exact, folded, prefixed, _entries = pop()
+            names, checked, exact, typed, folded, prefixed = pop()
             if names:
                 for name in names:
                     matched[name] = None
@@ -265,30 +271,46 @@ class RuleMachine:
                     else:
                         matched[name] = None
             if exact:
+                # Keys are all strings here, so a leaf is its own key (and other types miss).
                 for slot, by_key in exact:
-                    value = values[slot]
-                    if value is MISSING:
-                        continue
-                    if type(value) is list:
-                        for item in value:
-                            child = by_key.get(item if type(item) is str else value_key(item))
+                    try:
+                        child = by_key.get(values[slot])
+                    except TypeError:  # an array of leaves
+                        for item in values[slot]:
+                            child = by_key.get(item)
                             if child is not None:
-                                push(child)
-                    else:
-                        child = by_key.get(value if type(value) is str else value_key(value))
-                        if child is not None:
+                                if type(child) is list:
+                                    for name in child:
+                                        matched[name] = None
+                                else:
+                                    push(child)
+                        continue
+                    if child is not None:
+                        if type(child) is list:
+                            for name in child:
+                                matched[name] = None
+                        else:
                             push(child)
+            if typed:
+                for slot, by_key in typed:
+                    for item in _leaves(values[slot]):
+                        child = by_key.get(value_key(item))
+                        if child is not None:
+                            if type(child) is list:
+                                for name in child:
+                                    matched[name] = None
+                            else:
+                                push(child)
             if folded:
                 for slot, by_key in folded:
                     value = values[slot]
-                    if type(value) is str:
-                        child = by_key.get(value.lower())
+                    for item in ((value,) if type(value) is str else _strings(value)):
+                        child = by_key.get(item.lower())
                         if child is not None:
-                            push(child)
-                    else:
-                        for item in _strings(value):
-                            child = by_key.get(item.lower())
-                            if child is not None:
+                            if type(child) is list:
+                                for name in child:
+                                    matched[name] = None
+                            else:
                                 push(child)
             if prefixed:
                 for slot, ordered, parent, by_key in prefixed:
@@ -300,37 +322,46 @@ class RuleMachine:
                         while i >= 0:
                             prefix = ordered[i]
                             if item.startswith(prefix):
-                                push(by_key[prefix])
+                                child = by_key[prefix]
+                                if type(child) is list:
+                                    for name in child:
+                                        matched[name] = None
+                                else:
+                                    push(child)
                             i = parent[i]
         return list(matched)
 
     def _match_with_trails(self, leaves: Leaves) -> list[Hashable]:
-        """The general walk: values from inside arrays of objects must agree on the element."""
+        """The general walk, on the unfrozen trie: values from inside arrays of objects must
+        agree on the element, which :func:`clause_matches` checks for every clause reached."""
         matched: dict[Hashable, None] = {}
-        paths = self._paths
-        stack = [self._plan]
+        stack = [self._root]
         while stack:
-            _names, _checked, exact, folded, prefixed, entries = stack.pop()
-            for entry in entries:
+            node = stack.pop()
+            for entry in node.entries:
                 if entry.name not in matched and clause_matches(entry.clause, leaves):
                     matched[entry.name] = None
-            for slot, by_key in exact:
-                for value, _trail in leaves.get(paths[slot], ()):
-                    if (child := by_key.get(value_key(value))) is not None:
-                        stack.append(child)
-            for slot, by_key in folded:
-                for value, _trail in leaves.get(paths[slot], ()):
-                    if isinstance(value, str) and (child := by_key.get(value.lower())) is not None:
-                        stack.append(child)
-            for slot, ordered, parent, by_key in prefixed:
-                for value, _trail in leaves.get(paths[slot], ()):
-                    if isinstance(value, str):
-                        i = bisect_right(ordered, value) - 1
-                        while i >= 0:
-                            if value.startswith(ordered[i]):
-                                stack.append(by_key[ordered[i]])
-                            i = parent[i]
+            for space_id, by_key in node.edges.items():
+                kind, path = self._space_list[space_id]
+                for value, _trail in leaves.get(path, ()):
+                    if kind == EXACT:
+                        child = by_key.get(value_key(value))
+                        if child is not None:
+                            stack.append(child)
+                    elif isinstance(value, str):
+                        if kind == FOLDED:
+                            child = by_key.get(value.lower())
+                            if child is not None:
+                                stack.append(child)
+                        else:
+                            stack.extend(c for prefix, c in by_key.items() if value.startswith(prefix))
         return list(matched)
+
+
+def _leaves(value: Any) -> list[Any]:
+    if value is MISSING:
+        return []
+    return value if type(value) is list else [value]
 
 
 def _strings(value: Any) -> list[str]:
@@ -361,21 +392,30 @@ def _edge_keys(test: FieldTest) -> frozenset[Any]:
 _EMPTY_PLAN: Plan = ((), (), (), (), (), ())
 
 
-def _freeze(node: _Node, spaces: list[KeySpace], slots: dict[Path, int]) -> Plan:
-    """The node's plan, children first (trie depth is bounded by the number of key spaces)."""
+def _freeze(node: _Node, spaces: list[KeySpace], slots: dict[Path, int]) -> Plan | list[Hashable]:
+    """The node's plan, children first (trie depth is bounded by the number of key spaces); a
+    node that only proves names becomes the list of those names, added without a visit."""
     exact: list[tuple[int, dict[Any, Any]]] = []
+    typed: list[tuple[int, dict[Any, Any]]] = []
     folded: list[tuple[int, dict[Any, Any]]] = []
     prefixed: list[tuple[int, list[str], list[int], dict[Any, Any]]] = []
     for space_id, by_key in node.edges.items():
         kind, path = spaces[space_id]
         plans = {key: _freeze(child, spaces, slots) for key, child in by_key.items()}
         if kind == EXACT:
-            exact.append((slots[path], plans))
+            strings = all(type(key) is str for key in plans)
+            (exact if strings else typed).append((slots[path], plans))
         elif kind == FOLDED:
             folded.append((slots[path], plans))
         else:
             prefix_set = _PrefixSet(plans)
             prefixed.append((slots[path], prefix_set.ordered, prefix_set.parent, plans))
-    return (tuple(e.name for e in node.entries if not e.checks),
-            tuple((e.name, e.checks) for e in node.entries if e.checks),
-            tuple(exact), tuple(folded), tuple(prefixed), tuple(node.entries))
+    names = tuple(dict.fromkeys(e.name for e in node.entries if not e.checks))
+    checked = tuple((e.name, e.checks) for e in node.entries if e.checks)
+    if not (checked or exact or typed or folded or prefixed):
+        return list(names)
+    return (names, checked, tuple(exact), tuple(typed), tuple(folded), tuple(prefixed))
+
+
+def _plan_of_names(names: list[Hashable]) -> Plan:
+    return (tuple(names), (), (), (), (), ())
