@@ -122,3 +122,22 @@ def test_scan_vulns_other_formats(cli_env: Platform) -> None:
     assert {d["Vulnerabilities"][0]["Id"] for d in docs} == {"CVE-2099-1001", "CVE-2099-2002"}
     code, out, _ = run("scan", "vulns", "--asset", ARN)
     assert code == 0 and "web-1: 2" in out and "libssl3" in out
+
+
+def test_commit_only_advisories_are_reported_on_import_and_scan(cli_env: Platform, tmp_path: Path) -> None:
+    src = tmp_path / "osv"
+    src.mkdir()
+    (src / "git.json").write_text(json.dumps({
+        "id": "OSV-2099-77", "modified": "2026-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": "demo"},
+                      "ranges": [{"type": "GIT", "repo": "https://example.invalid/demo.git",
+                                  "events": [{"introduced": "3f6a1c0"}, {"fixed": "9b2e4d1"}]}]}]}))
+    code, out, err = run("vulndb", "import", str(src))
+    assert code == 0 and "added 1" in out
+    assert "GIT commit ranges" in err and "OSV-2099-77: PyPI/demo" in err
+    bom = tmp_path / "bom.cdx.json"
+    bom.write_text(json.dumps({"bomFormat": "CycloneDX", "specVersion": "1.5", "version": 1, "components": [
+        {"type": "library", "name": "demo", "version": "1.0", "purl": "pkg:pypi/demo@1.0"}]}))
+    code, out, err = run("scan", "vulns", "--sbom", str(bom), "--format", "json")
+    assert code == 0 and json.loads(out) == []          # the contract output is unchanged
+    assert "cannot be decided on an installed version" in err and "OSV-2099-77: PyPI/demo@1.0" in err

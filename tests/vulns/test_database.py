@@ -163,3 +163,18 @@ def test_parse_record_unifies_aliases() -> None:
     adv = parse_record(json.loads((FIXTURES / "PYSEC-2099-12.json").read_text()), where="x")
     assert adv.canonical_id == "CVE-2099-2002"
     assert adv.aliases == ["CVE-2099-2002", "GHSA-4444-5555-6666"]
+
+
+def test_commit_only_entries_are_listed_by_the_import(platform: Platform) -> None:
+    commits = [{"type": "GIT", "repo": "https://example.invalid/demo.git",
+                "events": [{"introduced": "3f6a1c0"}, {"fixed": "9b2e4d1"}]}]
+    summary = AdvisoryDatabase(platform).import_records([
+        ("a.json", record("OSV-2099-1", affected=[{"package": {"ecosystem": "PyPI", "name": "demo"},
+                                                   "ranges": commits}])),
+        ("b.json", record("OSV-2099-2", affected=[{"package": {"ecosystem": "PyPI", "name": "demo"},
+                                                   "ranges": commits, "versions": ["1.0"]}])),
+        ("c.json", record("OSV-2099-3")),
+    ], source="test")
+    assert summary.added == 3 and summary.errors == []
+    assert summary.commits_only == [{"id": "OSV-2099-1", "ecosystem": "PyPI", "package": "demo"}]
+    assert summary.as_dict()["commits_only"] == summary.commits_only

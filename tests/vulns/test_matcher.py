@@ -142,3 +142,32 @@ def test_other_ecosystems_from_fixtures(fixture_db: AdvisoryDatabase) -> None:
         ("rack", "3.0.4.1", "GHSA-6666-8888-2222", "3.0.4.2"),
         ("smallvec", "1.6.0", "RUSTSEC-2099-0001", "1.6.1"),
     ]
+
+
+def test_commit_only_entries_are_reported_not_dropped() -> None:
+    commits = eco_range({"introduced": "3f6a1c0"}, {"fixed": "9b2e4d1"}, kind="GIT")
+    idx = AdvisoryIndex([row([commits], id="OSV-GIT-1"),                                      # commits only
+                         row([commits], versions=["1.0.3"], id="OSV-GIT-2"),                  # + versions
+                         row([commits, eco_range({"introduced": "0"}, {"fixed": "2.0"})], id="OSV-GIT-3")])
+    pkg = {"name": "pkg", "version": "1.0.3", "ecosystem": "PyPI"}
+    assert sorted(m.id for m in idx.match([pkg])) == ["OSV-GIT-2", "OSV-GIT-3"]
+    assert [(p["version"], e.advisory_id) for p, e in idx.unresolved([pkg])] == [("1.0.3", "OSV-GIT-1")]
+    other = {"name": "other", "version": "1.0.3", "ecosystem": "PyPI"}
+    assert idx.unresolved([other]) == []
+
+
+def test_index_load_reads_only_the_packages_rows(fixture_db: AdvisoryDatabase) -> None:
+    # Hundreds of advisories for other packages; a scan of two packages compiles only their rows.
+    fixture_db.import_records(((f"x/{i}.json", {
+        "id": f"OTHER-{i}", "modified": "2026-01-01T00:00:00Z",
+        "affected": [{"package": {"ecosystem": "PyPI", "name": f"other-{i % 50}"},
+                      "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "9"}]}]}]})
+        for i in range(500)), source="test")
+    pkgs = [pypi("urllib3", "2.0.6"), pypi("other-7", "1.0")]
+    specs = fixture_db.affected_specs({("PyPI", "urllib3"), ("PyPI", "other-7")})
+    assert {(r[2], r[3]) for r in specs} == {("PyPI", "urllib3"), ("PyPI", "other-7")}
+    assert sum(1 for r in specs if r[3] == "other-7") == 10
+    index = AdvisoryIndex.load(fixture_db, pkgs)
+    assert set(index.entries) == {("PyPI", "urllib3"), ("PyPI", "other-7")}
+    assert sum(len(v) for v in index.entries.values()) == len(specs)
+    assert {m.id for m in index.match(pkgs)} == {"GHSA-4444-5555-6666"} | {f"OTHER-{i}" for i in range(7, 500, 50)}

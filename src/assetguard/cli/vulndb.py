@@ -59,6 +59,14 @@ def import_(ctx: typer.Context,
         err_console.print(f"[red]skipped[/red] {err['error']}", highlight=False, soft_wrap=True)
     if len(summary.errors) > 50:
         err_console.print(f"... and {len(summary.errors) - 50} more")
+    if summary.commits_only:
+        err_console.print(f"[yellow]note[/yellow] {len(summary.commits_only)} affected package(s) are given only as "
+                          "GIT commit ranges without a versions list; they are stored but cannot match an "
+                          "installed package version:", highlight=False, soft_wrap=True)
+        for entry in summary.commits_only[:20]:
+            err_console.print(f"  {entry['id']}: {entry['ecosystem']}/{entry['package']}", highlight=False)
+        if len(summary.commits_only) > 20:
+            err_console.print(f"  ... and {len(summary.commits_only) - 20} more")
     if rescan and summary.changed_packages:
         result = VulnerabilityScanner(p).rescan_packages(summary.changed_packages, actor=cli_principal())
         if result.assets:

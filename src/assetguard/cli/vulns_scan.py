@@ -55,7 +55,9 @@ def vulns(ctx: typer.Context,
     if image or sbom or host:
         items = (inputs.image_items(image) if image else inputs.sbom_items(sbom) if sbom
                  else inputs.host_items())
-        matches = scanner.match_packages(inputs.packages_of_items(items))
+        packages = inputs.packages_of_items(items)
+        matches = scanner.match_packages(packages)
+        _report_unresolved(scanner.unresolved(packages))
         target = items[0] if items else {"arn": str(image or sbom or "host")}
     elif asset:
         summary = scanner.scan_asset(asset, actor=cli_principal(), keep_matches=True)
@@ -77,6 +79,18 @@ def vulns(ctx: typer.Context,
     _print(matches, fmt, target)
     if fail_on and reports.at_or_above(matches, fail_on):
         raise typer.Exit(1)
+
+
+def _report_unresolved(entries: list[dict[str, Any]]) -> None:
+    if not entries:
+        return
+    err_console.print(f"[yellow]note[/yellow] {len(entries)} advisory(ies) name packages here only by GIT commit "
+                      "ranges, without a versions list; they cannot be decided on an installed version and are "
+                      "not in the results:", highlight=False, soft_wrap=True)
+    for e in entries[:20]:
+        err_console.print(f"  {e['id']}: {e['ecosystem']}/{e['package']}@{e['version']}", highlight=False)
+    if len(entries) > 20:
+        err_console.print(f"  ... and {len(entries) - 20} more")
 
 
 def _report_summary(s: dict[str, Any]) -> None:

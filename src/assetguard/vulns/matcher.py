@@ -9,7 +9,8 @@ scheme), then checked against plain tuples. OSV semantics (schema "Evaluation"):
   ``last_affected`` just after it; ``limit`` caps the range (the version must be below a limit);
 * several ranges, and the explicit ``versions`` list, are OR'd;
 * ``GIT`` ranges name commits, which an installed package does not carry: they match through the
-  ``versions`` list only;
+  ``versions`` list only; an entry with commit ranges and no ``versions`` cannot be decided on a
+  version and is reported by :meth:`AdvisoryIndex.unresolved` (never silently dropped);
 * ``Debian:12`` advisories apply to ``Debian:12`` packages (a release-less ecosystem to all);
 * a distribution binary package is also matched under its source package (``source.name`` at
   ``source.version``), which is what Debian and Ubuntu advisories name;
@@ -25,6 +26,7 @@ Aliases are unified: advisories for one package that share a CVE (GHSA + PYSEC, 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
 _INTRODUCED, _FIXED, _LAST, _LIMIT = 0, 1, 2, 3
 _KINDS = {"introduced": _INTRODUCED, "fixed": _FIXED, "last_affected": _LAST, "limit": _LIMIT}
 _BOTTOM = (0,)  # sort position of introduced "0": below every real version
+FREEZE_ROWS = 1000  # compiled rows from which a load freezes its objects out of the cyclic GC
 
 
 @lru_cache(maxsize=4096)
@@ -122,6 +125,7 @@ class CompiledAffected:
     release: str | None
     ranges: list[CompiledRange]
     versions: frozenset[str]
+    unresolved: bool = False  # GIT (commit) ranges only: cannot be evaluated on a package version
 
 
 @dataclass
@@ -155,13 +159,22 @@ _UNSET = object()
 
 
 def _compile(row: dict[str, Any], keys: KeyCache) -> CompiledAffected:
+    return _compile_parts(row["advisory_id"], row["ecosystem"], row["ecosystem_base"], row["ranges"],
+                          row["versions"], row["canonical_id"], row["aliases"], row["summary"],
+                          row["severity_label"], row["cvss_score"], row["cvss_vector"], keys)
+
+
+def _compile_parts(advisory_id: str, ecosystem: str, base: str, raw_ranges: list[dict[str, Any]],
+                   versions: list[str] | None, canonical_id: str, aliases: list[str] | None, summary: str | None,
+                   severity: str, cvss: float | None, vector: str | None, keys: KeyCache) -> CompiledAffected:
     # Hot on cold scans (one call per affected row loaded): plain loops, cached keys, no lambdas.
-    base = row["ecosystem_base"]
     ecosystem_scheme = V.ECOSYSTEM_SCHEMES.get(base)
     ranges: list[CompiledRange] = []
-    for rng in row["ranges"]:
+    git_ranges = 0
+    for rng in raw_ranges:
         rtype = rng["type"]
         if rtype == "GIT":
+            git_ranges += 1
             continue
         scheme = ecosystem_scheme if rtype == "ECOSYSTEM" else ("go" if base == "Go" else "semver")
         if scheme is None:
@@ -182,9 +195,10 @@ def _compile(row: dict[str, Any], keys: KeyCache) -> CompiledAffected:
         else:
             events.sort()
             ranges.append(CompiledRange(scheme, events))
-    return CompiledAffected(row["advisory_id"], row["canonical_id"], tuple(row["aliases"] or ()), row["summary"],
-                            row["severity_label"], row["cvss_score"], row["cvss_vector"],
-                            release_of(row["ecosystem"]), ranges, frozenset(row["versions"] or ()))
+    # Commit ranges alone (no version range, no versions list) say nothing about a package version.
+    unresolved = bool(git_ranges) and not ranges and not versions
+    return CompiledAffected(advisory_id, canonical_id, tuple(aliases or ()), summary, severity, cvss, vector,
+                            release_of(ecosystem), ranges, frozenset(versions or ()), unresolved)
 
 
 def package_key(ecosystem: str, name: str) -> PackageKey:
@@ -233,12 +247,51 @@ class AdvisoryIndex:
 
     def add_rows(self, rows: Iterable[dict[str, Any]]) -> None:
         # Memoised results only exist for keys already loaded, which new rows never touch.
-        for row in rows:
-            self.entries.setdefault((row["ecosystem_base"], row["name_key"]), []).append(_compile(row, self.keys))
+        from assetguard.vulns.database import paused_gc
+
+        rows = rows if isinstance(rows, list) else list(rows)
+        with paused_gc(keep=len(rows) >= FREEZE_ROWS):
+            for row in rows:
+                self.entries.setdefault((row["ecosystem_base"], row["name_key"]), []).append(
+                    _compile(row, self.keys))
+
+    def add_specs(self, rows: Iterable[tuple[str, str, str, str, str]]) -> None:
+        """Add ``AdvisoryDatabase.affected_specs`` rows, decoding and compiling each in one step."""
+        from assetguard.vulns.database import paused_gc
+
+        loads = json.loads
+        keys = self.keys
+        entries = self.entries
+        rows = rows if isinstance(rows, list) else list(rows)
+        # A cold load compiles thousands of entries that live as long as the index: freeze them
+        # (see paused_gc). A few rows added to a warm index are not worth a process-wide freeze.
+        with paused_gc(keep=len(rows) >= FREEZE_ROWS):
+            for advisory_id, ecosystem, base, name_key, spec in rows:
+                d = loads(spec)
+                compiled = _compile_parts(advisory_id, ecosystem, base, d["r"], d["v"], d["c"], d["a"], d["m"],
+                                          d["s"], d["x"], d["y"], keys)
+                found = entries.get((base, name_key))
+                if found is None:
+                    entries[(base, name_key)] = [compiled]
+                else:
+                    found.append(compiled)
 
     @classmethod
     def load(cls, database: AdvisoryDatabase, packages: Iterable[dict[str, Any]]) -> AdvisoryIndex:
-        return cls(database.affected_for(wanted_keys(packages)))
+        """An index holding only the advisories of these packages (indexed lookups by package key)."""
+        index = cls()
+        index.add_specs(database.affected_specs(wanted_keys(packages)))
+        return index
+
+    def unresolved(self, packages: Iterable[dict[str, Any]]) -> list[tuple[dict[str, Any], CompiledAffected]]:
+        """(package, advisory entry) pairs whose advisory names the package only through commit (GIT)
+        ranges, without versions: they cannot be decided on an installed version, so they are
+        reported separately instead of being matched or silently dropped."""
+        out: list[tuple[dict[str, Any], CompiledAffected]] = []
+        for pkg in packages:
+            for key in self._entry(pkg)[0]:
+                out += [(pkg, e) for e in self.entries.get(key, ()) if e.unresolved]
+        return out
 
     # -- matching --------------------------------------------------------------------------------
     def _hits(self, base: str, release: str | None, name_key: str, version: str
@@ -392,7 +445,7 @@ class IndexCache:
                     wanted.update(e[0])
             missing = wanted - self.loaded
             if missing:
-                index.add_rows(self.database.affected_for(missing))
+                index.add_specs(self.database.affected_specs(missing))
                 self.loaded |= missing
             return index, entries
 
@@ -403,7 +456,7 @@ class IndexCache:
                 self.index, self.loaded, self.generation = AdvisoryIndex(), set(), generation
             missing = self.index.wanted(packages) - self.loaded
             if missing:
-                self.index.add_rows(self.database.affected_for(missing))
+                self.index.add_specs(self.database.affected_specs(missing))
                 self.loaded |= missing
             return self.index
 

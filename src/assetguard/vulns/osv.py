@@ -33,6 +33,12 @@ class Affected:
     ranges: list[dict[str, Any]]     # [{"type": ..., "events": [{"introduced": "0"}, ...]}]
     versions: list[str]
 
+    @property
+    def commits_only(self) -> bool:
+        """Only ``GIT`` ranges and no ``versions`` list: commits, which no installed package
+        version can be compared with, so the entry cannot match anything by itself."""
+        return bool(self.ranges) and all(r["type"] == "GIT" for r in self.ranges) and not self.versions
+
 
 @dataclass
 class Advisory:

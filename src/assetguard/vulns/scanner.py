@@ -88,6 +88,14 @@ class VulnerabilityScanner:
         """Matches for a package list that is not (necessarily) in the inventory; writes nothing."""
         return self.index_for(packages).match(packages)
 
+    def unresolved(self, packages: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Advisories naming these packages only by GIT commit ranges (no versions list): they
+        cannot be decided on an installed version, so they are listed instead of matched.
+        ``[{"package", "version", "ecosystem", "purl", "id"}]``."""
+        return [{"package": pkg.get("name"), "version": pkg.get("version"), "ecosystem": pkg.get("ecosystem"),
+                 "purl": pkg.get("purl"), "id": entry.advisory_id}
+                for pkg, entry in self.index_for(packages).unresolved(packages)]
+
     def index_for(self, packages: Iterable[dict[str, Any]]) -> AdvisoryIndex:
         """The process-wide compiled index, loaded for these packages' keys."""
         cache = self.platform.singleton("vulns.index", lambda: IndexCache(self.database))
@@ -364,7 +372,9 @@ def asset_report(platform: Platform, arn: str) -> dict[str, Any]:
             counts[a["severity"]] = counts.get(a["severity"], 0) + 1
         rows.append({"name": pkg.get("name"), "version": pkg.get("version"), "ecosystem": pkg.get("ecosystem"),
                      "purl": pkg.get("purl"), "source": pkg.get("source"), "location": pkg.get("location"),
-                     "advisories": sorted(advisories, key=lambda a: -(a["cvss"] or 0.0))})
+                     "advisories": sorted(advisories, key=lambda a: -(a["cvss"] or 0.0)),
+                     # commit-range-only advisories: named for this package, undecidable on its version
+                     "unresolved": sorted({e.advisory_id for _p, e in index.unresolved([pkg])})})
     rows.sort(key=lambda r: (not r["advisories"], -max((a["cvss"] or 0.0 for a in r["advisories"]), default=0),
                              str(r["name"])))
     return {"asset": {"arn": asset["arn"], "resourceType": asset.get("resourceType"),
