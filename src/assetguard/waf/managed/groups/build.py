@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from assetguard.waf.managed.groups.patterns import P, chunks
+from assetguard.waf.managed.groups.patterns_code import CODE
 
 Doc = dict[str, Any]
 HERE = Path(__file__).parent
@@ -259,6 +260,23 @@ def common_rule_set() -> Doc:
     )
 
 
+def code(key: str, field: Doc, transforms: list[Doc]) -> Doc:
+    """Pattern ``key`` of :mod:`.patterns_code` on ``field`` after ``transforms``."""
+    return regex(CODE[key], field, transforms)
+
+
+def _java_deser(field: Doc) -> Doc:
+    # The base64 stream magic is case-sensitive: matched before lower-casing.
+    return any_of(pat("java_deser", field, URL2_LOWER), code("java_serialized_b64", field, URL2))
+
+
+def _log4j(field: Doc) -> Doc:
+    fields = (BODY, JSON_BODY) if field is BODY else (field,)  # lookups hide behind JSON escapes
+    return any_of(
+        *(pat("log4j", f, URL2_LOWER) for f in fields), *(code("log4j_entity", f, URL2_LOWER) for f in fields)
+    )
+
+
 def known_bad_inputs() -> Doc:
     rules: list[tuple[str, str, Doc]] = []
     for suffix, label, field in (
@@ -271,7 +289,7 @@ def known_bad_inputs() -> Doc:
             (
                 f"JavaDeserializationRCE_{suffix}",
                 f"JavaDeserializationRCE_{label}",
-                pat("java_deser", field, URL2_LOWER),
+                _java_deser(field),
             )
         )
     rules.append(
@@ -308,7 +326,7 @@ def known_bad_inputs() -> Doc:
         ("BODY", "Body", BODY),
         ("URIPATH", "URIPath", URI_PATH),
     ):
-        rules.append((f"Log4JRCE_{suffix}", f"Log4JRCE_{label}", pat("log4j", field, URL2_LOWER)))
+        rules.append((f"Log4JRCE_{suffix}", f"Log4JRCE_{label}", _log4j(field)))
     return group(
         "AWSManagedRulesKnownBadInputsRuleSet",
         200,
@@ -431,6 +449,14 @@ def windows_rule_set() -> Doc:
     )
 
 
+def _php_code(field: Doc) -> list[Doc]:
+    """PHP call shapes (extension functions, whole-value builtin calls, dynamic callees) and ini directives."""
+    keys = ["php_prefixed_call", "php_whole_call", "php_variable_call", "php_dynamic_callee"]
+    keys += ["php_variable_variable", "php_wrapper"]
+    keys.append("php_ini_value" if field is HEADERS or field is COOKIES_ALL else "php_ini_inline")
+    return [code(key, field, URL2_LOWER) for key in keys]
+
+
 def php_rule_set() -> Doc:
     rules: list[tuple[str, str, Doc]] = []
     for suffix, label, field in (
@@ -442,7 +468,11 @@ def php_rule_set() -> Doc:
             (
                 f"PHPHighRiskMethodsVariables_{suffix}",
                 f"PHPHighRiskMethodsVariables_{label}",
-                any_of(pat("php_functions", field, URL2_LOWER), pat("php_vars", field, URL2_LOWER)),
+                any_of(
+                    pat("php_functions", field, URL2_LOWER),
+                    pat("php_vars", field, URL2_LOWER),
+                    *_php_code(field),
+                ),
             )
         )
     return group(
@@ -453,6 +483,98 @@ def php_rule_set() -> Doc:
         "PHP code injection: high-risk functions, superglobals, stream wrappers, serialized objects.",
         rules,
     )
+
+
+# JavaScript escapes (\\u0070roto) decoded too; and the same after a base64 layer (CRS 934 payloads
+# arrive base64-encoded in cookies and arguments).
+JS_LOWER = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "HTML_ENTITY_DECODE", "JS_DECODE", "LOWERCASE")
+B64_JS_LOWER = chain("URL_DECODE_UNI", "JS_DECODE", "BASE64_DECODE", "JS_DECODE", "LOWERCASE")
+FILENAME_HEADERS: Doc = {
+    "Headers": {
+        "MatchPattern": {"IncludedHeaders": ["x-filename", "x_filename", "x-file-name", "x-upload-filename"]},
+        "MatchScope": "VALUE",
+        "OversizeHandling": "CONTINUE",
+    }
+}
+_NODE_KEYS = ("node_expression", "node_loader", "prototype_pollution", "node_busy_loop", "perl_interpolation")
+_SSRF_KEYS = (
+    "ssrf_obfuscated_host",
+    "ssrf_authority_confusion",
+    "ssrf_no_slashes",
+    "ssrf_internal_host",
+    "data_url",
+)
+_VALUE_FIELDS = (
+    ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
+    ("BODY", "Body", BODY),
+    ("JSON", "Json", JSON_BODY),
+    ("COOKIE", "Cookie", COOKIES_ALL),
+)
+
+
+def code_injection_rules() -> list[tuple[str, str, Doc]]:
+    """AssetGuardInjectionRuleSet rules for code injection (CRS 933/934/944 classes): Node.js and
+    prototype pollution, Perl interpolation, template statements, SSRF address evasions, ORM
+    lookups, Java gadget classes in cookies, JSP uploads, PHP calls in the path."""
+    rules: list[tuple[str, str, Doc]] = []
+    for suffix, label, field in _VALUE_FIELDS:
+        node = [code(key, field, JS_LOWER) for key in _NODE_KEYS]
+        if field is QUERY_ARGS or field is COOKIES_ALL:
+            node.append(code("node_encoded", field, B64_JS_LOWER))
+        rules.append((f"NodeJSCode_{suffix}", f"NodeJSCode_{label}", any_of(*node)))
+        rules.append(
+            (
+                f"TemplateStatement_{suffix}",
+                f"TemplateStatement_{label}",
+                code("template_statement", field, URL2_LOWER),
+            )
+        )
+        rules.append(
+            (
+                f"SSRFEvasion_{suffix}",
+                f"SSRFEvasion_{label}",
+                any_of(*(code(k, field, URL2_LOWER) for k in _SSRF_KEYS)),
+            )
+        )
+    rules.append(
+        (
+            "PrototypePollution_QUERYSTRING",
+            "PrototypePollution_QueryString",
+            code("prototype_pollution", QUERY_STRING, JS_LOWER),
+        )
+    )
+    rules.append(
+        (
+            "NodeJSCode_URIPATH",
+            "NodeJSCode_URIPath",
+            any_of(code("node_loader", URI_PATH, URL2_LOWER), regex(r"child_process", URI_PATH, URL2_LOWER)),
+        )
+    )
+    for suffix, label, field in (
+        ("QUERYSTRING", "QueryString", QUERY_STRING),
+        ("BODY", "Body", BODY),
+    ):
+        rules.append(
+            (f"ORMLookup_{suffix}", f"ORMLookup_{label}", code("orm_lookup_name", field, URL2_LOWER))
+        )
+    rules.append(("ORMLookup_JSON", "ORMLookup_Json", code("orm_lookup_key", JSON_BODY_ALL, URL2_LOWER)))
+    rules.append(("JavaDeserialization_COOKIE", "JavaDeserialization_Cookie", _java_deser(COOKIES_ALL)))
+    rules.append(
+        (
+            "JSPFileUpload_HEADER",
+            "JSPFileUpload_Header",
+            code("jsp_upload_name", FILENAME_HEADERS, URL2_LOWER),
+        )
+    )
+    rules.append(("JSPFileUpload_BODY", "JSPFileUpload_Body", code("jsp_upload_body", BODY, URL2_LOWER)))
+    rules.append(
+        (
+            "PHPInjection_URIPATH",
+            "PHPInjection_URIPath",
+            any_of(pat("php_functions", URI_PATH, URL2_LOWER), code("php_path_call", URI_PATH, URL2_LOWER)),
+        )
+    )
+    return rules
 
 
 def injection_rule_set() -> Doc:
@@ -484,7 +606,15 @@ def injection_rule_set() -> Doc:
         ("HEADER", "Header", HEADERS),
     ):
         rules.append(
-            (f"JavaClassName_{suffix}", f"JavaClassName_{label}", pat("java_class", field, URL2_LOWER))
+            (
+                f"JavaClassName_{suffix}",
+                f"JavaClassName_{label}",
+                any_of(
+                    pat("java_class", field, URL2_LOWER),
+                    code("java_gadget_class", field, URL2_LOWER),
+                    code("java_process_class", field, URL2_LOWER),
+                ),
+            )
         )
     rules.append(
         (
@@ -594,6 +724,7 @@ def injection_rule_set() -> Doc:
         ("CrossSiteScripting_QUERYNAMES", "CrossSiteScripting_QueryNames", xss(QUERY_STRING, XSS_CHAIN))
     )
     rules.append(("SQLi_QUERYSTRING", "SQLi_QueryString", sqli(QUERY_STRING, URL2)))
+    rules.extend(code_injection_rules())
     return group(
         "AssetGuardInjectionRuleSet",
         400,
