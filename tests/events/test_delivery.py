@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import logging
 import random
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 
 from assetguard.auth.principal import SYSTEM
+from assetguard.core.clock import utcnow
 from assetguard.core.errors import DeliveryError
 from assetguard.events.delivery import DeliveryLedger, backoff_seconds
 from assetguard.events.dlq import DeadLetters
 from assetguard.events.rule_store import RuleStore
 from assetguard.events.rules import Rule
+from assetguard.events.tables import event_outbox
 from assetguard.events.worker import EventWorker
 from assetguard.runtime.platform import Platform
 from assetguard.targets.base import Delivery, Target, TargetConfig, targets
@@ -175,6 +179,25 @@ def test_max_event_age(platform: Platform) -> None:
     worker._finish()
     dead = DeadLetters(platform).list()
     assert dead[0]["error_code"] == "MaximumEventAgeExceeded" and dead[0]["attempts"] == 1
+
+
+def test_event_past_max_age_goes_to_dlq_untried(platform: Platform) -> None:
+    """EventBridge drops an event already older than the maximum age without trying it: DLQ, untried."""
+    put_rule(platform, "r1", [{"id": "t", "type": "test-recorder",
+                               "retry_policy": {"maximum_event_age_seconds": 60}}])
+    put_rule(platform, "r2", [{"id": "t", "type": "test-recorder"}])  # default 24 h: still delivered
+    event_id = platform.bus.publish("test", "Thing", {})
+    with platform.db.begin() as conn:  # ingested two minutes ago, while no worker ran
+        conn.execute(update(event_outbox).where(event_outbox.c.event_id == event_id)
+                     .values(time=utcnow() - timedelta(seconds=120)))
+    worker = fast_worker(platform)
+    assert worker.drain(10)
+    worker._finish()
+    assert [d.rule for d in Recorder.seen] == ["r2"]
+    dead = DeadLetters(platform).list()
+    assert [(d["rule"], d["error_code"], d["attempts"]) for d in dead] == [("r1", "MaximumEventAgeExceeded", 0)]
+    assert "not tried" in dead[0]["error_message"] and "maximum_event_age_seconds 60" in dead[0]["error_message"]
+    assert DeliveryLedger(platform).list(rule="r1")[0]["status"] == "FAILED"
 
 
 def test_disabled_rule_does_not_match(platform: Platform) -> None:

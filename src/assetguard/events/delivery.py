@@ -11,6 +11,8 @@ Failures: ``DeliveryError(retryable=True)`` (and any unexpected exception, code
 ``TargetException``) is retried with exponential backoff and jitter until the target's
 ``maximum_retry_attempts`` or ``maximum_event_age_seconds`` is exhausted; then, or at once for
 ``retryable=False``, the delivery goes to the dead-letter table with code, message and attempts.
+A delivery whose event is already past the maximum age when it comes due (a worker that was
+down, a long ``Retry-After``) goes there untried, as EventBridge does.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from sqlalchemy import and_, bindparam, case, func, insert, select, update
 from assetguard.core.clock import new_id, utcnow
 from assetguard.core.errors import DeliveryError
 from assetguard.events import metrics
-from assetguard.events.dispatch import DELIVERED, FAILED, IN_FLIGHT, PENDING
+from assetguard.events.dispatch import DELIVERED, FAILED, IN_FLIGHT, PENDING, max_event_age_seconds
 from assetguard.events.ratelimit import RateLimiter
 from assetguard.events.tables import event_deliveries, event_dlq
 from assetguard.targets.base import Delivery, Target, build_target
@@ -109,6 +111,11 @@ class Deliverer:
                 if conn.dialect.name == "postgresql":
                     more = more.with_for_update(skip_locked=True)
                 rows.extend(r for r in conn.execute(more.limit(limit_more)).all() if r.id not in seen)
+            # An event already past its target's maximum age is not tried again: like EventBridge,
+            # it goes to the dead-letter table with the reason, untried.
+            rows = [r for r in rows if not _too_old(conn, r, now)]
+            if not rows:
+                return []
             conn.execute(update(event_deliveries).where(c.id.in_([r.id for r in rows])).values(
                 status=IN_FLIGHT, claimed_by=self.worker_id,
                 claimed_until=now + timedelta(seconds=self.lease_seconds),
@@ -253,7 +260,7 @@ class Deliverer:
 
     def _failed(self, conn: Any, row: Any, outcome: Outcome, now: datetime) -> None:
         policy = row.target.get("retry_policy") or {}
-        max_age = float(policy.get("maximum_event_age_seconds", 86400))
+        max_age = max_event_age_seconds(row.target)
         max_retries = int(policy.get("maximum_retry_attempts", 185))
         mine = and_(event_deliveries.c.id == row.id, event_deliveries.c.status == IN_FLIGHT)
         delay = outcome.retry_after if outcome.retry_after else backoff_seconds(
@@ -275,6 +282,18 @@ class Deliverer:
                     f"event older than maximum_event_age_seconds {int(max_age)} after {row.attempts} attempts; "
                     f"last error {outcome.code}: {outcome.message}")
         dead_letter(conn, row, code, message, now)
+
+
+def _too_old(conn: Any, row: Any, now: datetime) -> bool:
+    """Dead-letter ``row`` (as claimed, not yet tried again) when its event is past the maximum age."""
+    age, max_age = (now - row.event_time).total_seconds(), max_event_age_seconds(row.target)
+    if age <= max_age:
+        return False
+    last = f"; last error {row.last_error_code}: {row.last_error_message}" if row.last_error_code else ""
+    dead_letter(conn, row, "MaximumEventAgeExceeded",
+                f"event {int(age)} s old, past maximum_event_age_seconds {int(max_age)}, when due for attempt "
+                f"{row.attempts + 1}; not tried{last}", now)
+    return True
 
 
 def dead_letter(conn: Any, row: Any, code: str, message: str, now: datetime) -> None:

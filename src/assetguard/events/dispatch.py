@@ -75,6 +75,12 @@ class RuleSetCache:
         self._checked = 0.0
 
 
+def max_event_age_seconds(target: Mapping[str, Any]) -> float:
+    """A stored target's ``retry_policy.maximum_event_age_seconds`` (EventBridge's default: 24 h)."""
+    policy = target.get("retry_policy") or {}
+    return float(policy.get("maximum_event_age_seconds", 86400))
+
+
 def delivery_rows(ruleset: RuleSet, event: Mapping[str, Any], ingested: datetime,
                   now: datetime) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
@@ -140,7 +146,9 @@ class Dispatcher:
                 for d in deliveries:
                     if len(started) >= room:
                         break
-                    if d["next_attempt_at"] <= now:
+                    # An event already past its maximum age is left to the claim, which dead-letters it.
+                    if d["next_attempt_at"] <= now and \
+                            (now - d["event_time"]).total_seconds() <= max_event_age_seconds(d["target"]):
                         d.update(status=IN_FLIGHT, attempts=1, claimed_by=deliverer.worker_id,
                                  claimed_until=now + timedelta(seconds=deliverer.lease_seconds))
                         started.append(d)
