@@ -46,6 +46,12 @@ _PREFILTER = re.compile(
     |[\d'"]\s*(?:[!<>=]?=|<>|<=>)\s*[\d'"]""",
     re.IGNORECASE | re.VERBOSE,
 )
+_CATALOG_PREFILTER = re.compile(
+    r"(?:information_schema|pg_catalog|pg_shadow|pg_user|sysobjects|syscolumns|sysusers|sysdatabases"
+    r"|sqlite_master|sqlite_schema|all_tables|all_users|user_tables|msysaccessobjects|msysobjects"
+    r"|tempdb|msdb|northwind|mysql\.(?:db|user))\s*$",
+    re.IGNORECASE,
+)
 _FUNCTION_PREFILTER = re.compile(
     r"\b(?:" + "|".join(sorted(SQL_FUNCTIONS)) + r")\b(?:[^\w(]|/\*.*?\*/){0,8}\(|\b\d+\.e[(.]", re.IGNORECASE
 )
@@ -56,6 +62,7 @@ _OBJECT_WORDS = frozenset(
 )
 _CONTEXT_BEFORE = "&=o(,SEUkF;"
 _TAUTOLOGY_WORDS = frozenset({"true", "false"})
+_COMMON_WORDS = frozenset({"mysql", "sys", "dual", "master"})  # catalog names that are also everyday words
 
 _QUOTE_GRAMMAR = re.compile(
     r"""^s(?:
@@ -95,6 +102,7 @@ _START_GRAMMAR = re.compile(
       | ^(?:[bn],)?[nsv]\)*(?:=|&?L)\(*[nsv]\)*(?:$|[=&c;])  # 1=1   42 like 42   'x'!='y
       | ^b=s,\(*[nsb]                              # hash = 'abc', 0x1a
       | ^E[bk]?[;c]                                # drop t;--
+      | ^\)+L\(                                     # ) like (
     """,
     re.VERBOSE,
 )
@@ -104,6 +112,16 @@ _HIGH_GRAMMAR = re.compile(r"&\(*[nsbvB]\)*[=L]\(*[nsbv]|^[nsv]\)*c$|^s[&=oL]|[S
 # parenthesis (``Max (the dog``) make it prose.
 _OPEN_CALL = re.compile(r"\s*([a-z_]\w*)(?:[^\w(]|/\*.*?\*/){0,8}\([^)\s]*\s*$", re.IGNORECASE | re.DOTALL)
 _OPEN_CALL_NAMES = SQL_FUNCTIONS | frozenset({"exec", "execute"})
+# A short expression cast to a number or text (``password::int``, ``f(x)::text``): PostgreSQL's
+# error-based extraction, the cast failing with the secret in the message.
+_CAST_PROBE = re.compile(
+    r"[\w.()+,' |-]{1,80}::(?:int[248]?|integer|bigint|smallint|numeric|text|varchar|double\s+precision|float[48]?"
+    r"|real|jsonb?|regclass|oid)\s*\)*\s*$",
+    re.IGNORECASE,
+)
+_CATALOG_VALUES = CATALOG_NAMES | frozenset(
+    {"tempdb", "msdb", "northwind", "master", "mysql.db", "mysql.user", "pg_catalog", "sys.objects"}
+)
 # MySQL reads ``1.e(`` and ``1.e.t`` as the number 1 then the rest: a known filter bypass.
 _GLUED_EXPONENT = re.compile(r"\b\d+\.e[(.][\w(]", re.IGNORECASE)
 # ``DR/**/OP``, ``drop/*x*/t``: an inline comment glued between word characters hides a keyword.
@@ -117,7 +135,7 @@ def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
 
     Pure and deterministic; never raises on any string.
     """
-    if not _PREFILTER.search(text) and not _FUNCTION_PREFILTER.search(text):
+    if not _PREFILTER.search(text) and not _FUNCTION_PREFILTER.search(text) and not _CATALOG_PREFILTER.search(text):
         return False
     if len(text) > _MAX_TEXT:
         text = text[:_MAX_TEXT]
@@ -154,7 +172,10 @@ def _value_rules(text: str) -> bool:
         return True
     if _GLUED_EXPONENT.search(text):
         return True
-    if text.strip(" \t\r\n'\"`;").lower() in ATTACK_NAMES:
+    bare = text.strip(" \t\r\n'\"`;").lower()
+    if bare in ATTACK_NAMES or (bare in _CATALOG_VALUES and bare not in _COMMON_WORDS):
+        return True  # a whole value naming an attack-only procedure or a system catalog
+    if "::" in text and _CAST_PROBE.match(text):
         return True
     if "/*" in text:
         for m in _GLUED_COMMENT.finditer(text):
@@ -258,7 +279,16 @@ def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
             if nxt.kind in "bBk" and name in CATALOG_NAMES and i > 0:
                 return True
         elif kind == "k":
-            if tok.text in ("order", "group") and i + 2 < count and tokens[i + 1].text == "by":
+            if tok.text == "as" and prev in ")ns" and i + 2 < count:
+                if tokens[i + 1].kind in "bs" and tokens[i + 2].kind == "F":
+                    return True  # count(*) AS n FROM   1234 AS "x" FROM
+            elif tok.text == "case" and i + 1 < count and tokens[i + 1].text == "when" and prev != "L":
+                for j in range(i + 2, min(i + 10, count)):
+                    if tokens[j].text == "then":
+                        return j > i + 2  # case when x then y (not: in case when you ..., then)
+                    if tokens[j].kind in "B,;s":
+                        break
+            elif tok.text in ("order", "group") and i + 2 < count and tokens[i + 1].text == "by":
                 after = tokens[i + 2]
                 if after.kind == "n" and prev in "ns)^" and (i + 3 == count or tokens[i + 3].kind in "c;,)"):
                     return True
@@ -304,6 +334,8 @@ def _is_statement(tokens: list[Token], i: int) -> bool:
         return first.kind == "F"
     if word in ("drop", "create", "alter", "truncate"):
         return first.text in _OBJECT_WORDS and second is not None and second.kind in "bBnvsf"
+    if word in ("exec", "execute") and first.text == "immediate":
+        return True
     if word in ("exec", "execute"):
         return first.kind in "bv(" and (first.text.startswith(("xp_", "sp_", "master")) or first.kind in "v(")
     if word == "declare":
@@ -326,6 +358,10 @@ def _is_select(rest: list[Token]) -> bool:
         return True
     if first.kind == "f" and (first.text in ATTACK_FUNCTIONS or first.text in PROBE_FUNCTIONS):
         return True
+    if first.kind == "b" and first.text in ATTACK_FUNCTIONS:
+        return True  # select pg_sleep
+    if _select_list_then_clause(rest):
+        return True
     if first.kind == "k" and first.text in ("null", "distinct", "all", "top", "case"):
         return nxt in "$,Fc;)nsvbf("
     # select <list> from <one name> [end | clause | comment | ...]
@@ -338,4 +374,22 @@ def _is_select(rest: list[Token]) -> bool:
             return target.kind in "bkf(" and after in "$kc;),.U&=LFb"
         if tok.kind in "s;cB":
             return False  # a string, statement end, comment or a run of words: prose, not a select list
+    return False
+
+
+_SELECT_CLAUSES = frozenset({"where", "group", "order", "having", "limit"})
+
+
+def _select_list_then_clause(rest: list[Token]) -> bool:
+    """``select x group by y``, ``select a where 1=1``: a short select list, then a clause that takes SQL."""
+    for j, tok in enumerate(rest[:10]):
+        if tok.kind == "k" and tok.text in _SELECT_CLAUSES:
+            if j == 0:
+                return False
+            after = "".join(t.kind for t in rest[j + 1 : j + 4])
+            if tok.text in ("group", "order"):
+                return len(rest) > j + 2 and rest[j + 1].text == "by" and rest[j + 2].kind in "bnf"
+            return bool(re.match(r"[bnsf]\)*[=L]|n", after))
+        if tok.kind not in "bn,.o":
+            return False
     return False

@@ -39,15 +39,25 @@ def value_starts(text: str) -> list[str]:
         values.extend(m.group(1) for m in _MULTIPART_VALUE.finditer(text))
     elif head in "{[" and head:
         values.extend(m.group(1) for m in _JSON_KEY.finditer(text))
-    elif text.lstrip()[:1] == "<":
+    else:
+        _nested_values(text, values)
+    # A value may itself be a document or a form (``q=<?xml ...>``, ``/path/key=value``).
+    for value in values[:_MAX_VALUES]:
+        if value[:1] == "<" or _FORM_KEY.match(value):
+            _nested_values(value, values)
+    if any(q in text for q in "\u2019\u2018\u00b4\u02bc\u0080\u00bc"):  # \x80, \xbc: in the mojibake
+        values.append(_MOJIBAKE_QUOTES.sub("'", text).translate(_TYPOGRAPHIC_QUOTES))
+    return [v for v in values[:_MAX_VALUES] if v.strip()]
+
+
+def _nested_values(text: str, values: list[str]) -> None:
+    """XML attribute values and text, or form values after ``key=``."""
+    if text.lstrip()[:1] == "<":
         values.extend(next(g for g in m.groups() if g is not None) for m in _XML_VALUE.finditer(text))
     elif _FORM_KEY.match(text):
         for part in _FORM_SPLIT.split(text):
             key = _FORM_KEY.match(part)
             values.append(part[key.end() :] if key else part)
-    if any(q in text for q in "\u2019\u2018\u00b4\u02bc\u0080\u00bc"):  # \x80, \xbc: in the mojibake
-        values.append(_MOJIBAKE_QUOTES.sub("'", text).translate(_TYPOGRAPHIC_QUOTES))
-    return [v for v in values[:_MAX_VALUES] if v.strip()]
 
 
 def _path_values(text: str, values: list[str]) -> None:
