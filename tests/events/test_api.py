@@ -6,6 +6,9 @@ import json
 
 from fastapi.testclient import TestClient
 
+from assetguard.auth.principal import SYSTEM
+from assetguard.events.rule_store import RuleStore
+from assetguard.events.rules import Rule
 from assetguard.runtime.platform import Platform
 
 
@@ -91,3 +94,40 @@ def test_rule_secrets_are_masked_in_api_and_audit(client: TestClient, operator_h
     assert shown["targets"][0]["config"] == {"url": "***", "secret": "***"}
     audit = json.dumps(platform.audit.query(resource="rule/hooked"), default=str)
     assert "SECRET-PATH" not in audit and "k3y-S3CRET" not in audit
+
+
+def test_put_of_a_fetched_rule_keeps_masked_secrets(client: TestClient, operator_headers: dict[str, str],
+                                                     platform: Platform) -> None:
+    """GET shows secrets as ``***``; PUT of that document (edited) keeps the stored secrets."""
+    rule = {"pattern": {"source": ["x"]}, "targets": [
+        {"id": "hook", "type": "webhook", "config": {"url": "https://h.example/SECRET-PATH", "secret": "k3y-S3CRET",
+                                                     "headers": {"Authorization": "Bearer T0KEN", "X-Team": "sec"}}}]}
+    assert client.put("/rules/hooked", json=rule, headers=operator_headers).status_code == 200
+    fetched = client.get("/rules/hooked", headers=operator_headers).json()
+    assert fetched["targets"][0]["config"]["headers"] == {"Authorization": "***", "X-Team": "sec"}
+    fetched["pattern"] = {"source": ["y"]}
+    fetched["targets"][0]["config"]["secret"] = "n3w-S3CRET"  # a secret changed on purpose is taken as given
+    for key in ("origin", "revision"):
+        fetched.pop(key)
+    resp = client.put("/rules/hooked", json=fetched, headers=operator_headers)
+    assert resp.status_code == 200, resp.text
+    stored = RuleStore(platform).get("hooked").rule
+    assert stored.pattern == {"source": ["y"]}
+    assert stored.targets[0].config == {"url": "https://h.example/SECRET-PATH", "secret": "n3w-S3CRET",
+                                        "headers": {"Authorization": "Bearer T0KEN", "X-Team": "sec"}}
+    # A masked value with no stored secret behind it (a new target id) is refused, naming the path.
+    fetched["targets"].append({"id": "other", "type": "webhook", "config": {"url": "***"}})
+    bad = client.put("/rules/hooked", json=fetched, headers=operator_headers)
+    assert bad.status_code == 400 and "targets[1].config.url" in bad.text and "stored secret" in bad.text
+    assert len(RuleStore(platform).get("hooked").rule.targets) == 1
+
+
+def test_rule_store_put_keeps_masked_secrets(platform: Platform) -> None:
+    """The same for rules put through the store (CLI ``rules put`` from a file)."""
+    store = RuleStore(platform)
+    store.put(Rule.model_validate({"name": "r", "pattern": {"source": ["x"]}, "targets": [
+        {"id": "hook", "type": "webhook", "config": {"url": "https://h.example/S"}}]}), actor=SYSTEM)
+    shown = store.get("r").as_dict()
+    assert shown["targets"][0]["config"]["url"] == "***"
+    store.put(Rule.model_validate({k: v for k, v in shown.items() if k not in ("origin", "revision")}), actor=SYSTEM)
+    assert store.get("r").rule.targets[0].config["url"] == "https://h.example/S"

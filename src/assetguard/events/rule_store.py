@@ -6,10 +6,14 @@ rows a user may edit, disable or delete, and a deleted default is not re-created
     store = RuleStore(platform)
     store.put(rule, actor=cli_principal())
     store.set_state("security-alerts", "DISABLED", actor=cli_principal())
+
+Secrets in target configs are shown masked (``***``); a rule put back with a masked value keeps
+the secret stored for that target (:meth:`RuleStore.restore_masked`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,10 +24,11 @@ from sqlalchemy import delete, func, insert, select, update
 from assetguard.auth.principal import SYSTEM, Principal
 from assetguard.core.clock import utcnow
 from assetguard.core.errors import NotFoundError, ValidationError
+from assetguard.core.redact import REDACTED, is_secret_key
 from assetguard.events.default_rules import load_default_rules
 from assetguard.events.rules import Rule
 from assetguard.events.tables import event_default_rules, event_rules
-from assetguard.targets.base import mask_config, validate_target_config
+from assetguard.targets.base import mask_config, secret_fields, validate_target_config
 
 if TYPE_CHECKING:
     from assetguard.runtime.platform import Platform
@@ -47,6 +52,24 @@ def public_document(document: dict[str, Any] | None) -> dict[str, Any] | None:
     targets = [{**t, "config": mask_config(str(t.get("type", "")), t.get("config"))}
                for t in document.get("targets", [])]
     return {**document, "targets": targets}
+
+
+def _restore_masked(new: Any, old: Any, secret_keys: frozenset[str], where: str) -> Any:
+    """``new`` with each masked secret (``***`` under a secret key) replaced by ``old``'s value."""
+    if not isinstance(new, dict):
+        return new
+    out: dict[str, Any] = {}
+    for key, value in new.items():
+        before = old.get(key) if isinstance(old, dict) else None
+        here = f"{where}.{key}"
+        if value == REDACTED and (key in secret_keys or is_secret_key(str(key))):
+            if before in (None, "", REDACTED):
+                raise ValidationError(f"{REDACTED!r} stands for a stored secret (that is how GET shows it), but "
+                                      "there is none to keep here: send the secret itself", where=here)
+            out[key] = before
+        else:
+            out[key] = _restore_masked(value, before, frozenset(), here)
+    return out
 
 
 def parse_rule(document: dict[str, Any]) -> Rule:
@@ -84,6 +107,30 @@ class RuleStore:
             raise NotFoundError(f"no rule named {name!r}")
         return _stored(row)
 
+    def restore_masked(self, document: dict[str, Any]) -> dict[str, Any]:
+        """A submitted rule document whose masked secrets (``***``, as ``GET /rules`` shows them)
+        keep the values stored for the same target id and type, as consoles do on re-submit.
+
+        A masked value with nothing stored behind it is a ValidationError naming its path.
+        """
+        targets = document.get("targets")
+        if not isinstance(targets, list) or REDACTED not in json.dumps(targets, default=str):
+            return document
+        with self.db.connect() as conn:
+            row = conn.execute(select(event_rules.c.document).where(event_rules.c.name == document.get("name"))).first()
+        stored = {t.get("id"): t for t in (row.document.get("targets", []) if row is not None else [])}
+        restored: list[Any] = []
+        for index, target in enumerate(targets):
+            if not isinstance(target, dict) or not isinstance(target.get("config"), dict):
+                restored.append(target)
+                continue
+            old = stored.get(target.get("id"))
+            old_config = old.get("config") if old is not None and old.get("type") == target.get("type") else None
+            config = _restore_masked(target["config"], old_config, secret_fields(str(target.get("type", ""))),
+                                     f"targets[{index}].config")
+            restored.append({**target, "config": config})
+        return {**document, "targets": restored}
+
     def version(self) -> tuple[int, Any]:
         """Changes whenever any rule changes (the worker recompiles on change)."""
         with self.db.connect() as conn:
@@ -97,6 +144,8 @@ class RuleStore:
 
     def put_many(self, rules: Sequence[Rule], *, actor: Principal, origin: str = "user") -> list[StoredRule]:
         """Create or replace rules in one transaction; all are validated before any is written."""
+        rules = [rule if REDACTED not in json.dumps(rule.document().get("targets", []))
+                 else Rule.model_validate(self.restore_masked(rule.document())) for rule in rules]
         for rule in rules:
             check_targets(rule)
         with self.db.begin() as conn:

@@ -35,8 +35,10 @@ def put_rule(name: str, principal: OperatorDep, platform: PlatformDep,
     if body.get("name", name) != name:
         raise ValidationError(f"name in the body ({body.get('name')!r}) differs from the path ({name!r})",
                               where="name")
-    rule = parse_rule({**body, "name": name})
-    return RuleStore(platform).put(rule, actor=principal).as_dict()
+    store = RuleStore(platform)
+    # A rule fetched with GET shows its secrets as ``***``: putting it back keeps the stored ones.
+    rule = parse_rule(store.restore_masked({**body, "name": name}))
+    return store.put(rule, actor=principal).as_dict()
 
 
 @router.delete("/{name}")
