@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from assetguard.waf.managed.groups.patterns import P, chunks
+from assetguard.waf.managed.groups.patterns_cmd import C as CMD
 from assetguard.waf.managed.groups.patterns_code import CODE
+from assetguard.waf.managed.groups.patterns_proto import PROTO
 
 Doc = dict[str, Any]
 HERE = Path(__file__).parent
@@ -218,7 +220,10 @@ def common_rule_set() -> Doc:
         ("URIPATH", "URIPath", URI_PATH, "lfi_traversal_path"),
         ("BODY", "Body", BODY, "lfi_traversal_body"),
     ):
-        rules.append((f"GenericLFI_{suffix}", f"GenericLFI_{label}", regex(P[pattern], field, PATH_CHAIN)))
+        statement = regex(P[pattern], field, PATH_CHAIN)
+        if field is not URI_PATH:
+            statement = any_of(statement, regex(PROTO["lfi_extra"], field, PATH_CHAIN))
+        rules.append((f"GenericLFI_{suffix}", f"GenericLFI_{label}", statement))
     rules.append(
         (
             "RestrictedExtensions_URIPATH",
@@ -238,9 +243,13 @@ def common_rule_set() -> Doc:
         ("BODY", "Body", BODY),
         ("URIPATH", "URIPath", URI_PATH),
     ):
-        statement = pat("rfi", field, URL2_LOWER)
+        statement = any_of(pat("rfi", field, URL2_LOWER), regex(PROTO["rfi_scheme"], field, URL2_LOWER))
         if field is QUERY_ARGS:  # include-path parameter names (mosConfig_absolute_path=...) too
-            statement = any_of(statement, pat("rfi", QUERY_STRING, URL2_LOWER))
+            statement = any_of(
+                statement,
+                pat("rfi", QUERY_STRING, URL2_LOWER),
+                regex(PROTO["rfi_userinfo"], QUERY_STRING, chain("LOWERCASE")),
+            )
         rules.append((f"GenericRFI_{suffix}", f"GenericRFI_{label}", statement))
     rules.append(("CrossSiteScripting_COOKIE", "CrossSiteScripting_Cookie", xss(COOKIES_ALL, XSS_CHAIN)))
     rules.append(
@@ -381,6 +390,21 @@ def linux_rule_set() -> Doc:
     )
 
 
+def _cmd(key: str, field: Doc, transforms: list[Doc]) -> Doc:
+    """Command-injection pattern ``key`` of :mod:`.patterns_cmd`."""
+    return regex(CMD[key], field, transforms)
+
+
+def _unix_value(field: Doc) -> list[Doc]:
+    """Command-injection checks for fields whose values arrive one by one (args, JSON, headers)."""
+    return [
+        _cmd("admin_cmd", field, CMD_CHAIN),
+        _cmd("wrapped_cmd", field, CMD_CHAIN),
+        _cmd("shell_syntax", field, URL2_LOWER),
+        _cmd("glued_cmd", field, URL2_LOWER),
+    ]
+
+
 def unix_rule_set() -> Doc:
     rules = [
         (
@@ -390,6 +414,9 @@ def unix_rule_set() -> Doc:
                 pat("unix_cmd", QUERY_ARGS, CMD_CHAIN),
                 pat("unix_cmd2", QUERY_ARGS, URL2_LOWER),
                 pat("unix_cmd_value", QUERY_ARGS, URL2_LOWER),
+                *_unix_value(QUERY_ARGS),
+                # Shellshock in an argument name: ?() { :;}; ...
+                regex(r"\(\s*\)\s*\{", QUERY_STRING, URL2_LOWER),
             ),
         ),
         (
@@ -398,14 +425,38 @@ def unix_rule_set() -> Doc:
             any_of(
                 pat("unix_cmd", BODY, CMD_CHAIN),
                 pat("unix_cmd2_body", BODY, URL2_LOWER),
+                _cmd("admin_cmd", BODY, CMD_CHAIN),
+                _cmd("wrapped_cmd", BODY, CMD_CHAIN),
+                _cmd("glued_cmd_body", BODY, URL2_LOWER),
                 pat("unix_cmd", JSON_BODY, CMD_CHAIN),
                 pat("unix_cmd_value", JSON_BODY, URL2_LOWER),
+                *_unix_value(JSON_BODY),
+                regex(r"\(\s*\)\s*\{\s*[:_]", JSON_BODY_ALL, URL2_LOWER),
             ),
         ),
         (
             "UNIXShellCommandsVariables_HEADER",
             "UNIXShellCommandsVariables_Header",
-            any_of(pat("unix_cmd", HEADERS, CMD_CHAIN), pat("unix_cmd2", HEADERS, URL2_LOWER)),
+            any_of(
+                pat("unix_cmd", HEADERS, CMD_CHAIN),
+                pat("unix_cmd2", HEADERS, URL2_LOWER),
+                *_unix_value(HEADERS),
+            ),
+        ),
+        (
+            "UNIXSensitiveFileUpload_HEADER",
+            "UNIXSensitiveFileUpload_Header",
+            any_of(
+                *(
+                    _cmd("sensitive_file_header", header(name), URL2_LOWER)
+                    for name in ("x-filename", "x_filename", "x-file-name", "x-upload-filename")
+                )
+            ),
+        ),
+        (
+            "UNIXSensitiveFileUpload_BODY",
+            "UNIXSensitiveFileUpload_Body",
+            _cmd("sensitive_file_body", BODY, URL2_LOWER),
         ),
     ]
     return group(
@@ -413,7 +464,8 @@ def unix_rule_set() -> Doc:
         100,
         "AWS",
         "awswaf:managed:aws:posix-os:",
-        "POSIX command injection (shell commands, variables, substitutions).",
+        "POSIX command injection (shell commands, variables, substitutions, evasions) and uploads named "
+        "like shell or server configuration files.",
         rules,
     )
 
@@ -425,13 +477,9 @@ def windows_rule_set() -> Doc:
         ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
         ("BODY", "Body", BODY),
     ):
-        rules.append(
-            (
-                f"WindowsShellCommands_{suffix}",
-                f"WindowsShellCommands_{label}",
-                pat("windows_cmd", field, URL2_LOWER),
-            )
-        )
+        shell = [pat("windows_cmd", field, URL2_LOWER), _cmd("win_if", field, URL2_LOWER)]
+        shell.append(_cmd("win_cmds", QUERY_STRING if field is QUERY_ARGS else field, URL2_LOWER))
+        rules.append((f"WindowsShellCommands_{suffix}", f"WindowsShellCommands_{label}", any_of(*shell)))
         rules.append(
             (
                 f"PowerShellCommands_{suffix}",
@@ -648,6 +696,7 @@ def injection_rule_set() -> Doc:
             regex(r"(?:^|&)[^=&]*[\r\n][^=&]*(?:=|&|$)", QUERY_STRING, chain("URL_DECODE_UNI")),
         )
     )
+    rules.append(("XXE_HEADER", "XXE_Header", regex(PROTO["xxe_entity"], HEADERS, URL2_LOWER)))
     rules.append(("PHPFileUpload_HEADER", "PHPFileUpload_Header", pat("php_upload", HEADERS, URL2_LOWER)))
     rules.append(
         (
@@ -666,7 +715,9 @@ def injection_rule_set() -> Doc:
             (
                 f"CRLFInjection_{suffix}",
                 f"CRLFInjection_{label}",
-                pat("crlf", field, URL2_LOWER),
+                any_of(pat("crlf", field, URL2_LOWER), regex(PROTO["header_line_break"], field, URL2_LOWER))
+                if field is HEADERS
+                else pat("crlf", field, URL2_LOWER),
             )
         )
     rules.append(
@@ -687,7 +738,7 @@ def injection_rule_set() -> Doc:
         (
             "HTTPSmuggling_BODY",
             "HTTPSmuggling_Body",
-            pat("smuggling", BODY, URL2_LOWER),
+            any_of(pat("smuggling", BODY, URL2_LOWER), regex(PROTO["embedded_request"], BODY, URL2_LOWER)),
         )
     )
     rules.append(
@@ -745,6 +796,72 @@ def _present(name: str) -> Doc:
     return size(header(name), "GT", 0)
 
 
+def _and(*statements: Doc) -> Doc:
+    return {"AndStatement": {"Statements": list(statements)}}
+
+
+_MULTIPART = _header_value("content-type", r"^\s*multipart/")
+_FORM = _header_value("content-type", r"^\s*application/x-www-form-urlencoded")
+
+
+def _multipart_rules() -> list[tuple[str, str, Doc]]:
+    """Multipart part headers that let parsers disagree: exotic charsets, transfer encodings, delimiters in names."""
+    lower = chain("LOWERCASE")
+    return [
+        (
+            "MultipartCharset_BODY",
+            "MultipartCharset_Body",
+            _and(
+                _MULTIPART,
+                any_of(
+                    regex(PROTO["multipart_part_charset"], BODY, lower),
+                    regex(PROTO["multipart_charset_field"], BODY, lower),
+                ),
+            ),
+        ),
+        (
+            "MultipartTransferEncoding_BODY",
+            "MultipartTransferEncoding_Body",
+            _and(_MULTIPART, regex(PROTO["multipart_cte"], BODY, lower)),
+        ),
+        (
+            "MultipartFieldName_BODY",
+            "MultipartFieldName_Body",
+            _and(_MULTIPART, regex(PROTO["multipart_bad_name"], BODY, lower)),
+        ),
+    ]
+
+
+def _form_encoding_rules() -> list[tuple[str, str, Doc]]:
+    """URL-encoding abuse in the query string and in form bodies: invalid escapes, invalid UTF-8,
+    double encoding, control characters, over-long or malformed argument names."""
+    lower, decoded = chain("LOWERCASE"), chain("URL_DECODE_UNI")
+    rules: list[tuple[str, str, Doc]] = [
+        ("InvalidEncoding_BODY", "InvalidEncoding_Body", _and(_FORM, regex(P["invalid_encoding"], BODY, lower))),
+        ("LongArgumentName_QUERYSTRING", "LongArgumentName_QueryString", regex(PROTO["long_arg_name"], QUERY_STRING, NONE)),
+        (
+            "MalformedArrayName_QUERYSTRING",
+            "MalformedArrayName_QueryString",
+            regex(PROTO["malformed_array_name"], QUERY_STRING, decoded),
+        ),
+        ("ControlCharacters_COOKIE", "ControlCharacters_Cookie", regex(PROTO["control_chars"], COOKIES_ALL, decoded)),
+        (
+            "UnicodeEscapes_BODY",
+            "UnicodeEscapes_Body",
+            _and(_FORM, regex(r"\\u[0-9a-f]{4}|%u[0-9a-f]{4}", BODY, chain("URL_DECODE", "LOWERCASE"))),
+        ),
+    ]
+    for key, rule, label in (
+        ("invalid_utf8", "InvalidUTF8", "InvalidUTF8"),
+        ("double_encoding", "DoubleEncoding", "DoubleEncoding"),
+        ("control_chars", "ControlCharacters", "ControlCharacters"),
+    ):
+        transforms = decoded if key == "control_chars" else lower
+        rules.append((f"{rule}_QUERYSTRING", f"{label}_QueryString", regex(PROTO[key], QUERY_STRING, transforms)))
+        rules.append((f"{rule}_BODY", f"{label}_Body", _and(_FORM, regex(PROTO[key], BODY, transforms))))
+    return rules
+
+
 def protocol_rule_set() -> Doc:
     """HTTP protocol enforcement: requests no browser or API client sends, used to smuggle or evade."""
     allowed_methods = any_of(
@@ -788,15 +905,35 @@ def protocol_rule_set() -> Doc:
         (
             "CharsetNotAllowed_HEADER",
             "CharsetNotAllowed_Header",
-            {
-                "AndStatement": {
-                    "Statements": [
-                        _header_value("content-type", r"charset"),
-                        {"NotStatement": {"Statement": _header_value("content-type", P["allowed_charset"])}},
-                    ]
-                }
-            },
+            any_of(_header_value("content-type", PROTO["charset_param"]), _header_value("accept", PROTO["charset_param"])),
         ),
+        ("ContentTypeSyntax_HEADER", "ContentTypeSyntax_Header", _header_value("content-type", PROTO["content_type_syntax"])),
+        # Deprecated (RFC 9110 §12.5.2); browsers stopped sending it, encoding-confusion probes did not.
+        ("AcceptCharset_HEADER", "AcceptCharset_Header", _present("accept-charset")),
+        (
+            "AcceptEncodingNotAllowed_HEADER",
+            "AcceptEncodingNotAllowed_Header",
+            _header_value("accept-encoding", PROTO["accept_encoding"]),
+        ),
+        (
+            "RangeAbuse_HEADER",
+            "RangeAbuse_Header",
+            any_of(
+                _and(
+                    {"NotStatement": {"Statement": regex(r"\.pdf$", URI_PATH, URL2_LOWER)}},
+                    _header_value("range", PROTO["range_many"]),
+                ),
+                _header_value("range", PROTO["range_very_many"]),
+            ),
+        ),
+        (
+            "ContentLengthOver8K_HEADER",
+            "ContentLengthOver8K_Header",
+            _header_value("content-length", PROTO["content_length_over_8k"]),
+        ),
+        ("LegacyCookieSyntax_HEADER", "LegacyCookieSyntax_Header", _header_value("cookie", PROTO["legacy_cookie"])),
+        *_multipart_rules(),
+        *_form_encoding_rules(),
         (
             "BodyWithoutContentType_HEADER",
             "BodyWithoutContentType_Header",
@@ -839,12 +976,17 @@ def protocol_rule_set() -> Doc:
         (
             "DuplicateConnection_HEADER",
             "DuplicateConnection_Header",
-            _header_value("connection", r"keep-alive\s*,\s*keep-alive|close\s*,\s*close"),
+            _header_value("connection", r"keep-alive\s*,\s*keep-alive|close\s*,\s*close|keep-alive\s*,\s*close|close\s*,\s*keep-alive"),
         ),
         (
             "MethodOverride_QUERYSTRING",
             "MethodOverride_QueryString",
-            regex(r"(?:^|&)_method=", QUERY_STRING, chain("URL_DECODE_UNI", "LOWERCASE")),
+            regex(PROTO["method_override"], QUERY_STRING, chain("URL_DECODE_UNI", "LOWERCASE")),
+        ),
+        (
+            "MethodOverride_BODY",
+            "MethodOverride_Body",
+            _and(_FORM, regex(PROTO["method_override_form"], BODY, chain("URL_DECODE_UNI", "LOWERCASE"))),
         ),
         (
             "InvalidEncoding_QUERYSTRING",
@@ -894,7 +1036,7 @@ def protocol_rule_set() -> Doc:
         (
             "BackupFile_URIPATH",
             "BackupFile_URIPath",
-            regex(r"~$|\.(?:swp|swo|orig|rej|save|sav)$", URI_PATH, NONE),
+            regex(PROTO["backup_file_path"], URI_PATH, chain("LOWERCASE")),
         ),
     ]
     return group(
