@@ -14,7 +14,8 @@ times each, and the wall clock of each process is measured by this script:
 * ``startup``: the same process without the scan (imports and ``Platform.create`` only), the part
   of every ``assetguard`` command that is not the vulnerability scan.
 
-The ad-hoc scan only reads the database, so it runs against ``--db`` directly.
+Every process opens the platform, which applies pending migrations, so the processes run against
+a copy of ``--db`` (the ``--reuse`` file stays as the importing code left it).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -87,7 +89,9 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="ag-bench-host-"))
     sbom = tmp / "host.cdx.json"
     write_sbom(sbom, args.packages)
-    env = {**os.environ, "ASSETGUARD_DATABASE_URL": f"sqlite:///{args.db.resolve()}",
+    db = tmp / "advisories.db"
+    shutil.copy(args.db, db)
+    env = {**os.environ, "ASSETGUARD_DATABASE_URL": f"sqlite:///{db}",
            "ASSETGUARD_DATA_DIR": str(tmp / "data"), "ASSETGUARD_SECRET_KEY": "bench-secret-key-0123456789abcdef"}
     env.pop("ASSETGUARD_CONFIG", None)
     python = sys.executable
@@ -119,6 +123,7 @@ def main() -> None:
     scan_only = [a - b for a, b in zip(walls["equivalent"], walls["startup"], strict=True)]
     print(f"scan share (equivalent minus startup, per run pair)       {_fmt(scan_only)}")
     print(f"load average at end {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":
