@@ -1,4 +1,5 @@
-"""``assetguard events``: test patterns, put events, inspect and redrive the dead-letter queue.
+"""``assetguard events``: test patterns, put events, inspect and redrive the dead-letter queue,
+archive events and replay them (``events archive ...``, ``events replay``).
 
 ``assetguard events test-pattern --pattern P.json --event E.json`` prints ``true`` (exit 0),
 ``false`` (exit 1) or the validation error (exit 2); ``--cases FILE.jsonl`` prints one
@@ -23,6 +24,13 @@ NAME = "events"
 app = typer.Typer(help="Event bus: test patterns, put events, dead letters.", no_args_is_help=True)
 dlq_app = typer.Typer(help="The dead-letter queue of failed deliveries.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
+
+
+def _add_archive_commands() -> None:
+    from assetguard.cli.events_archive import archive_app, replay
+
+    app.add_typer(archive_app, name="archive")
+    app.command("replay")(replay)
 
 
 def _read_json(path: Path, what: str) -> Any:
@@ -120,6 +128,9 @@ def dlq_redrive(ctx: typer.Context,
 
     count = DeadLetters(platform(ctx)).redrive(ids=ids or None, rule=rule, actor=cli_principal())
     console.print(f"redriven {count} deliveries")
+
+
+_add_archive_commands()
 
 
 def register(root: typer.Typer) -> None:

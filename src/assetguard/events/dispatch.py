@@ -81,15 +81,23 @@ def max_event_age_seconds(target: Mapping[str, Any]) -> float:
     return float(policy.get("maximum_event_age_seconds", 86400))
 
 
+def replay_delivery_rows(ruleset: RuleSet, event: Mapping[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """Deliveries of a replayed event (it carries ``replay-name``): keyed apart from the live ones,
+    and aged from the replay, not from the original ingestion."""
+    return delivery_rows(ruleset, event, now, now)
+
+
 def delivery_rows(ruleset: RuleSet, event: Mapping[str, Any], ingested: datetime,
                   now: datetime) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
+    # A replayed event keeps its id; its deliveries are keyed by the replay too.
+    key = str(event["id"]) if "replay-name" not in event else f"{event['id']}\x00replay\x00{event['replay-name']}"
     for route in ruleset.routes(event):
         metrics.EVENTS_MATCHED.labels(route.rule).inc()
         target = route.target
         due = now + timedelta(seconds=target.digest.window_seconds) if target.digest else now
         rows.append({
-            "id": delivery_id(str(event["id"]), route.rule, target.id),
+            "id": delivery_id(key, route.rule, target.id),
             "event_id": str(event["id"]), "rule": route.rule, "target_id": target.id,
             "target_type": target.type, "status": PENDING, "attempts": 0, "next_attempt_at": due,
             "event_time": ingested, "created_at": now, "payload": route.payload,
@@ -115,14 +123,18 @@ class Dispatcher:
     """Drains ``event_outbox`` rows not yet dispatched (in-process backend)."""
 
     def __init__(self, platform: Platform, rules: RuleSetCache | None = None, batch: int = 500) -> None:
+        from assetguard.events.archive import ArchiveFilter
+
         self.platform = platform
         self.rules = rules or RuleSetCache(platform)
+        self.archives = ArchiveFilter(platform)
         self.batch = batch
 
     def run_once(self, deliverer: Deliverer | None = None) -> int:
         """Dispatch a batch of the outbox. With ``deliverer``, deliveries due now are claimed for it
         in the same transaction and started at once (saving a claim round trip: lower latency)."""
         ruleset = self.rules.get()
+        self.archives.archives()  # reloaded outside the dispatch transaction
         stmt = (select(event_outbox.c.seq, event_outbox.c.event, event_outbox.c.time)
                 .where(event_outbox.c.dispatched_at.is_(None)).order_by(event_outbox.c.seq).limit(self.batch))
         with self.platform.db.begin() as conn:
@@ -153,6 +165,7 @@ class Dispatcher:
                                  claimed_until=now + timedelta(seconds=deliverer.lease_seconds))
                         started.append(d)
             insert_ignore(conn, deliveries)
+            self.archives.record(conn, [r.event for r in rows], now)
             conn.execute(update(event_outbox).where(event_outbox.c.seq.in_([r.seq for r in rows]))
                          .values(dispatched_at=now))
         metrics.EVENTS_DISPATCHED.inc(len(rows))
@@ -163,11 +176,13 @@ class Dispatcher:
     def dispatch_events(self, events: Sequence[tuple[Mapping[str, Any], datetime]]) -> int:
         """Dispatch events that did not come from the outbox (NATS consumer); idempotent."""
         ruleset = self.rules.get()
+        self.archives.archives()
         now = utcnow()
         deliveries: list[dict[str, Any]] = []
         for event, ingested in events:
             deliveries.extend(delivery_rows(ruleset, event, ingested, now))
         with self.platform.db.begin() as conn:
             insert_ignore(conn, deliveries)
+            self.archives.record(conn, [event for event, _ingested in events], now)
         metrics.EVENTS_DISPATCHED.inc(len(events))
         return len(deliveries)

@@ -98,3 +98,43 @@ event_notifications = Table(
     Column("slack", JSONType, nullable=True),
     Column("created_at", UTCDateTime(), nullable=False, index=True),
 )
+
+# Archives (EventBridge's CreateArchive): which events to keep (pattern, or all) and how long.
+event_archives = Table(
+    "event_archives",
+    metadata,
+    Column("name", String(48), primary_key=True),
+    Column("description", String(512), nullable=False, default=""),
+    Column("pattern", JSONType, nullable=True),
+    Column("retention_days", Integer, nullable=False, default=0),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+event_archive_events = Table(
+    "event_archive_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("archive", String(48), nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("event_time", UTCDateTime(), nullable=False),
+    Column("archived_at", UTCDateTime(), nullable=False),
+    Column("event", JSONType, nullable=False),
+    Index("ix_event_archive_events_time", "archive", "event_time"),
+    Index("ix_event_archive_events_archived", "archive", "archived_at"),
+)
+
+# Replays (EventBridge's StartReplay): one row per replay name, used once.
+event_replays = Table(
+    "event_replays",
+    metadata,
+    Column("name", String(48), primary_key=True),
+    Column("archive", String(48), nullable=False),
+    Column("start_time", UTCDateTime(), nullable=False),
+    Column("end_time", UTCDateTime(), nullable=False),
+    Column("rules", JSONType, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("events_replayed", Integer, nullable=False, default=0),
+    Column("deliveries", Integer, nullable=False, default=0),
+    Column("started_at", UTCDateTime(), nullable=False),
+    Column("finished_at", UTCDateTime(), nullable=True),
+)

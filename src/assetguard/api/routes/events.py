@@ -85,3 +85,52 @@ def list_notifications(_p: ViewerDep, platform: PlatformDep,
     from assetguard.targets.outbox import list_notifications as _list
 
     return _list(platform, limit=limit)
+
+
+@router.get("/archives")
+def list_archives(_p: ViewerDep, platform: PlatformDep) -> list[dict[str, Any]]:
+    """Archives with their pattern, retention days and event count."""
+    from assetguard.events.archive import Archives
+
+    return Archives(platform).list_archives()
+
+
+@router.post("/archives")
+def create_archive(principal: OperatorDep, platform: PlatformDep,
+                   body: dict[str, Any] = Body(..., examples=[{"name": "security", "retention_days": 30,
+                                                               "pattern": {"source": ["assetguard.findings"]}}])
+                   ) -> dict[str, Any]:
+    """``{"name", "pattern"?, "retention_days"?, "description"?}``: archive matching events from now on."""
+    from assetguard.events.archive import Archives, ArchiveSpec, parse_spec
+
+    return Archives(platform).create(parse_spec(ArchiveSpec, body), actor=principal)
+
+
+@router.delete("/archives/{name}")
+def delete_archive(name: str, principal: OperatorDep, platform: PlatformDep) -> dict[str, str]:
+    from assetguard.events.archive import Archives
+
+    Archives(platform).delete(name, actor=principal)
+    return {"deleted": name}
+
+
+@router.get("/replays")
+def list_replays(_p: ViewerDep, platform: PlatformDep) -> list[dict[str, Any]]:
+    from assetguard.events.archive import Archives
+
+    return Archives(platform).list_replays()
+
+
+@router.post("/replays")
+def start_replay(principal: OperatorDep, platform: PlatformDep,
+                 body: dict[str, Any] = Body(..., examples=[{"name": "fix-1", "archive": "security",
+                                                             "start": "2026-11-29T00:00:00Z",
+                                                             "end": "2026-11-29T12:00:00Z",
+                                                             "rules": ["security-alerts"]}])) -> dict[str, Any]:
+    """Re-put the archive's events with ``start <= time < end`` (``replay-name`` set) to ``rules``
+    (every enabled rule when empty); answers the replay record. Names are used once (409)."""
+    from assetguard.core.clock import utcnow
+    from assetguard.events.archive import Archives, ReplaySpec, parse_spec
+
+    body = {"name": f"replay-{body.get('archive')}-{utcnow():%Y%m%dT%H%M%S}"[:48], **body}
+    return Archives(platform).replay(parse_spec(ReplaySpec, body), actor=principal)
