@@ -1,0 +1,120 @@
+"""The rule index (``RuleMachine``) against the reference interpreter, on the shapes the index
+special-cases: key spaces (exact, prefix chains, lower-cased), typed keys, inline numeric and
+anything-but checks, slot values that are arrays, names-only leaves, re-freezing."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from assetguard.events.machine import RuleMachine, _PrefixSet
+from assetguard.events.pattern import compile_pattern
+from tests.events.test_pattern_property import reference
+
+WORDS = ["", "a", "ab", "abc", "abd", "b", "ba", "A", "AB", "Ab"]
+
+
+def machine_of(patterns: list[dict[str, Any]]) -> RuleMachine:
+    machine = RuleMachine()
+    for i, p in enumerate(patterns):
+        machine.add(i, compile_pattern(p))
+    return machine.freeze()
+
+
+def expected(patterns: list[dict[str, Any]], event: dict[str, Any]) -> set[int]:
+    return {i for i, p in enumerate(patterns) if reference(p, event)}
+
+
+def test_prefix_set_finds_every_prefix_chain() -> None:
+    rng = random.Random(3)
+    for _ in range(200):
+        prefixes = {"".join(rng.choice("ab") for _ in range(rng.randint(0, 4))) for _ in range(rng.randint(1, 8))}
+        index = _PrefixSet(prefixes)
+        for _ in range(20):
+            text = "".join(rng.choice("abc") for _ in range(rng.randint(0, 6)))
+            assert sorted(index.matching(text)) == sorted(p for p in prefixes if text.startswith(p)), (prefixes, text)
+
+
+def test_exact_keys_are_typed() -> None:
+    patterns = [{"a": [1]}, {"a": [True]}, {"a": ["1"]}, {"a": [None]}, {"a": [1.0, "x"]}, {"a": [0]}, {"a": [False]}]
+    machine = machine_of(patterns)
+    for value in (1, 1.0, True, "1", None, 0, False, 0.0, "x", [1, "x"], [True, None], []):
+        event = {"a": value}
+        assert set(machine.match(event)) == expected(patterns, event), value
+
+
+def test_inline_numeric_and_anything_but_checks() -> None:
+    patterns = [{"s": ["x"], "n": [{"numeric": [">", 5, "<=", 10]}]},
+                {"s": ["x"], "n": [{"numeric": ["=", 7]}]},
+                {"s": ["x"], "n": [{"numeric": ["<", 0]}]},
+                {"s": ["x"], "t": [{"anything-but": ["a", "b"]}]},
+                {"s": ["x"], "t": [{"anything-but": [1, 2]}]},
+                {"s": ["x"], "t": [{"exists": False}]}]
+    machine = machine_of(patterns)
+    for n in (5, 5.5, 7, 7.0, 10, 10.01, -1, True, False, "7", None, 10**400, -(10**400), float("nan"),
+              float("inf"), [3, 7], []):
+        for t in ("a", "c", 1, 3, True, None, ["a", "b"], ["a", "z"], []):
+            event = {"s": "x", "n": n, "t": t}
+            assert set(machine.match(event)) == expected(patterns, event), event
+
+
+def test_prefix_and_ignore_case_edges_on_arrays_and_non_strings() -> None:
+    patterns = [{"r": [{"prefix": "arn:aws:s3:"}]}, {"r": [{"prefix": "arn:aws:"}]}, {"r": [{"prefix": ""}]},
+                {"r": [{"prefix": "arn:aws:s3:::b"}], "u": [{"equals-ignore-case": "ALICE"}]},
+                {"u": [{"equals-ignore-case": "bob"}, {"equals-ignore-case": "BOB"}]},
+                {"u": [{"equals-ignore-case": "bob"}, "carol"]}]
+    machine = machine_of(patterns)
+    for r in ("arn:aws:s3:::bucket", "arn:aws:ec2:x", "arn", "", 5, None, ["x", "arn:aws:s3:::b1"], []):
+        for u in ("alice", "Bob", "carol", "CAROL", 1, ["x", "BOB"]):
+            event = {"r": r, "u": u}
+            assert set(machine.match(event)) == expected(patterns, event), event
+
+
+def test_refreeze_after_more_rules_and_names_only_leaves() -> None:
+    machine = RuleMachine()
+    machine.add("r1", compile_pattern({"source": ["a"]}))
+    assert machine.match({"source": "a"}) == ["r1"]
+    machine.add("r2", compile_pattern({"source": ["a"], "detail": {"n": [{"numeric": [">", 1]}]}}))
+    machine.add("r3", compile_pattern({"detail": {"u": [{"prefix": "x"}]}}))
+    assert sorted(machine.match({"source": "a", "detail": {"n": 2, "u": "xy"}})) == ["r1", "r2", "r3"]
+    assert machine.match({"source": "b", "detail": {"n": 2, "u": "y"}}) == []
+    assert len(machine) == 3
+
+
+def test_same_element_rule_still_holds_with_many_rules() -> None:
+    patterns = [{"d": {"k": ["team"], "v": ["platform"]}}, {"d": {"k": ["team"], "v": ["security"]}},
+                {"d": {"k": [{"prefix": "te"}], "v": [{"anything-but": "platform"}]}}]
+    machine = machine_of(patterns)
+    for event in ({"d": [{"k": "team", "v": "security"}, {"k": "owner", "v": "platform"}]},
+                  {"d": [{"k": "team", "v": "platform"}]},
+                  {"d": {"k": "team", "v": "security"}}):
+        assert set(machine.match(event)) == expected(patterns, event), event
+
+
+leaf = st.one_of(
+    st.sampled_from(WORDS + [0, 1, 2.5, None, True, False]),
+    st.builds(lambda s: {"prefix": s}, st.sampled_from(WORDS)),
+    st.builds(lambda s: {"equals-ignore-case": s}, st.sampled_from(WORDS)),
+    st.builds(lambda s: {"numeric": s}, st.sampled_from([[">", 0], ["<=", 1], [">=", 0, "<", 2.5], ["=", 1]])),
+    st.builds(lambda s: {"anything-but": s}, st.sampled_from(["a", ["a", "ab"], [0, 1]])),
+    st.builds(lambda s: {"wildcard": s}, st.sampled_from(["a*", "*b", "*"])),
+    st.builds(lambda b: {"exists": b}, st.booleans()),
+)
+field_tests = st.lists(leaf, min_size=1, max_size=3)
+flat_pattern = st.dictionaries(st.sampled_from(["p", "q", "r"]), field_tests, min_size=1, max_size=3)
+nested_pattern = st.one_of(flat_pattern, st.builds(lambda a, b: {**a, "d": b}, flat_pattern, flat_pattern))
+event_value = st.one_of(st.sampled_from(WORDS + [0, 1, 2.5, None, True, False]),
+                        st.lists(st.sampled_from(WORDS + [0, 1, None]), max_size=3))
+flat_event = st.dictionaries(st.sampled_from(["p", "q", "r"]), event_value, max_size=3)
+events = st.one_of(flat_event, st.builds(lambda a, b: {**a, "d": b}, flat_event, flat_event))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(nested_pattern, min_size=1, max_size=40), st.lists(events, min_size=1, max_size=5))
+def test_many_rules_match_like_the_reference(patterns: list[dict[str, Any]], sample: list[dict[str, Any]]) -> None:
+    machine = machine_of(patterns)
+    for event in sample:
+        assert set(machine.match(event)) == expected(patterns, event), (patterns, event)
