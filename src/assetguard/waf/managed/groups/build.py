@@ -378,7 +378,11 @@ def linux_rule_set() -> Doc:
     rules = [
         ("LFI_URIPATH", "LFI_URIPath", pat("linux_files", URI_PATH, PATH_CHAIN)),
         ("LFI_QUERYSTRING", "LFI_QueryString", pat("linux_files", QUERY_STRING, PATH_CHAIN)),
-        ("LFI_HEADER", "LFI_Header", pat("linux_files", HEADERS, PATH_CHAIN)),
+        (
+            "LFI_HEADER",
+            "LFI_Header",
+            any_of(pat("linux_files", HEADERS, PATH_CHAIN), regex(PROTO["lfi_extra"], HEADERS, PATH_CHAIN)),
+        ),
     ]
     return group(
         "AWSManagedRulesLinuxRuleSet",

@@ -1,0 +1,164 @@
+"""Command-injection patterns of the POSIX and Windows groups (``build.py`` uses them).
+
+The attack class is "a value the application passes to a shell". Prose that *talks about*
+commands must pass, so every pattern asks for two things: a command in **command position**
+(start of the value, or right after a shell separator ``; | && ` $( <( =``) and a shape only a
+command line has (a flag, a path, a redirection, an evasion trick, or a name that is nothing
+but a command).
+
+Command names are facts, gathered from Debian's coreutils, util-linux, procps, net-tools,
+iproute2, busybox applet lists, common admin tools, and Microsoft's "Windows commands" A-Z
+reference. They are grouped by how much a name alone proves:
+
+* ``ADMIN``: names that are not English words and that a web form never carries except as a
+  command (``whoami``, ``ifconfig``, ``visudo``, ``ansible-playbook``); in command position
+  they are enough.
+* ``WRAPPERS``: commands that run another command (``time``, ``nohup``, ``strace``); a wrapper
+  followed by a known command is a command line.
+* the shared ``_STRONG_CMDS`` / ``_WEAK_CMDS`` of :mod:`.patterns` for the rest.
+
+Texts are URL-decoded twice, entity-decoded and lower-cased (``URL2_LOWER``), or in addition
+normalised by ``CMD_LINE`` (quotes, backslashes and carets deleted, ``;`` and ``,`` turned into
+spaces); each key says which. Patterns stay in the AWS regex subset, alternatives under 500
+characters (``chunks`` splits at top-level ``|``).
+"""
+
+from __future__ import annotations
+
+from assetguard.waf.managed.groups.patterns import _STRONG_CMDS, _WEAK_CMDS, top_level_alternatives
+
+# Administration, reconnaissance and tooling commands whose names are not words of prose.
+ADMIN = (
+    "whoami|ifconfig|iwconfig|uname|visudo|vipw|ansible(?:-[a-z]+)?|chef-[a-z]+|cscli|ncat|netcat|socat"
+    "|nslookup|printenv|lastlog(?:in)?|lastb|getent|ssh-(?:copy-id|keygen|keyscan|agent|add)|uconv|rmt(?:-[a-z]+)?"
+    "|zstdcat|unzstd|bsdtar|bsdcpio|aptitude|aa-[a-z]+|cpulimit|flock|lwp-(?:download|request|mirror)"
+    "|busybox|mkfifo|mknod|tcpdump|nmap|strace|ltrace|useradd|adduser|usermod|userdel|chpasswd|setfacl|getfacl",
+    "sestatus|setenforce|getenforce|iptables|ip6tables|modprobe|insmod|rmmod|lsmod|dmesg|sysctl"
+    "|hostnamectl|timedatectl|journalctl|loginctl|crontab|xxd|hexdump|gunzip|unxz|bunzip2|zcat|xzcat"
+    "|bzcat|unlzma|lzcat|pkexec|runuser|sudoedit|chattr|lsattr|lsof|netstat|tftp|smbclient|rpcclient"
+    "|ldapsearch|mysqldump|pg_dump|pipx|easy_install|jrunscript|nohup|setsid|stdbuf|taskset|unshare"
+    "|nsenter|capsh|aria2c|basenc|shred|chsh|chfn|groupadd|gpasswd|newgrp|pwck|grpck|faillog|tcptraceroute",
+)
+WRAPPERS = (
+    "time|nohup|strace|ltrace|sudo|doas|nice|ionice|timeout|stdbuf|setsid|chroot|exec|command|builtin"
+    "|env|xargs|watch|flock|cpulimit|busybox|unbuffer|torify|proxychains4?|firejail|fakeroot"
+)
+# Commands after a wrapper: every list.
+# Interpreters, compilers and developer tools: people search for them, so they need a flag,
+# a path or a separator to count (``python -m venv`` is a search; ``;python3 -c ...`` is not).
+DEV = (
+    "python[23]?(?:\\.\\d+)?|perl5?|ruby|php[578]?|lua|node|nodejs|deno|gcc(?:-?\\d+(?:\\.\\d+)*)?|g\\+\\+"
+    "|c89|c99|clang|tcc|gdb|wget|curl|pip[23]?(?:\\.\\d+)?|gem|cpanm?|composer|passwd|base64|base32|openssl"
+    "|gpg|sqlite3|knife|jshell|irb|tclsh"
+)
+_ALL_CMDS = (*ADMIN, *_STRONG_CMDS, _WEAK_CMDS, DEV, "w|vi|ex|vim|view|rvim|who|top|cut|fold|column|comm|less")
+
+# A command word ends at a blank, the end, a redirection, a separator or a quote.
+_END = r"(?:\s|$|[;|&`)<>\"'])"
+# Command position in a single value (argument, JSON value, header).
+_POS = r"(?:^|[;|&`({]|\$\(|[<>]\()\s*[\"']?"
+# In a raw body values start after '=' or '="' too (form fields, XML attributes).
+_POS_BODY = r"(?:^|[;|`({=]|&&|\$\(|[<>]\()\s*[\"']?"
+
+
+def _split(lists: tuple[str, ...], size: int) -> tuple[str, ...]:
+    """The names of ``lists`` regrouped into alternations of at most ``size`` characters."""
+    out: list[str] = []
+    for names in top_level_alternatives("|".join(lists)):
+        if out and len(out[-1]) + 1 + len(names) <= size:
+            out[-1] += "|" + names
+        else:
+            out.append(names)
+    return tuple(out)
+
+
+def _each(template: str, lists: tuple[str, ...]) -> str:
+    """``template`` once per list, ``CMDS`` replaced; each copy fits AWS's pattern limit."""
+    room = 480 - len(template) + len("CMDS")
+    return "|".join(template.replace("CMDS", cmds) for cmds in _split(lists, room))
+
+
+# Files a server reads as configuration or credentials (what an upload must not be named).
+_SENSITIVE = (
+    r"\.(?:bashrc|bash_profile|bash_login|bash_logout|bash_history|profile|zshrc|zprofile"
+    r"|zshenv|zlogin|cshrc|tcshrc|kshrc|inputrc|vimrc|viminfo|exrc|netrc|npmrc|yarnrc|pypirc|gitconfig"
+    r"|git-credentials|boto|s3cfg|dockercfg|htaccess|htpasswd|htdigest|user\.ini|forward|rhosts|shosts"
+    r"|mysql_history|psql_history|lesshst|env(?:\.[\w-]+)?|pgpass|my\.cnf)",
+    r"authorized_keys2?|id_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?|known_hosts|web\.config|php\.ini"
+    r"|wp-config\W*\s*php[\w.~-]*|settings\s*\.\s*php|configuration\.php"
+    r"|config\.(?:ya?ml|php|inc)|database\.yml|secrets\.ya?ml"
+    r"|mtrr|acpi|kcore|kallsyms|kmsg|cmdline|environ|sudoers|passwd|shadow",
+)
+
+
+C: dict[str, str] = {
+    # An admin command in command position (quotes and backslashes already deleted by CMD_LINE,
+    # so 'wh'oami and w\hoami are whoami here; ';' became a space).
+    "admin_cmd": _each(r"(?:^|[=|&`(]|\$\()\s*(?:CMDS)(?:\s|$|[|&`)<>])", ADMIN),
+    # A wrapper followed by a command: time sh -c ..., nohup ifconfig, strace who (CMD_LINE).
+    "wrapped_cmd": _each(
+        r"(?:^|[=|&`(]|\$\()\s*(?:" + WRAPPERS + r")(?:\s+-{1,2}[\w=.-]+(?:\s+\d[\w.]*)?)*\s+(?:CMDS)(?:\s|$|[|&`)<>])",
+        _ALL_CMDS,
+    ),
+    # Shell-only syntax, whatever the command (URL2_LOWER, values).
+    "shell_syntax": (
+        # arithmetic and command substitution: $[2+2], $[], $((7)), <(...), ``
+        r"\$\[\s*\]|\$\[\s*\d+\s*[-+*/%^]|\$\(\(\s*[\w$]|[a-z]``[\s\d]|(?:^|[^`])``[a-z]|[a-z][<>]\(\s*\)|[<>]\(\)[a-z]"
+        # a variable glued to a word: cat$u /etc, c$_at, cu$@rl, uname$u -a
+        r"|[a-z]\$(?:[a-z_@*]|\{[a-z_@*]|\d[a-z])"
+        # a variable in command position, with an argument: $SHELL -c, ;$a cat x, &&$a -nlvp
+        r"|(?:^|[;|&`]|\$\()\s*\$\{?[a-z_]\w*\}?\s+(?:-{1,2}[a-z]|[a-z/.~])"
+        # assignments chained into a command built from variables: a=curl&&$a ...
+        r"|[a-z_]\w*=\S{0,40}\s*(?:;|&&)[^\n]{0,200}?(?:;|&&)\s*\$\{?[a-z_]\w*\}?(?:\s|\$|$)"
+        # brace expansion that builds argv: {,ifconfig} {id,} {l,-lh}s c{a,oun}t
+        r"|\{,[^\s{}]*\}|\{[\w$'\"/?*.#-]*[a-z][\w$'\"/?*.#-]*,\}|\{[a-z]+,-|[a-z]\{[a-z]+,[a-z]+\}[a-z]"
+        # a bracket glob in a path: /bi[n]/bash, /usr/bin/[u]name, /usr/[a-z]in, /[e///]tc
+        r"|/[a-z]*\[(?:[a-z0-9]|[a-z0-9]-[a-z0-9]|[^\]\s]*/[^\]\s]*)\][a-z]*(?:/|\s|$)"
+        # tilde and history expansion as a whole value: ~+ ~- ~+5 ~0 !! !-1!-2 !1
+        r"|^\s*~[+-]?\d*\s*$|^\s*!(?:!|-?\d{1,3})(?:!-?\d{1,3})*\s*$"
+        # shell function definitions (Shellshock, fork bombs): () { :;}; f(){ f|f& };f
+        r"|\(\s*\)\s*\{\s*[:_]|[\w:.]\(\s*\)\s*\{[^}]{0,60}[|&;][^}]{0,60}\}\s*;\s*[\w:.]"
+        # sh -c / sh,-c, (gcc -wrapper sh,-c,id), here-strings into a shell
+        r"|(?:^|[\s;|&`(=/,])(?:ba|da|z|k|c|tc|fi|a|mk)?sh[\d.]*(?:\$\w+)?\s*,\s*-c\b|\s-wrapper\s|<<<"
+        # a pipe into a shell or interpreter: | sh, | bash -, |python3
+        r"|\|\s*(?:ba|da|z|k)?sh\b\s*(?:$|[;#&|)-])"
+        # SQLite shell dot-commands after a separator: ;.shell, ;\n.system
+        r"|[;\n]\s*\.[\"']?(?:shell|system|sh|databases|dump|tables|schema|import|output|once|load|open|read)\b"
+        # alias definitions: alias a=b, alias -p x=id
+        r"|(?:^|[;|&`\n]|\$\()\s*alias\s+(?:[-+][a-z+]+\s+)*[\w.'\"+-]+="
+        # vi/ex escapes to a shell: vim x +silent !whoami, ex -c:!pwd
+        r"|(?:^|[;|&`\s])(?:vim?|ex|view|rvim)\s[^\n]{0,60}(?:\+|-c\s*:?)\s*[\w\\ ]{0,20}!\s*[a-z/]"
+    ),
+    # A command glued to a separator at the start of a value or after a blank: ";top x", "|vi (x",
+    # ";ps", "\ls" (a backslash skips aliases) (URL2_LOWER).
+    "glued_cmd": _each(
+        r"(?:^|[\s=\"'])(?:[;|`]|&&|\\)[\"']?(?:CMDS)[\d.]*[\"']?" + _END,
+        _ALL_CMDS,
+    ),
+    # Windows batch: if / if not / if /i with == comparisons, in command position (URL2_LOWER).
+    "win_if": (
+        r"(?:^|[&|;(\"'])\s*@?if\s*(?:/i\s*)?(?:not\s+)?(?:\S+|\"[^\"]*\")\s*==\s*[^\s:]+(?:\s+[^\s{]|\s*\(|$)"
+    ),
+    # Windows commands only Windows has, in command position, with a /switch, a redirection or
+    # nothing after them; PowerShell aliases for download-and-run.
+    "win_cmds": _each(
+        r"(?:^|[;&|`'\"(=])\s*(?:CMDS)(?:\.exe)?\s*(?:/[a-z?]|[<>|]|%\w+%|$|\s+[a-z]:\\|\s+hk(?:lm|cu|ey_))",
+        (
+            "bcdboot|bcdedit|regedit|regini|reg|cmdkey|netsh|diskpart|wevtutil|vssadmin|wbadmin|fsutil|takeown"
+            "|cacls|icacls|auditpol|gpresult|gpupdate|nbtstat|getmac|qprocess|quser|driverquery|forfiles|findstr"
+            "|robocopy|mountvol|powercfg|setx|schtasks|sc|msiexec|wmic|cipher|mklink|attrib|wscript|cscript|mshta"
+            "|rundll32|regsvr32|certutil|bitsadmin|taskkill|tasklist|systeminfo|ipconfig|shutdown|logoff|ntdsutil"
+            "|dsquery|nltest|klist|tscon|psexec",
+        ),
+    )
+    + r"|(?:^|[;&|`'\"(=])\s*(?:iwr|irm|iex|saps|sal|icm|gwmi|sajb)\s+(?:[\"'$(-]|https?://)",
+    # Upload of a file the server reads as configuration or credentials: X-Filename-style headers.
+    "sensitive_file_header": _each(r"^\s*[\"']?(?:[^\"'\r\n]*[/\\])?(?:CMDS)\s*[\"']?\s*$", _SENSITIVE),
+    # ... and multipart parts.
+    "sensitive_file_body": _each(
+        r"\bfilename\*?\s*=\s*[\"']?(?:[^\"'\r\n;]*[/\\])?(?:CMDS)\s*(?:[\"';\r\n]|$)", _SENSITIVE
+    ),
+}
+
+# In a raw body a backtick or backslash before a word is markdown or an escape, not a shell.
+C["glued_cmd_body"] = _each(r"(?:^|[\s=\"'])(?:[;|]|&&)[\"']?(?:CMDS)[\d.]*[\"']?" + _END, _ALL_CMDS)
