@@ -404,6 +404,7 @@ def _unix_value(field: Doc) -> list[Doc]:
     return [
         _cmd("admin_cmd", field, CMD_CHAIN),
         _cmd("wrapped_cmd", field, CMD_CHAIN),
+        _cmd("weak_cmd_path", field, CMD_CHAIN),
         _cmd("shell_syntax", field, URL2_LOWER),
         _cmd("glued_cmd", field, URL2_LOWER),
     ]
@@ -432,6 +433,8 @@ def unix_rule_set() -> Doc:
                 _cmd("admin_cmd", BODY, CMD_CHAIN),
                 _cmd("wrapped_cmd", BODY, CMD_CHAIN),
                 _cmd("glued_cmd_body", BODY, URL2_LOWER),
+                _cmd("shell_body", BODY, URL2_LOWER),
+                _cmd("cmd_value_body", BODY, URL2_LOWER),
                 pat("unix_cmd", JSON_BODY, CMD_CHAIN),
                 pat("unix_cmd_value", JSON_BODY, URL2_LOWER),
                 *_unix_value(JSON_BODY),
@@ -445,6 +448,7 @@ def unix_rule_set() -> Doc:
                 pat("unix_cmd", HEADERS, CMD_CHAIN),
                 pat("unix_cmd2", HEADERS, URL2_LOWER),
                 *_unix_value(HEADERS),
+                _cmd("header_cmd", HEADERS, URL2_LOWER),
             ),
         ),
         (

@@ -93,8 +93,12 @@ _SENSITIVE = (
 
 C: dict[str, str] = {
     # An admin command in command position (quotes and backslashes already deleted by CMD_LINE,
-    # so 'wh'oami and w\hoami are whoami here; ';' became a space).
-    "admin_cmd": _each(r"(?:^|[=|&`(]|\$\()\s*(?:CMDS)(?:\s|$|[|&`)<>])", ADMIN),
+    # so 'wh'oami and w\hoami are whoami here; ';' became a space, and a space before '/' went).
+    "admin_cmd": _each(r"(?:^|[=|&`(]|\$\()\s*(?:CMDS)(?:\s|$|[|&`)<>/])", ADMIN),
+    # A simple command with an absolute system path at the start of a value: ll /var/www (CMD_LINE).
+    "weak_cmd_path": _each(
+        r"^\s*(?:CMDS)/(?:etc|bin|usr|tmp|dev|proc|var|home|root|sys|opt|srv|boot)\b", (_WEAK_CMDS, "ll|la|l|dir")
+    ),
     # A wrapper followed by a command: time sh -c ..., nohup ifconfig, strace who (CMD_LINE).
     "wrapped_cmd": _each(
         r"(?:^|[=|&`(]|\$\()\s*(?:" + WRAPPERS + r")(?:\s+-{1,2}[\w=.-]+(?:\s+\d[\w.]*)?)*\s+(?:CMDS)(?:\s|$|[|&`)<>])",
@@ -103,7 +107,7 @@ C: dict[str, str] = {
     # Shell-only syntax, whatever the command (URL2_LOWER, values).
     "shell_syntax": (
         # arithmetic and command substitution: $[2+2], $[], $((7)), <(...), ``
-        r"\$\[\s*\]|\$\[\s*\d+\s*[-+*/%^]|\$\(\(\s*[\w$]|[a-z]``[\s\d]|(?:^|[^`])``[a-z]|[a-z][<>]\(\s*\)|[<>]\(\)[a-z]"
+        r"\$\[\s*\]|\$\[\s*\d+\s*[-+*/%^\s]\s*\d+\s*\]|\$\(\(\s*[\w$]|[a-z]``[\s\d]|(?:^|[^`])``[a-z]|[a-z][<>]\(\s*\)|[<>]\(\)[a-z]"
         # a variable glued to a word: cat$u /etc, c$_at, cu$@rl, uname$u -a
         r"|[a-z]\$(?:[a-z_@*]|\{[a-z_@*]|\d[a-z])"
         # a variable in command position, with an argument: $SHELL -c, ;$a cat x, &&$a -nlvp
@@ -119,13 +123,17 @@ C: dict[str, str] = {
         # shell function definitions (Shellshock, fork bombs): () { :;}; f(){ f|f& };f
         r"|\(\s*\)\s*\{\s*[:_]|[\w:.]\(\s*\)\s*\{[^}]{0,60}[|&;][^}]{0,60}\}\s*;\s*[\w:.]"
         # sh -c / sh,-c, (gcc -wrapper sh,-c,id), here-strings into a shell
-        r"|(?:^|[\s;|&`(=/,])(?:ba|da|z|k|c|tc|fi|a|mk)?sh[\d.]*(?:\$\w+)?\s*,\s*-c\b|\s-wrapper\s|<<<"
+        r"|(?:^|[\s;|&`(=/,])(?:ba|da|z|k|c|tc|fi|a|mk)?sh[\d.]*(?:\$\w+)?\s*[,\s]\s*-c\b|\s-wrapper\s|<<<"
+        # a subshell running a shell, a relative or absolute bin/ path as the whole command
+        r"|\(\s*(?:ba|da|z|k)?sh\s*\)|^\s*(?:\.{0,2}/)?(?:usr/(?:local/)?)?s?bin/[a-z]"
+        # cd somewhere, then chain another command
+        r"|^\s*cd\s+[^\s;&|]+\s*(?:;|&&|\|\|)\s*[a-z]"
         # a pipe into a shell or interpreter: | sh, | bash -, |python3
         r"|\|\s*(?:ba|da|z|k)?sh\b\s*(?:$|[;#&|)-])"
         # SQLite shell dot-commands after a separator: ;.shell, ;\n.system
-        r"|[;\n]\s*\.[\"']?(?:shell|system|sh|databases|dump|tables|schema|import|output|once|load|open|read)\b"
+        r"|(?:[;\n]|\\n)\s*\.\\?[\"']?(?:shell|system|sh|databases|dump|tables|schema|import|output|once|load|open|read)\b"
         # alias definitions: alias a=b, alias -p x=id
-        r"|(?:^|[;|&`\n]|\$\()\s*alias\s+(?:[-+][a-z+]+\s+)*[\w.'\"+-]+="
+        r"|(?:^|[;|&`\n]|\$\()\s*alias\s+(?:\S+\s+){0,3}[\w.'\"+-]+="
         # vi/ex escapes to a shell: vim x +silent !whoami, ex -c:!pwd
         r"|(?:^|[;|&`\s])(?:vim?|ex|view|rvim)\s[^\n]{0,60}(?:\+|-c\s*:?)\s*[\w\\ ]{0,20}!\s*[a-z/]"
     ),
@@ -162,3 +170,31 @@ C: dict[str, str] = {
 
 # In a raw body a backtick or backslash before a word is markdown or an escape, not a shell.
 C["glued_cmd_body"] = _each(r"(?:^|[\s=\"'])(?:[;|]|&&)[\"']?(?:CMDS)[\d.]*[\"']?" + _END, _ALL_CMDS)
+
+# Where a value starts inside a raw body: a form field (name=) or an XML/HTML attribute (name=").
+_VSTART = r"(?:^|&)[\w.\[\]-]{1,40}=\s*[\"']?|\s[\w:-]{1,40}=[\"']\s*"
+# ... and where it ends.
+_VEND = r"\s*(?:$|&|[\"'<])"
+# Shell syntax in a raw body. Markdown articles and code snippets live there, so only what
+# prose and ordinary code do not write: whole-value tricks anchored at a value start, and
+# shell-specific constructs (here-strings into a command, fork bombs, subshelled shells).
+C["shell_body"] = (
+    r"(?:" + _VSTART + r")(?:~[+-]?\d*|!(?:!|-?\d{1,3})(?:!-?\d{1,3})*)" + _VEND
+    + r"|(?:" + _VSTART + r")(?:\$\(|\{,|\{[a-z]+,-|[\w$'\"/?*.#-]*[a-z][\w$'\"/?*.#-]*,\}|cd\s+[^\s;&|]+\s*(?:;|&&))"
+    + r"|(?:" + _VSTART + r")(?:/(?:usr/(?:local/)?)?s?bin/[a-z]|find\s+\S+[^\n]{0,80}\s-exec\s|alias\s+(?:\S+\s+){0,3}[\w.'\"+-]+=)"
+    + r"|\$\(\s*\)|\$\[\s*\]|\$\[\s*\d+\s*[-+*/%^]\s*\d+\s*\]|<<<[^\n]{0,80}`|[;|&`(]\s*\w+\s*<<<"
+    + r"|\(\s*\)\s*\{[^}]{0,40}[|&][^}]{0,40}\}\s*;|\(\s*(?:ba|da|z|k)?sh\s*\)"
+    + r"|(?:^|[\s;|&`(=/,])(?:ba|da|z|k|c|tc|fi|a|mk)?sh[\d.]*(?:\$\w+)?\s*,\s*-c\b|\s-wrapper\s+\S*sh\b"
+    + r"|\|\s*(?:ba|da|z|k)?sh\b\s*(?:$|[;#&)-])"
+    + r"|[a-z]\$(?:[a-z_@]|\{[a-z_])|[a-z](?:''|\"\")[a-z]|\$[a-z_]\w*\$[a-z_]\w*\$[a-z_]"
+    + r"|(?:;|&&|\|\|)\s*\$\{?[a-z_]\w*\}?\s+[a-z/-]"
+    + r"|(?:[;\n]|\\n)\s*\.\\?[\"']?(?:shell|system|databases|dump|tables|schema|import|output|once|load)\b"
+)
+# A whole header value, or a URL parameter inside one (Referer), that is a command with a flag.
+C["header_cmd"] = _each(
+    r"(?:^|[?&][\w.\[\]-]{1,40}=)\s*[\"']?(?:CMDS)[\"']?\s+-{1,2}[a-z]", _ALL_CMDS
+)
+# A strong command with a path argument as a form field or attribute value: code=cat /path/x.
+C["cmd_value_body"] = _each(
+    r"(?:" + _VSTART + r")(?:CMDS)[\"']?(?:\s+-{1,2}[a-z0-9]+)*\s+[\"']?(?:/|~/|\$\w|\.\.?/)", _STRONG_CMDS
+)
