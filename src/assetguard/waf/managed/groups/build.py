@@ -732,7 +732,7 @@ def injection_rule_set() -> Doc:
         (
             "MailInjection_BODY",
             "MailInjection_Body",
-            pat("mail", BODY, URL2_LOWER),
+            any_of(pat("mail", BODY, URL2_LOWER), _cmd("mail_body", BODY, URL2_LOWER)),
         )
     )
     rules.append(

@@ -116,7 +116,7 @@ P: dict[str, str] = {
         r"/etc/(?:passwd|shadow|group|gshadow|hosts|issue|crontab|sudoers|motd|fstab|mtab|hostname|resolv\.conf"
         r"|security/|ssh/|apache2/|nginx/|mysql/|httpd/|init\.d/|profile|bashrc|environment|os-release"
         r"|redhat-release|debian_version|lsb-release|master\.passwd|pwd\.db|spwd\.db)|/proc/(?:self|\d+"
-        r"|thread-self|sys|net)/|/sys/(?:class|kernel|devices|firmware|module|block|bus|power)/"
+        r"|thread-self|sys|net)/|/sys/(?:class|kernel|devices|firmware|module|block|bus|power)\b"
         r"|/var/(?:log|mail|spool)/|/root/|\.(?:bash_history|bash_profile|zsh_history"
         r"|mysql_history|psql_history)|\.ssh/(?:id_|authorized_keys|known_hosts)|\.aws/credentials"
         r"|/dev/(?:tcp|udp)/|/usr/local/etc/|/opt/lampp/"
