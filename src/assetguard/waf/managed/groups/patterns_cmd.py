@@ -85,7 +85,7 @@ _SENSITIVE = (
     r"|git-credentials|boto|s3cfg|dockercfg|htaccess|htpasswd|htdigest|user\.ini|forward|rhosts|shosts"
     r"|mysql_history|psql_history|lesshst|env(?:\.[\w-]+)?|pgpass|my\.cnf)",
     r"authorized_keys2?|id_(?:rsa|dsa|ecdsa|ed25519)(?:\.pub)?|known_hosts|web\.config|php\.ini"
-    r"|wp-config\W*\s*php[\w.~-]*|settings\s*\.\s*php|configuration\.php"
+    r"|wp-config[\W_]*php[\w.~-]*|settings\s*\.\s*php|configuration\.php"
     r"|config\.(?:ya?ml|php|inc)|database\.yml|secrets\.ya?ml"
     r"|mtrr|acpi|kcore|kallsyms|kmsg|cmdline|environ|sudoers|passwd|shadow",
 )
@@ -128,8 +128,9 @@ C: dict[str, str] = {
         r"|\(\s*(?:ba|da|z|k)?sh\s*\)|^\s*(?:\.{0,2}/)?(?:usr/(?:local/)?)?s?bin/[a-z]"
         # cd somewhere, then chain another command
         r"|^\s*cd\s+[^\s;&|]+\s*(?:;|&&|\|\|)\s*[a-z]"
-        # a pipe into a shell or interpreter: | sh, | bash -, |python3
+        # a pipe into a shell, compiler or interpreter: | sh, | bash -, | gcc7.4
         r"|\|\s*(?:ba|da|z|k)?sh\b\s*(?:$|[;#&|)-])"
+        r"|\|\s*(?:\$\{[^}]*\})?(?:gcc|cc|c89|c99|clang|python|perl|ruby|php|node|lua)[\d.]*\s*$"
         # SQLite shell dot-commands after a separator: ;.shell, ;\n.system
         r"|(?:[;\n]|\\n)\s*\.\\?[\"']?(?:shell|system|sh|databases|dump|tables|schema|import|output|once|load|open|read)\b"
         # alias definitions: alias a=b, alias -p x=id
@@ -172,7 +173,7 @@ C: dict[str, str] = {
 C["glued_cmd_body"] = _each(r"(?:^|[\s=\"'])(?:[;|]|&&)[\"']?(?:CMDS)[\d.]*[\"']?" + _END, _ALL_CMDS)
 
 # Where a value starts inside a raw body: a form field (name=) or an XML/HTML attribute (name=").
-_VSTART = r"(?:^|&)[\w.\[\]-]{1,40}=\s*[\"']?|\s[\w:-]{1,40}=[\"']\s*"
+_VSTART = r"^\s*|(?:^|&)[\w.\[\]-]{1,40}=\s*[\"']?|\s[\w:-]{1,40}=[\"']\s*"
 # ... and where it ends.
 _VEND = r"\s*(?:$|&|[\"'<])"
 # Shell syntax in a raw body. Markdown articles and code snippets live there, so only what
@@ -187,7 +188,8 @@ C["shell_body"] = (
     + r"|(?:^|[\s;|&`(=/,])(?:ba|da|z|k|c|tc|fi|a|mk)?sh[\d.]*(?:\$\w+)?\s*,\s*-c\b|\s-wrapper\s+\S*sh\b"
     + r"|\|\s*(?:ba|da|z|k)?sh\b\s*(?:$|[;#&)-])"
     + r"|[a-z]\$(?:[a-z_@]|\{[a-z_])|[a-z](?:''|\"\")[a-z]|\$[a-z_]\w*\$[a-z_]\w*\$[a-z_]"
-    + r"|(?:;|&&|\|\|)\s*\$\{?[a-z_]\w*\}?\s+[a-z/-]"
+    + r"|(?:;|&&|\|\|)\s*\$\{?[a-z_]\w*\}?\s+[a-z/-]|(?:" + _VSTART + r")\\[a-z]{2,12}" + _VEND
+    + r"|\|\s*(?:\$\{[^}]*\})?(?:gcc|cc|c89|c99|clang|python|perl|ruby|php|node|lua)[\d.]*" + _VEND
     + r"|(?:[;\n]|\\n)\s*\.\\?[\"']?(?:shell|system|databases|dump|tables|schema|import|output|once|load)\b"
 )
 # A whole header value, or a URL parameter inside one (Referer), that is a command with a flag.
@@ -197,4 +199,13 @@ C["header_cmd"] = _each(
 # A strong command with a path argument as a form field or attribute value: code=cat /path/x.
 C["cmd_value_body"] = _each(
     r"(?:" + _VSTART + r")(?:CMDS)[\"']?(?:\s+-{1,2}[a-z0-9]+)*\s+[\"']?(?:/|~/|\$\w|\.\.?/)", _STRONG_CMDS
+)
+
+# Mail protocol commands smuggled after a CRLF (IMAP tagged commands; SMTP/POP3 verbs ending
+# the value), for mail-sending forms whose input reaches a mail server.
+C["mail_body"] = (
+    r"\r\n\s*[a-z]?\d{1,4}\s+(?:authenticate|login|select|examine|status|append|store|copy|search|fetch|list"
+    r"|lsub|uid|expunge|capability|logout|noop|create|delete|rename|subscribe|unsubscribe|idle|starttls)\b"
+    r"|\r\n\s*(?:[a-z]?\d{1,4}\s+)?(?:data|quit|rset|noop|stat|capa|retr\s+\d+|dele\s+\d+|top\s+\d+"
+    r"|list\s+\d+|uidl(?:\s+\d+)?|apop\s+\S+\s+[0-9a-f]{32}|auth\s+\S+)\s*(?:$|&|[\"'<])"
 )
