@@ -36,26 +36,27 @@ from assetguard.waf.detectors.sqli_values import value_starts
 
 __all__ = ["detect_sqli"]
 
-# Nothing can be an injection without one of these; benign text pays one scan.
+# Nothing can be an injection without one of these; benign text pays one scan. The prefilters
+# run on the lower-cased text without IGNORECASE, which Python's re runs about 2-3x faster.
 _PREFILTER = re.compile(
     r"""['"`;#]|--|/\*|@@|&&|\|\||::|<@|@>|\?[|&]|\b(?:and|or|xor|not|union|select|insert|update|delete
     |drop|exec|execute|declare|create|alter|truncate|shutdown|waitfor|order|group|having|into|from|sleep
     |benchmark|pg_sleep|load_file|extractvalue|updatexml|xp_\w+|sp_\w+|utl_\w+|openrowset|opendatasource
     |openquery|msdasql|sqloledb|randomblob|like|rlike|regexp|procedure|limit|in|is|set|when|values|except
     |intersect)\b
-    |[\d'"]\s*(?:[!<>=]?=|<>|<=>)\s*[\d'"]""",
-    re.IGNORECASE | re.VERBOSE,
+    |[\d'"]\s*(?:[!<>=]?=|<>|<=>)\s*[\d'"]|\b\d+\.e[(.]""",
+    re.VERBOSE,
 )
 _CATALOG_PREFILTER = re.compile(
     r"(?:information_schema|pg_catalog|pg_shadow|pg_user|sysobjects|syscolumns|sysusers|sysdatabases"
     r"|sqlite_master|sqlite_schema|all_tables|all_users|user_tables|msysaccessobjects|msysobjects"
-    r"|tempdb|msdb|northwind|mysql\.(?:db|user))\s*$",
-    re.IGNORECASE,
+    r"|tempdb|msdb|northwind|mysql\.(?:db|user))\s*$"
 )
 _FUNCTION_PREFILTER = re.compile(
-    r"\b(?:" + "|".join(sorted(SQL_FUNCTIONS)) + r")\b(?:[^\w(]|/\*.*?\*/){0,8}\(|\b\d+\.e[(.]", re.IGNORECASE
+    r"\b(?:" + "|".join(sorted(SQL_FUNCTIONS)) + r")\b(?:[^\w(]|/\*.*?\*/){0,8}\("
 )
 _MAX_TEXT = 16_384
+_VALUE_HEAD = 512
 
 _OBJECT_WORDS = frozenset(
     {"table", "database", "user", "procedure", "function", "view", "index", "schema", "trigger", "login"}
@@ -97,7 +98,7 @@ _GENERAL_GRAMMAR = re.compile(
 _START_GRAMMAR = re.compile(
     r"""^[nv]\)*&\(*(?:[nsbv]\)*[=L]|f|[SE]|.*c$)  # 1 and 1=1   1 or sleep(1)
       | ^[nsv]\)+[&c;U]                            # 1) or   1)--
-      | ^&\(*(?:[nsv]\)*(?:$|[=Lo&c;(])|b\)*[=L])  # and 7=(   or 'a' <   || name == '
+      | ^&\(*(?:[nsv]\)*(?:$|[=Lo&c;(])|[bk]\)*[=L])  # and 7=(   or 'a' <   || name == '
       | ^;+[ES]                                    # ; drop x   ;update users
       | ^(?:[bn],)?[nsv]\)*(?:=|&?L)\(*[nsv]\)*(?:$|[=&c;])  # 1=1   42 like 42   'x'!='y
       | ^b=s,\(*[nsb]                              # hash = 'abc', 0x1a
@@ -135,14 +136,28 @@ def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
 
     Pure and deterministic; never raises on any string.
     """
-    if not _PREFILTER.search(text) and not _FUNCTION_PREFILTER.search(text) and not _CATALOG_PREFILTER.search(text):
-        return False
     if len(text) > _MAX_TEXT:
         text = text[:_MAX_TEXT]
+    lowered = text.lower()
+    if not (
+        _PREFILTER.search(lowered)
+        or ("(" in lowered and _FUNCTION_PREFILTER.search(lowered))
+        or _CATALOG_PREFILTER.search(lowered[-40:])
+    ):
+        return False
     high = sensitivity.upper() == "HIGH"
     if _judge(text, high):
         return True
-    return any(_judge(value, high) for value in value_starts(text))
+    return any(_judge(_head(value), high) for value in value_starts(text))
+
+
+def _head(value: str) -> str:
+    """The opening of a long value (cut at a space): the whole text has been judged already, and
+    what a value start adds is local to it, so a long body is not lexed twice in full."""
+    if len(value) <= _VALUE_HEAD:
+        return value
+    cut = value.rfind(" ", _VALUE_HEAD // 2, _VALUE_HEAD)
+    return value[: cut if cut > 0 else _VALUE_HEAD]
 
 
 def _judge(text: str, high: bool) -> bool:
@@ -294,7 +309,7 @@ def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
                     return True
             elif tok.text == "into" and i + 1 < count and tokens[i + 1].text in ("outfile", "dumpfile"):
                 return True
-            elif tok.text == "set" and i + 1 < count and tokens[i + 1].kind == "v" and prev in "^;o)" and len(tokens[i + 1].text) > 1:
+            elif tok.text == "set" and i + 1 < count and tokens[i + 1].kind == "v" and prev in "^;o=)" and len(tokens[i + 1].text) > 1:
                 following = tokens[i + 2] if i + 2 < count else None
                 if following is None or following.kind in ",;=" or following.text == ":=":
                     return True  # ;SET @a = 0x..   SET @OLD_SQL_MODE
