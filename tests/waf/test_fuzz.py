@@ -88,21 +88,30 @@ def test_from_jsonl_record_accepts_or_names_the_problem(record: dict) -> None:  
 
 
 def _without_shortcuts(acl) -> None:  # type: ignore[no-untyped-def]
+    """The reference evaluation: no prefilter plan, no rule or Or-part skipping, no memo, every
+    transformation step run."""
     from assetguard.waf.statements import AndMatch, NotMatch, TextMatch
 
     def walk(statement) -> None:  # type: ignore[no-untyped-def]
         if isinstance(statement, TextMatch):
-            statement.fast = None
-            statement.prefilter = None
+            statement.bit = 0
+            statement.memo = None
+            statement.inspector.memo = None
             statement.inspector.quick_ok = False  # run every transformation step
         elif isinstance(statement, AndMatch):
+            statement.gate, statement.gated, statement.ungated = 0, (), statement.parts
             for part in statement.parts:
                 walk(part)
         elif isinstance(statement, NotMatch):
             walk(statement.part)
 
+    acl.plan = None
     for rule in acl.rules:
+        rule.need = 0
+        if rule.group is not None and rule.group.scope_down is not None:
+            walk(rule.group.scope_down)
         for inner in (rule.group.rules if rule.group else [rule]):
+            inner.need = 0
             if inner.statement is not None:
                 walk(inner.statement)
 
@@ -155,7 +164,7 @@ def regex_fallback_pairs() -> list:  # type: ignore[type-arg]
     from assetguard.waf import prefilter
 
     original = prefilter._hyperscan_db
-    prefilter._hyperscan_db = lambda leaves: (None, [])  # as on a platform without Hyperscan wheels
+    prefilter._hyperscan_db = lambda leaves: (None, [])  # type: ignore[assignment]  # as without Hyperscan wheels
     try:
         fast = _all_profile_acls()
     finally:

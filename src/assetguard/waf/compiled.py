@@ -29,14 +29,15 @@ DEFAULT_ACCOUNT = "000000000000"
 class EvalState:
     """What one evaluation has learnt so far."""
 
-    __slots__ = ("labels", "label_set", "non_terminating", "now", "group_trace")
+    __slots__ = ("labels", "label_set", "non_terminating", "now", "group_trace", "possible")
 
-    def __init__(self, now: float | None = None) -> None:
+    def __init__(self, now: float | None = None, possible: int = -1) -> None:
         self.labels: list[str] = []
         self.label_set: set[str] = set()
         self.non_terminating: list[tuple[str, str]] = []
         self.group_trace: list[dict[str, Any]] = []
         self.now = time.time() if now is None else now
+        self.possible = possible  # prefilter bits of the leaves that may match (-1: all of them)
 
     def add_label(self, label: str) -> None:
         if label not in self.label_set:
@@ -64,6 +65,7 @@ class CompileContext:
     scope_id: str = "acl"  # rate-based counters are keyed by ACL + rule path
     response_bodies: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (content, media type)
     prefilter_leaves: dict[Any, list[Any]] = field(default_factory=dict)  # (field, chain) -> pattern statements
+    transform_memos: dict[Any, dict[Any, Any]] = field(default_factory=dict)  # (field, chain) -> raw -> values
     detector_memos: dict[str, Callable[[str], bool]] = field(default_factory=dict)  # "sqli:LOW" -> memoised detector
     _geo: GeoDatabase | None = None
 

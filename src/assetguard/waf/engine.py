@@ -34,10 +34,10 @@ from assetguard.waf.documents import AclResources, load_acl_document, resolve_ac
 from assetguard.waf.fields import BODY_LIMITS
 from assetguard.waf.ipsets import IPSetStore, default_store
 from assetguard.waf.managed.loader import load_managed_group
-from assetguard.waf.prefilter import build_prefilters
+from assetguard.waf.prefilter import PrefilterPlan, build_plan
 from assetguard.waf.ratelimit import MemoryRateCounter, RateCounter
 from assetguard.waf.request import HttpRequest
-from assetguard.waf.statements import compile_statement
+from assetguard.waf.statements import compile_statement, gate_statements, need_bits
 
 if TYPE_CHECKING:
     from assetguard.core.settings import WafSettings
@@ -80,6 +80,7 @@ class CompiledRule:
     group: CompiledGroup | None = None
     override_count: bool = False
     rule_type: str = "REGULAR"
+    need: int = 0  # prefilter bits of which one must be possible for the rule to match (0: always run)
 
     @property
     def wcu(self) -> int:
@@ -98,6 +99,7 @@ class CompiledGroup:
     capacity: int
     scope_down: Compiled | None = None
     managed: bool = True
+    need: int = 0  # 0 unless every rule has a need: then their union (no bit possible = skip the group)
 
     @property
     def wcu(self) -> int:
@@ -115,14 +117,20 @@ class CompiledACL:
     body_limit: int
     source: str
     context: CompileContext = field(repr=False)
+    plan: PrefilterPlan | None = field(default=None, repr=False)
 
     @property
     def capacity(self) -> int:
         return sum(rule.wcu for rule in self.rules)
 
     def evaluate(self, request: HttpRequest, *, now: float | None = None) -> Verdict:
-        state = EvalState(now)
+        plan = self.plan
+        possible = plan.possible(request) if plan is not None else -1
+        state = EvalState(now, possible)
         for rule in self.rules:
+            need = rule.need
+            if need and not possible & need:
+                continue  # none of the patterns it needs can match: skipped without a call
             if rule.group is not None:
                 verdict = self._run_group(rule, request, state)
                 if verdict is not None:
@@ -144,7 +152,11 @@ class CompiledACL:
         assert group is not None
         if group.scope_down is not None and not group.scope_down.match(request, state):
             return None
+        possible = state.possible
         for inner in group.rules:
+            need = inner.need
+            if need and not possible & need:
+                continue
             if not inner.statement.match(request, state):  # type: ignore[union-attr]
                 continue
             assert inner.action is not None
@@ -295,12 +307,37 @@ def compile_acl(doc: dict[str, Any], *, source: str = "web ACL", resources: AclR
         label_ns = f"awswaf:{ctx.account}:webacl:{doc['Name']}:"
         default_action = parse_action(doc["DefaultAction"], "DefaultAction", ctx, default=True)
         rules = _compile_rules(doc.get("Rules") or [], ctx, "Rules", label_ns, allow_groups=True)
-        build_prefilters(ctx)
+        plan = build_plan(ctx)
     except ValidationError as exc:
         if exc.where and exc.where.startswith(("Rules", "DefaultAction", "AssociationConfig")):
             raise ValidationError(exc.message, where=f"{source} ({exc.where})") from None
         raise
-    return CompiledACL(str(doc["Name"]), doc, rules, default_action, ctx.body_limit, source, ctx)
+    if plan is not None:
+        _set_needs(rules)
+    return CompiledACL(str(doc["Name"]), doc, rules, default_action, ctx.body_limit, source, ctx, plan)
+
+
+def _set_needs(rules: list[CompiledRule]) -> None:
+    """Each rule's (and group's) prefilter need: evaluation skips them when no needed bit is possible.
+    A group with a scope-down statement is never skipped whole (the scope-down runs first)."""
+    for rule in rules:
+        group = rule.group
+        if group is None:
+            assert rule.statement is not None
+            gate_statements(rule.statement)
+            rule.need = need_bits(rule.statement)
+            continue
+        if group.scope_down is not None:
+            gate_statements(group.scope_down)
+        for inner in group.rules:
+            assert inner.statement is not None
+            gate_statements(inner.statement)
+            inner.need = need_bits(inner.statement)
+        if group.scope_down is None and group.rules and all(inner.need for inner in group.rules):
+            group.need = 0
+            for inner in group.rules:
+                group.need |= inner.need
+        rule.need = group.need
 
 
 def load_compiled_acl(name_or_path: str | Path, *, resources: list[Path] | None = None,

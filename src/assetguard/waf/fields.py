@@ -39,15 +39,21 @@ FIELD_TYPES = ("UriPath", "QueryString", "Method", "SingleHeader", "Headers", "C
 UNSUPPORTED_FIELDS = ("HeaderOrder", "JA3Fingerprint", "JA4Fingerprint", "UriFragment")
 
 
+MEMO_SIZE = 4096  # distinct raw values remembered per (field, chain)
+
+
 class FieldInspector:
     """A compiled FieldToMatch plus its transformation chain.
 
     Values are cached on the request under ``(field, chain prefix)`` for every prefix of the
     chain, so chains that share leading steps (``URL_DECODE_UNI, HTML_ENTITY_DECODE, ...``) share
-    the work, and no field is transformed twice by the same chain.
+    the work, and no field is transformed twice by the same chain. ``memo`` (set by the compiler,
+    shared by the inspectors of one (field, chain)) remembers the output per raw value across
+    requests, bounded: browser headers repeat, so they are transformed once.
     """
 
-    __slots__ = ("kind", "extract", "steps", "key", "chain_names", "prefix_keys", "quick", "quick_ok", "lowers")
+    __slots__ = ("kind", "extract", "steps", "key", "chain_names", "prefix_keys", "quick", "quick_ok", "lowers",
+                 "raw_key", "memo")
 
     def __init__(self, kind: str, extract: Extract, steps: list[Callable[[str], str]],
                  field_key: str, chain_names: tuple[str, ...]) -> None:
@@ -56,6 +62,7 @@ class FieldInspector:
         self.steps = steps
         self.chain_names = chain_names
         self.key = (field_key, chain_names)
+        self.raw_key = (field_key, ())
         self.prefix_keys = [(field_key, chain_names[:i]) for i in range(len(chain_names) + 1)]
         # Quick path: when no value holds anything the chain reacts to, the output is the raw value
         # (lower-cased if the chain lower-cases) without running the steps one by one.
@@ -63,34 +70,44 @@ class FieldInspector:
         self.quick_ok = bool(chain_names) and all(n in IDENTITY_UNLESS or n == "LOWERCASE" for n in chain_names)
         self.quick = re.compile("|".join(triggers)).search if triggers else None
         self.lowers = "LOWERCASE" in chain_names
+        self.memo: dict[Any, Values] | None = None
 
     def values(self, request: HttpRequest) -> Values:
         cache = request.cache
         hit = cache.get(self.key)
         if hit is not None:
             return hit  # type: ignore[no-any-return]
-        prefix_keys = self.prefix_keys
+        raw = cache.get(self.raw_key)
+        if raw is None:
+            raw = cache[self.raw_key] = self.extract(request)
+        if raw is True or raw is False or not self.steps:
+            cache[self.key] = raw
+            return raw
+        memo = self.memo
+        if memo is None:
+            return self._transform(raw, cache)
+        result = memo.get(raw)
+        if result is None:
+            result = self._transform(raw, cache)
+            if len(memo) >= MEMO_SIZE:
+                del memo[next(iter(memo))]
+            memo[raw] = result
+        else:
+            cache[self.key] = result
+        return result
+
+    def _transform(self, raw: tuple[str, ...], cache: dict[Any, Any]) -> Values:
         if self.quick_ok:
-            raw = cache.get(prefix_keys[0])
-            if raw is None:
-                raw = cache[prefix_keys[0]] = self.extract(request)
-            if raw is True or raw is False:
-                cache[self.key] = raw
-                return raw
             quick = self.quick
             if quick is None or not any(quick(v) for v in raw):
                 result: Values = tuple([lowercase(v) for v in raw]) if self.lowers else raw
                 cache[self.key] = result
                 return result
+        prefix_keys = self.prefix_keys
         done = len(prefix_keys) - 1
         while done > 0 and prefix_keys[done] not in cache:
             done -= 1
-        current: Values = cache[prefix_keys[done]] if done or prefix_keys[0] in cache else self.extract(request)
-        if done == 0:
-            cache[prefix_keys[0]] = current
-        if current is True or current is False:
-            cache[self.key] = current
-            return current
+        current: tuple[str, ...] = cache[prefix_keys[done]] if done else raw
         steps = self.steps
         for i in range(done, len(steps)):
             func = steps[i]
@@ -259,7 +276,10 @@ def _multi_extractor(kind: str, spec: dict[str, Any], at: str) -> Extract:
         keep = _name_filter(spec.get("MatchPattern"), f"{at}.MatchPattern", "IncludedCookies", "ExcludedCookies")
 
     def extract(r: HttpRequest) -> Values:
-        pairs, cut = _limited(r.headers if kind == "Headers" else r.cookies)
+        limited = r.cache.get(kind)  # the 8 KB / 200 items cut, once per request for every such field
+        if limited is None:
+            limited = r.cache[kind] = _limited(r.headers if kind == "Headers" else r.cookies)
+        pairs, cut = limited
         if cut:
             if handling == "MATCH":
                 return True

@@ -1,16 +1,26 @@
-"""Prefilters: skip pattern statements that cannot match, without running them.
+"""The prefilter plan: which pattern statements of a whole ACL *may* match a request, decided once.
 
-Two levels, both exact (a hypothesis test compares verdicts with and without them):
+At compile time every pattern-based leaf (ByteMatch, RegexMatch, RegexPatternSetReference) that a
+scanner covers gets one bit. Per request, :meth:`PrefilterPlan.possible` returns the bitmask of
+the covered leaves that may match; a leaf whose bit is clear is false without running, and a rule
+whose statement needs one of those bits (see ``statements.need_bits``) is skipped without a call.
 
-* :class:`Prefilter` - per (field, transformation chain), one regex alternation of every
-  pattern-based statement inspecting it; searched once per request.
-* :class:`FieldFastPath` - per field, across chains: when the raw values hold no character any of
-  the field's chains reacts to (``%``, ``&``, ``\\``, NUL, ...; a ``+`` is handled by also searching
-  the value with ``+`` as space), every chain's output is the raw value or its lower-case form, so
-  one search of all the field's patterns decides them all.
+Per field (whatever its chains), the answer is computed once per distinct raw field value and
+remembered across requests in a bounded memo: browser headers repeat, so only the values that
+change (query words, session cookie) cost a scan.
 
-"Weak" patterns that match ordinary text (``/``, ``[.:0-9]``, used as a first cheap stage of an
-AndStatement) would defeat both, so they are left out and simply run.
+Two scanners, both exact (no false negatives; a hypothesis test compares verdicts with and
+without the plan):
+
+* Hyperscan (prefilter mode, false positives possible): one database per field over the
+  patterns of all its chains; all the field's transformed values are joined with ``\\n`` and
+  scanned in one call, with ``^``/``\\A`` and ``$``/``\\Z`` read per line (a superset of the
+  per-value meaning). Python's ``re`` is Unicode-aware where Hyperscan works on bytes, so text
+  with bytes ``\\x1c-\\x1f``/``\\x80-\\xff`` marks the patterns using ``\\w \\s \\b \\d`` or escapes
+  as possible.
+* Pure Python (no Hyperscan wheels): per (field, chain), one alternation of the chain's patterns;
+  no hit clears all of them. "Weak" patterns matching ordinary text (``/``, ``[.:0-9]``) would
+  defeat it, so they are left uncovered and simply run.
 """
 
 from __future__ import annotations
@@ -20,8 +30,11 @@ from collections.abc import Callable
 from typing import Any
 
 from assetguard.waf.compiled import CompileContext
+from assetguard.waf.regex import strip_escapes_and_classes
 from assetguard.waf.request import HttpRequest
-from assetguard.waf.transforms import IDENTITY_UNLESS, lowercase
+
+MEMO_SIZE = 4096  # distinct raw values remembered per field
+MEMO_FIELDS_SKIPPED = ("Body", "JsonBody")  # bodies rarely repeat and are large
 
 # Ordinary request text: a pattern matching any of these is too weak to prune anything.
 BENIGN_PROBES = (
@@ -47,6 +60,27 @@ BENIGN_PROBES = (
     "application/json",
 )
 
+# Python's str regexes are Unicode-aware where Hyperscan reads bytes: on these bytes \w, \b and \s
+# differ (computed, not listed by hand) ...
+_CLASS_BYTES = "".join(chr(c) for c in range(256)
+                       if (re.match(r"\w", chr(c)) is not None) != (re.match(r"\w", chr(c), re.ASCII) is not None)
+                       or (re.match(r"\s", chr(c)) is not None) != (re.match(r"\s", chr(c), re.ASCII) is not None))
+_CLASS_TEXT = re.compile(f"[{re.escape(_CLASS_BYTES)}]").search
+_CLASS_PATTERN = re.compile(r"\\[wWsSbBdD]")
+# ... and case-insensitive matching of non-ASCII pattern characters differs on any high byte.
+_HIGH_TEXT = re.compile("[\x80-\xff]").search
+_SUSPECT_TEXT = re.compile("[\x1c-\x1f\x80-\xff]").search
+_HIGH_PATTERN = re.compile(r"\\[xuUN0-7]|[^\x00-\x7f]")
+# Python syntax that PCRE reads differently (POSIX classes; {,n} below) or that a C string cannot hold.
+_NOT_FOR_HYPERSCAN = re.compile(r"\[([:.=])\w*\1\]|\x00")
+_OPEN_MIN_QUANTIFIER = re.compile(r"\{,\d*\}")  # Python's {,n} = {0,n}; PCRE reads it as text
+
+
+def _hyperscan_compatible(pattern: str) -> bool:
+    if _NOT_FOR_HYPERSCAN.search(pattern):
+        return False
+    return _OPEN_MIN_QUANTIFIER.search(strip_escapes_and_classes(pattern)) is None
+
 
 def is_weak(pattern: str) -> bool:
     try:
@@ -56,191 +90,204 @@ def is_weak(pattern: str) -> bool:
     return any(rx.search(p) is not None or rx.search(p.lower()) is not None for p in BENIGN_PROBES)
 
 
-class Prefilter:
-    """One regex per (field, transformation chain): the alternation of every pattern-based
-    statement that inspects it. Searched once per request; when it finds nothing, every one of
-    those statements is false without running them."""
-
-    __slots__ = ("cache_key", "search")
-
-    def __init__(self, key: tuple[str, tuple[str, ...]], rx: re.Pattern[str]) -> None:
-        self.cache_key = ("prefilter", key)
-        self.search = rx.search
-
-
-
-
-_URL_ESCAPE = re.compile(r"%(?:[0-9a-fA-F]{2}|[uU][0-9a-fA-F]{4})").search
-
-
-class _Everything:
-    """The "cannot tell" answer: every statement may match."""
-
-    def __contains__(self, item: object) -> bool:
-        return True
+def per_line(pattern: str) -> str:
+    """``\\A`` -> ``^`` and ``\\Z``/``\\z`` -> ``$``, for a multi-line scan of values joined by ``\\n``."""
+    out: list[str] = []
+    i, n = 0, len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\" and i + 1 < n:
+            nxt = pattern[i + 1]
+            out.append("^" if nxt == "A" else "$" if nxt in "Zz" else c + nxt)
+            i += 2
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
 
 
-EVERYTHING = _Everything()
-NOTHING: frozenset[int] = frozenset()
+class FieldScan:
+    """One field (all its chains): the bits of its covered leaves, and how to find the possible ones."""
 
+    __slots__ = ("raw_key", "extract", "views", "mask", "memo", "db", "regexes")
 
-class FieldFastPath:
-    """Per field: which pattern statements on it *may* match this request, whatever their chain.
-
-    When the raw values hold no character any of the field's chains reacts to, every chain's
-    output is the raw value (with '+' as space where a chain URL-decodes, and lower-cased where a
-    chain lower-cases), so scanning those forms once decides every statement on the field. With
-    Hyperscan (prefilter mode: false positives possible, false negatives never) the answer is the
-    set of statements that may match; without it, one Python regex of all patterns answers
-    "none of them" or "cannot tell".
-    """
-
-    __slots__ = ("cache_key", "raw_key", "extract", "triggers", "others", "search", "lower", "raw", "hs_db")
-
-    def __init__(self, field_key: str, extract: Callable[[HttpRequest], Any], triggers: re.Pattern[str] | None,
-                 rx: re.Pattern[str] | None, lower: bool, raw: bool = True, others: re.Pattern[str] | None = None,
-                 plus: bool = False, hs_db: Any = None) -> None:
-        self.cache_key = ("fastpath", field_key)
-        self.raw_key = (field_key, ())
+    def __init__(self, field_key: str, extract: Callable[[HttpRequest], Any], mask: int, *,
+                 views: list[tuple[Any, int, int]] | None = None, db: Any = None,
+                 regexes: list[tuple[Any, Callable[[str], Any], int]] | None = None, memo: bool = True) -> None:
+        self.raw_key = (field_key, ())  # shared with FieldInspector: the field is extracted once
         self.extract = extract
-        self.triggers = triggers.search if triggers is not None else None
-        # With URL decoding in a chain, a value whose only trigger is '+' still qualifies: its
-        # '+'-as-space form is scanned too. ``others`` are the triggers of the other steps.
-        self.others = others.search if plus and others is not None else None
-        self.search = rx.search if rx is not None else None
-        self.lower = lower  # some chain lower-cases: search the lower-case form too (regex fallback)
-        self.raw = raw  # some chain does not lower-case: search the raw form (regex fallback)
-        self.hs_db = hs_db  # patterns compiled caseless where their chain lower-cases
+        # Hyperscan: per chain, (FieldInspector, leaves using \w \s \b \d, leaves with high bytes)
+        self.views = views or []
+        self.mask = mask
+        self.db = db
+        self.regexes = regexes or []  # pure-Python scanner: (inspector, search, mask of its leaves)
+        self.memo: dict[Any, int] | None = {} if memo else None
 
-    def possible(self, request: HttpRequest) -> Any:
+    def possible(self, request: HttpRequest) -> int:
         cache = request.cache
         raw = cache.get(self.raw_key)
         if raw is None:
             raw = cache[self.raw_key] = self.extract(request)
-        result: Any = EVERYTHING
-        if raw is not True and raw is not False:
-            forms: list[str] = []
-            for v in raw:
-                if not self._forms(v, forms):
-                    break
-            else:
-                result = self._scan(forms)
-        cache[self.cache_key] = result
-        return result
+        if raw is True:
+            return self.mask  # oversize/invalid handling decides: the leaves must run
+        if raw is False or not raw:
+            return 0
+        memo = self.memo
+        if memo is None:
+            return self._scan(request)
+        bits = memo.get(raw)
+        if bits is None:
+            bits = self._scan(request)
+            if len(memo) >= MEMO_SIZE:
+                del memo[next(iter(memo))]
+            memo[raw] = bits
+        return bits
 
-    def _forms(self, v: str, forms: list[str]) -> bool:
-        """Add the forms every chain can turn ``v`` into; False when some chain does more than that."""
-        triggers = self.triggers
-        if triggers is not None and triggers(v) is not None:
-            others = self.others
-            if others is None or _URL_ESCAPE(v) is not None or "+" not in v:
-                return False
-            spaced = v.replace("+", " ")
-            if others(spaced) is not None or others(v) is not None:
-                return False
-            forms.append(spaced)
-        forms.append(v)
-        return True
+    def _scan(self, request: HttpRequest) -> int:
+        if self.db is None:
+            bits = 0
+            for inspector, search, mask in self.regexes:
+                for value in inspector.values(request):
+                    if search(value) is not None:
+                        bits |= mask
+                        break
+            return bits
+        strings: set[str] = set()
+        bits = 0
+        for inspector, class_mask, high_mask in self.views:
+            values = inspector.values(request)
+            if values is True or values is False:
+                return self.mask  # not reached: the raw field was a tuple
+            if class_mask or high_mask:
+                for value in values:
+                    if _SUSPECT_TEXT(value) is not None:
+                        if _HIGH_TEXT(value) is not None:
+                            bits |= high_mask
+                        if _CLASS_TEXT(value) is not None:
+                            bits |= class_mask
+            strings.update(values)
+        strings.discard("")
+        if not strings:
+            return bits & self.mask  # no covered pattern matches the empty string
+        text = "\n".join(strings)
+        try:
+            data = text.encode("latin-1")
+        except UnicodeEncodeError:
+            return self.mask
+        hits: list[int] = []
+        self.db.scan(data, match_event_handler=lambda leaf, start, end, flags, context: hits.append(leaf))
+        for leaf in hits:
+            bits |= 1 << leaf
+        return bits & self.mask
 
-    def _scan(self, forms: list[str]) -> Any:
-        if self.hs_db is not None:
-            hits: set[int] = set()
 
-            def on_match(pattern_id: int, start: int, end: int, flags: int, context: object) -> None:
-                hits.add(pattern_id)
+class PrefilterPlan:
+    """Every field's scan; ``possible(request)`` is the bitmask of leaves that may match."""
 
-            scan = self.hs_db.scan
-            for form in forms:
-                scan(form.encode("latin-1"), match_event_handler=on_match)
-            return frozenset(hits) if hits else NOTHING
-        search = self.search
-        assert search is not None
-        for form in forms:
-            if (self.raw and search(form) is not None) or (self.lower and search(lowercase(form)) is not None):
-                return EVERYTHING
-        return NOTHING
+    __slots__ = ("fields", "leaves")
+
+    def __init__(self, fields: list[FieldScan], leaves: int) -> None:
+        self.fields = tuple(fields)
+        self.leaves = leaves
+
+    def possible(self, request: HttpRequest) -> int:
+        bits = 0
+        for scan in self.fields:
+            bits |= scan.possible(request)
+        return bits
 
 
-def _hyperscan_db(leaves: list[Any]) -> tuple[Any, list[Any]]:
-    """A prefilter-mode Hyperscan database of the leaves' patterns, and the leaves it covers."""
+def _hyperscan_db(leaves: list[tuple[int, Any]]) -> tuple[Any, list[tuple[int, Any]]]:
+    """A prefilter-mode, multi-line Hyperscan database of the leaves' patterns (ids = bit numbers),
+    and the leaves it covers."""
     try:
         import hyperscan
     except ImportError:
         return None, []
-    base = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_ALLOWEMPTY
+    flags = hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_MULTILINE
+    candidates = [(bit, leaf) for bit, leaf in leaves if _hyperscan_compatible(leaf.pattern)]
 
-    def flags(leaf: Any) -> int:
-        return base | (hyperscan.HS_FLAG_CASELESS if "LOWERCASE" in leaf.inspector.chain_names else 0)
-
-    def build(items: list[Any]) -> Any:
+    def build(items: list[tuple[int, Any]]) -> Any:
         db = hyperscan.Database()
-        db.compile(expressions=[leaf.pattern.encode("latin-1") for leaf in items], ids=list(range(len(items))),
-                   flags=[flags(leaf) for leaf in items])
+        db.compile(expressions=[per_line(leaf.pattern).encode("latin-1") for _, leaf in items],
+                   ids=[bit for bit, _ in items], flags=[flags] * len(items))
         return db
 
+    if not candidates:
+        return None, []
     try:
-        return build(leaves), leaves  # usually every pattern compiles: one database, one compile
+        return build(candidates), candidates  # usually every pattern compiles: one database, one compile
     except (hyperscan.error, UnicodeEncodeError):
         pass
     covered = []
-    for leaf in leaves:  # otherwise keep only the patterns Hyperscan accepts
+    for item in candidates:  # otherwise keep only the patterns Hyperscan accepts
         try:
-            hyperscan.Database().compile(expressions=[leaf.pattern.encode("latin-1")], ids=[0], flags=[flags(leaf)])
+            build([item])
         except (hyperscan.error, UnicodeEncodeError):
             continue
-        covered.append(leaf)
+        covered.append(item)
     if not covered:
         return None, []
     return build(covered), covered
 
 
-def build_prefilters(ctx: CompileContext) -> None:
-    """After compiling an ACL: one combined regex per (field, chain) shared by its pattern leaves."""
-    for key, all_leaves in ctx.prefilter_leaves.items():
-        leaves = [leaf for leaf in all_leaves if leaf.pattern and not is_weak(leaf.pattern)]
-        if not leaves:
+def _matches_empty(pattern: str) -> bool:
+    try:
+        return re.search(pattern, "") is not None
+    except re.error:
+        return True
+
+
+def build_plan(ctx: CompileContext) -> PrefilterPlan | None:
+    """After compiling an ACL: give covered pattern leaves their bits; None when nothing is covered."""
+    by_field: dict[str, dict[tuple[str, ...], list[Any]]] = {}
+    for (field_key, chain), leaves in ctx.prefilter_leaves.items():
+        usable = [leaf for leaf in leaves if leaf.pattern and not _matches_empty(leaf.pattern)]
+        if usable:
+            by_field.setdefault(field_key, {})[chain] = usable
+    fields: list[FieldScan] = []
+    next_bit = 0
+    for field_key, chains in by_field.items():
+        numbered: list[tuple[int, Any]] = []
+        for leaves in chains.values():
+            for leaf in leaves:
+                numbered.append((next_bit, leaf))
+                next_bit += 1
+        first = next(iter(chains.values()))[0].inspector
+        memo = first.kind not in MEMO_FIELDS_SKIPPED
+        db, covered = _hyperscan_db(numbered)
+        if db is not None:
+            mask = 0
+            views: dict[tuple[str, ...], tuple[Any, int, int]] = {}
+            for bit, leaf in covered:
+                leaf.bit = 1 << bit
+                mask |= leaf.bit
+                inspector, class_mask, high_mask = views.get(leaf.inspector.chain_names, (leaf.inspector, 0, 0))
+                if _CLASS_PATTERN.search(leaf.pattern):
+                    class_mask |= leaf.bit
+                if _HIGH_PATTERN.search(leaf.pattern):
+                    high_mask |= leaf.bit
+                views[leaf.inspector.chain_names] = (inspector, class_mask, high_mask)
+            fields.append(FieldScan(field_key, first.extract, mask, views=list(views.values()), db=db, memo=memo))
             continue
-        parts = [f"(?:{leaf.pattern})" for leaf in leaves]
-        try:
-            rx = re.compile("|".join(parts))
-        except re.error:
-            continue  # e.g. a mid-pattern inline flag: these leaves simply run unfiltered
-        prefilter = Prefilter(key, rx)
-        for leaf in leaves:
-            leaf.prefilter = prefilter
-    by_field: dict[str, list[Any]] = {}
-    for (field_key, _chain), all_leaves in ctx.prefilter_leaves.items():
-        by_field.setdefault(field_key, []).extend(leaf for leaf in all_leaves if leaf.pattern)
-    for field_key, field_leaves in by_field.items():
-        # Chains with e.g. BASE64_DECODE or NORMALIZE_PATH change ordinary text: their statements
-        # keep the per-chain prefilter only; the others share the field's fast path.
-        all_leaves = [leaf for leaf in field_leaves
-                      if all(n in IDENTITY_UNLESS or n == "LOWERCASE" for n in leaf.inspector.chain_names)]
-        if not all_leaves:
-            continue
-        names = {name for leaf in all_leaves for name in leaf.inspector.chain_names}
-        triggers = sorted({str(IDENTITY_UNLESS[n]) for n in names if IDENTITY_UNLESS.get(n)})
-        other_triggers = sorted({str(IDENTITY_UNLESS[n]) for n in names
-                                 if IDENTITY_UNLESS.get(n) and n not in ("URL_DECODE", "URL_DECODE_UNI")})
-        trigger_rx = re.compile("|".join(triggers)) if triggers else None
-        others_rx = re.compile("|".join(other_triggers)) if other_triggers else re.compile(r"(?!)")
-        plus = bool(names & {"URL_DECODE", "URL_DECODE_UNI"})
-        hs_db, covered = _hyperscan_db(all_leaves)
-        if hs_db is not None:
-            fast = FieldFastPath(field_key, all_leaves[0].inspector.extract, trigger_rx, None, False,
-                                 others=others_rx, plus=plus, hs_db=hs_db)
-            for index, leaf in enumerate(covered):
-                leaf.fast, leaf.fast_id = fast, index
-            continue
-        leaves = [leaf for leaf in all_leaves if not is_weak(leaf.pattern)]  # regex fallback: weak ones defeat it
-        if not leaves:
-            continue
-        try:
-            rx = re.compile("|".join(f"(?:{leaf.pattern})" for leaf in leaves))
-        except re.error:
-            continue
-        every_chain_lowers = all("LOWERCASE" in leaf.inspector.chain_names for leaf in leaves)
-        fast = FieldFastPath(field_key, leaves[0].inspector.extract, trigger_rx, rx, "LOWERCASE" in names,
-                             raw=not every_chain_lowers, others=others_rx, plus=plus)
-        for leaf in leaves:
-            leaf.fast, leaf.fast_id = fast, 0
+        regexes: list[tuple[Any, Callable[[str], Any], int]] = []
+        mask = 0
+        for leaves in chains.values():
+            strong = [leaf for leaf in leaves if not is_weak(leaf.pattern)]
+            if not strong:
+                continue
+            try:
+                rx = re.compile("|".join(f"(?:{leaf.pattern})" for leaf in strong))
+            except re.error:
+                continue  # e.g. a mid-pattern inline flag: these leaves simply run
+            chain_mask = 0
+            for leaf in strong:
+                leaf.bit = 1 << next(bit for bit, other in numbered if other is leaf)
+                chain_mask |= leaf.bit
+            regexes.append((strong[0].inspector, rx.search, chain_mask))
+            mask |= chain_mask
+        if regexes:
+            fields.append(FieldScan(field_key, first.extract, mask, regexes=regexes, memo=memo))
+    if not fields:
+        return None
+    return PrefilterPlan(fields, next_bit)

@@ -35,7 +35,7 @@ _REJECTED: list[tuple[re.Pattern[str], str]] = [
 ]
 
 
-def _strip_escapes_and_classes(pattern: str) -> str:
+def strip_escapes_and_classes(pattern: str) -> str:
     """The pattern with escaped characters and ``[...]`` classes blanked, for structural checks."""
     out: list[str] = []
     i, n = 0, len(pattern)
@@ -77,7 +77,7 @@ def validate_aws_regex(pattern: str, *, where: str) -> None:
         raise ValidationError("must be a non-empty regular expression", where=where)
     if len(pattern) > MAX_REGEX_LENGTH:
         raise ValidationError(f"is {len(pattern)} characters; AWS WAF allows at most {MAX_REGEX_LENGTH}", where=where)
-    skeleton = _strip_escapes_and_classes(pattern)
+    skeleton = strip_escapes_and_classes(pattern)
     for rx, message in _REJECTED:
         if rx.search(skeleton):
             raise ValidationError(message, where=where)

@@ -25,7 +25,6 @@ from assetguard.core.errors import PluginError, ValidationError
 from assetguard.waf.compiled import CompileContext, Compiled, EvalState, statements
 from assetguard.waf.fields import FieldInspector, compile_field
 from assetguard.waf.ipsets import MANAGED_PREFIX, IPMatcher, ManagedIPSetRef, parse_networks
-from assetguard.waf.prefilter import FieldFastPath, Prefilter
 from assetguard.waf.regex import compile_alternation, compile_aws_regex
 from assetguard.waf.request import HttpRequest
 
@@ -59,9 +58,13 @@ def _transform_cost(inspector: FieldInspector, base: int) -> int:
 
 
 class TextMatch:
-    """A field, its transformations, and a predicate on each transformed value."""
+    """A field, its transformations, and a predicate on each transformed value.
 
-    __slots__ = ("inspector", "predicate", "wcu", "pattern", "prefilter", "fast", "fast_id")
+    ``bit`` is the leaf's bit in the ACL's prefilter plan (0 = not covered: always runs); when the
+    plan says the bit cannot be set for this request, the statement is false without running.
+    """
+
+    __slots__ = ("inspector", "predicate", "wcu", "pattern", "bit", "memo")
 
     def __init__(self, inspector: FieldInspector, predicate: Callable[[str], bool], base_wcu: int,
                  pattern: str | None = None, ctx: CompileContext | None = None) -> None:
@@ -69,48 +72,40 @@ class TextMatch:
         self.predicate = predicate
         self.wcu = _transform_cost(inspector, base_wcu)
         self.pattern = pattern  # the predicate as a regex, when it has one
-        self.prefilter: Prefilter | None = None
-        self.fast: FieldFastPath | None = None
-        self.fast_id = 0
+        self.bit = 0
         if pattern is not None and ctx is not None:
             ctx.prefilter_leaves.setdefault(inspector.key, []).append(self)
+        # Detectors and sizes are pure functions of the values: remember them across requests
+        # (bounded; bodies are large and rarely repeat).
+        self.memo: dict[tuple[str, ...], bool] | None = (
+            {} if pattern is None and inspector.kind not in ("Body", "JsonBody") else None)
 
     def match(self, request: HttpRequest, state: EvalState) -> bool:
-        fast = self.fast
-        if fast is not None:
-            possible = request.cache.get(fast.cache_key)
-            if possible is None:
-                possible = fast.possible(request)
-            if self.fast_id not in possible:
-                return False
-        prefilter = self.prefilter
-        if prefilter is not None:
-            # Fast path: the shared prefilter already said "nothing here" for this request.
-            hit = request.cache.get(prefilter.cache_key)
-            if hit is False:
-                return False
-            values = self.inspector.values(request)
-            if values is True or values is False:
-                return values
-            if hit is None:
-                search = prefilter.search
-                hit = False
-                for v in values:
-                    if search(v) is not None:
-                        hit = True
-                        break
-                request.cache[prefilter.cache_key] = hit
-                if not hit:
-                    return False
-        else:
-            values = self.inspector.values(request)
-            if values is True or values is False:
-                return values
+        bit = self.bit
+        if bit and not state.possible & bit:
+            return False
+        values = self.inspector.values(request)
+        if values is True or values is False:
+            return values
+        memo = self.memo
+        if memo is not None:
+            known = memo.get(values)
+            if known is not None:
+                return known
         predicate = self.predicate
+        result = False
         for value in values:
             if predicate(value):
-                return True
-        return False
+                result = True
+                break
+        if memo is not None:
+            if len(memo) >= LEAF_MEMO_SIZE:
+                del memo[next(iter(memo))]
+            memo[values] = result
+        return result
+
+
+LEAF_MEMO_SIZE = 4096  # distinct value tuples remembered per detector or size statement
 
 
 def _field(spec: dict[str, Any], ctx: CompileContext, at: str) -> FieldInspector:
@@ -119,8 +114,11 @@ def _field(spec: dict[str, Any], ctx: CompileContext, at: str) -> FieldInspector
     if "TextTransformations" not in spec:
         raise ValidationError("TextTransformations is required (use [{\"Priority\": 0, \"Type\": \"NONE\"}])",
                               where=f"{at}.TextTransformations")
-    return compile_field(spec["FieldToMatch"], spec["TextTransformations"], body_limit=ctx.body_limit,
-                         where=f"{at}.FieldToMatch")
+    inspector = compile_field(spec["FieldToMatch"], spec["TextTransformations"], body_limit=ctx.body_limit,
+                              where=f"{at}.FieldToMatch")
+    if inspector.kind not in ("Body", "JsonBody"):  # bodies rarely repeat and are large
+        inspector.memo = ctx.transform_memos.setdefault(inspector.key, {})
+    return inspector
 
 
 _WORD = "A-Za-z0-9_"
@@ -421,19 +419,35 @@ def label_match(spec: dict[str, Any], ctx: CompileContext, at: str) -> Compiled:
 
 
 class AndMatch:
-    __slots__ = ("parts", "wcu")
+    __slots__ = ("parts", "wcu", "gate", "gated", "ungated")
 
     def __init__(self, parts: list[Compiled]) -> None:
         self.parts = tuple(parts)
         self.wcu = sum(p.wcu for p in parts)
+        self.gate = 0  # OrMatch with a prefilter plan: see gate_statements
+        self.gated: tuple[tuple[int, Compiled], ...] = ()
+        self.ungated = self.parts
 
     def match(self, request: HttpRequest, state: EvalState) -> bool:
-        return all(p.match(request, state) for p in self.parts)
+        for part in self.parts:
+            if not part.match(request, state):
+                return False
+        return True
 
 
 class OrMatch(AndMatch):
     def match(self, request: HttpRequest, state: EvalState) -> bool:
-        return any(p.match(request, state) for p in self.parts)
+        gate = self.gate
+        if gate:
+            possible = state.possible
+            if possible & gate:
+                for need, part in self.gated:
+                    if possible & need and part.match(request, state):
+                        return True
+        for part in self.ungated:
+            if part.match(request, state):
+                return True
+        return False
 
 
 class NotMatch:
@@ -470,6 +484,71 @@ def or_statement(spec: dict[str, Any], ctx: CompileContext, at: str) -> Compiled
 def not_statement(spec: dict[str, Any], ctx: CompileContext, at: str) -> Compiled:
     """The nested statement does not match."""
     return NotMatch(compile_statement(spec.get("Statement"), ctx, f"{at}.Statement"))
+
+
+def need_bits(statement: Compiled) -> int:
+    """Prefilter bits of which at least one must be possible for ``statement`` to match; 0 = none
+    (the statement must run). Only side-effect-free trees qualify: skipping a GeoMatch would lose
+    its country label, and a RateBased statement counts every request it sees."""
+    if isinstance(statement, TextMatch):
+        return statement.bit
+    if isinstance(statement, OrMatch):
+        bits = 0
+        for part in statement.parts:
+            need = need_bits(part)
+            if not need:
+                return 0
+            bits |= need
+        return bits
+    if isinstance(statement, AndMatch):
+        if not all(_pure(part) for part in statement.parts):
+            return 0
+        needs = [need for need in (need_bits(part) for part in statement.parts) if need]
+        return min(needs, key=lambda bits: bits.bit_count()) if needs else 0
+    return 0
+
+
+def gate_statements(statement: Compiled) -> None:
+    """With a prefilter plan: a side-effect-free OrMatch (nested ones flattened) runs only the
+    parts whose needed bits are possible, plus the parts without a need; order does not matter
+    when no part has side effects."""
+    if isinstance(statement, NotMatch):
+        gate_statements(statement.part)
+        return
+    if not isinstance(statement, AndMatch):
+        return
+    for part in statement.parts:
+        gate_statements(part)
+    if not isinstance(statement, OrMatch) or not _pure(statement):
+        return
+    gated: list[tuple[int, Compiled]] = []
+    ungated: list[Compiled] = []
+    stack = list(reversed(statement.parts))
+    while stack:
+        part = stack.pop()
+        if isinstance(part, OrMatch):
+            stack.extend(reversed(part.parts))
+            continue
+        need = need_bits(part)
+        if need:
+            gated.append((need, part))
+        else:
+            ungated.append(part)
+    statement.gated = tuple(gated)
+    statement.ungated = tuple(ungated)
+    statement.gate = 0
+    for need, _part in gated:
+        statement.gate |= need
+
+
+def _pure(statement: Compiled) -> bool:
+    if isinstance(statement, (TextMatch, IPSetMatch, LabelMatch)):
+        return True
+    if isinstance(statement, AndMatch):  # OrMatch too
+        return all(_pure(part) for part in statement.parts)
+    if isinstance(statement, NotMatch):
+        return _pure(statement.part)
+    return False
 
 
 # RateBasedStatement lives in its own module; importing it registers it.
