@@ -174,15 +174,31 @@ def _ordering_form(item: Item) -> Any:
 
 @total_ordering
 class MavenVersion:
-    __slots__ = ("items",)
+    """A parsed version; ``numbers`` is set when it is numbers only (``1.2.3``), the common case.
+
+    Two numbers-only versions compare as plain int tuples: normalisation removed trailing
+    zeros, so when one is a prefix of the other the longer one has a non-zero item after it and
+    is newer, as tuple order says. Anything else goes through ``Item.compareTo``.
+    """
+
+    __slots__ = ("items", "numbers")
 
     def __init__(self, items: Item) -> None:
         self.items = items
+        parts = items[1]
+        self.numbers: tuple[int, ...] | None = (
+            tuple(x[1] for x in parts) if all(x[0] == _INT for x in parts) else None)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, MavenVersion) and _cmp(self.items, other.items) == 0
+        if not isinstance(other, MavenVersion):
+            return False
+        if self.numbers is not None and other.numbers is not None:
+            return self.numbers == other.numbers
+        return _cmp(self.items, other.items) == 0
 
     def __lt__(self, other: MavenVersion) -> bool:
+        if self.numbers is not None and other.numbers is not None:
+            return self.numbers < other.numbers
         return _cmp(self.items, other.items) < 0
 
     def __hash__(self) -> int:
