@@ -30,7 +30,7 @@ __all__ = ["detect_xss"]
 _PREFILTER = re.compile(
     r"<|script|:|on[a-z]{3,}\s*=|expression|binding|behavio|&#|constructor|srcdoc|alert|prompt"
     r"|confirm|eval|document|window|fromcharcode|settimeout|setinterval|import|location|top\b"
-    r"|self\b|parent\b|frames\b|globalthis|function|atob|btoa|reflect|\+AD|\[\]|--!?>|[\"'`]\s*in|formaction|srcdoc",
+    r"|self\b|parent\b|frames\b|globalthis|function|atob|btoa|reflect|\+AD|\[\]|--!?>|[\"'`]\s*in(?:\s|[\w$]*\s*\.)|formaction|srcdoc",
     re.IGNORECASE,
 )
 _MAX_TEXT = 16_384
