@@ -934,11 +934,6 @@ def protocol_rule_set() -> Doc:
                 _header_value("range", PROTO["range_very_many"]),
             ),
         ),
-        (
-            "ContentLengthOver8K_HEADER",
-            "ContentLengthOver8K_Header",
-            _header_value("content-length", PROTO["content_length_over_8k"]),
-        ),
         ("LegacyCookieSyntax_HEADER", "LegacyCookieSyntax_Header", _header_value("cookie", PROTO["legacy_cookie"])),
         *_multipart_rules(),
         *_form_encoding_rules(),

@@ -148,7 +148,6 @@ PROTO: dict[str, str] = {
     r"|propfind|proppatch|mkcol|copy|move|lock|unlock|search)(?:&|$)",
     "method_override_form": r"(?:^|&)_method=(?:get|head|put|patch|delete|options|trace|connect|track"
     r"|propfind|proppatch|mkcol|copy|move|lock|unlock|search)(?:&|$)",
-    "content_length_over_8k": r"^\s*0*(?:[1-9]\d{5,}|[1-9]\d{4}|9\d{3}|8[2-9]\d\d|819[3-9])\s*$",
     "backup_file_path": r"~$|\.(?:swp|swo|orig|rej|save|sav|bak|old)$|\.[a-z0-9]{1,5}~(?:/|$)",
     # RFC 2965 cookie syntax ($Version, $Path) that no browser sends: cookie-parser confusion.
     "legacy_cookie": r"(?:^|[;,])\s*\$(?:version|path|domain|port)\s*=",
