@@ -98,7 +98,7 @@ _GENERAL_GRAMMAR = re.compile(
 _START_GRAMMAR = re.compile(
     r"""^[nv]\)*&\(*(?:[nsbv]\)*[=L]|f|[SE]|.*c$)  # 1 and 1=1   1 or sleep(1)
       | ^[nsv]\)+[&c;U]                            # 1) or   1)--
-      | ^&\(*(?:[nsv]\)*(?:$|[=Lo&c;(])|[bk]\)*[=L])  # and 7=(   or 'a' <   || name == '
+      | ^&\(*(?:[nsv]\)*(?:$|[=Lo&c;(])|[bk]\)*(?:=|L\(*[nsv]))  # and 7=(   or 'a' <   || x == '
       | ^;+[ES]                                    # ; drop x   ;update users
       | ^(?:[bn],)?[nsv]\)*(?:=|&?L)\(*[nsv]\)*(?:$|[=&c;])  # 1=1   42 like 42   'x'!='y
       | ^b=s,\(*[nsb]                              # hash = 'abc', 0x1a
@@ -124,7 +124,7 @@ _CATALOG_VALUES = CATALOG_NAMES | frozenset(
     {"tempdb", "msdb", "northwind", "master", "mysql.db", "mysql.user", "pg_catalog", "sys.objects"}
 )
 # MySQL reads ``1.e(`` and ``1.e.t`` as the number 1 then the rest: a known filter bypass.
-_GLUED_EXPONENT = re.compile(r"\b\d+\.e[(.][\w(]", re.IGNORECASE)
+_GLUED_EXPONENT = re.compile(r"\b\d+\.e(?:\(|\.[a-z_])", re.IGNORECASE)
 # ``DR/**/OP``, ``drop/*x*/t``: an inline comment glued between word characters hides a keyword.
 _GLUED_COMMENT = re.compile(r"(\w+)/\*[^!][^*]*\*/(\w+)|(\w+)/\*\*/(\w+)")
 _GLUE_WORDS = STATEMENT_WORDS | frozenset({"union", "select", "from", "where", "and", "or", "order", "having"})
@@ -224,10 +224,10 @@ def _start_rules(tokens: list[Token]) -> bool:
     third = tokens[2] if count > 2 else None
     if first.kind == "L" and second is not None:
         if second.kind == "k" and second.text == "null":
-            return True  # is null   like null   is not null
+            return third is None or third.kind in "c;&)"  # is null   like null   is not null--
         if first.text == "in" and second.kind == "(" and third is not None:
             if third.kind in "nsv" or (third.kind == "b" and count > 3 and tokens[3].kind == ","):
-                return True  # in (0,1)   in (a, b)
+                return _ends_sql_like(tokens, 3)  # in (0,1)   in (a, b)   (not: in (1) case)
     if first.kind in ",)":
         i = 0
         while i < count and tokens[i].kind in ",)":
@@ -247,6 +247,20 @@ def _start_rules(tokens: list[Token]) -> bool:
     if first.kind == "(" and second is not None and second.kind == "S" and count == 2:
         return True  # (select
     return False
+
+
+def _ends_sql_like(tokens: list[Token], start: int) -> bool:
+    """Whether the group opened before ``start`` is still open, or closes where SQL would go on."""
+    depth = 1
+    for j in range(start, len(tokens)):
+        kind = tokens[j].kind
+        if kind == "(":
+            depth += 1
+        elif kind == ")":
+            depth -= 1
+            if depth == 0:
+                return j + 1 == len(tokens) or tokens[j + 1].kind in "c;&)=oLU"
+    return True
 
 
 def _is_from_clause(rest: list[Token]) -> bool:
@@ -309,10 +323,12 @@ def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
                     return True
             elif tok.text == "into" and i + 1 < count and tokens[i + 1].text in ("outfile", "dumpfile"):
                 return True
-            elif tok.text == "set" and i + 1 < count and tokens[i + 1].kind == "v" and prev in "^;o=)" and len(tokens[i + 1].text) > 1:
+            elif tok.text == "set" and i + 1 < count and tokens[i + 1].kind == "v" and len(tokens[i + 1].text) > 1:
                 following = tokens[i + 2] if i + 2 < count else None
-                if following is None or following.kind in ",;=" or following.text == ":=":
-                    return True  # ;SET @a = 0x..   SET @OLD_SQL_MODE
+                if following is not None and (following.kind in ",;=" or following.text == ":="):
+                    return True  # SET @a = 0x..
+                if following is None and (prev in ";o=)" or "_" in tokens[i + 1].text):
+                    return True  # ;SET @saved   SET @OLD_SQL_MODE (not: set @alice)
         elif kind == "U" and i + 1 < count and tokens[i + 1].kind == "f" and tokens[i + 1].text == "values":
             return True  # except values(1,2)
         elif kind == "=" and tok.text in JSON_OPERATORS and 0 < i < count - 1:
@@ -322,8 +338,8 @@ def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
             if tokens[i - 2].kind in "bn":
                 return True  # x like '   (the value ends where the pattern would start)
         elif kind == "n" and tok.text in _TAUTOLOGY_WORDS and prev == "&" and i > 1:
-            if tokens[i - 2].kind in "nsv)":
-                return True  # 9999 or true
+            if tokens[i - 2].kind in "nsv)" and tokens[i - 2].text not in _TAUTOLOGY_WORDS:
+                return True  # 9999 or true   (not: true or false)
     return False
 
 
@@ -365,8 +381,10 @@ def _is_statement(tokens: list[Token], i: int) -> bool:
 def _is_select(rest: list[Token]) -> bool:
     first = rest[0]
     nxt = rest[1].kind if len(rest) > 1 else "$"
-    if first.kind in "nsv" and nxt in "$,Fc;)U&=Lo":
+    if first.kind in "nsv" and nxt in ",Fc;)U&=Lo":
         return True
+    if first.kind in "nv" and nxt == "$":
+        return True  # select 1   (a lone quoted word, the 'select' 'button', is prose)
     if first.kind == "(" and len(rest) > 1 and (nxt in "fSnsv" or rest[1].text == "case"):
         return True  # select(user(   select (case
     if first.kind == "o" and first.text == "*" and nxt in "$Fc;),":
@@ -378,7 +396,7 @@ def _is_select(rest: list[Token]) -> bool:
     if _select_list_then_clause(rest):
         return True
     if first.kind == "k" and first.text in ("null", "distinct", "all", "top", "case"):
-        return nxt in "$,Fc;)nsvbf("
+        return nxt in ",Fc;)nsvbf("  # select null,   select distinct x   (not: select all)
     # select <list> from <one name> [end | clause | comment | ...]
     for j, tok in enumerate(rest[:24]):
         if tok.kind == "F":
