@@ -1,19 +1,21 @@
 """Many compiled patterns in one index, so matching does not scan every rule.
 
 Like aws/event-ruler's state machine, clauses are stored in a trie whose edges are *keys* an
-event can produce, taken in one global order of *key spaces*. A key space is a path and a way
-of reading its values:
+event can offer, taken in one global order of *key spaces*. A key space is a path and a way of
+reading its values:
 
-* ``exact`` — the typed value itself (``"aws.ec2"``, ``("num", 5.0)``);
-* ``prefix`` — every indexed prefix the string value starts with (found once per event with a
-  bisection over that path's sorted prefixes, not by probing each node);
+* ``exact`` — the typed value itself (``"aws.ec2"``; other JSON types as ``value_key`` tags);
+* ``prefix`` — each indexed prefix the string starts with (a bisection over the node's sorted
+  prefixes and a walk up their prefix chain, not a probe per prefix length);
 * ``folded`` — the lower-cased string, for ``equals-ignore-case``.
 
-Matching an event computes each key space's keys at most once (memoised, on first use), then
-walks only the edges whose keys occur in the event, so the work grows with the number of
-*partially matching* rules, not with the number of rules. The clauses reached are checked for
-their remaining tests (numeric, anything-but, wildcard ...), one predicate call per test, and,
-when the event has objects inside arrays, for same-element consistency::
+Key spaces every rule uses come first (``source``), then the most selective ones, so a walk
+stops early on the rules an event cannot match. Matching reads the event's fields once into
+slots, then walks only the edges its values hit: the work grows with the number of *partially
+matching* rules, not with the number of rules. The rules reached are checked for the tests the
+trie did not prove (numeric ranges and anything-but lists inline, other operators with one
+call each); an event with objects inside arrays takes a general walk that also checks that the
+fields match within one array element::
 
     machine = RuleMachine()
     machine.add("r1", compile_pattern({"source": ["aws.ec2"], "detail": {"n": [{"numeric": [">", 5]}]}}))
