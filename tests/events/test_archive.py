@@ -71,6 +71,19 @@ def test_archive_keeps_matching_events_and_replay_goes_to_named_rules(platform: 
         archives.replay(spec.model_copy(update={"name": "fix-2", "rules": ["nope"]}), actor=SYSTEM)
 
 
+def test_events_from_the_stream_are_archived_too(platform: Platform) -> None:
+    """The NATS consumer dispatches with ``dispatch_events``: the same archiving applies."""
+    from assetguard.events.dispatch import Dispatcher
+    from assetguard.events.envelope import make_event
+
+    archives = _setup(platform)
+    now = utcnow()
+    live = make_event("x", "Thing", {"n": 1})
+    replayed = make_event("x", "Thing", {"n": 2}, replay_name="earlier")
+    assert Dispatcher(platform).dispatch_events([(live, now), (replayed, now)]) == 4  # 2 events x 2 rules
+    assert {a["name"]: a["event_count"] for a in archives.list_archives()} == {"all": 1, "only-x": 1}
+
+
 def test_replay_without_rules_goes_to_every_enabled_rule(platform: Platform) -> None:
     archives = _setup(platform)
     platform.bus.publish("x", "Thing", {"n": 1})
