@@ -12,10 +12,10 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+from bench.waf_quality.crs import CRS_RULES
 
 from assetguard.waf.engine import load_compiled_acl
 from assetguard.waf.request import HttpRequest
-from bench.waf_quality.crs import CRS_RULES
 from tests.conftest import CORPORA
 
 CRS_DIR = CORPORA / "crs-regression" / "tests"
