@@ -69,6 +69,12 @@ def test_archive_keeps_matching_events_and_replay_goes_to_named_rules(platform: 
         archives.replay(spec, actor=SYSTEM)
     with pytest.raises(NotFoundError, match="no rule named 'nope'"):
         archives.replay(spec.model_copy(update={"name": "fix-2", "rules": ["nope"]}), actor=SYSTEM)
+    from assetguard.events.rule_store import RuleStore
+
+    RuleStore(platform).set_state("r2", "DISABLED", actor=SYSTEM)
+    with pytest.raises(ValidationError, match=r"'r2' is DISABLED") as err:
+        archives.replay(spec.model_copy(update={"name": "fix-3", "rules": ["r1", "r2"]}), actor=SYSTEM)
+    assert err.value.where == "rules[1]"
 
 
 def test_events_from_the_stream_are_archived_too(platform: Platform) -> None:

@@ -223,6 +223,9 @@ class Archives:
         for index, rule in enumerate(spec.rules):
             if rule not in known:
                 raise NotFoundError(f"no rule named {rule!r}", where=f"rules[{index}]")
+            if known[rule].state != "ENABLED":
+                raise ValidationError(f"rule {rule!r} is DISABLED and would receive nothing; enable it to "
+                                      "replay to it", where=f"rules[{index}]")
         chosen = [known[r] for r in spec.rules] if spec.rules else list(known.values())
         ruleset = RuleSet(chosen, self.platform.settings)
         started = utcnow()
