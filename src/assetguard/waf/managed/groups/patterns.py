@@ -177,7 +177,7 @@ P: dict[str, str] = {
     r"|pcntl_exec|phpinfo|create_function|call_user_func|move_uploaded_file|highlight_file|show_source|php_uname"
     r"|fsockopen|file_exists|file_get_contents)\s*(?:/\*.*?\*/\s*)*\(",
     "php_vars": (
-        r"<\?(?:php\b|=|\s|$|[^x]|x[^m]|xm[^l]|xml\s*:)|[\[{]/?php[\]}]|\$\{\s*['\"]?\$?\w*['\"]?\s*\}|\$+[\w@]+\s*(?:\[[^\]]*\]\s*)*(?:/\*.*?\*/\s*)*\(|"
+        r"<\?(?:php\b|=|\s|$|[^x]|x[^m]|xm[^l]|xml\s*:)|[\[{]/?php[\]}]|\$\{\s*(?:['\"][^'\"]{0,40}['\"]|\$\w+)\s*\}|\$+[a-z_@][\w@]*\s*(?:\[[^\]]*\]\s*)*(?:/\*.*?\*/\s*)*\(|"
         r"[\"'][\w\\]+[\"']\s*\(\s*[\w$\"']|\bcompress\.(?:zlib|bzip2)://|\b(?:opcache|mbstring|pcre|session|zend|xdebug)"
         r"\.[a-z_]+\s*=|\$_(?:get|post|request|cookie|server|files|env|session)\b|\$globals\b"
         r"|php://(?:input|filter|fd|memory|temp|stdin)|\b(?:phar|zip|expect|glob|compress\.zlib|ogg|rar|ssh2(?:\.\w+)?)://"
@@ -214,11 +214,12 @@ P: dict[str, str] = {
     ),
     "ssi": r"<!--\s*#\s*(?:exec|include|echo|config|set|printenv|fsize|flastmod|if|elif)\b",
     "java_code": (
-        r"java\.(?:runtime|processbuilder)|java\.lang\.(?:runtime|processbuilder|system|class|thread|reflect)|\.getruntime\s*\(|processbuilder\s*\("
+        r"java\.(?:runtime|processbuilder)\s*[.(@#]|java\.lang\.(?:runtime|processbuilder|system|class|thread|reflect)[\w.]*\s*[(@#]"
+        r"|java\.lang\.(?:runtime|processbuilder|system|class|thread|reflect)\.[a-z]\w*\s*[(@#]|\.getruntime\s*\(|processbuilder\s*\("
         r"|class\.forname|\.getclass\s*\(\s*\)\s*\.|\bclass\.module\.classloader|javax\.(?:script|naming)"
-        r"|java\.io\.(?:file|inputstream)|org\.apache\.(?:struts|commons)|ognl|@java\.lang|%\{.{0,80}?(?:#_memberaccess"
+        r"|java\.io\.(?:file|inputstream)\w*\s*\(|new\s+java\.io\.|org\.apache\.(?:struts|commons)\.[\w.]+\s*[(@#]|\bognl\b|@java\.lang|%\{.{0,80}?(?:#_memberaccess"
         r"|#context|@java)|xwork\.methodaccessor|java\.util\.scanner|\.exec\s*\(\s*[\"'](?:/bin|cmd|bash|sh|calc"
-        r"|whoami|id)|\bclassloader\b|processbuilder|runtime\.exec|\b(?:clone|instantiate|invoker|chained|constant"
+        r"|whoami|id)|\bclassloader\s*[.(\[]|runtime\.exec|\b(?:clone|instantiate|invoker|chained|constant"
         r"|map)(?:transformer|factory)\b|\b(?:while|for|if|not|switch|transformer)closure\b|prototype(?:clone"
         r"|serialization)factory"
     ),
@@ -227,10 +228,10 @@ P: dict[str, str] = {
         r"require\s*\(\s*[\"'](?:child_process|fs|net|vm|os|process)[\"']\s*\)|child_process|process\.(?:mainmodule"
         r"|binding|kill|exit)|\.constructor\s*\(\s*[\"']return|__proto__|constructor\s*\[\s*[\"']prototype"
         r"|constructor\.prototype|_\$\$nd_func\$\$_|\beval\s*\(\s*(?:require|process|buffer)|new\s+function\s*\("
-        r"\s*[\"']|\bprocess\.spawn\b|\bkernel\.(?:exec|system|spawn)\b|\bio\.popen\b|while\s*\(\s*(?:true|1)\s*\)"
+        r"\s*[\"']|\bprocess\.spawn\b|\bkernel\.(?:exec|system|spawn)\b|\bio\.popen\b"
         r"|(?:https?|ftp|gopher|dict|file)://(?:[^/\s]*@)?(?:0x[0-9a-f]{2,}|\d{8,10}|0\d+\.\d|\[[0-9a-f:.]*\]|2130706433"
         r"|127\.|localhost|0\.0\.0\.0|[^/\s]*\.(?:nip\.io|xip\.io|sslip\.io|localtest\.me|lvh\.me|vcap\.me))"
-        r"|\blocal(?:host[0-9]*(?:\.localdomain[0-9]*)?|test\.me)\b|\bwhile\s*\(\s*(?:!|true|1|this|\+|\[)"
+        r"|\blocal(?:host[0-9]*(?:\.localdomain[0-9]*)?|test\.me)\b"
         r"|@\{\[\s*(?:system|exec|qx)|\[\s*constructor\s*\]\s*\[\s*prototype\s*\]|\bconstructor\s*\]\s*\["
         r"|\b(?:system|exec)\s+['\"][a-z]+['\"]"
     ),

@@ -35,7 +35,11 @@ PHP: dict[str, str] = {
     # A bare PHP builtin called as the whole argument (or with a $variable argument): a name shared
     # with prose or other languages only counts when the value *is* the call.
     "php_whole_call": "|".join(
-        r"(?:^|[=&\n;])\s*(?:" + names + r")" + _PHP_CALL_TAIL + r"[^()&\n]{0,80}\)?\s*;?\s*(?:$|&)"
+        r"(?:^|[=&\n;])\s*(?:"
+        + names
+        + r")"
+        + _PHP_CALL_TAIL
+        + r"[^()&\n]{0,80}\)?(?:\s*\[[^\]\n]{0,20}\])*\s*;?\s*(?:$|&)"
         r"|(?:^|[^\w.$>:\\-])(?:" + names + r")" + _PHP_CALL_TAIL + r"\s*\$[a-z_]"
         for names in _PHP_AMBIGUOUS
     ),
@@ -46,7 +50,7 @@ PHP: dict[str, str] = {
     ),
     # Variable functions and dynamic callees: $f(, ${'a'}(, $_[1][2](, $a{0}(, $x /*c*/ (
     "php_variable_call": (
-        r"\$\s*(?:[a-z_@][\w@]*|\{[^}]{0,60}\})(?:\s*(?:\[[^\]\n]{0,40}\]|\{[^}\n]{0,40}\}|->\s*\w+"
+        r"\$\s*(?:[a-z_@][\w@]*|\{[^}]{0,60}\})(?:\s*(?:\[(?:[^\[\]\n]|\[[^\]\n]{0,20}\]){0,40}\]|\{[^}\n]{0,40}\}|->\s*\w+"
         r"|/\*.*?\*/|(?:#|//)[^\n]*\n))*\s*\("
     ),
     # Callee built from strings or arrays: ('sys'.'tem')(, ("system")(, [system][0](, (/*x*/system)(
@@ -82,7 +86,7 @@ JAVA: dict[str, str] = {
     # A gadget or reflection class named where a value or name starts (type-confusion, OGNL, EL).
     "java_gadget_class": (
         r"(?:^|[=&\"'{:,(\[;])\s*(?:com\.opensymphony\.xwork2|com\.sun\.org\.apache|org\.omg\.corba"
-        r"|org\.apache\.(?:commons\.(?:collections|beanutils)|struts2?|xalan|bcel|xbean|naming)"
+        r"|org\.apache\.(?:commons|struts2?|xalan|bcel|xbean|naming)\b"
         r"|java\.lang\.(?:class|classloader|integer|number|object|process|processbuilder|reflect|runtime"
         r"|string|stringbuilder|system|thread|invoke|module|compiler)\b|java\.beans\.xmldecoder"
         r"|javax\.script\.scriptenginemanager|javax\.naming\.|java\.io\.(?:[a-z]*(?:stream|reader|writer)|file"
@@ -90,8 +94,9 @@ JAVA: dict[str, str] = {
     ),
     # A qualified name in the java namespace ending in a process-spawning class: java.x.runtime.
     "java_process_class": r"\bjava(?:\.[a-z_$][\w$]*)*\.(?:runtime|processbuilder|processimpl)\b",
-    # Java serialization stream magic (ACED0005) in base64 at its three alignments; case matters.
-    "java_serialized_b64": r"rO0AB|KztAAU|Cs7QAF",
+    # Java serialization stream magic (AC ED 00 05) in base64 at its three alignments, without the
+    # characters that depend on the neighbouring bytes; case matters.
+    "java_serialized_b64": r"rO0AB|ztAA[U-X]|s7QAF",
     # Java server pages uploaded under an evasive name (trailing dots/spaces are dropped by the OS).
     "jsp_upload_name": r"\.\s*jsp[xf]?[.\s]*$",
     "jsp_upload_body": r"filename\s*=\s*[\"']?[^\"'\r\n;]*\.\s*jsp[xf]?[.\s]*(?:[\"';\r\n]|$)",
@@ -113,6 +118,8 @@ NODE: dict[str, str] = {
         r"|\bnew\s+function\s*\(|\bfunction\s*\(\s*[\"']|__js_function|_\$\$nd_func\$\$_"
         r"|\bconstructor\s*\.\s*constructor\b|\bprocess\s*\[|\bglobal(?:this)?\s*\[\s*[\"']"
         r"|[#$]\{\s*(?:require|process|global|module)\b"
+        # React Flight references walking to a constructor: "$1:constructor:constructor".
+        r"|[\"']\$[\w@]*:(?:[\w$]+:)*(?:constructor|__proto__|prototype)\b"
     ),
     # Prototype pollution through a name or value: __proto__, constructor.prototype, [constructor][prototype].
     "prototype_pollution": (
@@ -120,8 +127,9 @@ NODE: dict[str, str] = {
     ),
     # An infinite loop with nothing in its body (event-loop denial of service).
     "node_busy_loop": (
-        r"\bwhile\s*\(+\s*(?:!\s*(?:false|0)|(?:[-+~]\s*)*(?:true|infinity|nan|new\s+\w+|\d+(?:\.\d+)?|this|\[\s*\]|\{\s*\}|[\"'][^\"']+[\"']))"
-        r"\s*\)+\s*(?:;|\{\s*\}|$)|\bfor\s*\(\s*;\s*;\s*\)\s*(?:;|\{\s*\}|$)"
+        r"\bwhile\s*\(+\s*(?:[-+!~]\s*)*(?:true|false|null|undefined|nan|infinity|\d+(?:\.\d+)?|new\s+\w+|this"
+        r"|\[\s*\]|\{\s*\}|\"[^\"]*\"|'[^']*'|`[^`]*`)\s*\)+\s*(?:;|\{\s*\}|$|[\"'<])"
+        r"|\bfor\s*\(\s*;\s*;\s*\)\s*(?:;|\{\s*\}|$)"
     ),
     # Node.js payloads that arrive base64-encoded (after BASE64_DECODE): serialized functions,
     # child_process, busy loops.
