@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from assetguard.waf.managed.groups.patterns import P, chunks
-from assetguard.waf.managed.groups.patterns_code import CODE
 from assetguard.waf.managed.groups.patterns_cmd import C as CMD
 from assetguard.waf.managed.groups.patterns_code import CODE
 from assetguard.waf.managed.groups.patterns_proto import PROTO
