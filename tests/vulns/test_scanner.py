@@ -125,3 +125,25 @@ def test_full_scan_resolves_findings_of_assets_gone_from_inventory(platform: Pla
     assert scanner.scan_assets().findings_resolved == 1
     doc = FindingsHub(platform).get(PRODUCT, finding_id(ARN, "CVE-2099-2001"))
     assert (doc["Workflow"]["Status"], doc["RecordState"]) == ("RESOLVED", "ARCHIVED")
+
+
+def test_single_host_paths_query_only_the_hosts_package_keys(platform: Platform, fixture_db: AdvisoryDatabase,
+                                                             monkeypatch: Any) -> None:
+    # The ad-hoc path (CLI --sbom/--image/--host, API /vulns/match) and the one-asset path (scan_asset,
+    # API /vulns/scan) ask the database for their own package keys only, each key once per process.
+    asked: list[set[tuple[str, str]]] = []
+    real = AdvisoryDatabase.affected_specs
+
+    def spy(self: AdvisoryDatabase, keys: Any) -> Any:
+        asked.append(set(keys))
+        return real(self, asked[-1])
+
+    monkeypatch.setattr(AdvisoryDatabase, "affected_specs", spy)
+    scanner = VulnerabilityScanner(platform)
+    adhoc = [pypi("urllib3", "2.0.6"), deb("libssl3", "3.0.11-1~deb12u1", "openssl", "3.0.11-1~deb12u1")]
+    assert {m.id for m in scanner.match_packages(adhoc)} == {"GHSA-4444-5555-6666", "DEBIAN-CVE-2099-1001"}
+    assert asked == [{("PyPI", "urllib3"), ("Debian", "libssl3"), ("Debian", "openssl")}]
+    put(platform, host(ARN, [pypi("urllib3", "2.0.6"), pypi("requests", "2.30.0")]))
+    summary = scanner.scan_asset(ARN)
+    assert summary.findings_opened == 2
+    assert asked[1:] == [{("PyPI", "requests")}]          # urllib3 is already compiled in this process

@@ -24,8 +24,8 @@ def warm_index(platform: Platform) -> int:
     """Compile the advisories for every inventory package into this process's index.
 
     ``assetguard up`` runs the scheduler and the worker in one process, so event-driven re-scans
-    of single assets then skip the cold load (about 1 s per 2,000 packages against 300,000
-    advisories). Returns the number of packages seen.
+    of single assets then skip the cold load (a few tenths of a second per 2,000 packages against
+    300,000 advisories on an idle core; BENCHMARKS.md). Returns the number of packages seen.
     """
     from assetguard.inventory.service import InventoryService
     from assetguard.vulns.scanner import VulnerabilityScanner, packages_of
