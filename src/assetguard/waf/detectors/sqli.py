@@ -50,7 +50,8 @@ _PREFILTER = re.compile(
 _CATALOG_PREFILTER = re.compile(
     r"(?:information_schema|pg_catalog|pg_shadow|pg_user|sysobjects|syscolumns|sysusers|sysdatabases"
     r"|sqlite_master|sqlite_schema|all_tables|all_users|user_tables|msysaccessobjects|msysobjects"
-    r"|tempdb|msdb|northwind|mysql\.(?:db|user))\s*$"
+    r"|tempdb|msdb|northwind|mysql\.(?:db|user)|2147483647|2147483648|4294967295|4294967296|9223372036854775807"
+    r"|9223372036854775808|18446744073709551615|18446744073709551616|1e309|2\.2250738585072011e-308)[\s'\"`]*$"
 )
 _FUNCTION_PREFILTER = re.compile(
     r"\b(?:" + "|".join(sorted(SQL_FUNCTIONS)) + r")\b(?:[^\w(]|/\*.*?\*/){0,8}\("
@@ -63,6 +64,11 @@ _OBJECT_WORDS = frozenset(
 )
 _CONTEXT_BEFORE = "&=o(,SEUkF;"
 _TAUTOLOGY_WORDS = frozenset({"true", "false"})
+# Integer and float limits: a whole value that is one of them probes overflow handling.
+_LIMIT_NUMBERS = frozenset(
+    """2147483647 2147483648 4294967295 4294967296 9223372036854775807 9223372036854775808
+    18446744073709551615 18446744073709551616 1e309 2.2250738585072011e-308""".split()
+)
 _COMMON_WORDS = frozenset({"mysql", "sys", "dual", "master"})  # catalog names that are also everyday words
 
 _QUOTE_GRAMMAR = re.compile(
@@ -116,7 +122,7 @@ _OPEN_CALL_NAMES = SQL_FUNCTIONS | frozenset({"exec", "execute"})
 # A short expression cast to a number or text (``password::int``, ``f(x)::text``): PostgreSQL's
 # error-based extraction, the cast failing with the secret in the message.
 _CAST_PROBE = re.compile(
-    r"[\w.()+,' |-]{1,80}::(?:int[248]?|integer|bigint|smallint|numeric|text|varchar|double\s+precision|float[48]?"
+    r"(?:[\w.()+,' |-]|::\w+){1,80}::(?:int[248]?|integer|bigint|smallint|numeric|text|varchar|double\s+precision|float[48]?"
     r"|real|jsonb?|regclass|oid)\s*\)*\s*$",
     re.IGNORECASE,
 )
@@ -188,8 +194,8 @@ def _value_rules(text: str) -> bool:
     if _GLUED_EXPONENT.search(text):
         return True
     bare = text.strip(" \t\r\n'\"`;").lower()
-    if bare in ATTACK_NAMES or (bare in _CATALOG_VALUES and bare not in _COMMON_WORDS):
-        return True  # a whole value naming an attack-only procedure or a system catalog
+    if bare in ATTACK_NAMES or bare in _LIMIT_NUMBERS or (bare in _CATALOG_VALUES and bare not in _COMMON_WORDS):
+        return True  # a whole value naming an attack-only procedure, a system catalog, a type limit
     if "::" in text and _CAST_PROBE.match(text):
         return True
     if "/*" in text:
@@ -305,8 +311,8 @@ def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
         elif kind == "F" and i + 1 < count:
             nxt = tokens[i + 1]
             name = nxt.text.split(".", 1)[0]
-            if nxt.kind in "bBk" and name in CATALOG_NAMES and i > 0:
-                return True
+            if nxt.kind in "bBk" and name in CATALOG_NAMES and (i > 0 or name not in _COMMON_WORDS):
+                return True  # from information_schema.tables   x from dual
         elif kind == "k":
             if tok.text == "as" and prev in ")ns" and i + 2 < count:
                 if tokens[i + 1].kind in "bs" and tokens[i + 2].kind == "F":
@@ -331,6 +337,8 @@ def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
                     return True  # ;SET @saved   SET @OLD_SQL_MODE (not: set @alice)
         elif kind == "U" and i + 1 < count and tokens[i + 1].kind == "f" and tokens[i + 1].text == "values":
             return True  # except values(1,2)
+        elif kind == "U" and i + 2 < count and tokens[i + 1].kind == "S" and tokens[i + 2].text in SQL_FUNCTIONS:
+            return True  # union select concat
         elif kind == "=" and tok.text in JSON_OPERATORS and 0 < i < count - 1:
             if tokens[i - 1].kind in "sn)" and tokens[i + 1].kind in "sn(":
                 return True  # '{"a":1}'::jsonb @> '{"a":1}'
