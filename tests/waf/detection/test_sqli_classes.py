@@ -4,9 +4,11 @@ legitimate look-alikes that must pass (written here, not taken from the CRS corp
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assetguard.waf.detectors.sqli import detect_sqli
-from assetguard.waf.detectors.sqli_lexer import fingerprint, tokenize
+from assetguard.waf.detectors.sqli_lexer import fingerprint, tokenize, tokenize_reference
 from assetguard.waf.detectors.sqli_values import value_starts
 
 # class -> (attacks, look-alikes)
@@ -150,3 +152,23 @@ def test_long_value_is_judged_at_its_start_and_in_full() -> None:
     assert not detect_sqli(f"title=Notes&body={prose}")
     assert detect_sqli(f"title=Notes&body=and 9=(&tail={prose}")
     assert detect_sqli(f"title=Notes&body={prose} x' union select password from users--")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from(list("'\"`-#/*;()@=<>,.? \t\n:!|&~selctunio1x0e\\[]{}$_")), max_size=60),
+    st.sampled_from(["", "'", '"']),
+    st.booleans(),
+)
+def test_fast_lexer_agrees_on_casts_and_json_operators(text: str, quote: str, backslash_escapes: bool) -> None:
+    fast = [(t.kind, t.text) for t in tokenize(text, quote, backslash_escapes)]
+    assert fast == [(t.kind, t.text) for t in tokenize_reference(text, quote, backslash_escapes)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("/&=<>\"'-\r\n{}:[]ab1 ?x")), max_size=120))
+def test_value_starts_never_raise_and_stay_bounded(text: str) -> None:
+    values = value_starts(text)
+    assert len(values) <= 64
+    assert all(v.strip() for v in values)
+    detect_sqli(text)
