@@ -40,6 +40,8 @@ UNSUPPORTED_FIELDS = ("HeaderOrder", "JA3Fingerprint", "JA4Fingerprint", "UriFra
 
 
 MEMO_SIZE = 4096  # distinct raw values remembered per (field, chain)
+STEP_MEMO_SIZE = 65536  # (chain prefix, value) -> output, per ACL
+STEP_MEMO_MAX_TEXT = 512
 
 
 class FieldInspector:
@@ -53,7 +55,7 @@ class FieldInspector:
     """
 
     __slots__ = ("kind", "extract", "steps", "key", "chain_names", "prefix_keys", "quick", "quick_ok", "lowers",
-                 "raw_key", "memo")
+                 "raw_key", "memo", "step_memo", "prefixes")
 
     def __init__(self, kind: str, extract: Extract, steps: list[Callable[[str], str]],
                  field_key: str, chain_names: tuple[str, ...]) -> None:
@@ -71,6 +73,11 @@ class FieldInspector:
         self.quick = re.compile("|".join(triggers)).search if triggers else None
         self.lowers = "LOWERCASE" in chain_names
         self.memo: dict[Any, Values] | None = None
+        # Per value and chain prefix, shared by every chain of the ACL (set by the compiler): a new
+        # tuple of values (one query word changed) transforms only its new values, and chains
+        # sharing leading steps share their work.
+        self.step_memo: dict[tuple[tuple[str, ...], str], str] | None = None
+        self.prefixes = [chain_names[:i] for i in range(len(chain_names) + 1)]
 
     def values(self, request: HttpRequest) -> Values:
         cache = request.cache
@@ -97,6 +104,15 @@ class FieldInspector:
         return result
 
     def _transform(self, raw: tuple[str, ...], cache: dict[Any, Any]) -> Values:
+        step_memo = self.step_memo
+        if step_memo is not None:
+            full = self.chain_names
+            out: list[str] = []
+            for v in raw:
+                known = step_memo.get((full, v))
+                out.append(known if known is not None else self._one(v, step_memo))
+            values = cache[self.key] = tuple(out)
+            return values
         if self.quick_ok:
             quick = self.quick
             if quick is None or not any(quick(v) for v in raw):
@@ -114,6 +130,52 @@ class FieldInspector:
             current = tuple([func(v) for v in current])
             cache[prefix_keys[i + 1]] = current
         return current
+
+    def transform_one(self, value: str) -> str:
+        """``value`` through the chain (remembered in ``step_memo`` when the compiler set one)."""
+        step_memo = self.step_memo
+        if step_memo is None:
+            quick = self.quick
+            if self.quick_ok and (quick is None or quick(value) is None):
+                return lowercase(value) if self.lowers else value
+            for step in self.steps:
+                value = step(value)
+            return value
+        known = step_memo.get((self.chain_names, value))
+        return known if known is not None else self._one(value, step_memo)
+
+    def _one(self, value: str, step_memo: dict[tuple[tuple[str, ...], str], str]) -> str:
+        """One value through the chain, resuming from the longest remembered prefix."""
+        prefixes = self.prefixes
+        steps = self.steps
+        keep = len(value) <= STEP_MEMO_MAX_TEXT
+        done = len(steps) - 1
+        current: str | None = None
+        while done > 0:
+            current = step_memo.get((prefixes[done], value))
+            if current is not None:
+                break
+            done -= 1
+        if current is None:
+            done = 0
+            current = value
+            quick = self.quick
+            if self.quick_ok and (quick is None or quick(value) is None):
+                current = lowercase(value) if self.lowers else value
+                if keep:
+                    self._remember(step_memo, (prefixes[-1], value), current)
+                return current
+        for i in range(done, len(steps)):
+            current = steps[i](current)
+            if keep:
+                self._remember(step_memo, (prefixes[i + 1], value), current)
+        return current
+
+    @staticmethod
+    def _remember(memo: dict[tuple[tuple[str, ...], str], str], key: tuple[tuple[str, ...], str], value: str) -> None:
+        if len(memo) >= STEP_MEMO_SIZE:
+            del memo[next(iter(memo))]
+        memo[key] = value
 
 
 def _oversize(spec: dict[str, Any], where: str, default: str = "CONTINUE") -> str:

@@ -5,9 +5,10 @@ scanner covers gets one bit. Per request, :meth:`PrefilterPlan.possible` returns
 the covered leaves that may match; a leaf whose bit is clear is false without running, and a rule
 whose statement needs one of those bits (see ``statements.need_bits``) is skipped without a call.
 
-Per field (whatever its chains), the answer is computed once per distinct raw field value and
-remembered across requests in a bounded memo: browser headers repeat, so only the values that
-change (query words, session cookie) cost a scan.
+Per field (whatever its chains), the answer is computed once per distinct value (chains transform
+each value on its own) and remembered across requests in a bounded memo: browser headers, cookie
+names and most query arguments repeat, so only the values that change (a query word, a session
+id) cost a scan.
 
 Two scanners, both exact (no false negatives; a hypothesis test compares verdicts with and
 without the plan):
@@ -32,8 +33,10 @@ from typing import Any
 from assetguard.waf.compiled import CompileContext
 from assetguard.waf.regex import strip_escapes_and_classes
 from assetguard.waf.request import HttpRequest
+from assetguard.waf.transforms import IDENTITY_UNLESS, lowercase
 
-MEMO_SIZE = 4096  # distinct raw values remembered per field
+MEMO_SIZE = 16384  # distinct values remembered per field
+MEMO_MAX_TEXT = 512  # longer values are scanned every time
 MEMO_FIELDS_SKIPPED = ("Body", "JsonBody")  # bodies rarely repeat and are large
 
 # Ordinary request text: a pattern matching any of these is too weak to prune anything.
@@ -69,6 +72,7 @@ _CLASS_TEXT = re.compile(f"[{re.escape(_CLASS_BYTES)}]").search
 _CLASS_PATTERN = re.compile(r"\\[wWsSbBdD]")
 # ... and case-insensitive matching of non-ASCII pattern characters differs on any high byte.
 _HIGH_TEXT = re.compile("[\x80-\xff]").search
+_URL_ESCAPE = r"%(?:[0-9a-fA-F]{2}|[uU][0-9a-fA-F]{4})"  # URL_DECODE's trigger without '+'
 _SUSPECT_TEXT = re.compile("[\x1c-\x1f\x80-\xff]").search
 _HIGH_PATTERN = re.compile(r"\\[xuUN0-7]|[^\x00-\x7f]")
 # Python syntax that PCRE reads differently (POSIX classes; {,n} below) or that a C string cannot hold.
@@ -109,7 +113,8 @@ def per_line(pattern: str) -> str:
 class FieldScan:
     """One field (all its chains): the bits of its covered leaves, and how to find the possible ones."""
 
-    __slots__ = ("raw_key", "extract", "views", "mask", "memo", "db", "regexes")
+    __slots__ = ("raw_key", "extract", "views", "mask", "memo", "db", "regexes", "quick_forms", "quick_triggers",
+                 "slow_views")
 
     def __init__(self, field_key: str, extract: Callable[[HttpRequest], Any], mask: int, *,
                  views: list[tuple[Any, int, int]] | None = None, db: Any = None,
@@ -122,6 +127,23 @@ class FieldScan:
         self.db = db
         self.regexes = regexes or []  # pure-Python scanner: (inspector, search, mask of its leaves)
         self.memo: dict[Any, int] | None = {} if memo else None
+        # Chains that only decode (URL, entities, escapes, NULs, white space) or lower-case leave a
+        # value without any of their triggers as it is: such a value's forms are known without
+        # running them - the value, its '+'-as-space form for URL-decoding chains, lower-cased
+        # for lower-casing chains. (decodes, lowers, view) per such chain; the others run.
+        self.quick_forms: list[tuple[bool, bool, tuple[Any, int, int]]] = []
+        self.slow_views: list[tuple[Any, int, int]] = []
+        for view in self.views:
+            inspector = view[0]
+            if inspector.quick_ok or not inspector.chain_names:
+                names = inspector.chain_names
+                self.quick_forms.append((bool({"URL_DECODE", "URL_DECODE_UNI"} & set(names)),
+                                         "LOWERCASE" in names, view))
+            else:
+                self.slow_views.append(view)
+        triggers = sorted({_URL_ESCAPE if n in ("URL_DECODE", "URL_DECODE_UNI") else str(IDENTITY_UNLESS[n])
+                           for view in self.views for n in view[0].chain_names if IDENTITY_UNLESS.get(n)})
+        self.quick_triggers = re.compile("|".join(triggers)).search if triggers else None
 
     def possible(self, request: HttpRequest) -> int:
         cache = request.cache
@@ -134,16 +156,41 @@ class FieldScan:
             return 0
         memo = self.memo
         if memo is None:
-            return self._scan(request)
-        bits = memo.get(raw)
-        if bits is None:
-            bits = self._scan(request)
-            if len(memo) >= MEMO_SIZE:
-                del memo[next(iter(memo))]
-            memo[raw] = bits
+            return self._scan_request(request)
+        # Chains transform each value on its own, so the field's bits are the union of its values'.
+        bits = 0
+        for value in raw:
+            known = memo.get(value)
+            if known is None:
+                known = self._scan_value(value)
+                if len(value) <= MEMO_MAX_TEXT:
+                    if len(memo) >= MEMO_SIZE:
+                        del memo[next(iter(memo))]
+                    memo[value] = known
+            bits |= known
         return bits
 
-    def _scan(self, request: HttpRequest) -> int:
+    def _scan_value(self, value: str) -> int:
+        if self.db is None:
+            bits = 0
+            for inspector, search, mask in self.regexes:
+                if search(inspector.transform_one(value)) is not None:
+                    bits |= mask
+            return bits
+        triggers = self.quick_triggers
+        if triggers is None or triggers(value) is None:
+            spaced = value.replace("+", " ") if "+" in value else value
+            if spaced is value or triggers is None or triggers(spaced) is None:  # e.g. '++' -> '  '
+                outputs: list[tuple[tuple[Any, int, int], Any]] = []
+                for decodes, lowers, view in self.quick_forms:
+                    form = spaced if decodes else value
+                    outputs.append((view, (lowercase(form) if lowers else form,)))
+                for view in self.slow_views:
+                    outputs.append((view, (view[0].transform_one(value),)))
+                return self._scan_views(outputs)
+        return self._scan_views([(view, (view[0].transform_one(value),)) for view in self.views])
+
+    def _scan_request(self, request: HttpRequest) -> int:
         if self.db is None:
             bits = 0
             for inspector, search, mask in self.regexes:
@@ -152,10 +199,12 @@ class FieldScan:
                         bits |= mask
                         break
             return bits
+        return self._scan_views([(view, view[0].values(request)) for view in self.views])
+
+    def _scan_views(self, outputs: list[tuple[tuple[Any, int, int], Any]]) -> int:
         strings: set[str] = set()
         bits = 0
-        for inspector, class_mask, high_mask in self.views:
-            values = inspector.values(request)
+        for (_inspector, class_mask, high_mask), values in outputs:
             if values is True or values is False:
                 return self.mask  # not reached: the raw field was a tuple
             if class_mask or high_mask:

@@ -118,6 +118,7 @@ def _field(spec: dict[str, Any], ctx: CompileContext, at: str) -> FieldInspector
                               where=f"{at}.FieldToMatch")
     if inspector.kind not in ("Body", "JsonBody"):  # bodies rarely repeat and are large
         inspector.memo = ctx.transform_memos.setdefault(inspector.key, {})
+        inspector.step_memo = ctx.step_memo
     return inspector
 
 
