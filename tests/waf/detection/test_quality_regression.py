@@ -23,14 +23,16 @@ CRS_DIR = CORPORA / "crs-regression" / "tests"
 FLOORS = {
     "generic": 45,
     "java": 80,
-    "lfi": 65,
+    "lfi": 85,
+    "multipart": 75,
     "php": 65,
-    "protocol": 50,
-    "protocol-attack": 70,
+    "protocol": 88,
+    "protocol-attack": 90,
+    "rfi": 75,
     "rce": 40,
     "session-fixation": 80,
     "sqli": 48,
-    "xss": 60,
+    "xss": 85,
 }
 OVERALL_FLOOR = 55
 LEGIT_FLOOR = 99.0

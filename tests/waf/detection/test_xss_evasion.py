@@ -41,6 +41,8 @@ ATTACKS = [
     "--><b>",
     # data: URI whose payload is markup
     "data:,<svg/onload=alert(1)>",
+    # tagged templates reaching a sink
+    "[] . flat . call ` ${ prompt } 7 `",
 ]
 BENIGN = [
     "Café crème, naïve résumé",
@@ -60,6 +62,8 @@ BENIGN = [
     "data: the new oil, <b>really</b>",
     "self-hosted, parent company, top 10",
     "document the API and the window size",
+    "new URL('./config.json', import.meta.url)",
+    "console.log(`listening on ${port}`); fn.apply(this, args)",
 ]
 
 

@@ -66,11 +66,11 @@ _STYLE_CODE = re.compile(
 )
 # A script-sink call after breaking out of a JS string: ";alert(1)//   '-alert(1)-'
 _JS_BREAKOUT = re.compile(
-    r"""["'`]\s*(?:[;+\-*/|&,)}\]]|\?\?)+\s*(?:\w+\s*[=:]\s*)?(?:alert|prompt|confirm|eval|fetch|import|settimeout|setinterval|function|atob|document\s*[.\[]|window\s*[.\[]|top\s*[.\[]|self\s*[.\[]|parent\s*[.\[]|location\s*[.\[=]|this\s*[.\[]|constructor|new\s+function)\b""",
+    r"""["'`]\s*(?:[;+\-*/|&,)}\]]|\?\?)+\s*(?:\w+\s*[=:]\s*)?(?:alert|prompt|confirm|eval|fetch|import(?=\s*\()|settimeout|setinterval|function|atob|document\s*[.\[]|window\s*[.\[]|top\s*[.\[]|self\s*[.\[]|parent\s*[.\[]|location\s*[.\[=]|this\s*[.\[]|constructor|new\s+function)\b""",
     re.IGNORECASE,
 )
 _JS_SINK_CALL = re.compile(
-    r"""(?:^|[\s;(=])(?:alert|prompt|confirm)\s*(?:\(\s*(?:[\d'"`/\[{)]|[a-z_$][\w$.\[\]]*\s*[),+])|`)|\b(?:eval|settimeout|setinterval|Function)\s*\(\s*(?:atob|string\.fromcharcode|unescape|decodeuri|["'`])|\.constructor\s*\(\s*["'`]|\[\s*["'`]constructor["'`]\s*\]|document\s*\.\s*(?:cookie|write|domain)\b|String\s*\.\s*fromCharCode\s*\(""",
+    r"""(?:^|[\s;(=])(?:alert|prompt|confirm)\s*(?:\(\s*(?:[\d'"`/\[{)]|[a-z_$][\w$.\[\]]*\s*[),+])|`)|\b(?:eval|settimeout|setinterval|Function)\s*\(\s*(?:atob|string\.fromcharcode|unescape|decodeuri|["'`])|\.constructor\s*\(\s*["'`]|\[\s*["'`]constructor["'`]\s*\]|document\s*\.\s*(?:cookie|write|domain)\b|String\s*\.\s*fromCharCode\s*\(|\$\{\s*(?:alert|prompt|confirm|eval)\s*\}""",
     re.IGNORECASE,
 )
 # Script through CSS, wherever the style text ends up.
@@ -90,7 +90,7 @@ _DOM_ACCESS = re.compile(
     r"\b(?:document|window)\s*\.\s*(?:cookie|location|domain|write|writeln|url|referrer|open)\b"
     r"|\bdocument\s*\.\s*body\s*\.\s*\w+\s*\(|\blocation\s*\.\s*(?:href|hash|search|replace|assign)\b"
     r"|\.(?:innerhtml|outerhtml|textcontent)\s*=|\b(?:setinterval|settimeout)\s*\(|\bnew\s+function\s*\("
-    r"|\breflect\s*\.\s*\w+|\.call\s*`|\bimport\s*\(\s*[\"'`]|\b(?:atob|btoa|eval)\s*\(",
+    r"|\breflect\s*\.\s*\w+|\.\s*(?:call|apply)\s*`|\bimport\s*\(\s*[\"'`]|\b(?:atob|btoa|eval)\s*\(",
     re.IGNORECASE,
 )
 # Markup only the high-bit-stripped reading has: ¼b¾x(¢y¢)¼/b¾ is <b>x("y")</b>.
