@@ -113,6 +113,11 @@ SEARCHES = [
     "prompt engineering guide",
     "confirm email not arriving",
     "java.lang.NullPointerException fix",
+    "org.apache.commons lang3 StringUtils",
+    "java.lang.String vs StringBuilder",
+    "process.env undefined in vite",
+    "array_map vs foreach php",
+    "host.docker.internal not resolving",
     "../ relative paths explained",
     "etc/hosts file windows",
     "passwd command linux",
@@ -203,6 +208,10 @@ TOPICS = [
     "Drop-in sessions schedule",
     "Ordering pizza for the team",
     "O'Malley's pub quiz",
+    "Why java.lang.String is immutable",
+    "Tuning the Java runtime for containers",
+    "Reading process.env without surprises",
+    "PHP 8 match expressions",
 ]
 CODE_SNIPPETS = [
     (
@@ -285,6 +294,37 @@ CODE_SNIPPETS = [
     ),
     ("json", '{\n  "name": "demo",\n  "version": "1.0.0",\n  "scripts": { "test": "vitest" }\n}\n'),
     ("sql", "SELECT id, name FROM users WHERE created_at > now() - interval '7 days' ORDER BY name;\n"),
+    (
+        "java",
+        "try (BufferedReader in = new BufferedReader(new FileReader(path))) {\n    String line;\n"
+        "    while ((line = in.readLine()) != null) {\n        counts.merge(line.split(\",\")[0], 1, Integer::sum);\n"
+        "    }\n}\n",
+    ),
+    (
+        "java",
+        "@GetMapping(\"/items/{id}\")\npublic ResponseEntity<Item> get(@PathVariable long id) {\n"
+        "    return repo.findById(id).map(ResponseEntity::ok).orElseThrow(() -> new NotFoundException(id));\n}\n",
+    ),
+    (
+        "javascript",
+        "import { readFile } from 'node:fs/promises';\n"
+        "const config = JSON.parse(await readFile(new URL('./config.json', import.meta.url)));\n"
+        "const port = Number(process.env.PORT ?? 3000);\napp.listen(port, () => console.log(`listening on ${port}`));\n",
+    ),
+    (
+        "javascript",
+        "let page = 1;\nwhile (true) {\n  const res = await fetch(`/api/items?page=${page}`);\n"
+        "  const { items, next } = await res.json();\n  render(items);\n  if (!next) break;\n  page += 1;\n}\n",
+    ),
+    (
+        "python",
+        "from django.db.models import Q\nrecent = Article.objects.filter(Q(title__icontains=term) | Q(tags__name=term))\n"
+        "print(recent.count())\n",
+    ),
+    (
+        "html",
+        "{% for post in posts %}\n  <h2>{{ post.title }}</h2>\n  {% if post.draft %}<em>draft</em>{% endif %}\n{% endfor %}\n",
+    ),
 ]
 BROWSER_UAS = [
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",

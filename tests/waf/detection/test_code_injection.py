@@ -140,6 +140,7 @@ ATTACKS: list[tuple[str, str, HttpRequest]] = [
     (INJ, "NodeJSCode_URIPATH", req("/content/x;require.main.require('fs')")),
     (INJ, "TemplateStatement_QUERYARGUMENTS", req(q("{% set x = cycler %}{{ x }}"))),
     (INJ, "TemplateStatement_JSON", req(doc={"n": "<%= 6*7 %>"})),
+    (INJ, "TemplateStatement_BODY", req(form="n=" + quote("{%- if 7 -%}seven{% endif %}"))),
     # ---- SSRF
     (INJ, "SSRFEvasion_QUERYARGUMENTS", req(q("http://2130706433/admin", "url"))),
     (INJ, "SSRFEvasion_QUERYARGUMENTS", req(q("gopher://10.1.65000/_x", "url"))),
@@ -181,6 +182,13 @@ LEGIT: list[HttpRequest] = [
     req(q("http://example.com/a b@c.example", "note")),
     req("/content?sort=created_at&page_size=10&first__name=Ann"),
     req(headers=[["X-Filename", "notes.jsp.txt"]]),
+    req(
+        doc={"code": "{% for post in posts %}\n  {% if post.draft %}<em>draft</em>{% endif %}\n{% endfor %}"}
+    ),
+    req(q("host.docker.internal not resolving")),
+    req(q("org.apache.commons lang3 StringUtils")),
+    req(doc={"code": "const text = await readFile(path, 'utf8');\nprint(chr(65)); define(['dep'], f);"}),
+    req(doc={"code": "$stmt->execute([$id]);"}),
     req(headers=[["Cookie", "session=" + base64.b64encode(b"user=ann;theme=dark").decode()]]),
 ]
 

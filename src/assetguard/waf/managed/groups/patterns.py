@@ -166,11 +166,11 @@ P: dict[str, str] = {
         (
             "eval|assert|system|exec|shell_exec|passthru|popen|proc_open|pcntl_exec|base64_decode|gzinflate"
             "|gzuncompress|str_rot13|create_function|call_user_func(?:_array)?|preg_replace|file_get_contents"
-            "|file_put_contents|fopen|readfile|include|require|include_once|require_once|phpinfo|unserialize",
+            "|file_put_contents|include|require|include_once|require_once|phpinfo|unserialize",
             "move_uploaded_file|highlight_file|show_source|fsockopen|php_uname|posix_getpwuid|ini_set|putenv"
-            "|array_map|hex2bin|curl_exec|stream_socket_client|get_defined_vars|unpack|chr|pack|str_replace"
+            "|array_map|hex2bin|curl_exec|stream_socket_client|get_defined_vars|str_replace"
             "|strrev|gzdecode|convert_uu|mb_ereg_replace|assert_options|print_r|var_dump|var_export|curl_init"
-            "|define|compact|settype|ob_start|array_filter|array_walk|usort|uasort|register_shutdown_function",
+            "|settype|ob_start|array_filter|array_walk|usort|uasort|register_shutdown_function",
         ),
     )
     + r"|(?:base64_decode|gzinflate|gzuncompress|gzdecode|bzdecompress|str_rot13|shell_exec|passthru|proc_open"

@@ -19,13 +19,15 @@ _PHP_PREFIXES = (
     "|pcntl|pg|posix|preg|pspell|readline|recode|shmop|simplexml|snmp|socket|sodium|sqlite|sqlsrv|ssh2"
     "|stream|svn|sybase|tidy|uopz|xmlrpc|xmlwriter|zend|zlib|apache|apcu|opcache|ob|proc|highlight|mt|str"
 )
-# High-risk PHP functions whose names are plain words in other languages or prose.
+# High-risk PHP functions whose names are plain words, or common calls in JavaScript, Python or C
+# (readFile, chr, pack, fopen, define): they count only as a whole value or with a $variable.
 _PHP_AMBIGUOUS = (
     "substr|strlen|strpos|strrev|strtolower|strtoupper|strip_tags|stripslashes|addslashes|printf|sprintf|vsprintf|intval|floatval|unpack|pack|file|filegroup|fileowner|fileperms|filesize|filemtime",
     "readfile|fread|fwrite|fputs|fgets|fopen|opendir|readdir|scandir|glob|chmod|chown|chgrp|unlink|rmdir|mkdir|rename|copy|touch|symlink|link|tempnam|mail|header|die|exit|echo|print|system|exec",
     "passthru|assert|eval|extract|parse_str|putenv|getenv|dl|debug_zval_dump|serialize|unserialize|implode|explode|ucfirst|ucwords|nl2br|htmlspecialchars|trim|ltrim|rtrim|chr|ord|dechex|hexdec",
     "bin2hex|md5|sha1|crc32|base64_encode|urlencode|rawurlencode|uniqid|rand|count|sizeof|in_array|is_\\w+|gettype|settype|get_\\w+|set_\\w+|func_get_args|gethostbyname|gethostbynamel|getmypid",
-    "getmyuid|getcwd|phpversion|php_sapi_name|sleep|usleep|time|microtime|mktime|checkdate|strtotime|date|gmdate|idate|localtime",
+    "getmyuid|getcwd|phpversion|php_sapi_name|sleep|usleep|time|microtime|mktime|checkdate|strtotime|date|gmdate|idate|localtime"
+    "|define|compact",
 )
 _PHP_CALL_TAIL = r"\s*(?:(?:/\*.*?\*/|//[^\n]*\n|#[^\n]*\n)\s*)*\("
 
@@ -50,7 +52,7 @@ PHP: dict[str, str] = {
     ),
     # Variable functions and dynamic callees: $f(, ${'a'}(, $_[1][2](, $a{0}(, $x /*c*/ (
     "php_variable_call": (
-        r"\$\s*(?:[a-z_@][\w@]*|\{[^}]{0,60}\})(?:\s*(?:\[(?:[^\[\]\n]|\[[^\]\n]{0,20}\]){0,40}\]|\{[^}\n]{0,40}\}|->\s*\w+"
+        r"\$\s*(?:[a-z_@][\w@]*|\{[^}]{0,60}\})(?:\s*(?:\[(?:[^\[\]\n]|\[[^\]\n]{0,20}\]){0,40}\]|\{[^}\n]{0,40}\}"
         r"|/\*.*?\*/|(?:#|//)[^\n]*\n))*\s*\("
     ),
     # Callee built from strings or arrays: ('sys'.'tem')(, ("system")(, [system][0](, (/*x*/system)(
@@ -86,11 +88,12 @@ JAVA: dict[str, str] = {
     # A gadget or reflection class named where a value or name starts (type-confusion, OGNL, EL).
     "java_gadget_class": (
         r"(?:^|[=&\"'{:,(\[;])\s*(?:com\.opensymphony\.xwork2|com\.sun\.org\.apache|org\.omg\.corba"
-        r"|org\.apache\.(?:commons|struts2?|xalan|bcel|xbean|naming)\b"
-        r"|java\.lang\.(?:class|classloader|integer|number|object|process|processbuilder|reflect|runtime"
-        r"|string|stringbuilder|system|thread|invoke|module|compiler)\b|java\.beans\.xmldecoder"
-        r"|javax\.script\.scriptenginemanager|javax\.naming\.|java\.io\.(?:[a-z]*(?:stream|reader|writer)|file"
-        r"|filepermission)\b)"
+        r"|org\.apache\.(?:commons|struts2?|xalan|bcel|xbean|naming)|java\.lang\.(?:class|classloader|integer"
+        r"|number|object|process|processbuilder|reflect|runtime|string|stringbuilder|system|thread|invoke|module"
+        r"|compiler)|java\.beans\.xmldecoder|javax\.script\.scriptenginemanager|javax\.naming"
+        r"|java\.io\.(?:[a-z]*(?:stream|reader|writer)|file|filepermission))\b"
+        # ... as the whole token: at the end of the value or before code punctuation, not prose.
+        r"(?:\.[\w$]+)*\s*(?:$|[\"'&;,()}\]\[#@=])"
     ),
     # A qualified name in the java namespace ending in a process-spawning class: java.x.runtime.
     "java_process_class": r"\bjava(?:\.[a-z_$][\w$]*)*\.(?:runtime|processbuilder|processimpl)\b",
@@ -138,12 +141,15 @@ NODE: dict[str, str] = {
     ),
     # Perl code interpolated into a string: @{[ ... ]}.
     "perl_interpolation": r"@\{\s*\[",
-    # Template statement tags (Jinja/Twig/Liquid {% %}, ERB/JSP/ASP <% %>) in an input value.
+    # Template evaluation probes: a statement tag (Jinja/Twig/Liquid {% %}, ERB/JSP/ASP <% %>) whose
+    # condition is a constant or arithmetic, or that reaches code; real templates test variables.
     "template_statement": (
-        r"\{%-?\s*(?:if|for|set|import|include|from|macro|call|block|extends|with|raw|print|filter|autoescape"
-        r"|elif|else|endif|endfor|debug|do|load|url|csrf_token|now|assign|capture|case|cycle|unless|liquid"
-        r"|render|tablerow|increment)\b[^%]{0,120}%\}|<%[=#-]?\s*(?:if|for|each|while|end|unless|case|do"
-        r"|@|out\.|response\.|request\.|system|exec|eval|`|\d+\s*[*+])[^%]{0,120}%>"
+        r"\{%-?\s*(?:if|elif|while|print|unless|echo)\s+\(?\s*(?:true|false|none|nil|null|\d+|[\"'][^\"'%]{0,40}[\"'])"
+        r"\s*(?:[-+*/%]\s*\d+\s*)?\)?\s*-?%\}|\{%-?\s*(?:set|with|do|print)\b[^%]{0,80}(?:__|\bcycler\b|\blipsum\b"
+        r"|\bjoiner\b|\bnamespace\b|\bconfig\b|\brequest\b|\bself\b|\bos\b|\d+\s*[*+]\s*\d+)|\{%-?\s*import\s+[a-z_]"
+        r"|<%[=-]?\s*(?:if|unless|while)\s+\(?\s*(?:true|false|nil|null|\d+|[\"'][^\"'%]{0,40}[\"'])\s*\)?\s*-?%>"
+        r"|<%[=-]?\s*(?:\d+\s*[*+]\s*\d+|system|exec|eval|`|%x|io\.|file\.|open\s*\(|require\b|runtime|out\.print"
+        r"|response\.write|request\.|new\s+java)"
     ),
 }
 
@@ -168,7 +174,7 @@ SSRF: dict[str, str] = {
     # Cloud metadata and container/cluster-internal host names.
     # Anchored at the start of a value: articles about Docker may name them in prose.
     "ssrf_internal_host": "|".join(
-        r"(?:^|[=&\"'])\s*(?:[a-z][a-z0-9+.-]{1,15}://)?(?:[^/\s@]*@)?" + host
+        r"(?:^|[=&\"'])\s*(?:[a-z][a-z0-9+.-]{1,15}://)?(?:[^/\s@]*@)?(?:" + host + r")(?:[:/?#\"'&]|$)"
         for host in (
             r"metadata\.(?:packet\.net|tencentyun\.com|platformequinix\.com)\b",
             r"(?:[\w-]+\.)*(?:docker|containers)\.internal\b",
