@@ -26,8 +26,9 @@ _WEAK_CMDS = (
 )
 _CMD_ARGS = r"(?:\s+(?:-{1,2}[a-z0-9]|[/~$.]|\d|[a-z0-9.-]+\.[a-z]{2,}\b|https?://|\{|\*)|\s*(?:$|[;|&`)<>]))"
 _SEPARATOR = r"(?:[;|`\n\r]|&&|\$\(|<\(|>\(|\{)\s*(?:(?:/usr)?/s?bin/)?"
-# Bodies carry markdown and code: a newline or backtick before a command is ordinary there.
-_BODY_SEPARATOR = r"(?:[;|]|&&|\$\(|<\(|>\()\s*(?:(?:/usr)?/s?bin/)?"
+# Bodies carry markdown and code: a newline or backtick before a command is ordinary there, a
+# '|' starts a table cell, and '; newline' ends a statement.
+_BODY_SEPARATOR = r"(?:;|&&|\$\(|<\(|>\()[ \t]*(?:(?:/usr)?/s?bin/)?"
 
 
 def _each(template: str, lists: tuple[str, ...]) -> str:

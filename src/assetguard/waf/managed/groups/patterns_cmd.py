@@ -92,16 +92,17 @@ _SENSITIVE = (
 
 
 C: dict[str, str] = {
-    # An admin command in command position (quotes and backslashes already deleted by CMD_LINE,
+    # An admin command in command position (not after a backtick: markdown writes `whoami` in
+    # prose; backtick substitution is unix_cmd2's) (quotes and backslashes already deleted by CMD_LINE,
     # so 'wh'oami and w\hoami are whoami here; ';' became a space, and a space before '/' went).
-    "admin_cmd": _each(r"(?:^|[=|&`(]|\$\()\s*(?:CMDS)(?:\s|$|[|&`)<>/])", ADMIN),
+    "admin_cmd": _each(r"(?:^|[=|&(]|\$\()\s*(?:CMDS)(?:\s|$|[|&`)<>/])", ADMIN),
     # A simple command with an absolute system path at the start of a value: ll /var/www (CMD_LINE).
     "weak_cmd_path": _each(
         r"^\s*(?:CMDS)/(?:etc|bin|usr|tmp|dev|proc|var|home|root|sys|opt|srv|boot)\b", (_WEAK_CMDS, "ll|la|l|dir")
     ),
     # A wrapper followed by a command: time sh -c ..., nohup ifconfig, strace who (CMD_LINE).
     "wrapped_cmd": _each(
-        r"(?:^|[=|&`(]|\$\()\s*(?:" + WRAPPERS + r")(?:\s+-{1,2}[\w=.-]+(?:\s+\d[\w.]*)?)*\s+(?:CMDS)(?:\s|$|[|&`)<>])",
+        r"(?:^|[=|&(]|\$\()\s*(?:" + WRAPPERS + r")(?:\s+-{1,2}[\w=.-]+(?:\s+\d[\w.]*)?)*\s+(?:CMDS)(?:\s|$|[|&`)<>])",
         _ALL_CMDS,
     ),
     # Shell-only syntax, whatever the command (URL2_LOWER, values).
@@ -119,7 +120,7 @@ C: dict[str, str] = {
         # a bracket glob in a path: /bi[n]/bash, /usr/bin/[u]name, /usr/[a-z]in, /[e///]tc
         r"|/[a-z]*\[(?:[a-z0-9]|[a-z0-9]-[a-z0-9]|[^\]\s]*/[^\]\s]*)\][a-z]*(?:/|\s|$)"
         # tilde and history expansion as a whole value: ~+ ~- ~+5 ~0 !! !-1!-2 !1
-        r"|^\s*~[+-]?\d*\s*$|^\s*!(?:!|-?\d{1,3})(?:!-?\d{1,3})*\s*$"
+        r"|^\s*~[+\s-]?\d*\s*$|^\s*!(?:!|-?\d{1,3})(?:!-?\d{1,3})*\s*$"
         # shell function definitions (Shellshock, fork bombs): () { :;}; f(){ f|f& };f
         r"|\(\s*\)\s*\{\s*[:_]|[\w:.]\(\s*\)\s*\{[^}]{0,60}[|&;][^}]{0,60}\}\s*;\s*[\w:.]"
         # sh -c / sh,-c, (gcc -wrapper sh,-c,id), here-strings into a shell
@@ -129,7 +130,7 @@ C: dict[str, str] = {
         # cd somewhere, then chain another command
         r"|^\s*cd\s+[^\s;&|]+\s*(?:;|&&|\|\|)\s*[a-z]"
         # a pipe into a shell, compiler or interpreter: | sh, | bash -, | gcc7.4
-        r"|\|\s*(?:ba|da|z|k)?sh\b\s*(?:$|[;#&|)-])"
+        r"|\|\s*(?:ba|da|z|k)?sh\b\s*(?:$|[;#&)-])"
         r"|\|\s*(?:\$\{[^}]*\})?(?:gcc|cc|c89|c99|clang|python|perl|ruby|php|node|lua)[\d.]*\s*$"
         # SQLite shell dot-commands after a separator: ;.shell, ;\n.system
         r"|(?:[;\n]|\\n)\s*\.\\?[\"']?(?:shell|system|sh|databases|dump|tables|schema|import|output|once|load|open|read)\b"
@@ -139,14 +140,18 @@ C: dict[str, str] = {
         r"|(?:^|[;|&`\s])(?:vim?|ex|view|rvim)\s[^\n]{0,60}(?:\+|-c\s*:?)\s*[\w\\ ]{0,20}!\s*[a-z/]"
     ),
     # A command glued to a separator at the start of a value or after a blank: ";top x", "|vi (x",
-    # ";ps", "\ls" (a backslash skips aliases) (URL2_LOWER).
+    # ";ps", "\ls" (a backslash skips aliases) (URL2_LOWER). Not a backtick: markdown quotes
+    # commands in backticks, and ordinary backtick substitution is unix_cmd2's.
     "glued_cmd": _each(
-        r"(?:^|[\s=\"'])(?:[;|`]|&&|\\)[\"']?(?:CMDS)[\d.]*[\"']?" + _END,
+        r"(?:^|[\s=\"'])(?:[;|]|&&|\\)[\"']?(?:CMDS)[\d.]*[\"']?" + _END,
         _ALL_CMDS,
     ),
-    # Windows batch: if / if not / if /i with == comparisons, in command position (URL2_LOWER).
+    # Windows batch: if / if not / if /i comparing with == (no blanks around it, batch-quoted
+    # operands, or a command after it), in command position (URL2_LOWER).
     "win_if": (
-        r"(?:^|[&|;(\"'])\s*@?if\s*(?:/i\s*)?(?:not\s+)?(?:\S+|\"[^\"]*\")\s*==\s*[^\s:]+(?:\s+[^\s{]|\s*\(|$)"
+        r"(?:^|[&|;(\"'])\s*@?if\s*(?:/i\s*)?(?:not\s+)?(?:[^\s=]+==[^\s=]+"
+        r"|(?:\S*[%!\"\[{(]\S*|\"[^\"]*\")\s*==\s*\S+|\S+\s*==\s*\S*[%!\"\[{(]"
+        r"|\S+\s*==\s*\S+\s+(?:\(|@?(?:echo|goto|set|call|cd|exit|del|copy|start|cmd|type|rem)\b))"
     ),
     # Windows commands only Windows has, in command position, with a /switch, a redirection or
     # nothing after them; PowerShell aliases for download-and-run.
@@ -180,13 +185,13 @@ _VEND = r"\s*(?:$|&|[\"'<])"
 # prose and ordinary code do not write: whole-value tricks anchored at a value start, and
 # shell-specific constructs (here-strings into a command, fork bombs, subshelled shells).
 C["shell_body"] = (
-    r"(?:" + _VSTART + r")(?:~[+-]?\d*|!(?:!|-?\d{1,3})(?:!-?\d{1,3})*)" + _VEND
+    r"(?:" + _VSTART + r")(?:~[+\s-]?\d*|!(?:!|-?\d{1,3})(?:!-?\d{1,3})*)" + _VEND
     + r"|(?:" + _VSTART + r")(?:\$\(|\{,|\{[a-z]+,-|[\w$'\"/?*.#-]*[a-z][\w$'\"/?*.#-]*,\}|cd\s+[^\s;&|]+\s*(?:;|&&))"
     + r"|(?:" + _VSTART + r")(?:/(?:usr/(?:local/)?)?s?bin/[a-z]|find\s+\S+[^\n]{0,80}\s-exec\s|alias\s+(?:\S+\s+){0,3}[\w.'\"+-]+=)"
     + r"|\$\(\s*\)|\$\[\s*\]|\$\[\s*\d+\s*[-+*/%^]\s*\d+\s*\]|<<<[^\n]{0,80}`|[;|&`(]\s*\w+\s*<<<"
-    + r"|\(\s*\)\s*\{[^}]{0,40}[|&][^}]{0,40}\}\s*;|\(\s*(?:ba|da|z|k)?sh\s*\)"
+    + r"|\(\s*\)\s*\{[^}]{0,40}[|&][^}]{0,40}\}\s*[;\w:.]|\(\s*(?:ba|da|z|k)?sh\s*\)"
     + r"|(?:^|[\s;|&`(=/,])(?:ba|da|z|k|c|tc|fi|a|mk)?sh[\d.]*(?:\$\w+)?\s*,\s*-c\b|\s-wrapper\s+\S*sh\b"
-    + r"|\|\s*(?:ba|da|z|k)?sh\b\s*(?:$|[;#&)-])"
+    + r"|\|\s*(?:ba|da|z|k)?sh\b\s*(?:$|[;#&)\"'<`-])"
     + r"|[a-z]\$(?:[a-z_@]|\{[a-z_])|[a-z](?:''|\"\")[a-z]|\$[a-z_]\w*\$[a-z_]\w*\$[a-z_]"
     + r"|(?:;|&&|\|\|)\s*\$\{?[a-z_]\w*\}?\s+[a-z/-]|(?:" + _VSTART + r")\\[a-z]{2,12}" + _VEND
     + r"|\|\s*(?:\$\{[^}]*\})?(?:gcc|cc|c89|c99|clang|python|perl|ruby|php|node|lua)[\d.]*" + _VEND
