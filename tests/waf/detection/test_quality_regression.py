@@ -31,7 +31,7 @@ FLOORS = {
     "rfi": 75,
     "rce": 40,
     "session-fixation": 80,
-    "sqli": 48,
+    "sqli": 83,
     "xss": 85,
 }
 OVERALL_FLOOR = 55
