@@ -66,7 +66,7 @@ class CompileContext:
     response_bodies: dict[str, tuple[str, str]] = field(default_factory=dict)  # key -> (content, media type)
     prefilter_leaves: dict[Any, list[Any]] = field(default_factory=dict)  # (field, chain) -> pattern statements
     transform_memos: dict[Any, dict[Any, Any]] = field(default_factory=dict)  # (field, chain) -> raw -> values
-    step_memo: dict[Any, str] = field(default_factory=dict)  # (chain prefix, value) -> transformed value
+    step_memo: dict[Any, str] = field(default_factory=dict)  # (chain, value) -> transformed value
     detector_memos: dict[str, Callable[[str], bool]] = field(default_factory=dict)  # "sqli:LOW" -> memoised detector
     _geo: GeoDatabase | None = None
 

@@ -40,7 +40,7 @@ UNSUPPORTED_FIELDS = ("HeaderOrder", "JA3Fingerprint", "JA4Fingerprint", "UriFra
 
 
 MEMO_SIZE = 4096  # distinct raw values remembered per (field, chain)
-STEP_MEMO_SIZE = 65536  # (chain prefix, value) -> output, per ACL
+STEP_MEMO_SIZE = 65536  # (chain, value) -> output, per ACL
 STEP_MEMO_MAX_TEXT = 512
 
 
@@ -55,7 +55,7 @@ class FieldInspector:
     """
 
     __slots__ = ("kind", "extract", "steps", "key", "chain_names", "prefix_keys", "quick", "quick_ok", "lowers",
-                 "raw_key", "memo", "step_memo", "prefixes")
+                 "raw_key", "memo", "step_memo")
 
     def __init__(self, kind: str, extract: Extract, steps: list[Callable[[str], str]],
                  field_key: str, chain_names: tuple[str, ...]) -> None:
@@ -73,11 +73,9 @@ class FieldInspector:
         self.quick = re.compile("|".join(triggers)).search if triggers else None
         self.lowers = "LOWERCASE" in chain_names
         self.memo: dict[Any, Values] | None = None
-        # Per value and chain prefix, shared by every chain of the ACL (set by the compiler): a new
-        # tuple of values (one query word changed) transforms only its new values, and chains
-        # sharing leading steps share their work.
+        # Per (chain, value), shared by every inspector of the ACL (set by the compiler): a new
+        # tuple of values (one query word changed) transforms only its new values.
         self.step_memo: dict[tuple[tuple[str, ...], str], str] | None = None
-        self.prefixes = [chain_names[:i] for i in range(len(chain_names) + 1)]
 
     def values(self, request: HttpRequest) -> Values:
         cache = request.cache
@@ -145,30 +143,16 @@ class FieldInspector:
         return known if known is not None else self._one(value, step_memo)
 
     def _one(self, value: str, step_memo: dict[tuple[tuple[str, ...], str], str]) -> str:
-        """One value through the chain, resuming from the longest remembered prefix."""
-        prefixes = self.prefixes
-        steps = self.steps
-        keep = len(value) <= STEP_MEMO_MAX_TEXT
-        done = len(steps) - 1
-        current: str | None = None
-        while done > 0:
-            current = step_memo.get((prefixes[done], value))
-            if current is not None:
-                break
-            done -= 1
-        if current is None:
-            done = 0
+        """One value through the chain; the output is remembered (short values only)."""
+        quick = self.quick
+        if self.quick_ok and (quick is None or quick(value) is None):
+            current = lowercase(value) if self.lowers else value
+        else:
             current = value
-            quick = self.quick
-            if self.quick_ok and (quick is None or quick(value) is None):
-                current = lowercase(value) if self.lowers else value
-                if keep:
-                    self._remember(step_memo, (prefixes[-1], value), current)
-                return current
-        for i in range(done, len(steps)):
-            current = steps[i](current)
-            if keep:
-                self._remember(step_memo, (prefixes[i + 1], value), current)
+            for step in self.steps:
+                current = step(current)
+        if len(value) <= STEP_MEMO_MAX_TEXT:
+            self._remember(step_memo, (self.chain_names, value), current)
         return current
 
     @staticmethod

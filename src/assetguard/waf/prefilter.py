@@ -37,7 +37,6 @@ from assetguard.waf.transforms import IDENTITY_UNLESS, lowercase
 
 MEMO_SIZE = 16384  # distinct values remembered per field
 MEMO_MAX_TEXT = 512  # longer values are scanned every time
-MEMO_FIELDS_SKIPPED = ("Body", "JsonBody")  # bodies rarely repeat and are large
 
 # Ordinary request text: a pattern matching any of these is too weak to prune anything.
 BENIGN_PROBES = (
@@ -118,7 +117,7 @@ class FieldScan:
 
     def __init__(self, field_key: str, extract: Callable[[HttpRequest], Any], mask: int, *,
                  views: list[tuple[Any, int, int]] | None = None, db: Any = None,
-                 regexes: list[tuple[Any, Callable[[str], Any], int]] | None = None, memo: bool = True) -> None:
+                 regexes: list[tuple[Any, Callable[[str], Any], int]] | None = None) -> None:
         self.raw_key = (field_key, ())  # shared with FieldInspector: the field is extracted once
         self.extract = extract
         # Hyperscan: per chain, (FieldInspector, leaves using \w \s \b \d, leaves with high bytes)
@@ -126,7 +125,7 @@ class FieldScan:
         self.mask = mask
         self.db = db
         self.regexes = regexes or []  # pure-Python scanner: (inspector, search, mask of its leaves)
-        self.memo: dict[Any, int] | None = {} if memo else None
+        self.memo: dict[str, int] = {}
         # Chains that only decode (URL, entities, escapes, NULs, white space) or lower-case leave a
         # value without any of their triggers as it is: such a value's forms are known without
         # running them - the value, its '+'-as-space form for URL-decoding chains, lower-cased
@@ -155,18 +154,18 @@ class FieldScan:
         if raw is False or not raw:
             return 0
         memo = self.memo
-        if memo is None:
-            return self._scan_request(request)
         # Chains transform each value on its own, so the field's bits are the union of its values'.
         bits = 0
         for value in raw:
             known = memo.get(value)
             if known is None:
+                if len(value) > MEMO_MAX_TEXT:
+                    # A body: scanned whole, with its transformations kept on the request for the rules.
+                    return self._scan_request(request)
                 known = self._scan_value(value)
-                if len(value) <= MEMO_MAX_TEXT:
-                    if len(memo) >= MEMO_SIZE:
-                        del memo[next(iter(memo))]
-                    memo[value] = known
+                if len(memo) >= MEMO_SIZE:
+                    del memo[next(iter(memo))]
+                memo[value] = known
             bits |= known
         return bits
 
@@ -303,7 +302,6 @@ def build_plan(ctx: CompileContext) -> PrefilterPlan | None:
                 numbered.append((next_bit, leaf))
                 next_bit += 1
         first = next(iter(chains.values()))[0].inspector
-        memo = first.kind not in MEMO_FIELDS_SKIPPED
         db, covered = _hyperscan_db(numbered)
         if db is not None:
             mask = 0
@@ -317,7 +315,7 @@ def build_plan(ctx: CompileContext) -> PrefilterPlan | None:
                 if _HIGH_PATTERN.search(leaf.pattern):
                     high_mask |= leaf.bit
                 views[leaf.inspector.chain_names] = (inspector, class_mask, high_mask)
-            fields.append(FieldScan(field_key, first.extract, mask, views=list(views.values()), db=db, memo=memo))
+            fields.append(FieldScan(field_key, first.extract, mask, views=list(views.values()), db=db))
             continue
         regexes: list[tuple[Any, Callable[[str], Any], int]] = []
         mask = 0
@@ -336,7 +334,7 @@ def build_plan(ctx: CompileContext) -> PrefilterPlan | None:
             regexes.append((strong[0].inspector, rx.search, chain_mask))
             mask |= chain_mask
         if regexes:
-            fields.append(FieldScan(field_key, first.extract, mask, regexes=regexes, memo=memo))
+            fields.append(FieldScan(field_key, first.extract, mask, regexes=regexes))
     if not fields:
         return None
     return PrefilterPlan(fields, next_bit)
