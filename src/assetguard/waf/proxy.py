@@ -125,14 +125,25 @@ class UpstreamPool:
         self._streak: dict[int, int] = {}  # id(upstream) -> +good / -bad checks in a row
         self._next = 0
 
-    def pick(self) -> Upstream | None:
+    def pick(self) -> Upstream:
+        """The next healthy upstream; when none is healthy, the next one anyway (as Envoy's panic
+        routing does): a request may still get through, and a success brings the upstream back
+        at once instead of after the next checks - e.g. an app that started after its proxy."""
         n = len(self.upstreams)
         for i in range(n):
             upstream = self.upstreams[(self._next + i) % n]
             if upstream.healthy:
                 self._next = (self._next + i + 1) % n
                 return upstream
-        return None
+        upstream = self.upstreams[self._next % n]
+        self._next = (self._next + 1) % n
+        return upstream
+
+    def mark_up(self, upstream: Upstream) -> None:
+        if not upstream.healthy:
+            upstream.healthy = True
+            self._streak[id(upstream)] = 0
+            log.info("upstream %s is back (it answered a request)", upstream.url)
 
     async def probe(self, upstream: Upstream) -> str | None:
         """None when the upstream passes one check, else why it failed."""
@@ -399,14 +410,12 @@ class WafProxy:
                       keep_alive: bool) -> bool:
         for attempt in range(len(self.pool.upstreams) + 1):
             upstream = self.pool.pick()
-            if upstream is None:
-                await self.simple(writer, 502, b"no healthy upstream\n", close=not finished or not keep_alive)
-                return finished and keep_alive
             try:
                 conn, pooled = await upstream.acquire()
             except (TimeoutError, OSError):
+                if upstream.healthy:
+                    log.warning("upstream %s refused the connection", upstream.url)
                 self.pool.mark_down(upstream)
-                log.warning("upstream %s refused the connection", upstream.url)
                 continue
             up_reader, up_writer = conn
             try:
@@ -430,6 +439,7 @@ class WafProxy:
                 up_writer.close()
                 await self.simple(writer, 504, b"upstream timed out\n", close=True)
                 return False
+            self.pool.mark_up(upstream)
             return await self._relay(resp, method, up_reader, up_writer, upstream, writer, keep_alive)
         await self.simple(writer, 502, b"no upstream reachable\n", close=True)
         return False
