@@ -290,6 +290,36 @@ def test_http_health_check_takes_an_unhealthy_upstream_out_and_back(compile_doc)
             server.server_close()
 
 
+def test_an_upstream_that_starts_after_the_proxy_is_used_at_once(compile_doc) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    running = ProxyThread(_gate(compile_doc), [f"http://127.0.0.1:{port}"])
+    running.proxy.pool.check_interval = 3600  # no background check will bring it back
+    time.sleep(0.5)
+    late = None
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
+        conn.request("GET", "/x")
+        assert conn.getresponse().status == 502  # nothing listens yet: marked down
+        late = Upstream.__new__(Upstream)
+        ThreadingHTTPServer.__init__(late, ("127.0.0.1", port), UpstreamHandler)
+        late.connections, late.requests, late.health_status, late.lock = set(), 0, 200, threading.Lock()
+        threading.Thread(target=late.serve_forever, daemon=True).start()
+        conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
+        conn.request("GET", "/x")
+        resp = conn.getresponse()
+        assert resp.status == 200 and _json(resp)["port"] == port  # tried although marked down
+        assert running.proxy.pool.upstreams[0].healthy
+    finally:
+        running.stop()
+        if late is not None:
+            late.shutdown()
+            late.server_close()
+
+
 def test_health_check_path_is_validated() -> None:
     from assetguard.core.errors import ValidationError
     from assetguard.waf.proxy import UpstreamPool
