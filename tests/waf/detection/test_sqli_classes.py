@@ -172,3 +172,26 @@ def test_value_starts_never_raise_and_stay_bounded(text: str) -> None:
     assert len(values) <= 64
     assert all(v.strip() for v in values)
     detect_sqli(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a" + "/*/" * 5000,
+        "abs" + " /" * 8000,
+        "a" * 16000 + " /*",
+        "a::" * 5000,
+        "--" + "\n\n" * 8000,
+        '<a b="c">' * 1600,
+        "=!" * 8000,
+    ],
+    ids=["comment-run", "open-call-junk", "long-word", "casts", "multipart-blanks", "xml", "operators"],
+)
+def test_adversarial_values_stay_linear(text: str) -> None:
+    import time
+
+    start = time.perf_counter()
+    detect_sqli(text)
+    detect_sqli(text, "HIGH")
+    # Generous bound for a shared CI machine; a backtracking regex takes minutes here, not seconds.
+    assert time.perf_counter() - start < 5.0

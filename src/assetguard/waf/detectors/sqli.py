@@ -54,7 +54,7 @@ _CATALOG_PREFILTER = re.compile(
     r"|9223372036854775808|18446744073709551615|18446744073709551616|1e309|2\.2250738585072011e-308)[\s'\"`]*$"
 )
 _FUNCTION_PREFILTER = re.compile(
-    r"\b(?:" + "|".join(sorted(SQL_FUNCTIONS)) + r")\b(?:[^\w(]|/\*.*?\*/){0,8}\("
+    r"\b(?:" + "|".join(sorted(SQL_FUNCTIONS)) + r")\b[^\w(]{0,8}\("
 )
 _MAX_TEXT = 16_384
 _VALUE_HEAD = 512
@@ -117,12 +117,12 @@ _HIGH_GRAMMAR = re.compile(r"&\(*[nsbvB]\)*[=L]\(*[nsbv]|^[nsv]\)*c$|^s[&=oL]|[S
 # A value that opens a call of a SQL function and leaves it open (``hex(``, ``if !(``,
 # ``user/?(``): the probe that tests whether a call reaches the database. Words after the
 # parenthesis (``Max (the dog``) make it prose.
-_OPEN_CALL = re.compile(r"\s*([a-z_]\w*)(?:[^\w(]|/\*.*?\*/){0,8}\([^)\s]*\s*$", re.IGNORECASE | re.DOTALL)
+_OPEN_CALL = re.compile(r"\s*([a-z_]\w*)[^\w(]{0,8}\([^)\s]*\s*$", re.IGNORECASE)
 _OPEN_CALL_NAMES = SQL_FUNCTIONS | frozenset({"exec", "execute"})
 # A short expression cast to a number or text (``password::int``, ``f(x)::text``): PostgreSQL's
 # error-based extraction, the cast failing with the secret in the message.
 _CAST_PROBE = re.compile(
-    r"(?:[\w.()+,' |-]|::\w+){1,80}::(?:int[248]?|integer|bigint|smallint|numeric|text|varchar|double\s+precision|float[48]?"
+    r"(?:[\w.()+,' |-]|::){1,80}::(?:int[248]?|integer|bigint|smallint|numeric|text|varchar|double\s+precision|float[48]?"
     r"|real|jsonb?|regclass|oid)\s*\)*\s*$",
     re.IGNORECASE,
 )
@@ -132,7 +132,7 @@ _CATALOG_VALUES = CATALOG_NAMES | frozenset(
 # MySQL reads ``1.e(`` and ``1.e.t`` as the number 1 then the rest: a known filter bypass.
 _GLUED_EXPONENT = re.compile(r"\b\d+\.e(?:\(|\.[a-z_])", re.IGNORECASE)
 # ``DR/**/OP``, ``drop/*x*/t``: an inline comment glued between word characters hides a keyword.
-_GLUED_COMMENT = re.compile(r"(\w+)/\*[^!][^*]*\*/(\w+)|(\w+)/\*\*/(\w+)")
+_GLUED_COMMENT = re.compile(r"\b(\w{1,30})/\*(?:[^!*][^*]{0,60})?\*/(\w{1,30})")
 _GLUE_WORDS = STATEMENT_WORDS | frozenset({"union", "select", "from", "where", "and", "or", "order", "having"})
 _FROM_CLAUSE_WORDS = frozenset({"where", "order", "group", "limit", "having", "join", "union"})
 
@@ -200,8 +200,7 @@ def _value_rules(text: str) -> bool:
         return True
     if "/*" in text:
         for m in _GLUED_COMMENT.finditer(text):
-            left, right = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
-            left, right = left.lower(), right.lower()
+            left, right = m.group(1).lower(), m.group(2).lower()
             if left in _GLUE_WORDS or right in _GLUE_WORDS or left + right in _GLUE_WORDS:
                 return True
     return False

@@ -21,7 +21,6 @@ _MAX_VALUES = 64
 _FORM_KEY = re.compile(r"[\w.\[\]$-]{1,100}=")
 _FORM_SPLIT = re.compile(r"&(?=[\w.\[\]$-]{1,100}=)")
 _PLAIN_SEGMENT = re.compile(r"[\w.~-]*")
-_MULTIPART_VALUE = re.compile(r"\r?\n\r?\n(.*?)\r?\n--", re.DOTALL)
 _XML_VALUE = re.compile(r"""=\s*"([^"<]*)"|=\s*'([^'<]*)'|>([^<>]+)<""")
 _JSON_KEY = re.compile(r'"((?:[^"\\]|\\.){1,200})"\s*:')
 _TYPOGRAPHIC_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00b4": "'", "\u02bc": "'"})
@@ -36,7 +35,11 @@ def value_starts(text: str) -> list[str]:
     if head == "/":
         _path_values(text, values)
     elif head == "-" and text.startswith("--"):
-        values.extend(m.group(1) for m in _MULTIPART_VALUE.finditer(text))
+        for part in text.split("\n--")[:_MAX_VALUES]:  # each part: headers, a blank line, the value
+            blank = part.find("\n\r\n")
+            blank = blank + 3 if blank >= 0 else part.find("\n\n") + 2
+            if blank >= 2:
+                values.append(part[blank:].removesuffix("\r"))
     elif head in "{[" and head:
         values.extend(m.group(1) for m in _JSON_KEY.finditer(text))
     else:
