@@ -7,6 +7,14 @@ small grammar: tautologies after a logic operator, UNION SELECT, stacked or nest
 that parse as real statements, time/error-based functions in an expression, system variables,
 catalog tables and comment-truncated strings.
 
+Where a value starts matters most (an injected fragment opens the application's value), so the
+whole text and every value that starts inside it (form values, path segments, multipart parts,
+XML attributes, JSON keys: :mod:`.sqli_values`) are judged as values: a value that opens with a
+chained condition (``and 7=(``), a stacked statement (``;drop x``), a literal comparison
+(``1=1``), an unclosed call of a SQL function (``hex(``), ``IN (..)`` lists, ``FROM t WHERE``
+clauses or ``SET @v =``. Raw-text rules add comments glued into keywords (``DR/**/OP``),
+PostgreSQL ``::int`` error probes, attack-only procedure and catalog names, type-limit numbers.
+
 ``sensitivity="HIGH"`` adds patterns that also occur in SQL-flavoured prose (``x and y=1``,
 ``1--``, any ``@@name``), catching more with more false positives, like AWS's HIGH setting.
 
