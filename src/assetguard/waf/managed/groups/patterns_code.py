@@ -9,6 +9,24 @@ alternations are split into <= 512-character chunks by :func:`.patterns.chunks`.
 
 from __future__ import annotations
 
+import base64
+import re
+
+
+def base64_forms(literal: str) -> list[str]:
+    """The base64 text of ``literal`` at each of the three byte alignments, keeping only the
+    characters that do not depend on the neighbouring bytes (so a payload is found anywhere in
+    a base64 value without decoding it). Case-sensitive."""
+    raw = literal.encode()
+    forms = []
+    for skew in range(3):
+        text = base64.b64encode(b"\x00" * skew + raw + b"\x00\x00\x00").decode()
+        first = -(-8 * skew // 6)  # first 6-bit unit that starts inside the literal
+        last = (8 * (skew + len(raw))) // 6  # units before this one end inside it
+        forms.append(re.escape(text[first:last]))
+    return forms
+
+
 # ---- PHP ----------------------------------------------------------------------------------
 # Names of PHP extensions' function families: ``<prefix>_<name>(`` is a PHP call. Prefixes shared
 # with everyday snake_case code in other languages (get_, set_, is_ ...) are left out; method
@@ -108,6 +126,10 @@ JAVA: dict[str, str] = {
 }
 
 # ---- Node.js / JavaScript, Perl, templates ------------------------------------------------
+# Node.js payloads that arrive base64-encoded (CRS 934 sends them in cookies and arguments): a
+# serialized function marker, child_process, a busy loop.
+NODE_BASE64 = "|".join(f for lit in ("_FUNC$$_", "child_process", "ile(true)") for f in base64_forms(lit))
+
 NODE: dict[str, str] = {
     # A whole argument that is a Node.js expression on a powerful global: process.env,
     # require['x'], console.info.call(this), module.exports=, this.constructor.constructor.
@@ -133,11 +155,6 @@ NODE: dict[str, str] = {
         r"\bwhile\s*\(+\s*(?:[-+!~]\s*)*(?:true|false|null|undefined|nan|infinity|\d+(?:\.\d+)?|new\s+\w+|this"
         r"|\[\s*\]|\{\s*\}|\"[^\"]*\"|'[^']*'|`[^`]*`)\s*\)+\s*(?:;|\{\s*\}|$|[\"'<])"
         r"|\bfor\s*\(\s*;\s*;\s*\)\s*(?:;|\{\s*\}|$)"
-    ),
-    # Node.js payloads that arrive base64-encoded (after BASE64_DECODE): serialized functions,
-    # child_process, busy loops.
-    "node_encoded": (
-        r"_\$\$nd_func\$\$_|require\s*\(\s*[\"'`]child_process|\bwhile\s*\(+\s*(?:true|1|infinity)\s*\)+\s*(?:;|\{\s*\}|$)"
     ),
     # Perl code interpolated into a string: @{[ ... ]}.
     "perl_interpolation": r"@\{\s*\[",
@@ -200,4 +217,4 @@ ORM: dict[str, str] = {
     "orm_lookup_key": r"^[a-z][a-z0-9_]*?__(?:" + _ORM_LOOKUPS + r")$",
 }
 
-CODE: dict[str, str] = {**PHP, **JAVA, **NODE, **SSRF, **ORM}
+CODE: dict[str, str] = {**PHP, **JAVA, **NODE, **SSRF, **ORM, "node_base64": NODE_BASE64}
