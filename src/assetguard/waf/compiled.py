@@ -45,6 +45,16 @@ class EvalState:
             self.labels.append(label)
 
 
+def evict_oldest(memo: dict[Any, Any]) -> None:
+    """Make room in a full bounded memo (first in, first out). Tolerates a concurrent evaluation
+    (another thread) emptying or changing the memo at the same moment: a memo may lose entries,
+    never give a wrong answer."""
+    try:
+        del memo[next(iter(memo))]
+    except (KeyError, RuntimeError, StopIteration):
+        pass
+
+
 class Compiled(Protocol):
     wcu: int
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assetguard.core.errors import ValidationError
+from assetguard.waf.compiled import evict_oldest
 from assetguard.waf.request import HttpRequest
 from assetguard.waf.transforms import IDENTITY_UNLESS, compile_chain, lowercase
 from assetguard.waf.transforms import transformations as transformations_registry
@@ -95,7 +96,7 @@ class FieldInspector:
         if result is None:
             result = self._transform(raw, cache)
             if len(memo) >= MEMO_SIZE:
-                del memo[next(iter(memo))]
+                evict_oldest(memo)
             memo[raw] = result
         else:
             cache[self.key] = result
@@ -158,7 +159,7 @@ class FieldInspector:
     @staticmethod
     def _remember(memo: dict[tuple[tuple[str, ...], str], str], key: tuple[tuple[str, ...], str], value: str) -> None:
         if len(memo) >= STEP_MEMO_SIZE:
-            del memo[next(iter(memo))]
+            evict_oldest(memo)
         memo[key] = value
 
 

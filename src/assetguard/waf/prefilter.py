@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from assetguard.waf.compiled import CompileContext
+from assetguard.waf.compiled import CompileContext, evict_oldest
 from assetguard.waf.regex import strip_escapes_and_classes
 from assetguard.waf.request import HttpRequest
 from assetguard.waf.transforms import IDENTITY_UNLESS, lowercase
@@ -164,7 +164,7 @@ class FieldScan:
                     return self._scan_request(request)
                 known = self._scan_value(value)
                 if len(memo) >= MEMO_SIZE:
-                    del memo[next(iter(memo))]
+                    evict_oldest(memo)
                 memo[value] = known
             bits |= known
         return bits

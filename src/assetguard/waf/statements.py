@@ -22,7 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from assetguard.core.errors import PluginError, ValidationError
-from assetguard.waf.compiled import CompileContext, Compiled, EvalState, statements
+from assetguard.waf.compiled import CompileContext, Compiled, EvalState, evict_oldest, statements
 from assetguard.waf.fields import FieldInspector, compile_field
 from assetguard.waf.ipsets import MANAGED_PREFIX, IPMatcher, ManagedIPSetRef, parse_networks
 from assetguard.waf.regex import compile_alternation, compile_aws_regex
@@ -100,7 +100,7 @@ class TextMatch:
                 break
         if memo is not None:
             if len(memo) >= LEAF_MEMO_SIZE:
-                del memo[next(iter(memo))]
+                evict_oldest(memo)
             memo[values] = result
         return result
 
