@@ -400,7 +400,18 @@ def _cmd(key: str, field: Doc, transforms: list[Doc]) -> Doc:
 
 
 def _unix_value(field: Doc) -> list[Doc]:
-    """Command-injection checks for fields whose values arrive one by one (args, JSON, headers)."""
+    """Command-injection checks for fields whose values arrive one by one (args, JSON, headers).
+
+    JSON values are often code snippets (``cd /srv && make``, alias lines), so they get the
+    variant of the shell-syntax pattern without whole-value ``cd`` chains and simple commands.
+    """
+    if field is JSON_BODY:
+        return [
+            _cmd("admin_cmd", field, CMD_CHAIN),
+            _cmd("wrapped_cmd", field, CMD_CHAIN),
+            _cmd("shell_syntax_json", field, URL2_LOWER),
+            _cmd("glued_cmd", field, URL2_LOWER),
+        ]
     return [
         _cmd("admin_cmd", field, CMD_CHAIN),
         _cmd("wrapped_cmd", field, CMD_CHAIN),
@@ -539,98 +550,6 @@ def php_rule_set() -> Doc:
         "PHP code injection: high-risk functions, superglobals, stream wrappers, serialized objects.",
         rules,
     )
-
-
-# JavaScript escapes (\\u0070roto) decoded too; and the same after a base64 layer (CRS 934 payloads
-# arrive base64-encoded in cookies and arguments).
-JS_LOWER = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "HTML_ENTITY_DECODE", "JS_DECODE", "LOWERCASE")
-B64_JS_LOWER = chain("URL_DECODE_UNI", "JS_DECODE", "BASE64_DECODE", "JS_DECODE", "LOWERCASE")
-FILENAME_HEADERS: Doc = {
-    "Headers": {
-        "MatchPattern": {"IncludedHeaders": ["x-filename", "x_filename", "x-file-name", "x-upload-filename"]},
-        "MatchScope": "VALUE",
-        "OversizeHandling": "CONTINUE",
-    }
-}
-_NODE_KEYS = ("node_expression", "node_loader", "prototype_pollution", "node_busy_loop", "perl_interpolation")
-_SSRF_KEYS = (
-    "ssrf_obfuscated_host",
-    "ssrf_authority_confusion",
-    "ssrf_no_slashes",
-    "ssrf_internal_host",
-    "data_url",
-)
-_VALUE_FIELDS = (
-    ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
-    ("BODY", "Body", BODY),
-    ("JSON", "Json", JSON_BODY),
-    ("COOKIE", "Cookie", COOKIES_ALL),
-)
-
-
-def code_injection_rules() -> list[tuple[str, str, Doc]]:
-    """AssetGuardInjectionRuleSet rules for code injection (CRS 933/934/944 classes): Node.js and
-    prototype pollution, Perl interpolation, template statements, SSRF address evasions, ORM
-    lookups, Java gadget classes in cookies, JSP uploads, PHP calls in the path."""
-    rules: list[tuple[str, str, Doc]] = []
-    for suffix, label, field in _VALUE_FIELDS:
-        node = [code(key, field, JS_LOWER) for key in _NODE_KEYS]
-        if field is QUERY_ARGS or field is COOKIES_ALL:
-            node.append(code("node_encoded", field, B64_JS_LOWER))
-        rules.append((f"NodeJSCode_{suffix}", f"NodeJSCode_{label}", any_of(*node)))
-        rules.append(
-            (
-                f"TemplateStatement_{suffix}",
-                f"TemplateStatement_{label}",
-                code("template_statement", field, URL2_LOWER),
-            )
-        )
-        rules.append(
-            (
-                f"SSRFEvasion_{suffix}",
-                f"SSRFEvasion_{label}",
-                any_of(*(code(k, field, URL2_LOWER) for k in _SSRF_KEYS)),
-            )
-        )
-    rules.append(
-        (
-            "PrototypePollution_QUERYSTRING",
-            "PrototypePollution_QueryString",
-            code("prototype_pollution", QUERY_STRING, JS_LOWER),
-        )
-    )
-    rules.append(
-        (
-            "NodeJSCode_URIPATH",
-            "NodeJSCode_URIPath",
-            any_of(code("node_loader", URI_PATH, URL2_LOWER), regex(r"child_process", URI_PATH, URL2_LOWER)),
-        )
-    )
-    for suffix, label, field in (
-        ("QUERYSTRING", "QueryString", QUERY_STRING),
-        ("BODY", "Body", BODY),
-    ):
-        rules.append(
-            (f"ORMLookup_{suffix}", f"ORMLookup_{label}", code("orm_lookup_name", field, URL2_LOWER))
-        )
-    rules.append(("ORMLookup_JSON", "ORMLookup_Json", code("orm_lookup_key", JSON_BODY_ALL, URL2_LOWER)))
-    rules.append(("JavaDeserialization_COOKIE", "JavaDeserialization_Cookie", _java_deser(COOKIES_ALL)))
-    rules.append(
-        (
-            "JSPFileUpload_HEADER",
-            "JSPFileUpload_Header",
-            code("jsp_upload_name", FILENAME_HEADERS, URL2_LOWER),
-        )
-    )
-    rules.append(("JSPFileUpload_BODY", "JSPFileUpload_Body", code("jsp_upload_body", BODY, URL2_LOWER)))
-    rules.append(
-        (
-            "PHPInjection_URIPATH",
-            "PHPInjection_URIPath",
-            any_of(pat("php_functions", URI_PATH, URL2_LOWER), code("php_path_call", URI_PATH, URL2_LOWER)),
-        )
-    )
-    return rules
 
 
 # JavaScript escapes (\\u0070roto) decoded too; base64-encoded Node.js payloads are matched by
@@ -944,7 +863,7 @@ def _form_encoding_rules() -> list[tuple[str, str, Doc]]:
             "MalformedArrayName_QueryString",
             regex(PROTO["malformed_array_name"], QUERY_STRING, decoded),
         ),
-        ("ControlCharacters_COOKIE", "ControlCharacters_Cookie", regex(PROTO["control_chars"], COOKIES_ALL, decoded)),
+        ("ControlCharacters_COOKIE", "ControlCharacters_Cookie", regex(PROTO["control_chars"], COOKIES_ALL, URL2_LOWER)),
         (
             "UnicodeEscapes_BODY",
             "UnicodeEscapes_Body",
@@ -1013,7 +932,10 @@ def protocol_rule_set() -> Doc:
         (
             "AcceptEncodingNotAllowed_HEADER",
             "AcceptEncodingNotAllowed_Header",
-            _header_value("accept-encoding", PROTO["accept_encoding"]),
+            _and(
+                _present("accept-encoding"),
+                {"NotStatement": {"Statement": _header_value("accept-encoding", PROTO["accept_encoding_ok"])}},
+            ),
         ),
         (
             "RangeAbuse_HEADER",
@@ -1131,7 +1053,7 @@ def protocol_rule_set() -> Doc:
         (
             "BackupFile_URIPATH",
             "BackupFile_URIPath",
-            regex(PROTO["backup_file_path"], URI_PATH, chain("LOWERCASE")),
+            regex(PROTO["backup_file_path"], URI_PATH, PATH_CHAIN),
         ),
     ]
     return group(

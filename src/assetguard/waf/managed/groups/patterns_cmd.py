@@ -29,19 +29,24 @@ from assetguard.waf.managed.groups.patterns import _STRONG_CMDS, _WEAK_CMDS, top
 
 # Administration, reconnaissance and tooling commands whose names are not words of prose.
 ADMIN = (
-    "whoami|ifconfig|iwconfig|uname|visudo|vipw|ansible(?:-[a-z]+)?|chef-[a-z]+|cscli|ncat|netcat|socat"
-    "|nslookup|printenv|lastlog(?:in)?|lastb|getent|ssh-(?:copy-id|keygen|keyscan|agent|add)|uconv|rmt(?:-[a-z]+)?"
-    "|zstdcat|unzstd|bsdtar|bsdcpio|aptitude|aa-[a-z]+|cpulimit|flock|lwp-(?:download|request|mirror)"
-    "|busybox|mkfifo|mknod|tcpdump|nmap|strace|ltrace|useradd|adduser|usermod|userdel|chpasswd|setfacl|getfacl",
-    "sestatus|setenforce|getenforce|iptables|ip6tables|modprobe|insmod|rmmod|lsmod|dmesg|sysctl"
-    "|hostnamectl|timedatectl|journalctl|loginctl|crontab|xxd|hexdump|gunzip|unxz|bunzip2|zcat|xzcat"
-    "|bzcat|unlzma|lzcat|pkexec|runuser|sudoedit|chattr|lsattr|lsof|netstat|tftp|smbclient|rpcclient"
-    "|ldapsearch|mysqldump|pg_dump|pipx|easy_install|jrunscript|nohup|setsid|stdbuf|taskset|unshare"
-    "|nsenter|capsh|aria2c|basenc|shred|chsh|chfn|groupadd|gpasswd|newgrp|pwck|grpck|faillog|tcptraceroute",
+    "whoami|ifconfig|iwconfig|uname|nslookup|printenv|getent|ssh-(?:keygen|agent|add)|mkfifo|mknod|tcpdump|nmap"
+    "|strace|ltrace|useradd|adduser|usermod|userdel|chpasswd|setfacl|getfacl|sestatus|setenforce|getenforce"
+    "|iptables|ip6tables|modprobe|insmod|rmmod|lsmod|dmesg|sysctl|hostnamectl|timedatectl|journalctl|loginctl",
+    "crontab|xxd|hexdump|gunzip|unxz|bunzip2|zcat|xzcat|bzcat|chattr|lsattr|lsof|netstat|nohup|setsid|taskset"
+    "|unshare|nsenter|shred|chsh|groupadd|gpasswd|mysqldump|pg_dump|smbclient|ldapsearch|busybox|socat|ncat"
+    "|netcat|pipx|aptitude",
+)
+# Tools whose names only an operator types (provisioning agents, privilege and log tools): in
+# command position any argument will do (``cscli alerts list``, ``ansible all -m ping``).
+ADMIN_ANY = (
+    "visudo|vipw|ansible(?:-[a-z]+)?|chef-[a-z]+|cscli|lastlog(?:in)?|lastb|ssh-copy-id|ssh-keyscan|uconv"
+    "|rmt(?:-[a-z]+)?|zstdcat|unzstd|bsdtar|bsdcpio|aa-[a-z]+|cpulimit|flock|lwp-(?:download|request|mirror)"
+    "|unlzma|lzcat|pkexec|runuser|sudoedit|tftp|rpcclient|easy_install|jrunscript|stdbuf|capsh|aria2c|basenc"
+    "|chfn|newgrp|pwck|grpck|faillog|tcptraceroute",
 )
 WRAPPERS = (
-    "time|nohup|strace|ltrace|sudo|doas|nice|ionice|timeout|stdbuf|setsid|chroot|exec|command|builtin"
-    "|env|xargs|watch|flock|cpulimit|busybox|unbuffer|torify|proxychains4?|firejail|fakeroot"
+    "time|nohup|strace|ltrace|ionice|timeout|stdbuf|setsid|chroot|xargs|flock|cpulimit|busybox|unbuffer"
+    "|torify|proxychains4?|firejail|fakeroot"
 )
 # Commands after a wrapper: every list.
 # Interpreters, compilers and developer tools: people search for them, so they need a flag,
@@ -51,7 +56,7 @@ DEV = (
     "|c89|c99|clang|tcc|gdb|wget|curl|pip[23]?(?:\\.\\d+)?|gem|cpanm?|composer|passwd|base64|base32|openssl"
     "|gpg|sqlite3|knife|jshell|irb|tclsh"
 )
-_ALL_CMDS = (*ADMIN, *_STRONG_CMDS, _WEAK_CMDS, DEV, "w|vi|ex|vim|view|rvim|who|top|cut|fold|column|comm|less")
+_ALL_CMDS = (*ADMIN, *ADMIN_ANY, *_STRONG_CMDS, _WEAK_CMDS, DEV, "w|vi|ex|vim|view|rvim|who|top|cut|fold|column|comm|less")
 
 # A command word ends at a blank, the end, a redirection, a separator or a quote.
 _END = r"(?:\s|$|[;|&`)<>\"'])"
@@ -95,7 +100,11 @@ C: dict[str, str] = {
     # An admin command in command position (not after a backtick: markdown writes `whoami` in
     # prose; backtick substitution is unix_cmd2's) (quotes and backslashes already deleted by CMD_LINE,
     # so 'wh'oami and w\hoami are whoami here; ';' became a space, and a space before '/' went).
-    "admin_cmd": _each(r"(?:^|[=|&(]|\$\()\s*(?:CMDS)(?:\s|$|[|&`)<>/])", ADMIN),
+    "admin_cmd": _each(r"(?:^|[=|&(]|\$\()\s*(?:CMDS)(?:\s|$|[|&`)<>/])", ADMIN_ANY)
+    # People search for how-to commands ("uname -a output explained", "lsof -i :8080"): these
+    # count alone, with flags only, or before a separator or redirection.
+    + "|"
+    + _each(r"(?:^|[=|&(]|\$\()\s*(?:CMDS)(?:\s+-{1,2}[\w-]+)*\s*(?:$|[|&`)<>/])", ADMIN),
     # A simple command with an absolute system path at the start of a value: ll /var/www (CMD_LINE).
     "weak_cmd_path": _each(
         r"^\s*(?:CMDS)/(?:etc|bin|usr|tmp|dev|proc|var|home|root|sys|opt|srv|boot)\b", (_WEAK_CMDS, "ll|la|l|dir")
@@ -213,4 +222,12 @@ C["mail_body"] = (
     r"|lsub|uid|expunge|capability|logout|noop|create|delete|rename|subscribe|unsubscribe|idle|starttls)\b"
     r"|\r\n\s*(?:[a-z]?\d{1,4}\s+)?(?:data|quit|rset|noop|stat|capa|retr\s+\d+|dele\s+\d+|top\s+\d+"
     r"|list\s+\d+|uidl(?:\s+\d+)?|apop\s+\S+\s+[0-9a-f]{32}|auth\s+\S+)\s*(?:$|&|[\"'<])"
+)
+
+# JSON values are often code snippets: a shell script there may start with `cd dir && ...` or
+# define aliases on its own lines; only the forms chained after a separator count.
+_CD_CHAIN = r"|^\s*cd\s+[^\s;&|]+\s*(?:;|&&|\|\|)\s*[a-z]"
+_ALIAS = r"|(?:^|[;|&`\n]|\$\()\s*alias\s+(?:\S+\s+){0,3}[\w.'\"+-]+="
+C["shell_syntax_json"] = (
+    C["shell_syntax"].replace(_CD_CHAIN, "").replace(_ALIAS, r"|(?:[;|&`]|\$\()\s*alias\s+(?:\S+\s+){0,3}[\w.'\"+-]+=")
 )
