@@ -39,7 +39,7 @@ ADMIN = (
 # Tools whose names only an operator types (provisioning agents, privilege and log tools): in
 # command position any argument will do (``cscli alerts list``, ``ansible all -m ping``).
 ADMIN_ANY = (
-    "visudo|vipw|ansible(?:-[a-z]+)?|chef-[a-z]+|cscli|lastlog(?:in)?|lastb|ssh-copy-id|ssh-keyscan|uconv"
+    "visudo|vipw|ansible(?:-[a-z]+)?|chef-[a-z]+|cscli|lastb|ssh-copy-id|ssh-keyscan|uconv"
     "|rmt(?:-[a-z]+)?|zstdcat|unzstd|bsdtar|bsdcpio|aa-[a-z]+|cpulimit|flock|lwp-(?:download|request|mirror)"
     "|unlzma|lzcat|pkexec|runuser|sudoedit|tftp|rpcclient|easy_install|jrunscript|stdbuf|capsh|aria2c|basenc"
     "|chfn|newgrp|pwck|grpck|faillog|tcptraceroute",
@@ -56,7 +56,9 @@ DEV = (
     "|c89|c99|clang|tcc|gdb|wget|curl|pip[23]?(?:\\.\\d+)?|gem|cpanm?|composer|passwd|base64|base32|openssl"
     "|gpg|sqlite3|knife|jshell|irb|tclsh"
 )
-_ALL_CMDS = (*ADMIN, *ADMIN_ANY, *_STRONG_CMDS, _WEAK_CMDS, DEV, "w|vi|ex|vim|view|rvim|who|top|cut|fold|column|comm|less")
+# Names that are also field values (format=lastlog, field=lastlogin): only after a separator.
+_VALUE_WORDS = "w|vi|ex|vim|view|rvim|who|top|cut|fold|column|comm|less|lastlog|lastlogin"
+_ALL_CMDS = (*ADMIN, *ADMIN_ANY, *_STRONG_CMDS, _WEAK_CMDS, DEV, _VALUE_WORDS)
 
 # A command word ends at a blank, the end, a redirection, a separator or a quote.
 _END = r"(?:\s|$|[;|&`)<>\"'])"
