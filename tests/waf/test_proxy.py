@@ -11,6 +11,7 @@ import socket
 import ssl
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -38,8 +39,8 @@ def _acl_doc(blocked_path: str = "/blocked") -> dict:
 class Upstream(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), UpstreamHandler)
+    def __init__(self, port: int = 0) -> None:
+        super().__init__(("127.0.0.1", port), UpstreamHandler)
         self.connections: set[tuple[str, int]] = set()
         self.requests = 0
         self.health_status = 200  # what GET /health answers
@@ -141,6 +142,38 @@ def _json(resp: http.client.HTTPResponse) -> dict:
     return json.loads(resp.read())
 
 
+def _free_port() -> int:
+    """A loopback port with nothing listening on it."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def _serving(*servers: Upstream) -> Iterator[None]:
+    for server in servers:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield
+    finally:
+        for server in servers:
+            server.shutdown()
+            server.server_close()
+
+
+def _upstream_ports(proxy_port: int, n: int) -> list[int]:
+    """The upstream port that answered each of ``n`` GETs through the proxy (each must be 200)."""
+    ports = []
+    for _ in range(n):
+        conn = http.client.HTTPConnection("127.0.0.1", proxy_port, timeout=5)
+        conn.request("GET", "/x")
+        resp = conn.getresponse()
+        assert resp.status == 200
+        ports.append(_json(resp)["port"])
+        conn.close()
+    return ports
+
+
 def test_keep_alive_both_sides_and_x_forwarded_for(proxy: ProxyThread, upstream: Upstream) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", proxy.port, timeout=5)
     for i in range(20):
@@ -198,10 +231,7 @@ def test_body_inspection_blocks_and_closes_unread_body(proxy: ProxyThread) -> No
 
 
 def test_health_endpoint_and_upstream_down(compile_doc, upstream: Upstream) -> None:  # type: ignore[no-untyped-def]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead_port = s.getsockname()[1]
-    running = ProxyThread(_gate(compile_doc), [f"http://127.0.0.1:{dead_port}"])
+    running = ProxyThread(_gate(compile_doc), [f"http://127.0.0.1:{_free_port()}"])
     try:
         conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
         conn.request("GET", "/user/1")
@@ -219,105 +249,65 @@ def test_health_endpoint_and_upstream_down(compile_doc, upstream: Upstream) -> N
 
 def test_round_robin_skips_the_dead_upstream(compile_doc) -> None:  # type: ignore[no-untyped-def]
     first, second = Upstream(), Upstream()
-    for server in (first, second):
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        dead = s.getsockname()[1]
-    running = ProxyThread(_gate(compile_doc), [f"http://127.0.0.1:{p}" for p in
-                                               (first.server_port, dead, second.server_port)])
-    try:
-        ports = []
-        for _ in range(12):
-            conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
-            conn.request("GET", "/x")
-            resp = conn.getresponse()
-            assert resp.status == 200
-            ports.append(_json(resp)["port"])
-            conn.close()
-        assert set(ports) == {first.server_port, second.server_port}
-        assert abs(ports.count(first.server_port) - ports.count(second.server_port)) <= 2
-    finally:
-        running.stop()
-        for server in (first, second):
-            server.shutdown()
-            server.server_close()
+    with _serving(first, second):
+        running = ProxyThread(_gate(compile_doc), [f"http://127.0.0.1:{p}" for p in
+                                                   (first.server_port, _free_port(), second.server_port)])
+        try:
+            ports = _upstream_ports(running.port, 12)
+            assert set(ports) == {first.server_port, second.server_port}
+            assert abs(ports.count(first.server_port) - ports.count(second.server_port)) <= 2
+        finally:
+            running.stop()
 
 
 def test_http_health_check_takes_an_unhealthy_upstream_out_and_back(compile_doc) -> None:  # type: ignore[no-untyped-def]
     import time
 
     first, second = Upstream(), Upstream()
-    for server in (first, second):
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    running = ProxyThread(_gate(compile_doc), [f"http://127.0.0.1:{p}" for p in (first.server_port, second.server_port)],
-                          health_path="/health")
+    with _serving(first, second):
+        running = ProxyThread(_gate(compile_doc),
+                              [f"http://127.0.0.1:{p}" for p in (first.server_port, second.server_port)],
+                              health_path="/health")
 
-    def ports(n: int) -> set[int]:
-        seen = set()
-        for _ in range(n):
+        def healthy() -> list[bool]:
             conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
-            conn.request("GET", "/x")
-            resp = conn.getresponse()
-            assert resp.status == 200
-            seen.add(_json(resp)["port"])
-            conn.close()
-        return seen
+            conn.request("GET", "/__assetguard/health")
+            return [u["healthy"] for u in _json(conn.getresponse())["upstreams"]]
 
-    def healthy() -> list[bool]:
-        conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
-        conn.request("GET", "/__assetguard/health")
-        return [u["healthy"] for u in _json(conn.getresponse())["upstreams"]]
+        def wait_for(expected: list[bool]) -> None:
+            deadline = time.monotonic() + 10
+            while healthy() != expected and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert healthy() == expected
 
-    def wait_for(expected: list[bool]) -> None:
-        deadline = time.monotonic() + 10
-        while healthy() != expected and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert healthy() == expected
-
-    try:
-        assert ports(6) == {first.server_port, second.server_port}
-        first.health_status = 503  # the process listens but says it is not ready: TCP alone would not see it
-        wait_for([False, True])
-        assert ports(6) == {second.server_port}
-        first.health_status = 200
-        wait_for([True, True])
-        assert ports(6) == {first.server_port, second.server_port}
-    finally:
-        running.stop()
-        for server in (first, second):
-            server.shutdown()
-            server.server_close()
+        try:
+            assert set(_upstream_ports(running.port, 6)) == {first.server_port, second.server_port}
+            first.health_status = 503  # the process listens but says it is not ready: TCP alone would not see it
+            wait_for([False, True])
+            assert set(_upstream_ports(running.port, 6)) == {second.server_port}
+            first.health_status = 200
+            wait_for([True, True])
+            assert set(_upstream_ports(running.port, 6)) == {first.server_port, second.server_port}
+        finally:
+            running.stop()
 
 
 def test_an_upstream_that_starts_after_the_proxy_is_used_at_once(compile_doc) -> None:  # type: ignore[no-untyped-def]
     import time
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = _free_port()
     running = ProxyThread(_gate(compile_doc), [f"http://127.0.0.1:{port}"])
     running.proxy.pool.check_interval = 3600  # no background check will bring it back
     time.sleep(0.5)
-    late = None
     try:
         conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
         conn.request("GET", "/x")
         assert conn.getresponse().status == 502  # nothing listens yet: marked down
-        late = Upstream.__new__(Upstream)
-        ThreadingHTTPServer.__init__(late, ("127.0.0.1", port), UpstreamHandler)
-        late.connections, late.requests, late.health_status, late.lock = set(), 0, 200, threading.Lock()
-        threading.Thread(target=late.serve_forever, daemon=True).start()
-        conn = http.client.HTTPConnection("127.0.0.1", running.port, timeout=5)
-        conn.request("GET", "/x")
-        resp = conn.getresponse()
-        assert resp.status == 200 and _json(resp)["port"] == port  # tried although marked down
-        assert running.proxy.pool.upstreams[0].healthy
+        with _serving(Upstream(port)):
+            assert _upstream_ports(running.port, 1) == [port]  # tried although marked down
+            assert running.proxy.pool.upstreams[0].healthy
     finally:
         running.stop()
-        if late is not None:
-            late.shutdown()
-            late.server_close()
 
 
 def test_health_check_path_is_validated() -> None:
