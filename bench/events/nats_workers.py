@@ -23,10 +23,8 @@ import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -38,36 +36,10 @@ from assetguard.events.envelope import make_event
 from assetguard.events.rule_store import RuleStore
 from assetguard.events.rules import Rule
 from assetguard.runtime.platform import Platform
-from bench.events.latency import ID
+from bench.events.latency import receiver
 from bench.events.matching import make_rule
 
 SOURCE = "bench.nats"
-
-
-def receiver(arrivals: dict[str, float]) -> ThreadingHTTPServer:
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-            match = ID.search(body.decode())
-            if match:
-                with lock:
-                    arrivals.setdefault(match.group(1), time.perf_counter())
-            self.send_response(200)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def fresh_database(admin_url: str) -> tuple[str, str]:
