@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 
 CONSUMER = "assetguard-worker"
 INGESTED_HEADER = "AssetGuard-Ingested"
+SHUTDOWN_SECONDS = 5.0  # per shutdown phase: finish the current round, then close
 
 
 class JetStreamBus(OutboxBus):
@@ -93,14 +94,21 @@ class JetStreamBus(OutboxBus):
         tasks = [asyncio.create_task(self._relay(js, stop, worker)), asyncio.create_task(self._consume(sub, stop, worker))]
 
         async def close_when_stopped() -> None:
+            # Let the relay and the consumer finish their round first (each checks ``stop`` at
+            # least every 0.5 s), so what was dispatched is acked; then close. Not ``nc.drain()``:
+            # it swallows cancellation and can wait its 30 s drain timeout plus a 10 s flush on a
+            # pull subscription, which held shutdown past any sane bound. Fetched but unacked
+            # messages are redelivered after ``ack_wait`` anyway.
             try:
                 await stop.wait()
+                await asyncio.wait(tasks[:2], timeout=SHUTDOWN_SECONDS)
             finally:
+                for task in tasks[:2]:
+                    task.cancel()
                 try:
-                    await nc.drain()
-                except Exception as exc:  # noqa: BLE001 - closing anyway; unacked messages are redelivered
-                    log.info("NATS drain at shutdown: %s", type(exc).__name__)
-                    await nc.close()
+                    await asyncio.wait_for(nc.close(), timeout=SHUTDOWN_SECONDS)
+                except Exception as exc:  # noqa: BLE001 - best effort; the server drops us anyway
+                    log.info("NATS close at shutdown: %s", type(exc).__name__)
 
         tasks.append(asyncio.create_task(close_when_stopped()))
         return tasks

@@ -105,9 +105,11 @@ class EventWorker:
                     continue
                 await self._idle(stop)
         finally:
-            for task in extra:
-                task.cancel()
-            await asyncio.gather(*extra, return_exceptions=True)
+            if extra:  # the backend's tasks watch ``stop`` and shut down in order; cancel stragglers
+                _, pending = await asyncio.wait(extra, timeout=10)
+                for task in pending:
+                    task.cancel()
+                await asyncio.gather(*extra, return_exceptions=True)
             await asyncio.to_thread(self._finish)
 
     async def _idle(self, stop: asyncio.Event) -> None:
