@@ -16,11 +16,14 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError as PydanticValidationError
 from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
+from assetguard.audit.trail import AuditEntry
 from assetguard.auth.principal import SYSTEM, Principal
 from assetguard.core.clock import utcnow
 from assetguard.core.errors import NotFoundError, ValidationError
@@ -195,27 +198,38 @@ class RuleStore:
         return self.get(name)
 
     def install_defaults(self, rules: Sequence[Rule] | None = None) -> list[str]:
-        """Install shipped default rules not installed before; returns the names installed."""
-        defaults = list(rules) if rules is not None else load_default_rules()
-        installed: list[str] = []
+        """Install shipped default rules not installed before; returns the names installed.
+
+        Safe when several workers start at once: each default is claimed with one
+        ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` into ``event_default_rules``, so exactly one
+        caller gets each name back and installs it; the others wait for that claim's transaction
+        (PostgreSQL) or for the write lock (SQLite) and skip the name.
+        """
+        defaults = {rule.name: rule for rule in (rules if rules is not None else load_default_rules())}
+        if not defaults:
+            return []
         now = utcnow()
+        # Sorted, so concurrent claimers lock the same keys in the same order (no deadlock).
+        names = sorted(defaults)
         with self.db.begin() as conn:
-            seen = set(conn.execute(select(event_default_rules.c.name)).scalars())
-            existing = set(conn.execute(select(event_rules.c.name)).scalars())
-            for rule in defaults:
-                if rule.name in seen:
-                    continue
-                conn.execute(insert(event_default_rules).values(name=rule.name, installed_at=now))
-                if rule.name in existing:
-                    continue
-                document = rule.document()
-                conn.execute(insert(event_rules).values(
-                    name=rule.name, description=rule.description, state=rule.state, document=document,
-                    origin="default", revision=1, created_at=now, updated_at=now))
-                self.platform.audit.record(conn, SYSTEM, "events.rule.install-default", f"rule/{rule.name}",
-                                           after=public_document(document))
-                installed.append(rule.name)
-        return installed
+            dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+            claim = dialect_insert(event_default_rules).on_conflict_do_nothing(index_elements=["name"])
+            claimed = set(conn.execute(claim.returning(event_default_rules.c.name),
+                                       [{"name": name, "installed_at": now} for name in names]).scalars())
+            if not claimed:
+                return []
+            rows = [_default_row(defaults[name], now) for name in names if name in claimed]
+            # A user's rule of the same name (created before, or concurrently) stays as it is.
+            insert_rule = dialect_insert(event_rules).on_conflict_do_nothing(index_elements=["name"])
+            installed = set(conn.execute(insert_rule.returning(event_rules.c.name), rows).scalars())
+            entries = [AuditEntry("events.rule.install-default", f"rule/{row['name']}",
+                                  after=public_document(row["document"])) for row in rows if row["name"] in installed]
+            self.platform.audit.record_many(conn, SYSTEM, entries)
+        return [name for name in names if name in installed]
+
+def _default_row(rule: Rule, now: datetime) -> dict[str, Any]:
+    return {"name": rule.name, "description": rule.description, "state": rule.state, "document": rule.document(),
+            "origin": "default", "revision": 1, "created_at": now, "updated_at": now}
 
 
 def _stored(row: Any) -> StoredRule:
