@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from assetguard.auth.principal import SYSTEM
 from assetguard.core.clock import isoformat, utcnow
@@ -166,3 +168,42 @@ def test_cli_archive_and_replay(env: dict[str, str], tmp_path: Path) -> None:  #
     assert again.returncode == 2 and "used once" in again.stderr
     bad = ag(env, "events", "replay", "--archive", "arc", "--from", "yesterday", "--to", "2100-01-01")
     assert bad.returncode == 2 and "start" in bad.stderr
+
+
+def test_archive_size_is_the_archived_json_in_bytes(platform: Platform) -> None:
+    archives = _setup(platform)
+    platform.bus.publish("x", "Thing", {"n": 1, "note": "größer als ASCII"})
+    platform.bus.publish("y", "Other", {"blob": "z" * 5000})
+    _drain(platform)
+    with platform.db.connect() as conn:
+        kept = conn.execute(select(event_archive_events.c.archive, event_archive_events.c.event)).all()
+    expected = {name: sum(len(json.dumps(e).encode()) for a, e in kept if a == name) for name in ("all", "only-x")}
+    sizes = {a["name"]: a["size_bytes"] for a in archives.list_archives()}
+    assert sizes == expected
+    assert sizes["all"] > sizes["only-x"] + 5000  # the big "y" event is in "all" only
+
+
+def test_replay_progress_is_committed_per_batch(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """While a replay runs, list_replays shows how far it got (events_replayed of events_total)."""
+    import assetguard.events.archive as archive_module
+    import assetguard.events.dispatch as dispatch_module
+
+    archives = _setup(platform)
+    for n in range(3):
+        platform.bus.publish("x", "Thing", {"n": n})
+    _drain(platform)
+    monkeypatch.setattr(archive_module, "REPLAY_BATCH", 1)
+    seen: list[tuple[str, int, int, int]] = []
+    insert_ignore = dispatch_module.insert_ignore
+
+    def observed(conn: Any, rows: Any) -> None:  # another connection: only what is committed
+        (replay,) = archives.list_replays()
+        seen.append((replay["state"], replay["events_replayed"], replay["deliveries"], replay["events_total"]))
+        insert_ignore(conn, rows)
+
+    monkeypatch.setattr(dispatch_module, "insert_ignore", observed)
+    now = utcnow()
+    record = archives.replay(ReplaySpec(name="slow", archive="only-x", start=now - timedelta(hours=1),
+                                        end=now + timedelta(hours=1), rules=["r1"]), actor=SYSTEM)
+    assert seen == [("RUNNING", 0, 0, 3), ("RUNNING", 1, 1, 3), ("RUNNING", 2, 2, 3)]
+    assert (record["state"], record["events_replayed"], record["events_total"]) == ("COMPLETED", 3, 3)

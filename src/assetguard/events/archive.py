@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, LargeBinary, Text, cast, delete, func, insert, select
 
 from assetguard.auth.principal import Principal
 from assetguard.core.clock import utcnow
@@ -175,11 +175,16 @@ class Archives:
         raise NotFoundError(f"no archive named {name!r}")
 
     def list_archives(self) -> list[dict[str, Any]]:
-        counts = (select(event_archive_events.c.archive, func.count().label("n"))
-                  .group_by(event_archive_events.c.archive).subquery())
-        stmt = (select(event_archives, func.coalesce(counts.c.n, 0).label("event_count"))
-                .outerjoin(counts, counts.c.archive == event_archives.c.name).order_by(event_archives.c.name))
+        """Archives with ``event_count`` and ``size_bytes`` (the archived events' JSON, UTF-8)."""
         with self.platform.db.connect() as conn:
+            events = event_archive_events.c
+            size = (func.octet_length(cast(events.event, Text)) if conn.dialect.name == "postgresql"
+                    else func.length(cast(events.event, LargeBinary)))
+            counts = (select(events.archive, func.count().label("n"), func.sum(size).label("size"))
+                      .group_by(events.archive).subquery())
+            stmt = (select(event_archives, func.coalesce(counts.c.n, 0).label("event_count"),
+                           func.coalesce(counts.c.size, 0).label("size_bytes"))
+                    .outerjoin(counts, counts.c.archive == event_archives.c.name).order_by(event_archives.c.name))
             return [dict(r._mapping) for r in conn.execute(stmt)]
 
     def delete(self, name: str, *, actor: Principal) -> None:
@@ -204,9 +209,17 @@ class Archives:
         return removed
 
     def list_replays(self) -> list[dict[str, Any]]:
+        """Newest first; ``events_total`` is the number of archived events in the replay's window
+        (counted for a RUNNING replay, so ``events_replayed`` of ``events_total`` is its progress)."""
+        c = event_archive_events.c
         with self.platform.db.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(
+            replays = [dict(r._mapping) for r in conn.execute(
                 select(event_replays).order_by(event_replays.c.started_at.desc()))]
+            for replay in replays:
+                replay["events_total"] = replay["events_replayed"] if replay["state"] != "RUNNING" else conn.execute(
+                    select(func.count()).where(c.archive == replay["archive"], c.event_time >= replay["start_time"],
+                                               c.event_time < replay["end_time"])).scalar_one()
+        return replays
 
     def replay(self, spec: ReplaySpec, *, actor: Principal) -> dict[str, Any]:
         """Re-put the archived events in ``[start, end)`` with ``replay-name`` to the rules named.
@@ -256,6 +269,9 @@ class Archives:
                 insert_ignore(conn, rows)
                 events += len(batch)
                 deliveries += len(rows)
+                # Progress, visible to list_replays while the replay runs.
+                conn.execute(event_replays.update().where(event_replays.c.name == spec.name).values(
+                    events_replayed=events, deliveries=deliveries))
         with self.platform.db.begin() as conn:
             conn.execute(event_replays.update().where(event_replays.c.name == spec.name).values(
                 state="COMPLETED", events_replayed=events, deliveries=deliveries, finished_at=utcnow()))
