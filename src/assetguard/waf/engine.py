@@ -34,7 +34,7 @@ from assetguard.waf.documents import AclResources, load_acl_document, resolve_ac
 from assetguard.waf.fields import BODY_LIMITS
 from assetguard.waf.ipsets import IPSetStore, default_store
 from assetguard.waf.managed.loader import load_managed_group
-from assetguard.waf.prefilter import PrefilterPlan, build_plan
+from assetguard.waf.prefilter import PrefilterPlan, build_plan, exact_leaves
 from assetguard.waf.ratelimit import MemoryRateCounter, RateCounter
 from assetguard.waf.request import HttpRequest
 from assetguard.waf.statements import compile_statement, gate_statements, need_bits
@@ -307,7 +307,7 @@ def compile_acl(doc: dict[str, Any], *, source: str = "web ACL", resources: AclR
         label_ns = f"awswaf:{ctx.account}:webacl:{doc['Name']}:"
         default_action = parse_action(doc["DefaultAction"], "DefaultAction", ctx, default=True)
         rules = _compile_rules(doc.get("Rules") or [], ctx, "Rules", label_ns, allow_groups=True)
-        plan = build_plan(ctx)
+        plan = build_plan(ctx, exact_leaves(_unconditional_roots(rules)))
     except ValidationError as exc:
         if exc.where and exc.where.startswith(("Rules", "DefaultAction", "AssociationConfig")):
             raise ValidationError(exc.message, where=f"{source} ({exc.where})") from None
@@ -315,6 +315,22 @@ def compile_acl(doc: dict[str, Any], *, source: str = "web ACL", resources: AclR
     if plan is not None:
         _set_needs(rules)
     return CompiledACL(str(doc["Name"]), doc, rules, default_action, ctx.body_limit, source, ctx, plan)
+
+
+def _unconditional_roots(rules: list[CompiledRule]) -> list[Compiled]:
+    """Statements that run whenever evaluation reaches their rule (see ``prefilter.exact_leaves``)."""
+    roots: list[Compiled] = []
+    for rule in rules:
+        group = rule.group
+        if group is None:
+            if rule.rule_type == "REGULAR" and rule.statement is not None:
+                roots.append(rule.statement)
+        elif group.scope_down is not None:
+            roots.append(group.scope_down)
+        else:
+            roots.extend(inner.statement for inner in group.rules if inner.statement is not None
+                         and inner.rule_type == "REGULAR")
+    return roots
 
 
 def _set_needs(rules: list[CompiledRule]) -> None:

@@ -112,16 +112,22 @@ def per_line(pattern: str) -> str:
 class FieldScan:
     """One field (all its chains): the bits of its covered leaves, and how to find the possible ones."""
 
-    __slots__ = ("raw_key", "extract", "views", "mask", "memo", "db", "regexes", "quick_forms", "quick_triggers",
-                 "slow_views")
+    __slots__ = ("raw_key", "extract", "views", "mask", "pattern_mask", "memo", "db", "regexes", "quick_forms",
+                 "quick_triggers", "slow_views", "exact")
 
     def __init__(self, field_key: str, extract: Callable[[HttpRequest], Any], mask: int, *,
                  views: list[tuple[Any, int, int]] | None = None, db: Any = None,
-                 regexes: list[tuple[Any, Callable[[str], Any], int]] | None = None) -> None:
+                 regexes: list[tuple[Any, Callable[[str], Any], int]] | None = None,
+                 exact: list[Any] | None = None) -> None:
         self.raw_key = (field_key, ())  # shared with FieldInspector: the field is extracted once
         self.extract = extract
         # Hyperscan: per chain, (FieldInspector, leaves using \w \s \b \d, leaves with high bytes)
         self.views = views or []
+        self.pattern_mask = mask  # the pattern leaves' bits: "may match"
+        # Detector and size leaves (TextMatch with ``exact``): their bits are set exactly when they match.
+        self.exact = tuple(exact or ())
+        for leaf in self.exact:
+            mask |= leaf.bit
         self.mask = mask
         self.db = db
         self.regexes = regexes or []  # pure-Python scanner: (inspector, search, mask of its leaves)
@@ -161,8 +167,10 @@ class FieldScan:
             if known is None:
                 if len(value) > MEMO_MAX_TEXT:
                     # A body: scanned whole, with its transformations kept on the request for the rules.
-                    return self._scan_request(request)
-                known = self._scan_value(value)
+                    return self._scan_request(request) | self._exact_request(request)
+                known = self._scan_value(value) if self.pattern_mask else 0
+                if self.exact:
+                    known |= self._exact_value(value)
                 if len(memo) >= MEMO_SIZE:
                     evict_oldest(memo)
                 memo[value] = known
@@ -189,7 +197,26 @@ class FieldScan:
                 return self._scan_views(outputs)
         return self._scan_views([(view, (view[0].transform_one(value),)) for view in self.views])
 
+    def _exact_value(self, value: str) -> int:
+        bits = 0
+        for leaf in self.exact:
+            if leaf.predicate(leaf.inspector.transform_one(value)):
+                bits |= leaf.bit
+        return bits
+
+    def _exact_request(self, request: HttpRequest) -> int:
+        bits = 0
+        for leaf in self.exact:
+            values = leaf.inspector.values(request)  # transformations stay cached on the request
+            if values is False:
+                continue
+            if values is True or any(map(leaf.predicate, values)):
+                bits |= leaf.bit
+        return bits
+
     def _scan_request(self, request: HttpRequest) -> int:
+        if not self.pattern_mask:
+            return 0
         if self.db is None:
             bits = 0
             for inspector, search, mask in self.regexes:
@@ -205,7 +232,7 @@ class FieldScan:
         bits = 0
         for (_inspector, class_mask, high_mask), values in outputs:
             if values is True or values is False:
-                return self.mask  # not reached: the raw field was a tuple
+                return self.pattern_mask  # not reached: the raw field was a tuple
             if class_mask or high_mask:
                 for value in values:
                     if _SUSPECT_TEXT(value) is not None:
@@ -216,17 +243,17 @@ class FieldScan:
             strings.update(values)
         strings.discard("")
         if not strings:
-            return bits & self.mask  # no covered pattern matches the empty string
+            return bits & self.pattern_mask  # no covered pattern matches the empty string
         text = "\n".join(strings)
         try:
             data = text.encode("latin-1")
         except UnicodeEncodeError:
-            return self.mask
+            return self.pattern_mask
         hits: list[int] = []
         self.db.scan(data, match_event_handler=lambda leaf, start, end, flags, context: hits.append(leaf))
         for leaf in hits:
             bits |= 1 << leaf
-        return bits & self.mask
+        return bits & self.pattern_mask
 
 
 class PrefilterPlan:
@@ -286,16 +313,53 @@ def _matches_empty(pattern: str) -> bool:
         return True
 
 
-def build_plan(ctx: CompileContext) -> PrefilterPlan | None:
-    """After compiling an ACL: give covered pattern leaves their bits; None when nothing is covered."""
+def exact_leaves(roots: list[Any]) -> list[Any]:
+    """The detector and size leaves (TextMatch without a pattern) that run whenever their rule does:
+    reached from a rule's statement through Or and Not only (an And's later parts, a group's
+    rules behind a scope-down or anything under a rate-based statement may never run, and the plan
+    must not run a costly detector those would have spared). Pass the root statements that run
+    unconditionally: top-level rule statements, scope-downs, rules of groups without a scope-down.
+    """
+    from assetguard.waf.statements import NotMatch, OrMatch, TextMatch
+
+    found: list[Any] = []
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, TextMatch):
+            if node.pattern is None and node not in found:
+                found.append(node)
+        elif isinstance(node, OrMatch):
+            stack.extend(node.parts)
+        elif isinstance(node, NotMatch):
+            stack.append(node.part)
+    return found
+
+
+def build_plan(ctx: CompileContext, exact: list[Any] | None = None) -> PrefilterPlan | None:
+    """After compiling an ACL: give covered pattern leaves and ``exact`` leaves (see
+    :func:`exact_leaves`) their bits; None when nothing is covered."""
     by_field: dict[str, dict[tuple[str, ...], list[Any]]] = {}
     for (field_key, chain), leaves in ctx.prefilter_leaves.items():
         usable = [leaf for leaf in leaves if leaf.pattern and not _matches_empty(leaf.pattern)]
         if usable:
             by_field.setdefault(field_key, {})[chain] = usable
+    exact_by_field: dict[str, list[Any]] = {}
+    for leaf in exact or ():
+        exact_by_field.setdefault(leaf.inspector.key[0], []).append(leaf)
     fields: list[FieldScan] = []
     next_bit = 0
+    for field_key, leaves in exact_by_field.items():
+        if field_key not in by_field:  # a field with detectors or sizes only
+            for leaf in leaves:
+                leaf.bit, leaf.exact = 1 << next_bit, True
+                next_bit += 1
+            fields.append(FieldScan(field_key, leaves[0].inspector.extract, 0, exact=leaves))
     for field_key, chains in by_field.items():
+        exact_here = exact_by_field.get(field_key, [])
+        for leaf in exact_here:
+            leaf.bit, leaf.exact = 1 << next_bit, True
+            next_bit += 1
         numbered: list[tuple[int, Any]] = []
         for leaves in chains.values():
             for leaf in leaves:
@@ -315,7 +379,8 @@ def build_plan(ctx: CompileContext) -> PrefilterPlan | None:
                 if _HIGH_PATTERN.search(leaf.pattern):
                     high_mask |= leaf.bit
                 views[leaf.inspector.chain_names] = (inspector, class_mask, high_mask)
-            fields.append(FieldScan(field_key, first.extract, mask, views=list(views.values()), db=db))
+            fields.append(FieldScan(field_key, first.extract, mask, views=list(views.values()), db=db,
+                                    exact=exact_here))
             continue
         regexes: list[tuple[Any, Callable[[str], Any], int]] = []
         mask = 0
@@ -333,8 +398,8 @@ def build_plan(ctx: CompileContext) -> PrefilterPlan | None:
                 chain_mask |= leaf.bit
             regexes.append((strong[0].inspector, rx.search, chain_mask))
             mask |= chain_mask
-        if regexes:
-            fields.append(FieldScan(field_key, first.extract, mask, regexes=regexes))
+        if regexes or exact_here:
+            fields.append(FieldScan(field_key, first.extract, mask, regexes=regexes, exact=exact_here))
     if not fields:
         return None
     return PrefilterPlan(fields, next_bit)

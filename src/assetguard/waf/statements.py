@@ -62,9 +62,12 @@ class TextMatch:
 
     ``bit`` is the leaf's bit in the ACL's prefilter plan (0 = not covered: always runs); when the
     plan says the bit cannot be set for this request, the statement is false without running.
+    ``exact`` leaves (detectors and sizes the plan evaluates itself, see
+    :func:`assetguard.waf.prefilter.exact_leaves`) have their bit set exactly when they match, so
+    a set bit is the answer too.
     """
 
-    __slots__ = ("inspector", "predicate", "wcu", "pattern", "bit", "memo")
+    __slots__ = ("inspector", "predicate", "wcu", "pattern", "bit", "memo", "exact")
 
     def __init__(self, inspector: FieldInspector, predicate: Callable[[str], bool], base_wcu: int,
                  pattern: str | None = None, ctx: CompileContext | None = None) -> None:
@@ -73,6 +76,7 @@ class TextMatch:
         self.wcu = _transform_cost(inspector, base_wcu)
         self.pattern = pattern  # the predicate as a regex, when it has one
         self.bit = 0
+        self.exact = False
         if pattern is not None and ctx is not None:
             ctx.prefilter_leaves.setdefault(inspector.key, []).append(self)
         # Detectors and sizes are pure functions of the values: remember them across requests
@@ -82,8 +86,11 @@ class TextMatch:
 
     def match(self, request: HttpRequest, state: EvalState) -> bool:
         bit = self.bit
-        if bit and not state.possible & bit:
-            return False
+        if bit:
+            if not state.possible & bit:
+                return False
+            if self.exact:
+                return True
         values = self.inspector.values(request)
         if values is True or values is False:
             return values
