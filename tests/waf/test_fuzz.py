@@ -90,11 +90,13 @@ def test_from_jsonl_record_accepts_or_names_the_problem(record: dict) -> None:  
 def _without_shortcuts(acl) -> None:  # type: ignore[no-untyped-def]
     """The reference evaluation: no prefilter plan, no rule or Or-part skipping, no memo, every
     transformation step run."""
-    from assetguard.waf.statements import AndMatch, NotMatch, TextMatch
+    from assetguard.waf.statements import AndMatch, IPSetMatch, NotMatch, TextMatch
 
     def walk(statement) -> None:  # type: ignore[no-untyped-def]
-        if isinstance(statement, TextMatch):
-            statement.bit = 0
+        if isinstance(statement, IPSetMatch):
+            statement.bit, statement.exact = 0, False
+        elif isinstance(statement, TextMatch):
+            statement.bit, statement.exact = 0, False
             statement.memo = None
             statement.inspector.memo = None
             statement.inspector.quick_ok = False  # run every transformation step

@@ -92,6 +92,7 @@ class IPSetStore:
         self.directory = directory or DEFAULT_IPSET_DIR
         self._sets: dict[str, IPMatcher] = {}
         self._lock = threading.Lock()
+        self.generation = 0  # bumped on every change: memos of "which sets hold this address" check it
 
     def get(self, name: str) -> IPMatcher:
         matcher = self._sets.get(name)
@@ -117,6 +118,7 @@ class IPSetStore:
         matcher = IPMatcher(parse_networks(list(cidrs), where=f"{MANAGED_PREFIX}{name}"))
         with self._lock:
             self._sets[name] = matcher
+            self.generation += 1
 
     def reload(self) -> None:
         """Re-read every loaded set from its file."""
@@ -124,6 +126,7 @@ class IPSetStore:
             for name in list(self._sets):
                 if (self.directory / f"{name}.txt").exists():
                     self._sets[name] = self._load(name)
+            self.generation += 1
 
 
 class ManagedIPSetRef:

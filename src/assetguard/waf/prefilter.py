@@ -256,6 +256,49 @@ class FieldScan:
         return bits & self.pattern_mask
 
 
+class AddressScan:
+    """IP set leaves on the client address: the sets holding an address, remembered per address.
+
+    Managed sets can be replaced at run time; the memo is dropped when a store's ``generation``
+    moves (a store bumps it after swapping the set, so an answer computed against the new
+    generation used the new set).
+    """
+
+    __slots__ = ("leaves", "memo", "stores", "stamp")
+
+    def __init__(self, leaves: list[Any]) -> None:
+        from assetguard.waf.ipsets import ManagedIPSetRef
+
+        self.leaves = tuple(leaves)
+        self.memo: dict[str, int] = {}
+        stores = {id(leaf.matcher.store): leaf.matcher.store for leaf in leaves
+                  if isinstance(leaf.matcher, ManagedIPSetRef)}
+        self.stores = tuple(stores.values())
+        self.stamp = self._stamp()
+
+    def _stamp(self) -> tuple[int, ...]:
+        return tuple([store.generation for store in self.stores])
+
+    def possible(self, request: HttpRequest) -> int:
+        memo = self.memo
+        if self.stores:
+            stamp = self._stamp()
+            if stamp != self.stamp:
+                memo = self.memo = {}
+                self.stamp = stamp
+        address = request.client_ip
+        known = memo.get(address)
+        if known is None:
+            known = 0
+            for leaf in self.leaves:
+                if leaf.matcher.contains(address):
+                    known |= leaf.bit
+            if len(memo) >= MEMO_SIZE:
+                evict_oldest(memo)
+            memo[address] = known
+        return known
+
+
 class PrefilterPlan:
     """Every field's scan; ``possible(request)`` is the bitmask of leaves that may match."""
 
@@ -320,7 +363,7 @@ def exact_leaves(roots: list[Any]) -> list[Any]:
     must not run a costly detector those would have spared). Pass the root statements that run
     unconditionally: top-level rule statements, scope-downs, rules of groups without a scope-down.
     """
-    from assetguard.waf.statements import NotMatch, OrMatch, TextMatch
+    from assetguard.waf.statements import IPSetMatch, NotMatch, OrMatch, TextMatch
 
     found: list[Any] = []
     stack = list(roots)
@@ -328,6 +371,9 @@ def exact_leaves(roots: list[Any]) -> list[Any]:
         node = stack.pop()
         if isinstance(node, TextMatch):
             if node.pattern is None and node not in found:
+                found.append(node)
+        elif isinstance(node, IPSetMatch):
+            if node.forwarded is None and node not in found:
                 found.append(node)
         elif isinstance(node, OrMatch):
             stack.extend(node.parts)
@@ -345,10 +391,19 @@ def build_plan(ctx: CompileContext, exact: list[Any] | None = None) -> Prefilter
         if usable:
             by_field.setdefault(field_key, {})[chain] = usable
     exact_by_field: dict[str, list[Any]] = {}
+    addresses: list[Any] = []
     for leaf in exact or ():
-        exact_by_field.setdefault(leaf.inspector.key[0], []).append(leaf)
-    fields: list[FieldScan] = []
+        if hasattr(leaf, "inspector"):
+            exact_by_field.setdefault(leaf.inspector.key[0], []).append(leaf)
+        else:
+            addresses.append(leaf)
+    fields: list[Any] = []
     next_bit = 0
+    if addresses:
+        for leaf in addresses:
+            leaf.bit, leaf.exact = 1 << next_bit, True
+            next_bit += 1
+        fields.append(AddressScan(addresses))
     for field_key, leaves in exact_by_field.items():
         if field_key not in by_field:  # a field with detectors or sizes only
             for leaf in leaves:

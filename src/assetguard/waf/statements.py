@@ -319,14 +319,21 @@ def _forwarded(spec: Any, at: str, *, positional: bool) -> tuple[str, str, str] 
 
 
 class IPSetMatch:
-    __slots__ = ("matcher", "forwarded", "wcu")
+    """The client (or forwarded) address is in a set. ``bit``/``exact``: as for :class:`TextMatch`
+    (the plan answers for client-address sets, see ``prefilter.AddressScan``)."""
+
+    __slots__ = ("matcher", "forwarded", "wcu", "bit", "exact")
 
     def __init__(self, matcher: IPMatcher | ManagedIPSetRef, forwarded: tuple[str, str, str] | None) -> None:
         self.matcher = matcher
         self.forwarded = forwarded
         self.wcu = 1 + (4 if forwarded and forwarded[2] == "ANY" else 0)
+        self.bit = 0
+        self.exact = False
 
     def match(self, request: HttpRequest, state: EvalState) -> bool:
+        if self.exact:
+            return bool(state.possible & self.bit)
         addresses = client_address(request, self.forwarded)
         if addresses is None:
             return self.forwarded is not None and self.forwarded[1] == "MATCH"
@@ -498,7 +505,7 @@ def need_bits(statement: Compiled) -> int:
     """Prefilter bits of which at least one must be possible for ``statement`` to match; 0 = none
     (the statement must run). Only side-effect-free trees qualify: skipping a GeoMatch would lose
     its country label, and a RateBased statement counts every request it sees."""
-    if isinstance(statement, TextMatch):
+    if isinstance(statement, (TextMatch, IPSetMatch)):
         return statement.bit
     if isinstance(statement, OrMatch):
         bits = 0
