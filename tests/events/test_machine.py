@@ -118,3 +118,39 @@ def test_many_rules_match_like_the_reference(patterns: list[dict[str, Any]], sam
     machine = machine_of(patterns)
     for event in sample:
         assert set(machine.match(event)) == expected(patterns, event), (patterns, event)
+
+
+class Text(str):
+    """A str subclass: the visitors' fast paths test ``type(x) is str``; this takes the others."""
+
+
+def test_str_subclasses_and_wildcards_take_the_general_path() -> None:
+    patterns = [{"s": ["ab"]}, {"s": [{"prefix": "a"}]}, {"s": [{"equals-ignore-case": "AB"}]},
+                {"t": ["x"], "s": [{"wildcard": "a*"}]}, {"t": ["x"], "s": [{"anything-but": ["ab"]}]},
+                {"t": ["x"], "s": [{"wildcard": "*b"}, {"exists": False}]}]
+    machine = machine_of(patterns)
+    compiled = [compile_pattern(p) for p in patterns]
+    for s in ("ab", Text("ab"), Text("AB"), "ba", [Text("ab"), "c"], 1, None, [], ["zz", Text("ab")]):
+        for event in ({"t": "x", "s": s}, {"t": Text("x"), "s": s}, {"t": "x"}):
+            # The reference tells types by name; the pattern's own matcher reads a subclass as a string.
+            assert set(machine.match(event)) == {i for i, c in enumerate(compiled) if c.matches(event)}, event
+
+
+def test_node_with_many_checked_rules_and_shared_shapes() -> None:
+    # Forty rules with the same source and one numeric range each: one node, checked as data.
+    patterns: list[dict[str, Any]] = [{"source": ["a"], "n": [{"numeric": [">=", i, "<", i + 3]}]} for i in range(40)]
+    patterns += [{"source": [f"s{i}"], "n": [{"numeric": [">", i]}]} for i in range(40)]
+    machine = machine_of(patterns)
+    # Forty nodes of the second kind differ only in constants: they share one generated function.
+    assert machine.shape_count <= 4
+    for source in ("a", "s3", "s39", "b"):
+        for n in (0, 2, 2.5, 10, 39, 41, True, "5", [1, 38], None):
+            event = {"source": source, "n": n}
+            assert set(machine.match(event)) == expected(patterns, event), event
+
+
+def test_empty_and_names_only_roots() -> None:
+    assert RuleMachine().freeze().match({"a": 1}) == []
+    machine = machine_of([{"a": [{"exists": False}]}, {"b": [{"exists": False}]}])
+    assert set(machine.match({})) == {0, 1}
+    assert machine.match({"a": 1}) == [1]

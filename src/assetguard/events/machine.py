@@ -30,8 +30,19 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from assetguard.events.node_visitors import (
+    CALL,
+    EXACT,
+    FOLDED,
+    NOT_ONE_OF,
+    PREFIX,
+    RANGE,
+    WILDCARD,
+    Check,
+    Visitor,
+    VisitorCompiler,
+)
 from assetguard.events.pattern import (
-    MISSING,
     Clause,
     CompiledPattern,
     FieldTest,
@@ -42,6 +53,7 @@ from assetguard.events.pattern import (
     PathTrie,
     SlotTrie,
     ValueTest,
+    Wildcard,
     build_path_trie,
     build_slot_trie,
     clause_matches,
@@ -55,13 +67,10 @@ MAX_FANOUT = 256
 # Key spaces used by at least this share of clauses go first (all rules name a source).
 COMMON_SHARE = 0.9
 
-EXACT, PREFIX, FOLDED = 0, 1, 2
-KeySpace = tuple[int, Path]  # (kind, path)
+KeySpace = tuple[int, Path]  # (kind, path): kind is EXACT, PREFIX or FOLDED
 # A residual test: (slot of the path, kind, kind's argument, predicate over one leaf value,
 # passes when absent). Kinds the walk evaluates inline, without a call, for one scalar value:
 # a numeric range (argument: low, low closed, high, high closed) and anything-but strings.
-Check = tuple[int, int, Any, ValueTest, bool]
-CALL, RANGE, NOT_ONE_OF = 0, 1, 2
 
 
 @dataclass(slots=True)
@@ -75,18 +84,6 @@ class _Entry:
 class _Node:
     entries: list[_Entry] = field(default_factory=list)
     edges: dict[int, dict[Any, _Node]] = field(default_factory=dict)  # key-space id -> key -> child
-
-
-# What ``match`` reads: a node frozen into a tuple, unpacked once per visit, empty parts skipped:
-# (names proven by the trie alone, (name, checks) pairs, exact edges on string keys (slot,
-# key -> child), exact edges with other typed keys (slot, value_key -> child), lower-cased edges
-# (slot, key -> child), prefix edges (slot, sorted prefixes, parent links, prefix -> child)).
-# Paths are slots: positions in the extracted values. A child that only proves names is the
-# list of them, so the walk adds them without a visit.
-Plan = tuple[tuple[Hashable, ...], tuple[tuple[Hashable, tuple[Check, ...]], ...],
-             tuple[tuple[int, dict[Any, Any]], ...], tuple[tuple[int, dict[Any, Any]], ...],
-             tuple[tuple[int, dict[Any, Any]], ...],
-             tuple[tuple[int, list[str], list[int], dict[Any, Any]], ...]]
 
 
 class _PrefixSet:
@@ -127,6 +124,8 @@ def _check(slot: int, test: FieldTest) -> Check:
         return (slot, RANGE, bounds, accepts, test.allow_absent)
     if isinstance(accepts, NotOneOf) and all(type(k) is str for k in accepts.keys):
         return (slot, NOT_ONE_OF, accepts.keys, accepts, test.allow_absent)
+    if isinstance(accepts, Wildcard):
+        return (slot, WILDCARD, accepts.fullmatch, accepts, test.allow_absent)
     return (slot, CALL, None, accepts, test.allow_absent)
 
 
@@ -145,7 +144,8 @@ class RuleMachine:
 
     def __init__(self) -> None:
         self._patterns: list[tuple[Hashable, CompiledPattern]] = []
-        self._plan: Plan = _EMPTY_PLAN
+        self._visit: Visitor = _visit_nothing
+        self.shape_count = 0
         self._root = _Node()
         self._paths: list[Path] = []
         self._slots: dict[Path, int] = {}
@@ -199,8 +199,9 @@ class RuleMachine:
             for clause in pattern.clauses:
                 self._insert(root, name, clause)
         self._root = root
-        plan = _freeze(root, self._space_list, self._slots)
-        self._plan = plan if isinstance(plan, tuple) else _plan_of_names(plan)
+        compiler = VisitorCompiler([(kind, self._slots[path]) for kind, path in self._space_list], _prefix_index)
+        self._visit = compiler.compile(root)
+        self.shape_count = compiler.shapes
         self._frozen = True
         return self
 
@@ -238,99 +239,7 @@ class RuleMachine:
         if values is None:
             return self._match_with_trails(extract_leaves(event, self._trie))
         matched: dict[Hashable, None] = {}
-        stack = [self._plan]
-        pop, push = stack.pop, stack.append
-        while stack:
-            names, checked, exact, typed, folded, prefixed = pop()
-            if names:
-                for name in names:
-                    matched[name] = None
-            if checked:
-                for name, checks in checked:
-                    for slot, kind, arg, accepts, allow_absent in checks:
-                        value = values[slot]
-                        if value is MISSING:
-                            if allow_absent:
-                                continue
-                            break
-                        value_type = type(value)
-                        if value_type is list:
-                            for item in value:
-                                if accepts(item):
-                                    break
-                            else:
-                                break
-                        elif kind == RANGE and (value_type is int or value_type is float):
-                            low, low_closed, high, high_closed = arg
-                            if (value < low or value > high or (value == low and not low_closed)
-                                    or (value == high and not high_closed) or value != value):
-                                break
-                        elif kind == NOT_ONE_OF and value_type is str:
-                            if value in arg:
-                                break
-                        elif not accepts(value):
-                            break
-                    else:
-                        matched[name] = None
-            if exact:
-                # Keys are all strings here, so a leaf is its own key (and other types miss).
-                for slot, by_key in exact:
-                    try:
-                        child = by_key.get(values[slot])
-                    except TypeError:  # an array of leaves
-                        for item in values[slot]:
-                            child = by_key.get(item)
-                            if child is not None:
-                                if type(child) is list:
-                                    for name in child:
-                                        matched[name] = None
-                                else:
-                                    push(child)
-                        continue
-                    if child is not None:
-                        if type(child) is list:
-                            for name in child:
-                                matched[name] = None
-                        else:
-                            push(child)
-            if typed:
-                for slot, by_key in typed:
-                    for item in _leaves(values[slot]):
-                        child = by_key.get(value_key(item))
-                        if child is not None:
-                            if type(child) is list:
-                                for name in child:
-                                    matched[name] = None
-                            else:
-                                push(child)
-            if folded:
-                for slot, by_key in folded:
-                    value = values[slot]
-                    for item in ((value,) if type(value) is str else _strings(value)):
-                        child = by_key.get(item.lower())
-                        if child is not None:
-                            if type(child) is list:
-                                for name in child:
-                                    matched[name] = None
-                            else:
-                                push(child)
-            if prefixed:
-                for slot, ordered, parent, by_key in prefixed:
-                    value = values[slot]
-                    for item in ((value,) if type(value) is str else _strings(value)):
-                        # The prefixes of ``item`` form a chain; the longest is an ancestor of
-                        # the greatest prefix sorting at or before it.
-                        i = bisect_right(ordered, item) - 1
-                        while i >= 0:
-                            prefix = ordered[i]
-                            if item.startswith(prefix):
-                                child = by_key[prefix]
-                                if type(child) is list:
-                                    for name in child:
-                                        matched[name] = None
-                                else:
-                                    push(child)
-                            i = parent[i]
+        self._visit(values, matched)
         return list(matched)
 
     def _match_with_trails(self, leaves: Leaves) -> list[Hashable]:
@@ -360,19 +269,6 @@ class RuleMachine:
         return list(matched)
 
 
-def _leaves(value: Any) -> list[Any]:
-    if value is MISSING:
-        return []
-    return value if type(value) is list else [value]
-
-
-def _strings(value: Any) -> list[str]:
-    """The strings among a slot's value(s)."""
-    if type(value) is list:
-        return [v for v in value if isinstance(v, str)]
-    return [value] if isinstance(value, str) else []
-
-
 def _space_of(test: FieldTest) -> KeySpace | None:
     if test.exact_only:
         return (EXACT, test.path)
@@ -391,33 +287,10 @@ def _edge_keys(test: FieldTest) -> frozenset[Any]:
     return test.folded
 
 
-_EMPTY_PLAN: Plan = ((), (), (), (), (), ())
+def _prefix_index(prefixes: list[str]) -> tuple[list[str], list[int]]:
+    index = _PrefixSet(prefixes)
+    return index.ordered, index.parent
 
 
-def _freeze(node: _Node, spaces: list[KeySpace], slots: dict[Path, int]) -> Plan | list[Hashable]:
-    """The node's plan, children first (trie depth is bounded by the number of key spaces); a
-    node that only proves names becomes the list of those names, added without a visit."""
-    exact: list[tuple[int, dict[Any, Any]]] = []
-    typed: list[tuple[int, dict[Any, Any]]] = []
-    folded: list[tuple[int, dict[Any, Any]]] = []
-    prefixed: list[tuple[int, list[str], list[int], dict[Any, Any]]] = []
-    for space_id, by_key in node.edges.items():
-        kind, path = spaces[space_id]
-        plans = {key: _freeze(child, spaces, slots) for key, child in by_key.items()}
-        if kind == EXACT:
-            strings = all(type(key) is str for key in plans)
-            (exact if strings else typed).append((slots[path], plans))
-        elif kind == FOLDED:
-            folded.append((slots[path], plans))
-        else:
-            prefix_set = _PrefixSet(plans)
-            prefixed.append((slots[path], prefix_set.ordered, prefix_set.parent, plans))
-    names = tuple(dict.fromkeys(e.name for e in node.entries if not e.checks))
-    checked = tuple((e.name, e.checks) for e in node.entries if e.checks)
-    if not (checked or exact or typed or folded or prefixed):
-        return list(names)
-    return (names, checked, tuple(exact), tuple(typed), tuple(folded), tuple(prefixed))
-
-
-def _plan_of_names(names: list[Hashable]) -> Plan:
-    return (tuple(names), (), (), (), (), ())
+def _visit_nothing(_values: list[Any], _matched: dict[Hashable, None]) -> None:
+    return None

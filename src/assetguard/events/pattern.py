@@ -466,8 +466,7 @@ def _positive(op: str, arg: Any, here: tuple[str | int, ...]) -> ValueTest:
     if op == "wildcard":
         if not isinstance(arg, str):
             raise _fail(here, f"wildcard takes a string, got {arg!r}")
-        regex = compile_wildcard(arg, here)
-        return lambda v: isinstance(v, str) and regex.fullmatch(v) is not None
+        return Wildcard(compile_wildcard(arg, here))
     if op == "cidr":
         return _cidr_test(arg, here)
     return _numeric_test(arg, here)
@@ -587,6 +586,18 @@ class NumericRange:
         if value < self.low or (value == self.low and not self.low_closed):
             return False
         return not (value > self.high or (value == self.high and not self.high_closed))
+
+
+class Wildcard:
+    """A ``wildcard`` test; ``fullmatch`` is public so the rule index can call it directly."""
+
+    __slots__ = ("fullmatch",)
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.fullmatch = regex.fullmatch
+
+    def __call__(self, value: Any) -> bool:
+        return isinstance(value, str) and self.fullmatch(value) is not None
 
 
 class NotOneOf:
