@@ -179,9 +179,9 @@ def _scope(spec: dict[str, Any], where: str) -> str:
 
 def _pairs_by_scope(pairs: list[tuple[str, str]], scope: str) -> tuple[str, ...]:
     if scope == "KEY":
-        return tuple(k for k, _ in pairs)
+        return tuple([k for k, _ in pairs])
     if scope == "VALUE":
-        return tuple(v for _, v in pairs)
+        return tuple([v for _, v in pairs])
     out: list[str] = []
     for k, v in pairs:
         out.append(k)
@@ -189,32 +189,32 @@ def _pairs_by_scope(pairs: list[tuple[str, str]], scope: str) -> tuple[str, ...]
     return tuple(out)
 
 
-def _name_filter(pattern: Any, where: str, included: str, excluded: str) -> Callable[[str], bool]:
+def _name_filter(pattern: Any, where: str, included: str, excluded: str) -> tuple[bool, frozenset[str]] | None:
+    """None for ``All``; else (True, names) to keep only ``names`` or (False, names) to drop them."""
     if not isinstance(pattern, dict) or len(pattern) != 1:
         raise ValidationError(f"MatchPattern needs exactly one of All, {included}, {excluded}", where=where)
     (key, value), = pattern.items()
     if key == "All":
-        return lambda name: True
+        return None
     if key in (included, excluded):
         if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
             raise ValidationError("must be a non-empty list of names", where=f"{where}.{key}")
-        names = {v.lower() for v in value}
-        if key == included:
-            return lambda name: name.lower() in names
-        return lambda name: name.lower() not in names
+        return key == included, frozenset(v.lower() for v in value)
     raise ValidationError(f"MatchPattern needs exactly one of All, {included}, {excluded}", where=where)
 
 
-def _limited(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool]:
-    """The first 200 items within 8 KB, and whether anything was cut."""
+def _limited(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool, list[str]]:
+    """The first 200 items within 8 KB, whether anything was cut, and the kept names lower-cased."""
     out: list[tuple[str, str]] = []
     size = 0
+    cut = False
     for name, value in pairs:
         size += len(name) + len(value) + 4
         if len(out) >= HEADER_LIMIT_ITEMS or size > HEADER_LIMIT_BYTES:
-            return out, True
+            cut = True
+            break
         out.append((name, value))
-    return out, False
+    return out, cut, [name.lower() for name, _ in out]
 
 
 def _json_leaves(node: Any, pointer: str, out: list[tuple[str, str, str]]) -> None:
@@ -326,13 +326,16 @@ def _multi_extractor(kind: str, spec: dict[str, Any], at: str) -> Extract:
         limited = r.cache.get(kind)  # the 8 KB / 200 items cut, once per request for every such field
         if limited is None:
             limited = r.cache[kind] = _limited(r.headers if kind == "Headers" else r.cookies)
-        pairs, cut = limited
+        pairs, cut, lowered = limited
         if cut:
             if handling == "MATCH":
                 return True
             if handling == "NO_MATCH":
                 return False
-        return _pairs_by_scope([(k, v) for k, v in pairs if keep(k)], scope)
+        if keep is not None:
+            wanted, names = keep
+            pairs = [pair for pair, name in zip(pairs, lowered, strict=True) if (name in names) is wanted]
+        return _pairs_by_scope(pairs, scope)
     return extract
 
 

@@ -37,6 +37,7 @@ from assetguard.waf.transforms import IDENTITY_UNLESS, lowercase
 
 MEMO_SIZE = 16384  # distinct values remembered per field
 MEMO_MAX_TEXT = 512  # longer values are scanned every time
+TUPLE_MEMO_MAX_TEXT = 4096  # a multi-value field is remembered whole up to this many characters
 
 # Ordinary request text: a pattern matching any of these is too weak to prune anything.
 BENIGN_PROBES = (
@@ -112,8 +113,8 @@ def per_line(pattern: str) -> str:
 class FieldScan:
     """One field (all its chains): the bits of its covered leaves, and how to find the possible ones."""
 
-    __slots__ = ("raw_key", "extract", "views", "mask", "pattern_mask", "memo", "db", "regexes", "quick_forms",
-                 "quick_triggers", "slow_views", "exact")
+    __slots__ = ("raw_key", "extract", "views", "mask", "pattern_mask", "memo", "value_memo", "db", "regexes",
+                 "quick_forms", "quick_triggers", "slow_views", "exact", "class_mask", "high_mask", "suspect_mask")
 
     def __init__(self, field_key: str, extract: Callable[[HttpRequest], Any], mask: int, *,
                  views: list[tuple[Any, int, int]] | None = None, db: Any = None,
@@ -131,7 +132,15 @@ class FieldScan:
         self.mask = mask
         self.db = db
         self.regexes = regexes or []  # pure-Python scanner: (inspector, search, mask of its leaves)
-        self.memo: dict[str, int] = {}
+        self.memo: dict[tuple[str, ...], int] = {}  # whole field (tuple of values) -> bits
+        self.value_memo: dict[str, int] = {}  # one value of a multi-value field -> bits
+        # Leaves whose patterns use \w \s \b \d (class) or non-ASCII (high): Python's re and
+        # Hyperscan may disagree on text with such bytes, so they are marked possible there.
+        self.class_mask = self.high_mask = 0
+        for _inspector, class_mask, high_mask in self.views:
+            self.class_mask |= class_mask
+            self.high_mask |= high_mask
+        self.suspect_mask = self.class_mask | self.high_mask
         # Chains that only decode (URL, entities, escapes, NULs, white space) or lower-case leave a
         # value without any of their triggers as it is: such a value's forms are known without
         # running them - the value, its '+'-as-space form for URL-decoding chains, lower-cased
@@ -160,21 +169,42 @@ class FieldScan:
         if raw is False or not raw:
             return 0
         memo = self.memo
+        known = memo.get(raw)  # most fields repeat whole (browser headers, paths)
+        if known is not None:
+            return known
         # Chains transform each value on its own, so the field's bits are the union of its values'.
-        bits = 0
-        for value in raw:
-            known = memo.get(value)
-            if known is None:
-                if len(value) > MEMO_MAX_TEXT:
-                    # A body: scanned whole, with its transformations kept on the request for the rules.
-                    return self._scan_request(request) | self._exact_request(request)
-                known = self._scan_value(value) if self.pattern_mask else 0
-                if self.exact:
-                    known |= self._exact_value(value)
-                if len(memo) >= MEMO_SIZE:
-                    evict_oldest(memo)
-                memo[value] = known
-            bits |= known
+        if len(raw) == 1:
+            value = raw[0]
+            if len(value) > MEMO_MAX_TEXT:
+                # A body: scanned whole, with its transformations kept on the request for the rules.
+                return self._scan_request(request) | self._exact_request(request)
+            known = self._value_bits(value)
+        else:
+            value_memo = self.value_memo
+            known = 0
+            size = 0
+            for value in raw:
+                size += len(value)
+                bits = value_memo.get(value)
+                if bits is None:
+                    if len(value) > MEMO_MAX_TEXT:
+                        return self._scan_request(request) | self._exact_request(request)
+                    bits = self._value_bits(value)
+                    if len(value_memo) >= MEMO_SIZE:
+                        evict_oldest(value_memo)
+                    value_memo[value] = bits
+                known |= bits
+            if size > TUPLE_MEMO_MAX_TEXT:
+                return known
+        if len(memo) >= MEMO_SIZE:
+            evict_oldest(memo)
+        memo[raw] = known
+        return known
+
+    def _value_bits(self, value: str) -> int:
+        bits = self._scan_value(value) if self.pattern_mask else 0
+        if self.exact:
+            bits |= self._exact_value(value)
         return bits
 
     def _scan_value(self, value: str) -> int:
@@ -184,18 +214,20 @@ class FieldScan:
                 if search(inspector.transform_one(value)) is not None:
                     bits |= mask
             return bits
+        forms: set[str] = set()
         triggers = self.quick_triggers
         if triggers is None or triggers(value) is None:
             spaced = value.replace("+", " ") if "+" in value else value
             if spaced is value or triggers is None or triggers(spaced) is None:  # e.g. '++' -> '  '
-                outputs: list[tuple[tuple[Any, int, int], Any]] = []
-                for decodes, lowers, view in self.quick_forms:
+                for decodes, lowers, _view in self.quick_forms:
                     form = spaced if decodes else value
-                    outputs.append((view, (lowercase(form) if lowers else form,)))
+                    forms.add(lowercase(form) if lowers else form)
                 for view in self.slow_views:
-                    outputs.append((view, (view[0].transform_one(value),)))
-                return self._scan_views(outputs)
-        return self._scan_views([(view, (view[0].transform_one(value),)) for view in self.views])
+                    forms.add(view[0].transform_one(value))
+                return self._scan_forms(forms)
+        for view in self.views:
+            forms.add(view[0].transform_one(value))
+        return self._scan_forms(forms)
 
     def _exact_value(self, value: str) -> int:
         bits = 0
@@ -225,35 +257,39 @@ class FieldScan:
                         bits |= mask
                         break
             return bits
-        return self._scan_views([(view, view[0].values(request)) for view in self.views])
-
-    def _scan_views(self, outputs: list[tuple[tuple[Any, int, int], Any]]) -> int:
-        strings: set[str] = set()
-        bits = 0
-        for (_inspector, class_mask, high_mask), values in outputs:
+        forms: set[str] = set()
+        for view in self.views:
+            values = view[0].values(request)
             if values is True or values is False:
                 return self.pattern_mask  # not reached: the raw field was a tuple
-            if class_mask or high_mask:
-                for value in values:
-                    if _SUSPECT_TEXT(value) is not None:
-                        if _HIGH_TEXT(value) is not None:
-                            bits |= high_mask
-                        if _CLASS_TEXT(value) is not None:
-                            bits |= class_mask
-            strings.update(values)
-        strings.discard("")
-        if not strings:
-            return bits & self.pattern_mask  # no covered pattern matches the empty string
-        text = "\n".join(strings)
+            forms.update(values)
+        return self._scan_forms(forms)
+
+    def _scan_forms(self, forms: set[str]) -> int:
+        """Scan every transformed form of the field at once, one per line."""
+        forms.discard("")
+        if not forms:
+            return 0  # no covered pattern matches the empty string
+        text = forms.pop() if len(forms) == 1 else "\n".join(forms)
+        bits = 0
+        if self.suspect_mask and _SUSPECT_TEXT(text) is not None:
+            if _HIGH_TEXT(text) is not None:
+                bits |= self.high_mask
+            if _CLASS_TEXT(text) is not None:
+                bits |= self.class_mask
         try:
             data = text.encode("latin-1")
         except UnicodeEncodeError:
             return self.pattern_mask
         hits: list[int] = []
-        self.db.scan(data, match_event_handler=lambda leaf, start, end, flags, context: hits.append(leaf))
+        self.db.scan(data, match_event_handler=_collect, context=hits)
         for leaf in hits:
             bits |= 1 << leaf
         return bits & self.pattern_mask
+
+
+def _collect(leaf: int, start: int, end: int, flags: int, hits: list[int]) -> None:
+    hits.append(leaf)
 
 
 class AddressScan:
