@@ -143,6 +143,15 @@ class FieldInspector:
         known = step_memo.get((self.chain_names, value))
         return known if known is not None else self._one(value, step_memo)
 
+    def run_steps(self, value: str) -> str:
+        """``value`` through the chain, not remembered (callers keep their own memo)."""
+        quick = self.quick
+        if self.quick_ok and (quick is None or quick(value) is None):
+            return lowercase(value) if self.lowers else value
+        for step in self.steps:
+            value = step(value)
+        return value
+
     def _one(self, value: str, step_memo: dict[tuple[tuple[str, ...], str], str]) -> str:
         """One value through the chain; the output is remembered (short values only)."""
         quick = self.quick

@@ -114,7 +114,8 @@ class FieldScan:
     """One field (all its chains): the bits of its covered leaves, and how to find the possible ones."""
 
     __slots__ = ("raw_key", "extract", "views", "mask", "pattern_mask", "memo", "value_memo", "db", "regexes",
-                 "quick_forms", "quick_triggers", "slow_views", "exact", "class_mask", "high_mask", "suspect_mask")
+                 "chains", "view_chains", "exact_checks", "quick_triggers", "exact", "class_mask", "high_mask",
+                 "suspect_mask")
 
     def __init__(self, field_key: str, extract: Callable[[HttpRequest], Any], mask: int, *,
                  views: list[tuple[Any, int, int]] | None = None, db: Any = None,
@@ -144,19 +145,23 @@ class FieldScan:
         # Chains that only decode (URL, entities, escapes, NULs, white space) or lower-case leave a
         # value without any of their triggers as it is: such a value's forms are known without
         # running them - the value, its '+'-as-space form for URL-decoding chains, lower-cased
-        # for lower-casing chains. (decodes, lowers, view) per such chain; the others run.
-        self.quick_forms: list[tuple[bool, bool, tuple[Any, int, int]]] = []
-        self.slow_views: list[tuple[Any, int, int]] = []
-        for view in self.views:
-            inspector = view[0]
-            if inspector.quick_ok or not inspector.chain_names:
-                names = inspector.chain_names
-                self.quick_forms.append((bool({"URL_DECODE", "URL_DECODE_UNI"} & set(names)),
-                                         "LOWERCASE" in names, view))
-            else:
-                self.slow_views.append(view)
+        # for lower-casing chains.
+        # Every chain the field's leaves use, each run once per new value: (names, inspector,
+        # URL-decodes, lower-cases, output known without running when the value has no trigger).
+        inspectors = {view[0].chain_names: view[0] for view in self.views}
+        for inspector, _search, _mask in self.regexes:
+            inspectors.setdefault(inspector.chain_names, inspector)
+        for leaf in self.exact:
+            inspectors.setdefault(leaf.inspector.chain_names, leaf.inspector)
+        self.chains = tuple((names, inspector, bool({"URL_DECODE", "URL_DECODE_UNI"} & set(names)),
+                             "LOWERCASE" in names, inspector.quick_ok or not names)
+                            for names, inspector in inspectors.items())
+        self.view_chains = tuple(view[0].chain_names for view in self.views)
+        # The detectors themselves, not their memoised wrappers: the plan remembers per value.
+        self.exact_checks = tuple((leaf.inspector.chain_names, getattr(leaf.predicate, "__wrapped__", leaf.predicate),
+                                   leaf.bit) for leaf in self.exact)
         triggers = sorted({_URL_ESCAPE if n in ("URL_DECODE", "URL_DECODE_UNI") else str(IDENTITY_UNLESS[n])
-                           for view in self.views for n in view[0].chain_names if IDENTITY_UNLESS.get(n)})
+                           for names in inspectors for n in names if IDENTITY_UNLESS.get(n)})
         self.quick_triggers = re.compile("|".join(triggers)).search if triggers else None
 
     def possible(self, request: HttpRequest) -> int:
@@ -202,39 +207,37 @@ class FieldScan:
         return known
 
     def _value_bits(self, value: str) -> int:
-        bits = self._scan_value(value) if self.pattern_mask else 0
-        if self.exact:
-            bits |= self._exact_value(value)
-        return bits
-
-    def _scan_value(self, value: str) -> int:
-        if self.db is None:
-            bits = 0
-            for inspector, search, mask in self.regexes:
-                if search(inspector.transform_one(value)) is not None:
-                    bits |= mask
-            return bits
-        forms: set[str] = set()
-        triggers = self.quick_triggers
-        if triggers is None or triggers(value) is None:
-            spaced = value.replace("+", " ") if "+" in value else value
-            if spaced is value or triggers is None or triggers(spaced) is None:  # e.g. '++' -> '  '
-                for decodes, lowers, _view in self.quick_forms:
-                    form = spaced if decodes else value
-                    forms.add(lowercase(form) if lowers else form)
-                for view in self.slow_views:
-                    forms.add(view[0].transform_one(value))
-                return self._scan_forms(forms)
-        for view in self.views:
-            forms.add(view[0].transform_one(value))
-        return self._scan_forms(forms)
-
-    def _exact_value(self, value: str) -> int:
+        forms = self._forms(value)
         bits = 0
-        for leaf in self.exact:
-            if leaf.predicate(leaf.inspector.transform_one(value)):
-                bits |= leaf.bit
+        if self.pattern_mask:
+            if self.db is None:
+                for inspector, search, mask in self.regexes:
+                    if search(forms[inspector.chain_names]) is not None:
+                        bits |= mask
+            else:
+                bits = self._scan_forms({forms[names] for names in self.view_chains})
+        for names, predicate, bit in self.exact_checks:
+            if predicate(forms[names]):
+                bits |= bit
         return bits
+
+    def _forms(self, value: str) -> dict[tuple[str, ...], str]:
+        """The value through each of the field's chains, each chain run once."""
+        triggers = self.quick_triggers
+        spaced = value
+        quick = False
+        if triggers is None or triggers(value) is None:
+            if "+" in value:
+                spaced = value.replace("+", " ")
+            quick = spaced is value or triggers is None or triggers(spaced) is None  # e.g. '++' -> '  '
+        forms: dict[tuple[str, ...], str] = {}
+        for names, inspector, decodes, lowers, can_be_quick in self.chains:
+            if quick and can_be_quick:
+                form = spaced if decodes else value
+                forms[names] = lowercase(form) if lowers else form
+            else:
+                forms[names] = inspector.run_steps(value)
+        return forms
 
     def _exact_request(self, request: HttpRequest) -> int:
         bits = 0

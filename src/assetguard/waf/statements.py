@@ -227,6 +227,8 @@ def _memoised(detect: Callable[[str], bool], ctx: CompileContext, kind: str) -> 
         def cached(value: str) -> bool:
             return lru(value) if len(value) <= MEMO_MAX_TEXT else detect(value)
 
+        cached.__wrapped__ = detect  # type: ignore[attr-defined]  # the plan keeps its own memo
+
         ctx.detector_memos[kind] = cached
     return cached
 
