@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import re
 
-from assetguard.waf.detectors.sqli_lexer import STATEMENT_WORDS, Token, fold, tokenize
+from assetguard.waf.detectors.sqli_folded import lex_folded
+from assetguard.waf.detectors.sqli_lexer import STATEMENT_WORDS, Token
 from assetguard.waf.detectors.sqli_names import (
     ATTACK_FUNCTIONS,
     ATTACK_NAMES,
@@ -184,12 +185,11 @@ def _judge(text: str, high: bool) -> bool:
     if '"' in text:
         contexts.append('"')
     for quote in contexts:
-        tokens = fold(tokenize(text, quote))
-        if _is_attack(tokens, quote, high):
+        if _is_attack(lex_folded(text, quote), quote, high):
             return True
     if "\\" in text:
         for quote in contexts:
-            if _is_attack(fold(tokenize(text, quote, backslash_escapes=False)), quote, high):
+            if _is_attack(lex_folded(text, quote, backslash_escapes=False), quote, high):
                 return True
     return False
 
@@ -224,7 +224,7 @@ def _is_attack(tokens: list[Token], quote: str, high: bool) -> bool:
         return True
     if high and _HIGH_GRAMMAR.search(fp):
         return True
-    return _token_rules(tokens, quote, high)
+    return _token_rules(tokens, fp, quote, high)
 
 
 def _start_rules(tokens: list[Token]) -> bool:
@@ -292,10 +292,16 @@ def _is_from_clause(rest: list[Token]) -> bool:
     return bool(re.match(r"k[bn]|[bn](?:\.b)*[=L]|f|n", kinds)) or (qualified and kinds[0] in "nb")
 
 
-def _token_rules(tokens: list[Token], quote: str, high: bool) -> bool:
+# The token kinds :func:`_token_rules` judges; every other token is only context for them.
+_RULE_KINDS = re.compile(r"[SEfvFkU=sn]")
+
+
+def _token_rules(tokens: list[Token], fp: str, quote: str, high: bool) -> bool:
     """Checks that need token text: statements, functions, variables, catalogs, clauses."""
     count = len(tokens)
-    for i, tok in enumerate(tokens):
+    for m in _RULE_KINDS.finditer(fp):
+        i = m.start()
+        tok = tokens[i]
         prev = tokens[i - 1].kind if i else ("s" if quote else "^")
         kind = tok.kind
         if kind in "SE":

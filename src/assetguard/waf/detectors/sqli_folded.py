@@ -1,0 +1,240 @@
+"""The SQL lexer and :func:`~.sqli_lexer.fold` in one pass, with runs of plain words read at once.
+
+:func:`lex_folded` returns exactly ``fold(tokenize(text, quote, backslash_escapes))``, but
+
+* folds each token as it is lexed (no intermediate list);
+* reads a run of two or more plain words (ASCII words that are no SQL keyword and do not open a
+  call) with one regex match: :func:`~.sqli_lexer.fold` turns such a run into one ``B`` token
+  carrying the first word, so lexing it word by word in Python is wasted work. Prose is mostly
+  such runs, which makes a long benign body several times cheaper to lex;
+* classifies words with one dictionary look-up.
+
+The hypothesis and corpus tests in ``tests/waf/detection/test_sqli_speed.py`` hold it to the
+two-step reference.
+
+Example::
+
+    >>> [(t.kind, t.text) for t in lex_folded("it was a cold day in april and 1=1")]
+    [('B', 'it'), ('L', 'in'), ('b', 'april'), ('&', 'and'), ('n', ''), ('=', '='), ('n', '')]
+"""
+
+from __future__ import annotations
+
+import re
+
+from assetguard.waf.detectors.sqli_lexer import (
+    _COMPARISONS,
+    _KNOWN_OPERATORS,
+    _MASTER,
+    _PAREN_AFTER,
+    _SET_OPERAND,
+    _STRING_BODY,
+    CLAUSE_WORDS,
+    COMPARISON_WORDS,
+    LOGIC_WORDS,
+    OPERATOR_WORDS,
+    STATEMENT_WORDS,
+    Token,
+    _known_prefix,
+    _word_token,
+)
+
+__all__ = ["lex_folded"]
+
+# Words whose kind does not depend on what follows them (checked before the call test).
+_EARLY_KINDS: dict[str, str] = {
+    **{w: "&" for w in LOGIC_WORDS},
+    **{w: "L" for w in COMPARISON_WORDS},
+    "union": "U",
+    "select": "S",
+    "from": "F",
+    "true": "n",
+    "false": "n",
+}
+# Words that are a statement, an operator or a clause keyword unless a ``(`` makes them a call.
+_LATE_KINDS: dict[str, str] = {
+    **{w: "k" for w in CLAUSE_WORDS},
+    **{w: "o" for w in OPERATOR_WORDS},
+    **{w: "E" for w in STATEMENT_WORDS},
+}
+_SPECIAL_WORDS = frozenset(_EARLY_KINDS) | frozenset(_LATE_KINDS) | {"except", "intersect"}
+# A run of whole ASCII words (the next character is no word character to the master pattern)
+# separated by ASCII whitespace, so ``str.split`` cuts it exactly where the lexer does.
+_WORD_RUN = re.compile(
+    r"[a-zA-Z_$][a-zA-Z0-9_$]*(?![\w$]|[^\x00-\x7f])(?:[ \t\n\r\f\v]+[a-zA-Z_$][a-zA-Z0-9_$]*(?![\w$]|[^\x00-\x7f]))*"
+)
+_WORD = re.compile(r"\S+")
+_SIGNS = ("-", "+", "~", "!")
+_SIGN_CONTEXT = "o=L&(,kESF"
+
+
+def lex_folded(text: str, start_quote: str = "", backslash_escapes: bool = True) -> list[Token]:
+    """``fold(tokenize(text, start_quote, backslash_escapes))``, computed in one pass."""
+    out: list[Token] = []
+    cast = False
+    n = len(text)
+    pos = 0
+    if start_quote:
+        m = _STRING_BODY[(start_quote, backslash_escapes)].match(text, 0)
+        end = m.end() if m is not None else n
+        out.append(Token("s", text[:end]))
+        pos = end + 1
+    match = _MASTER.match
+    word_run = _WORD_RUN.match
+    while pos < n:
+        ch = text[pos]
+        if ch.isascii() and (ch.isalpha() or ch in "_$"):
+            r = word_run(text, pos)
+            if r is not None:
+                pos = r.end()
+                _emit_words(out, text, r.start(), pos, cast)
+                cast = False
+                continue
+        m = match(text, pos)
+        if m is None:  # cannot happen: the master pattern matches any character
+            break
+        kind = m.lastgroup
+        end = m.end()
+        if kind == "ws" or kind == "xc" or kind == "ce":
+            pos = end
+            continue
+        if kind == "word":
+            word = m.group().lower()
+            wkind = _EARLY_KINDS.get(word)
+            if wkind is None:
+                if (word == "except" or word == "intersect") and _SET_OPERAND.match(text, end):
+                    wkind = "U"
+                elif _PAREN_AFTER.match(text, end):
+                    wkind = "f"
+                else:
+                    wkind = _LATE_KINDS.get(word, "b")
+            tok = Token(wkind, word)
+        elif kind == "q":
+            quote = m.group()
+            sm = _STRING_BODY[(quote, backslash_escapes)].match(text, end)
+            body_end = sm.end() if sm is not None else n
+            tok = Token("s", text[end:body_end])
+            end = body_end + 1
+        elif kind == "num":
+            tok = Token("n", "")
+        elif kind == "op":
+            op = m.group()
+            if len(op) > 1 and op not in _KNOWN_OPERATORS:
+                op = _known_prefix(op)
+                end = pos + len(op)
+            tok = Token("&" if op in ("&&", "||") else "=" if op in _COMPARISONS else "o", op)
+        elif kind == "p":
+            tok = Token(m.group(), m.group())
+        elif kind == "c1":
+            tok = Token("c", "--" if m.group().startswith("--") else "#")
+        elif kind == "c2":
+            tok = Token("c", "/*")
+        elif kind == "var":
+            tok = Token("v", m.group().lower())
+        elif kind == "bt":
+            tok = Token("b", m.group()[1:].rstrip("`").lower())
+        elif kind == "br":
+            tok = Token("b", m.group()[1:-1].lower())
+        elif kind == "assign":
+            tok = Token("o", ":=")
+        elif kind == "jop":
+            tok = Token("=", m.group())
+        elif kind == "cast":
+            pos = end
+            cast = True  # ``::type`` changes no structure: drop it and its type name
+            continue
+        else:
+            ch = m.group()
+            tok = Token("o", "[") if ch == "[" else Token("?", ch)
+        pos = end
+        if cast:
+            cast = False
+            if tok.kind in "bfkB":
+                continue
+        if not _fold_into(out, tok):
+            out.append(tok)
+    return out
+
+
+def _emit_words(out: list[Token], text: str, start: int, end: int, cast: bool) -> None:
+    """Fold the run of words ``text[start:end]`` into ``out``; ``cast`` drops its first token."""
+    words = text[start:end].lower().split()
+    last = len(words) - 1
+    call = _PAREN_AFTER.match(text, end) is not None  # the last word opens a call
+    if _SPECIAL_WORDS.isdisjoint(words):
+        first = 1 if cast else 0  # after a cast, the first word (b or f) is the type name
+        plain = last if call else last + 1
+        if first < plain:
+            _push_plain(out, words[first], plain - first > 1)
+        if call and first <= last:
+            _push(out, Token("f", words[last]), False)
+        return
+    if "except" in words or "intersect" in words:  # their kind depends on the text after them
+        for m in _WORD.finditer(text, start, end):
+            _push(out, _word_token(m.group().lower(), text, m.end()), cast)
+            cast = False
+        return
+    pending = 0  # the first word of the plain words not yet folded
+    for i, word in enumerate(words):
+        if word not in _SPECIAL_WORDS and not (call and i == last):
+            continue
+        if cast and pending < i:
+            cast = False
+            pending += 1
+        if pending < i:
+            _push_plain(out, words[pending], i - pending > 1)
+        kind = _EARLY_KINDS.get(word)
+        if kind is None:
+            kind = "f" if call and i == last else _LATE_KINDS.get(word, "b")
+        _push(out, Token(kind, word), cast)
+        cast = False
+        pending = i + 1
+    if cast and pending <= last:
+        pending += 1
+    if pending <= last:
+        _push_plain(out, words[pending], pending < last)
+
+
+def _push_plain(out: list[Token], word: str, more: bool) -> None:
+    """Fold the plain word ``word`` (a ``b``), then ``more`` plain words after it (a ``B`` run)."""
+    tok = Token("b", word)
+    if not _fold_into(out, tok):
+        out.append(tok)
+    if more and out[-1].kind == "b":
+        out[-1] = Token("B", out[-1].text)
+
+
+def _push(out: list[Token], tok: Token, cast: bool) -> None:
+    """Fold one token into ``out``; after a ``::`` cast a type name is dropped."""
+    if cast and tok.kind in "bfkB":
+        return
+    if not _fold_into(out, tok):
+        out.append(tok)
+
+
+def _fold_into(out: list[Token], tok: Token) -> bool:
+    """Apply :func:`~.sqli_lexer.fold`'s rules for ``tok`` after ``out``; True when ``tok`` is
+    absorbed (``out`` already updated), False when the caller appends it."""
+    if not out:
+        return False
+    prev = out[-1]
+    pkind = prev.kind
+    kind = tok.kind
+    if pkind == "U" and tok.text in ("all", "distinct"):
+        return True
+    if kind == "n" and pkind == "o" and prev.text in _SIGNS and (len(out) == 1 or out[-2].kind in _SIGN_CONTEXT):
+        out[-1] = tok
+        return True
+    if kind == "b" and pkind in "bB":
+        if pkind == "b":
+            out[-1] = Token("B", prev.text)
+        return True
+    if kind == "&" and tok.text == "not" and pkind in "&L":
+        return True
+    if kind == "o" and pkind in "o=L" and tok.text in _SIGNS:
+        return True
+    if kind == "c" and pkind == "c":
+        return True
+    if pkind == "c" and prev.text == "/*":
+        out.pop()  # an inline comment between tokens is only whitespace
+    return False

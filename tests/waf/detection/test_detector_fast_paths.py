@@ -1,0 +1,138 @@
+"""The detectors' fast paths are exact: they agree with the slow readings they replace.
+
+* :func:`lex_folded` (one pass, word runs read at once) equals ``fold(tokenize(...))`` in every
+  quoting context, on generated text and on the CRS attack values and the legitimate vocabulary;
+* the XSS prefilter by substring look-ups equals the IGNORECASE regex, and every word gate in
+  :func:`detect_xss` is implied by its regex matching (a gate never hides a match).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assetguard.waf.detectors import xss
+from assetguard.waf.detectors.sqli_folded import lex_folded
+from assetguard.waf.detectors.sqli_lexer import fold, tokenize
+from tests.conftest import CORPORA
+
+CRS_DIR = CORPORA / "crs-regression" / "tests"
+
+# Characters and words that change how text lexes: quotes, comments, casts, keywords in either
+# case, a word opening a call, EXCEPT before SELECT, non-ASCII word characters and spaces.
+_SQL_PIECES = [
+    *"'\"`-#/*;()@=<>,.?\t\n:!|&~\\[]{}$_01x \x00",
+    "select ", "UNION ", "From ", "and ", "OR ", "not ", "all ", "the ", "cat ", "Dog ", "abs(", "x::int ",
+    "::", "in ", "LIKE ", "/**/", "except select ", "intersect ", "é", "\u00a0", "\u212a", "\u017f", "\u0130",
+    "word ", "1e5 ", "-1 ", "is not ", "true ", "Sleep (", "int abs(", "a b c ", "values ", "drop table ",
+]
+
+
+def _assert_same_lexing(text: str) -> None:
+    for quote, backslash_escapes in itertools.product(("", "'", '"'), (True, False)):
+        fast = [(t.kind, t.text) for t in lex_folded(text, quote, backslash_escapes)]
+        slow = [(t.kind, t.text) for t in fold(tokenize(text, quote, backslash_escapes))]
+        assert fast == slow, (text, quote, backslash_escapes)
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(_SQL_PIECES), max_size=30).map("".join))
+def test_folded_lexer_equals_fold_of_tokenize(text: str) -> None:
+    _assert_same_lexing(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_folded_lexer_equals_fold_of_tokenize_on_any_text(text: str) -> None:
+    _assert_same_lexing(text)
+
+
+def _legit_texts() -> list[str]:
+    from bench.waf_quality import legit_text
+
+    texts: list[str] = []
+    for value in vars(legit_text).values():
+        if isinstance(value, (list, tuple)):
+            texts.extend(v for v in value if isinstance(v, str))
+    prose = " ".join(texts)
+    return [*texts, prose, prose.upper()]
+
+
+@functools.cache
+def _crs_values() -> list[str]:
+    from bench.waf_quality.crs import load_cases
+
+    cases, _ = load_cases(CRS_DIR, levels={})
+    return sorted({v for case in cases for v in (*case.payloads, case.uri, case.body) if v})
+
+
+def test_folded_lexer_on_legit_vocabulary() -> None:
+    texts = _legit_texts()
+    assert len(texts) > 100
+    for text in texts:
+        _assert_same_lexing(text)
+
+
+@pytest.mark.skipif(not CRS_DIR.exists(), reason="CRS regression corpus not available")
+def test_folded_lexer_on_crs_attack_values() -> None:
+    values = _crs_values()
+    assert len(values) > 1000
+    for text in values:
+        _assert_same_lexing(text)
+
+
+_XSS_PIECES = [
+    *"<>:=&#[]'\"`-!+/\\ \t\n\x01()$.{}",
+    "script", "SCRIPT", "on", "onload=", "ONmouseover =", "top", "self ", "parent", "frames", "in ", "IN x.y",
+    "-->", "--!>", "+ADw-", "[]", "expression", "binding", "behavior", "url(", "data", "DATA:", "javascript:",
+    "alert", "eval", "document", "window", "this", "constructor", "fromCharCode", "${", "function", "java\tscript",
+    "\u017f", "\u212a", "é", "import", "a", "x",
+]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(_XSS_PIECES), max_size=20).map("".join))
+def test_xss_prefilter_by_substrings_equals_the_regex(text: str) -> None:
+    assert xss._may_be_xss(text) == bool(xss._PREFILTER.search(text))
+
+
+# (regex, gate) pairs: on ASCII text, the regex can only match when the gate holds.
+_GATES: list[tuple[re.Pattern[str], object]] = [
+    (xss._IN_BREAKOUT, lambda t, low: any(q in t for q in "\"'`")),
+    (xss._JS_BREAKOUT, lambda t, low: any(q in t for q in "\"'`")),
+    (xss._BREAKOUT_EVENT, lambda t, low: "=" in t),
+    (xss._STYLE_ANYWHERE, lambda t, low: any(w in low for w in xss._STYLE_WORDS)),
+    (xss._BRACKET_SINK, lambda t, low: "[" in t and any(w in low for w in xss._BRACKET_WORDS)),
+    (xss._JS_SINK_CALL, lambda t, low: any(w in low for w in xss._SINK_WORDS)),
+    (xss._SCHEME, lambda t, low: ":" in t and ("script" in low or "data" in low)),
+]
+
+
+def _assert_gates(text: str) -> None:
+    if not text.isascii():
+        return
+    low = text.lower()
+    for regex, gate in _GATES:
+        if regex.search(text):
+            assert gate(text, low), (regex.pattern[:40], text)  # type: ignore[operator]
+
+
+@settings(max_examples=800, deadline=None)
+@given(st.lists(st.sampled_from(_XSS_PIECES + ["cookie", "write", ".", "(1)", "'constructor'", "setTimeout("]),
+                max_size=20).map("".join))
+def test_xss_gates_never_hide_a_match(text: str) -> None:
+    _assert_gates(text)
+
+
+def test_xss_fast_paths_on_corpora() -> None:
+    texts = _legit_texts() + (_crs_values() if CRS_DIR.exists() else [])
+    for text in texts:
+        assert xss._may_be_xss(text) == bool(xss._PREFILTER.search(text)), text
+        _assert_gates(text)
+        _assert_gates(xss._decode_entities(text))
+
