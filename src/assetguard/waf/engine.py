@@ -118,6 +118,8 @@ class CompiledACL:
     source: str
     context: CompileContext = field(repr=False)
     plan: PrefilterPlan | None = field(default=None, repr=False)
+    # Verdicts without labels or traces are the same object each time (Verdict is frozen).
+    _verdicts: dict[tuple[Any, ...], Verdict] = field(default_factory=dict, repr=False)
 
     @property
     def capacity(self) -> int:
@@ -174,17 +176,25 @@ class CompiledACL:
 
     def _verdict(self, action: ParsedAction, rule_id: str, rule_type: str, state: EvalState,
                  group_id: str | None = None, group_rule: str | None = None) -> Verdict:
+        plain = not state.labels and not state.non_terminating and not state.group_trace
+        if plain:
+            known = self._verdicts.get((id(action), rule_id, rule_type, group_id, group_rule))
+            if known is not None:
+                return known
         body = None
         content_type = None
         if action.body_key is not None:
             body, content_type = self.context.response_bodies[action.body_key]
-        return Verdict(action=action.kind, terminating_rule_id=rule_id, terminating_rule_type=rule_type,
-                       labels=tuple(state.labels), rule_group_id=group_id, group_rule_id=group_rule,
-                       non_terminating=tuple(state.non_terminating),
-                       response_code=action.status if action.kind == "BLOCK" else 0,
-                       response_body=body, response_content_type=content_type,
-                       response_headers=action.response_headers, insert_headers=action.insert_headers,
-                       group_trace=tuple(state.group_trace))
+        verdict = Verdict(action=action.kind, terminating_rule_id=rule_id, terminating_rule_type=rule_type,
+                          labels=tuple(state.labels), rule_group_id=group_id, group_rule_id=group_rule,
+                          non_terminating=tuple(state.non_terminating),
+                          response_code=action.status if action.kind == "BLOCK" else 0,
+                          response_body=body, response_content_type=content_type,
+                          response_headers=action.response_headers, insert_headers=action.insert_headers,
+                          group_trace=tuple(state.group_trace))
+        if plain:  # bounded: one per (action, rule) of this ACL
+            self._verdicts[(id(action), rule_id, rule_type, group_id, group_rule)] = verdict
+        return verdict
 
 
 def _account_of(doc: dict[str, Any]) -> str:

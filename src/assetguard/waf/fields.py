@@ -40,6 +40,7 @@ FIELD_TYPES = ("UriPath", "QueryString", "Method", "SingleHeader", "Headers", "C
 UNSUPPORTED_FIELDS = ("HeaderOrder", "JA3Fingerprint", "JA4Fingerprint", "UriFragment")
 
 
+EMPTY_BODY = ("",)  # an empty body is inspected as one empty value (a size of 0)
 MEMO_SIZE = 4096  # distinct raw values remembered per (field, chain)
 STEP_MEMO_SIZE = 65536  # (chain, value) -> output, per ACL
 STEP_MEMO_MAX_TEXT = 512
@@ -65,7 +66,7 @@ class FieldInspector:
         self.steps = steps
         self.chain_names = chain_names
         self.key = (field_key, chain_names)
-        self.raw_key = (field_key, ())
+        self.raw_key = field_key  # a str: its hash is computed once
         self.prefix_keys = [(field_key, chain_names[:i]) for i in range(len(chain_names) + 1)]
         # Quick path: when no value holds anything the chain reacts to, the output is the raw value
         # (lower-cased if the chain lower-cases) without running the steps one by one.
@@ -315,6 +316,8 @@ def _extractor(kind: str, spec: dict[str, Any], at: str, body_limit: int) -> Ext
                     return True
                 if handling == "NO_MATCH":
                     return False
+            if not r.body:
+                return EMPTY_BODY
             text = r.body_text
             return (text[:body_limit] if len(text) > body_limit else text,)
         return body

@@ -121,7 +121,7 @@ class FieldScan:
                  views: list[tuple[Any, int, int]] | None = None, db: Any = None,
                  regexes: list[tuple[Any, Callable[[str], Any], int]] | None = None,
                  exact: list[Any] | None = None) -> None:
-        self.raw_key = (field_key, ())  # shared with FieldInspector: the field is extracted once
+        self.raw_key = field_key  # shared with FieldInspector: the field is extracted once
         self.extract = extract
         # Hyperscan: per chain, (FieldInspector, leaves using \w \s \b \d, leaves with high bytes)
         self.views = views or []
