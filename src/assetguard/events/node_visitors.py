@@ -182,14 +182,19 @@ class VisitorCompiler:
                     const: Callable[[Any], str]) -> list[str]:
         if kind == EXACT and not all(type(key) is str for key in children):
             return [f"typed({const(children)}, v[{slot}], v, m)"]
+        if kind == EXACT and len(children) == 1:
+            # One key: an equality test (no dict to touch), and the child is known here.
+            ((key, child),) = children.items()
+            lines = [f"x = v[{slot}]", f"if x == {const(key)} or type(x) is list and {const(key)} in x:"]
+            return lines + ["    " + line for line in _reach_lines(child, const)]
         if kind == EXACT:
-            by_key = const(children)
-            return [f"x = v[{slot}]", "if type(x) is str:", f"    c = {by_key}.get(x)", *_HIT, "elif x is not MISSING:",
-                    f"    exact_rest({by_key}, x, v, m)"]
+            by_key, hit = self._lookup(children, const)
+            return [f"x = v[{slot}]", "if type(x) is str:", f"    c = {by_key}.get(x{hit[0]})", *hit[1:],
+                    "elif x is not MISSING:", f"    exact_rest({const(children)}, x, v, m)"]
         if kind == FOLDED:
-            by_key = const(children)
-            return [f"x = v[{slot}]", "if type(x) is str:", f"    c = {by_key}.get(x.lower())", *_HIT, "elif x is not MISSING:",
-                    f"    folded_rest({by_key}, x, v, m)"]
+            by_key, hit = self._lookup(children, const)
+            return [f"x = v[{slot}]", "if type(x) is str:", f"    c = {by_key}.get(x.lower(){hit[0]})", *hit[1:],
+                    "elif x is not MISSING:", f"    folded_rest({const(children)}, x, v, m)"]
         # The prefixes of a string form a chain; the longest is an ancestor of the greatest
         # prefix sorting at or before it.
         ordered, parent = self._prefix_index(list(children))
@@ -198,6 +203,18 @@ class VisitorCompiler:
                 f"        if x.startswith({o}[i]):", f"            reach({by_key}[{o}[i]], v, m)",
                 f"        i = {p}[i]",
                 "elif x is not MISSING:", f"    prefix_rest({o}, {p}, {by_key}, x, v, m)"]
+
+    @staticmethod
+    def _lookup(children: dict[Any, Child], const: Callable[[Any], str]) -> tuple[str, list[str]]:
+        """The dict a string lookup reads and the code run on its result ``c``: when every
+        child is one name the dict holds the names themselves (added without a loop), when
+        every child is a visitor it is called without a type test."""
+        if all(type(child) is tuple and len(child) == 1 for child in children.values()):
+            names = {key: child[0] for key, child in children.items()}  # type: ignore[index]
+            return const(names), [", MISSING", "    if c is not MISSING:", "        m[c] = None"]
+        if not any(type(child) is tuple for child in children.values()):
+            return const(children), ["", "    if c is not None:", "        c(v, m)"]
+        return const(children), ["", *_HIT]
 
     def _factory(self, body: str, arity: int) -> Callable[..., Visitor]:
         factory = self._factories.get(body)
@@ -216,6 +233,15 @@ class VisitorCompiler:
 # A dict hit in generated code: a names tuple is added in place, a visitor is called.
 _HIT = ("    if c is not None:", "        if type(c) is tuple:", "            for n in c:", "                m[n] = None",
         "        else:", "            c(v, m)")
+
+
+def _reach_lines(child: Child, const: Callable[[Any], str]) -> list[str]:
+    """Code that reaches a child known when compiling."""
+    if type(child) is not tuple:
+        return [f"{const(child)}(v, m)"]
+    if len(child) <= MAX_INLINE_NAMES:
+        return [f"m[{const(name)}] = None" for name in child] or ["pass"]
+    return [f"for n in {const(child)}:", "    m[n] = None"]
 
 
 def _condition(check: Check, const: Callable[[Any], str]) -> str:
