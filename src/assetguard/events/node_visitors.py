@@ -198,11 +198,12 @@ class VisitorCompiler:
         # The prefixes of a string form a chain; the longest is an ancestor of the greatest
         # prefix sorting at or before it.
         ordered, parent = self._prefix_index(list(children))
-        o, p, by_key = const(ordered), const(parent), const(children)
+        o, p = const(ordered), const(parent)
+        by_key, hit = self._lookup(children, const)
         return [f"x = v[{slot}]", "if type(x) is str:", f"    i = bisect_right({o}, x) - 1", "    while i >= 0:",
-                f"        if x.startswith({o}[i]):", f"            reach({by_key}[{o}[i]], v, m)",
-                f"        i = {p}[i]",
-                "elif x is not MISSING:", f"    prefix_rest({o}, {p}, {by_key}, x, v, m)"]
+                f"        if x.startswith({o}[i]):", f"            c = {by_key}.get({o}[i]{hit[0]})",
+                *("        " + line for line in hit[1:]), f"        i = {p}[i]",
+                "elif x is not MISSING:", f"    prefix_rest({o}, {p}, {const(children)}, x, v, m)"]
 
     @staticmethod
     def _lookup(children: dict[Any, Child], const: Callable[[Any], str]) -> tuple[str, list[str]]:
