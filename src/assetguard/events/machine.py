@@ -11,11 +11,12 @@ reading its values:
 
 Key spaces every rule uses come first (``source``), then the most selective ones, so a walk
 stops early on the rules an event cannot match. Matching reads the event's fields once into
-slots, then walks only the edges its values hit: the work grows with the number of *partially
-matching* rules, not with the number of rules. The rules reached are checked for the tests the
-trie did not prove (numeric ranges and anything-but lists inline, other operators with one
-call each); an event with objects inside arrays takes a general walk that also checks that the
-fields match within one array element::
+slots, then follows only the edges its values hit: the work grows with the number of
+*partially matching* rules, not with the number of rules. The frozen trie is compiled into one
+small function per node (:mod:`assetguard.events.node_visitors`), which checks the tests the
+trie did not prove (numeric ranges, anything-but lists and wildcards inline, other operators
+with one call each); an event with objects inside arrays takes a general walk over the trie
+that also checks that the fields match within one array element::
 
     machine = RuleMachine()
     machine.add("r1", compile_pattern({"source": ["aws.ec2"], "detail": {"n": [{"numeric": [">", 5]}]}}))
@@ -30,6 +31,17 @@ from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from assetguard.events.event_leaves import (
+    Leaves,
+    Path,
+    PathTrie,
+    SlotTrie,
+    build_path_trie,
+    build_slot_trie,
+    clause_matches,
+    extract_leaves,
+    extract_slots,
+)
 from assetguard.events.node_visitors import (
     CALL,
     EXACT,
@@ -42,25 +54,8 @@ from assetguard.events.node_visitors import (
     Visitor,
     VisitorCompiler,
 )
-from assetguard.events.pattern import (
-    Clause,
-    CompiledPattern,
-    FieldTest,
-    Leaves,
-    NotOneOf,
-    NumericRange,
-    Path,
-    PathTrie,
-    SlotTrie,
-    ValueTest,
-    Wildcard,
-    build_path_trie,
-    build_slot_trie,
-    clause_matches,
-    extract_leaves,
-    extract_slots,
-    value_key,
-)
+from assetguard.events.pattern import Clause, CompiledPattern, FieldTest
+from assetguard.events.pattern_operators import NotOneOf, NumericRange, ValueTest, Wildcard, value_key
 
 # Indexing every value of long OR lists multiplies trie entries; beyond this we stop descending.
 MAX_FANOUT = 256
@@ -68,9 +63,10 @@ MAX_FANOUT = 256
 COMMON_SHARE = 0.9
 
 KeySpace = tuple[int, Path]  # (kind, path): kind is EXACT, PREFIX or FOLDED
-# A residual test: (slot of the path, kind, kind's argument, predicate over one leaf value,
-# passes when absent). Kinds the walk evaluates inline, without a call, for one scalar value:
-# a numeric range (argument: low, low closed, high, high closed) and anything-but strings.
+# A residual test (Check): (slot of the path, kind, kind's argument, predicate over one leaf
+# value, passes when absent). Kinds a visitor evaluates inline, without a Python call, for one
+# scalar value: a numeric range (argument: low, low closed, high, high closed), anything-but
+# strings (the excluded strings) and a wildcard (the regex's fullmatch).
 
 
 @dataclass(slots=True)

@@ -23,7 +23,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Hashable
 from typing import Any, Protocol
 
-from assetguard.events.pattern import MISSING, ValueTest, value_key
+from assetguard.events.event_leaves import MISSING
+from assetguard.events.pattern_operators import ValueTest, value_key
 
 Visitor = Callable[[list[Any], dict[Hashable, None]], None]
 # What an edge leads to: a visitor, or (for a node that only proves names) the tuple of names,
