@@ -154,3 +154,18 @@ def test_empty_and_names_only_roots() -> None:
     machine = machine_of([{"a": [{"exists": False}]}, {"b": [{"exists": False}]}])
     assert set(machine.match({})) == {0, 1}
     assert machine.match({"a": 1}) == [1]
+
+
+def test_rule_text_never_becomes_code() -> None:
+    # Values, prefixes, names and field names that would break (or inject into) generated source
+    # if they were pasted into it; they are constants, so they only match.
+    tricky = ['"); raise SystemExit("', "'''", "a\nb", "\\", "{x}", "m[n] = None"]
+    patterns = [{word: [word, {"prefix": word}], "n": [{"numeric": [">", i]}]} for i, word in enumerate(tricky)]
+    patterns += [{"s": [{"equals-ignore-case": word}, {"anything-but": [word]}]} for word in tricky]
+    machine = RuleMachine()
+    for i, p in enumerate(patterns):
+        machine.add(f'rule"{i}\n', compile_pattern(p))
+    machine.freeze()
+    for word in tricky:
+        for event in ({word: word, "n": 10}, {word: word + "z", "n": 0}, {"s": word.upper()}, {"s": word}):
+            assert set(machine.match(event)) == {f'rule"{i}\n' for i in expected(patterns, event)}, event
