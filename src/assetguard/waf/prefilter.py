@@ -26,6 +26,7 @@ without the plan):
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -339,18 +340,56 @@ class AddressScan:
 
 
 class PrefilterPlan:
-    """Every field's scan; ``possible(request)`` is the bitmask of leaves that may match."""
+    """Every field's scan; ``possible(request)`` is the bitmask of leaves that may match.
 
-    __slots__ = ("fields", "leaves")
+    Single-header fields are reached from the headers the request has (an absent header has no
+    value, so no leaf of it can match), and body fields of a request without a body add bits
+    computed once (an empty body is the same value every time).
+    """
 
-    def __init__(self, fields: list[FieldScan], leaves: int) -> None:
+    __slots__ = ("fields", "leaves", "others", "headers", "bodies", "empty_body_bits")
+
+    def __init__(self, fields: list[Any], leaves: int) -> None:
         self.fields = tuple(fields)
         self.leaves = leaves
+        others: list[Any] = []
+        headers: dict[str, list[Any]] = {}
+        bodies: list[Any] = []
+        for scan in fields:
+            spec = json.loads(scan.raw_key) if isinstance(scan, FieldScan) else {}
+            if "SingleHeader" in spec:
+                headers.setdefault(str(spec["SingleHeader"]["Name"]).lower(), []).append(scan)
+            elif "Body" in spec or "JsonBody" in spec:
+                bodies.append(scan)
+            else:
+                others.append(scan)
+        self.others = tuple(others)
+        self.headers = tuple((name, tuple(scans)) for name, scans in headers.items())
+        self.bodies = tuple(bodies)
+        self.empty_body_bits: int | None = None
 
     def possible(self, request: HttpRequest) -> int:
         bits = 0
-        for scan in self.fields:
+        for scan in self.others:
             bits |= scan.possible(request)
+        if self.headers:
+            present = request.header_map
+            for name, scans in self.headers:
+                if name in present:
+                    for scan in scans:
+                        bits |= scan.possible(request)
+        if self.bodies:
+            if request.body_size == 0 and not request.body:
+                empty = self.empty_body_bits
+                if empty is None:
+                    empty = 0
+                    for scan in self.bodies:
+                        empty |= scan.possible(request)
+                    self.empty_body_bits = empty
+                bits |= empty
+            else:
+                for scan in self.bodies:
+                    bits |= scan.possible(request)
         return bits
 
 
