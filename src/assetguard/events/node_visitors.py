@@ -2,17 +2,18 @@
 
 A frozen trie node of :class:`~assetguard.events.machine.RuleMachine` becomes a *visitor*,
 ``visit(values, matched)``: it adds the names the node proves, evaluates its residual checks
-inline (a numeric range is two comparisons, an anything-but list one ``in``), and for each key
-space looks the event's value up and calls the child it reaches. An interpreted walk spends most
-of its time unpacking node tuples and looping over empty parts; a visitor runs only the
-statements its node needs, which keeps the per-event cost nearly flat as rules are added.
+inline (a numeric range is two comparisons, an anything-but list one ``in``, a wildcard one
+regex call), and for each key space looks the event's value up and reaches the child: a
+visitor is called, a node that only proves names is a tuple added in place. An interpreted walk
+spends most of its time unpacking node tuples and looping over empty parts; a visitor runs only
+the statements its node needs (at 10,000 rules, 315 bytecodes per event instead of 556).
 
-Nodes with the same shape (the same slots, kinds of edges and checks) share one generated
-function; their dicts, bounds and names are closure constants, never source text, so nothing
+Nodes with the same shape (the same slots, kinds of edges and checks) share one generated code
+object; their dicts, bounds and names are parameter defaults, never source text, so nothing
 from a rule reaches ``exec``. For ``{"source": ["a"], "n": [{"numeric": [">", 5]}]}`` the node
 under ``source = "a"`` compiles to::
 
-    def visit(v, m):
+    def visit(v, m, c0=c0, c1=c1, c2=c2, c3=c3):
         if ((c0 < x <= c1) if (t := type(x := v[0])) is int or t is float else slow(x, c2, False)):
             m[c3] = None
 """
