@@ -136,3 +136,78 @@ def test_xss_fast_paths_on_corpora() -> None:
         _assert_gates(text)
         _assert_gates(xss._decode_entities(text))
 
+
+# Long texts mixing prose with the tokens the prose skip must not hide: keywords, literals,
+# catalog names after FROM, comments, quotes, parentheses, HIGH-only shapes.
+_PROSE_WORDS = "the river walked along and talked about new release it was a bright cold day".split()
+_PROSE_PIECES = [
+    *(w + " " for w in _PROSE_WORDS),
+    ". ", ". ", ", ", "and ", "or ", "not ", "in ", "is ", "like ", "by ", "as ", "when ", "then ", "from ",
+    "order ", "group ", "into ", "set ", "null ", "all ", "having ", "where ", "limit ",
+    "case ", "select ", "update ", "drop table ", "union ", "except ", "true ", "outfile ", "div ",
+    "sys ", "dual ", "information_schema ", "from sys ", "from dual. ", "1 ", "1=1 ", "'", '"', "(", ")",
+    "--", "#", "/*", "*/", ";", "=", "-", "@@version ", "sleep(5) ", "x::int ", "\\", "é ", "\n",
+]
+
+
+# Prose words, with the keywords prose may hold (kept in a skipped middle or not) now and then.
+_PROSE_VOCAB = [*_PROSE_WORDS * 4, "and", "or", "in", "is", "by", "as", "from", "set", "order", "group",
+                "into", "where", "case", "when", "then", "null", "all", "sys", "dual", "x.", "y,", "it.",
+                "case when x.", "then", "order by", "as x", "from sys", "x. case when", "case when x. then y"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(_PROSE_PIECES), min_size=0, max_size=30),
+    st.lists(st.sampled_from(_PROSE_VOCAB), min_size=20, max_size=200),
+    st.lists(st.sampled_from(_PROSE_PIECES), min_size=0, max_size=20),
+    st.sampled_from(["", "'", '"']),
+)
+def test_prose_skip_keeps_every_low_verdict(head: list[str], words: list[str], tail: list[str], quote: str) -> None:
+    """At every place the cut may start (a longer kept head moves it to each later ``.``)."""
+    from assetguard.waf.detectors import sqli_folded
+    from assetguard.waf.detectors.sqli import _is_attack
+
+    prose = " ".join(w + ("." if i % 7 == 6 else "") for i, w in enumerate(words))
+    # Plain prose before (a kept head of 36 tokens, so the cut can start anywhere in the words)
+    # and after (enough to skip).
+    plain = " we walked along the river and talked about it."
+    prose = plain * 9 + " " + prose + plain * 16
+    text = "".join(head) + prose + " " + "".join(tail)
+    keep = sqli_folded._KEEP_TOKENS
+    for backslash_escapes in (True, False):
+        full = lex_folded(text, quote, backslash_escapes)
+        expected = _is_attack(full, quote, False)
+        try:
+            for sqli_folded._KEEP_TOKENS in range(keep, max(keep + 1, len(full) - 4), 2):
+                skipped = lex_folded(text, quote, backslash_escapes, skip_prose=True)
+                assert _is_attack(skipped, quote, False) == expected, (sqli_folded._KEEP_TOKENS, text)
+        finally:
+            sqli_folded._KEEP_TOKENS = keep
+
+
+def test_prose_skip_leaves_out_the_middle_of_prose_and_keeps_attacks() -> None:
+    from assetguard.waf.detectors.sqli import detect_sqli
+
+    prose = "It was a bright cold day in April and the clocks were striking. " * 120
+    assert len(lex_folded(prose, skip_prose=True)) < len(lex_folded(prose)) // 10
+    assert not detect_sqli(f"title=Notes&body={prose}")
+    for attack in ("1 or 1=1", "x' union select password from users--", "1; drop table users", "and sleep(5)"):
+        assert detect_sqli(f"body={prose} {attack}"), attack
+        assert detect_sqli(f"{attack} {prose}"), attack
+    assert detect_sqli(f"body={prose[:2000]} select name from sys. {prose}")
+    # A CASE kept just before the cut looks past it for THEN: no cut there.
+    head = "we walked along the river and talked about it. " * 8
+    assert detect_sqli(f"{head}just case when x. then the {head * 3}")
+
+
+def test_prose_skip_on_corpora() -> None:
+    from assetguard.waf.detectors.sqli import _is_attack
+
+    texts = _legit_texts() + (_crs_values() if CRS_DIR.exists() else [])
+    long_texts = [t for t in texts if len(t) >= 600]
+    assert long_texts
+    for text in long_texts:
+        for quote in ("", "'", '"'):
+            full = lex_folded(text, quote)
+            assert _is_attack(lex_folded(text, quote, skip_prose=True), quote, False) == _is_attack(full, quote, False)

@@ -185,11 +185,11 @@ def _judge(text: str, high: bool) -> bool:
     if '"' in text:
         contexts.append('"')
     for quote in contexts:
-        if _is_attack(lex_folded(text, quote), quote, high):
+        if _is_attack(lex_folded(text, quote, skip_prose=not high), quote, high):
             return True
     if "\\" in text:
         for quote in contexts:
-            if _is_attack(lex_folded(text, quote, backslash_escapes=False), quote, high):
+            if _is_attack(lex_folded(text, quote, False, skip_prose=not high), quote, high):
                 return True
     return False
 
@@ -199,19 +199,24 @@ def _value_rules(text: str) -> bool:
     call = _OPEN_CALL.match(text)
     if call is not None and call.group(1).lower() in _OPEN_CALL_NAMES:
         return True
-    if _GLUED_EXPONENT.search(text):
+    if _may_hold_digit(text) and (".e" in text or ".E" in text) and _GLUED_EXPONENT.search(text):
         return True
     bare = text.strip(" \t\r\n'\"`;").lower()
     if bare in ATTACK_NAMES or bare in _LIMIT_NUMBERS or (bare in _CATALOG_VALUES and bare not in _COMMON_WORDS):
         return True  # a whole value naming an attack-only procedure, a system catalog, a type limit
-    if "::" in text and _CAST_PROBE.match(text):
+    if ":" in text and "::" in text and _CAST_PROBE.match(text):
         return True
-    if "/*" in text:
+    if "*" in text and "/*" in text:
         for m in _GLUED_COMMENT.finditer(text):
             left, right = m.group(1).lower(), m.group(2).lower()
             if left in _GLUE_WORDS or right in _GLUE_WORDS or left + right in _GLUE_WORDS:
                 return True
     return False
+
+
+def _may_hold_digit(text: str) -> bool:
+    """False only when ``text`` has no digit (one memchr per ASCII digit; ``\\d`` is Unicode)."""
+    return not text.isascii() or any(d in text for d in "0123456789")
 
 
 def _is_attack(tokens: list[Token], quote: str, high: bool) -> bool:

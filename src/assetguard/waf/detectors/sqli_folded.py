@@ -1,16 +1,17 @@
-"""The SQL lexer and :func:`~.sqli_lexer.fold` in one pass, with runs of plain words read at once.
+"""The SQL lexer and :func:`~.sqli_lexer.fold` in one pass, cheap on prose.
 
 :func:`lex_folded` returns exactly ``fold(tokenize(text, quote, backslash_escapes))``, but
 
 * folds each token as it is lexed (no intermediate list);
-* reads a run of two or more plain words (ASCII words that are no SQL keyword and do not open a
-  call) with one regex match: :func:`~.sqli_lexer.fold` turns such a run into one ``B`` token
-  carrying the first word, so lexing it word by word in Python is wasted work. Prose is mostly
-  such runs, which makes a long benign body several times cheaper to lex;
-* classifies words with one dictionary look-up.
+* reads a run of whole ASCII words with one regex match, then ``str.split`` and set look-ups:
+  :func:`~.sqli_lexer.fold` turns plain words in a row into one ``B`` token carrying the first
+  word, so only keywords and the first word of each plain stretch become tokens, and prose costs
+  a few Python steps per sentence instead of several per word;
+* with ``skip_prose=True`` (the detector's LOW sensitivity) leaves out the middle of long prose
+  in which no LOW rule can fire, keeping the verdict (the argument is at :data:`_PROSE`).
 
-The hypothesis and corpus tests in ``tests/waf/detection/test_sqli_speed.py`` hold it to the
-two-step reference.
+``tests/waf/detection/test_detector_fast_paths.py`` holds both to the two-step reference
+(hypothesis, CRS attack values, the legitimate corpus's vocabulary).
 
 Example::
 
@@ -38,6 +39,7 @@ from assetguard.waf.detectors.sqli_lexer import (
     _known_prefix,
     _word_token,
 )
+from assetguard.waf.detectors.sqli_names import CATALOG_NAMES
 
 __all__ = ["lex_folded"]
 
@@ -64,16 +66,53 @@ _WORD_RUN = re.compile(
     r"[a-zA-Z_$][a-zA-Z0-9_$]*(?![\w$]|[^\x00-\x7f])(?:[ \t\n\r\f\v]+[a-zA-Z_$][a-zA-Z0-9_$]*(?![\w$]|[^\x00-\x7f]))*"
 )
 _WORD = re.compile(r"\S+")
+# Long prose: ASCII letters, whitespace, ``.`` and ``,``. It lexes to words (``b B & L k F``),
+# ``.`` and ``,`` only, and no LOW rule fires inside it unless it holds one of _HOT_WORDS (or
+# ``from`` + a catalog name). Its middle can then be left out of the token list without changing
+# the verdict, when the cut is exact at both ends:
+#
+# * the kept head has _KEEP_TOKENS tokens (more than any rule's forward window, 26 at most) and an
+#   ``&`` (which ends the one unbounded scan, ``&f[^&]*[=L]``, and ``.b`` name chains);
+# * no rule anchored inside the kept head looks past its end: of the words prose may hold, only
+#   ``case`` looks further than the closing ``.`` (up to 9 tokens, for ``when .. then``);
+# * both ends of the cut are ``.`` tokens, so the tokens after the cut fold and look back (two
+#   tokens at most) exactly as they did; no parenthesis, operator, literal, string or comment is
+#   left out, so the checks over the whole fingerprint (``.*c$``, paren depth) see the same.
+#
+# HIGH adds grammars that match prose (``and x in y``), so it never skips.
+_MIN_PROSE = 600
+_KEEP_TOKENS = 32
+# (The look-behind starts a try only where a stretch starts: without it, re would scan each
+# shorter stretch again from every one of its characters.)
+_PROSE = re.compile(r"(?<![A-Za-z_$ \t\n\r\f\v.,])[A-Za-z_$ \t\n\r\f\v.,]{" + str(_MIN_PROSE) + ",}")
+_HOT_WORDS = (
+    STATEMENT_WORDS
+    | OPERATOR_WORDS
+    | {"select", "union", "except", "intersect", "true", "false", "case", "outfile", "dumpfile"}
+)
+_FROM_CATALOG = re.compile(
+    r"\bfrom\s+(?:" + "|".join(re.escape(c) for c in sorted(CATALOG_NAMES)) + r")(?![\w$])"
+)
 _SIGNS = ("-", "+", "~", "!")
 _SIGN_CONTEXT = "o=L&(,kESF"
 
 
-def lex_folded(text: str, start_quote: str = "", backslash_escapes: bool = True) -> list[Token]:
-    """``fold(tokenize(text, start_quote, backslash_escapes))``, computed in one pass."""
+def lex_folded(
+    text: str, start_quote: str = "", backslash_escapes: bool = True, skip_prose: bool = False
+) -> list[Token]:
+    """``fold(tokenize(text, start_quote, backslash_escapes))``, computed in one pass.
+
+    ``skip_prose=True`` leaves out the middle of long prose (see :data:`_PROSE`): the result is
+    then no longer that list, but the SQL detector's LOW verdict on it is the same.
+    """
     out: list[Token] = []
     cast = False
     n = len(text)
     pos = 0
+    # Prose stretches not yet reached, last first; the one being read ends at prose_end.
+    spans = [m.span() for m in _PROSE.finditer(text)][::-1] if skip_prose and n >= _MIN_PROSE else []
+    prose_end = -1
+    prose_base = 0
     if start_quote:
         m = _STRING_BODY[(start_quote, backslash_escapes)].match(text, 0)
         end = m.end() if m is not None else n
@@ -82,6 +121,11 @@ def lex_folded(text: str, start_quote: str = "", backslash_escapes: bool = True)
     match = _MASTER.match
     word_run = _WORD_RUN.match
     while pos < n:
+        if spans and pos >= spans[-1][0]:
+            while spans and pos >= spans[-1][0]:
+                start, stop = spans.pop()
+            if stop - pos >= _MIN_PROSE:  # pos is a token start outside strings and comments
+                prose_end, prose_base = stop, len(out)
         ch = text[pos]
         if ch.isascii() and (ch.isalpha() or ch in "_$"):
             r = word_run(text, pos)
@@ -125,6 +169,15 @@ def lex_folded(text: str, start_quote: str = "", backslash_escapes: bool = True)
             tok = Token("&" if op in ("&&", "||") else "=" if op in _COMPARISONS else "o", op)
         elif kind == "p":
             tok = Token(m.group(), m.group())
+            if tok.kind == "." and end < prose_end and len(out) - prose_base >= _KEEP_TOKENS:
+                if not _fold_into(out, tok):
+                    out.append(tok)
+                pos = _after_prose(text, out, prose_base, end, prose_end)
+                if pos >= 0:
+                    prose_end = -1  # one cut per stretch of prose
+                else:
+                    pos = end  # no ``&`` kept yet: try again at the next ``.``
+                continue
         elif kind == "c1":
             tok = Token("c", "--" if m.group().startswith("--") else "#")
         elif kind == "c2":
@@ -156,11 +209,34 @@ def lex_folded(text: str, start_quote: str = "", backslash_escapes: bool = True)
     return out
 
 
+def _after_prose(text: str, out: list[Token], base: int, start: int, stop: int) -> int:
+    """Where to go on lexing after the ``.`` that ends at ``start`` inside the prose ``[.., stop)``
+    (-1: not yet, the kept head has no ``&`` or a ``case`` whose search for ``then`` would cross).
+
+    The middle of the prose, ``text[start:r]`` up to the last ``.`` before ``stop``, is skipped
+    when it holds no word any LOW rule could fire on (statement words, ``select``, ``union``,
+    literals, ``case``, ``outfile``, ``from`` + a catalog name) and the kept head ``out[base:]``
+    has an ``&`` (see :data:`_PROSE` for why that keeps the verdict).
+    """
+    if not any(t.kind == "&" for t in out[base:]) or any(t.text == "case" for t in out[-10:]):
+        return -1
+    cut = text.rfind(".", start, stop - 1) + 1
+    if cut <= start:
+        return start
+    middle = text[start:cut].lower()
+    if not _HOT_WORDS.isdisjoint(middle.replace(".", " ").replace(",", " ").split()):
+        return start
+    if "from" in middle and _FROM_CATALOG.search(middle):
+        return start
+    return cut
+
+
 def _emit_words(out: list[Token], text: str, start: int, end: int, cast: bool) -> None:
     """Fold the run of words ``text[start:end]`` into ``out``; ``cast`` drops its first token."""
     words = text[start:end].lower().split()
     last = len(words) - 1
-    call = _PAREN_AFTER.match(text, end) is not None  # the last word opens a call
+    # Whether the last word opens a call (prose runs mostly end at a full stop or a comma).
+    call = text[end : end + 1] not in (".", ",") and _PAREN_AFTER.match(text, end) is not None
     if _SPECIAL_WORDS.isdisjoint(words):
         first = 1 if cast else 0  # after a cast, the first word (b or f) is the type name
         plain = last if call else last + 1

@@ -265,11 +265,14 @@ def _word_token(word: str, text: str, after: int) -> Token:
     return Token("b", word)
 
 
+# A string's body up to its closing quote. Written as "plain run, then (escape, plain run)*"
+# rather than one alternation per character, which Python's re runs ~10x slower on long strings;
+# both read the same (the branches start with different characters, so neither backtracks).
 _STRING_BODY = {
-    ("'", True): re.compile(r"(?:[^'\\]|\\.|''|\\\Z)*", re.DOTALL),
-    ("'", False): re.compile(r"(?:[^']|'')*", re.DOTALL),
-    ('"', True): re.compile(r'(?:[^"\\]|\\.|""|\\\Z)*', re.DOTALL),
-    ('"', False): re.compile(r'(?:[^"]|"")*', re.DOTALL),
+    ("'", True): re.compile(r"[^'\\]*(?:(?:\\.|''|\\\Z)[^'\\]*)*", re.DOTALL),
+    ("'", False): re.compile(r"[^']*(?:''[^']*)*", re.DOTALL),
+    ('"', True): re.compile(r'[^"\\]*(?:(?:\\.|""|\\\Z)[^"\\]*)*', re.DOTALL),
+    ('"', False): re.compile(r'[^"]*(?:""[^"]*)*', re.DOTALL),
 }
 _MASTER = re.compile(
     r"""(?P<ws>[\s\x00]+)

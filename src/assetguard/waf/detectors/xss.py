@@ -164,7 +164,7 @@ def detect_xss(text: str) -> bool:
         text = _decode_entities(text)
     if "/*" in text:
         text = _JS_COMMENT.sub("", text)  # document/*x*/.cookie
-    if _COMMENT_CLOSE.search(text) or ("[]" in text and is_jsfuck(text)):
+    if (">" in text and "--" in text and _COMMENT_CLOSE.search(text)) or ("[]" in text and is_jsfuck(text)):
         return True
     if "<" in text:
         if ":" in text:
