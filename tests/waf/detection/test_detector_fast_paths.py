@@ -169,7 +169,7 @@ def test_prose_skip_keeps_every_low_verdict(head: list[str], words: list[str], t
     from assetguard.waf.detectors.sqli import _is_attack
 
     prose = " ".join(w + ("." if i % 7 == 6 else "") for i, w in enumerate(words))
-    # Plain prose before (a kept head of 36 tokens, so the cut can start anywhere in the words)
+    # Plain prose before (a kept head of 36 tokens: the cut can start anywhere in the words)
     # and after (enough to skip).
     plain = " we walked along the river and talked about it."
     prose = plain * 9 + " " + prose + plain * 16
@@ -202,10 +202,11 @@ def test_prose_skip_leaves_out_the_middle_of_prose_and_keeps_attacks() -> None:
 
 
 def test_prose_skip_on_corpora() -> None:
+    from assetguard.waf.detectors import sqli_folded
     from assetguard.waf.detectors.sqli import _is_attack
 
     texts = _legit_texts() + (_crs_values() if CRS_DIR.exists() else [])
-    long_texts = [t for t in texts if len(t) >= 600]
+    long_texts = [t for t in texts if len(t) >= sqli_folded._MIN_PROSE]
     assert long_texts
     for text in long_texts:
         for quote in ("", "'", '"'):

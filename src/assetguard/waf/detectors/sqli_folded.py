@@ -71,8 +71,9 @@ _WORD = re.compile(r"\S+")
 # ``from`` + a catalog name). Its middle can then be left out of the token list without changing
 # the verdict, when the cut is exact at both ends:
 #
-# * the kept head has _KEEP_TOKENS tokens (more than any rule's forward window, 26 at most) and an
-#   ``&`` (which ends the one unbounded scan, ``&f[^&]*[=L]``, and ``.b`` name chains);
+# * the kept head has _KEEP_TOKENS tokens, a ``B`` and an ``&``: every rule anchored before it
+#   looks at most 13 tokens ahead, except SELECT's search for FROM, which stops at a ``B``, and
+#   ``&f[^&]*[=L]``, which stops at an ``&`` (``&`` and ``B`` also end ``.b`` name chains);
 # * no rule anchored inside the kept head looks past its end: of the words prose may hold, only
 #   ``case`` looks further than the closing ``.`` (up to 9 tokens, for ``when .. then``);
 # * both ends of the cut are ``.`` tokens, so the tokens after the cut fold and look back (two
@@ -80,8 +81,8 @@ _WORD = re.compile(r"\S+")
 #   left out, so the checks over the whole fingerprint (``.*c$``, paren depth) see the same.
 #
 # HIGH adds grammars that match prose (``and x in y``), so it never skips.
-_MIN_PROSE = 600
-_KEEP_TOKENS = 32
+_MIN_PROSE = 400
+_KEEP_TOKENS = 16
 # (The look-behind starts a try only where a stretch starts: without it, re would scan each
 # shorter stretch again from every one of its characters.)
 _PROSE = re.compile(r"(?<![A-Za-z_$ \t\n\r\f\v.,])[A-Za-z_$ \t\n\r\f\v.,]{" + str(_MIN_PROSE) + ",}")
@@ -211,14 +212,16 @@ def lex_folded(
 
 def _after_prose(text: str, out: list[Token], base: int, start: int, stop: int) -> int:
     """Where to go on lexing after the ``.`` that ends at ``start`` inside the prose ``[.., stop)``
-    (-1: not yet, the kept head has no ``&`` or a ``case`` whose search for ``then`` would cross).
+    (-1: not yet, the kept head lacks a ``B`` or an ``&``, or has a ``case`` whose search for
+    ``then`` would cross).
 
     The middle of the prose, ``text[start:r]`` up to the last ``.`` before ``stop``, is skipped
     when it holds no word any LOW rule could fire on (statement words, ``select``, ``union``,
     literals, ``case``, ``outfile``, ``from`` + a catalog name) and the kept head ``out[base:]``
     has an ``&`` (see :data:`_PROSE` for why that keeps the verdict).
     """
-    if not any(t.kind == "&" for t in out[base:]) or any(t.text == "case" for t in out[-10:]):
+    kinds = "".join([t.kind for t in out[base:]])
+    if "&" not in kinds or "B" not in kinds or any(t.text == "case" for t in out[-10:]):
         return -1
     cut = text.rfind(".", start, stop - 1) + 1
     if cut <= start:
