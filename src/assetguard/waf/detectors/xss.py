@@ -196,7 +196,10 @@ def detect_xss(text: str) -> bool:
 
 
 def _has_any(text: str, words: tuple[str, ...]) -> bool:
-    return any(word in text for word in words)
+    for word in words:  # (a plain loop: any() over a generator costs twice as much per word)
+        if word in text:
+            return True
+    return False
 
 
 def _may_be_xss(text: str) -> bool:
