@@ -181,3 +181,31 @@ def test_transformations_never_raise_and_stay_bytes(name: str, text: str) -> Non
     out = transformations.get(name)(text)
     assert isinstance(out, str)
     out.encode("latin-1")  # every character is still one byte
+
+
+latin1_text = st.text(alphabet=st.characters(max_codepoint=255), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=latin1_text)
+def test_a_transformation_without_its_trigger_is_the_identity_or_lowercase(text: str) -> None:
+    """The engine's quick path relies on IDENTITY_UNLESS and LOWERCASE_UNLESS being exact."""
+    import re
+
+    from assetguard.waf.transforms import IDENTITY_UNLESS, LOWERCASE_UNLESS, lowercase, transformations
+
+    for table, expected in ((IDENTITY_UNLESS, text), (LOWERCASE_UNLESS, lowercase(text))):
+        for name, trigger in table.items():
+            if trigger is None or re.search(trigger, text) is None:
+                assert transformations.get(name)(text) == expected, (name, text)
+
+
+def test_cmd_line_triggers_catch_what_it_changes() -> None:
+    import re
+
+    from assetguard.waf.transforms import LOWERCASE_UNLESS
+
+    trigger = re.compile(LOWERCASE_UNLESS["CMD_LINE"])
+    for changed in ("a\\b", 'a"b', "a'b", "a^b", "a,b", "a;b", "a\tb", "a  b", "a /b", "a (b", "a\xa0b"):
+        assert trigger.search(changed) is not None, changed
+    assert trigger.search("Select Shoes 42") is None

@@ -23,7 +23,13 @@ from typing import Any
 from assetguard.core.errors import ValidationError
 from assetguard.waf.compiled import evict_oldest
 from assetguard.waf.request import HttpRequest
-from assetguard.waf.transforms import IDENTITY_UNLESS, compile_chain, lowercase
+from assetguard.waf.transforms import (
+    IDENTITY_UNLESS,
+    LOWERCASE_UNLESS,
+    compile_chain,
+    lowercase,
+    quick_trigger,
+)
 from assetguard.waf.transforms import transformations as transformations_registry
 
 HEADER_LIMIT_BYTES = 8 * 1024
@@ -70,10 +76,11 @@ class FieldInspector:
         self.prefix_keys = [(field_key, chain_names[:i]) for i in range(len(chain_names) + 1)]
         # Quick path: when no value holds anything the chain reacts to, the output is the raw value
         # (lower-cased if the chain lower-cases) without running the steps one by one.
-        triggers = [str(IDENTITY_UNLESS[n]) for n in chain_names if IDENTITY_UNLESS.get(n)]
-        self.quick_ok = bool(chain_names) and all(n in IDENTITY_UNLESS or n == "LOWERCASE" for n in chain_names)
+        triggers = [trigger for n in chain_names if (trigger := quick_trigger(n))]
+        self.quick_ok = bool(chain_names) and all(n in IDENTITY_UNLESS or n in LOWERCASE_UNLESS or n == "LOWERCASE"
+                                                  for n in chain_names)
         self.quick = re.compile("|".join(triggers)).search if triggers else None
-        self.lowers = "LOWERCASE" in chain_names
+        self.lowers = any(n == "LOWERCASE" or n in LOWERCASE_UNLESS for n in chain_names)
         self.memo: dict[Any, Values] | None = None
         # Per (chain, value), shared by every inspector of the ACL (set by the compiler): a new
         # tuple of values (one query word changed) transforms only its new values.

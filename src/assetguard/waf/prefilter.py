@@ -34,7 +34,7 @@ from typing import Any
 from assetguard.waf.compiled import CompileContext, evict_oldest
 from assetguard.waf.regex import strip_escapes_and_classes
 from assetguard.waf.request import HttpRequest
-from assetguard.waf.transforms import IDENTITY_UNLESS, lowercase
+from assetguard.waf.transforms import lowercase, quick_trigger
 
 MEMO_SIZE = 16384  # distinct values remembered per field
 MEMO_MAX_TEXT = 512  # longer values are scanned every time
@@ -115,7 +115,7 @@ class FieldScan:
     """One field (all its chains): the bits of its covered leaves, and how to find the possible ones."""
 
     __slots__ = ("raw_key", "extract", "views", "mask", "pattern_mask", "memo", "value_memo", "db", "regexes",
-                 "chains", "view_chains", "exact_checks", "quick_triggers", "exact", "class_mask", "high_mask",
+                 "chains", "view_chains", "quick_groups", "slow_chains", "exact_checks", "quick_triggers", "exact", "class_mask", "high_mask",
                  "suspect_mask")
 
     def __init__(self, field_key: str, extract: Callable[[HttpRequest], Any], mask: int, *,
@@ -155,14 +155,21 @@ class FieldScan:
         for leaf in self.exact:
             inspectors.setdefault(leaf.inspector.chain_names, leaf.inspector)
         self.chains = tuple((names, inspector, bool({"URL_DECODE", "URL_DECODE_UNI"} & set(names)),
-                             "LOWERCASE" in names, inspector.quick_ok or not names)
+                             inspector.lowers, inspector.quick_ok or not names)
                             for names, inspector in inspectors.items())
         self.view_chains = tuple(view[0].chain_names for view in self.views)
+        groups: dict[tuple[bool, bool], list[tuple[str, ...]]] = {}
+        for names, _inspector, decodes, lowers, can_be_quick in self.chains:
+            if can_be_quick:
+                groups.setdefault((decodes, lowers), []).append(names)
+        self.quick_groups = tuple((decodes, lowers, tuple(chains)) for (decodes, lowers), chains in groups.items())
+        self.slow_chains = tuple((names, inspector) for names, inspector, _d, _l, can_be_quick in self.chains
+                                 if not can_be_quick)
         # The detectors themselves, not their memoised wrappers: the plan remembers per value.
         self.exact_checks = tuple((leaf.inspector.chain_names, getattr(leaf.predicate, "__wrapped__", leaf.predicate),
                                    leaf.bit) for leaf in self.exact)
-        triggers = sorted({_URL_ESCAPE if n in ("URL_DECODE", "URL_DECODE_UNI") else str(IDENTITY_UNLESS[n])
-                           for names in inspectors for n in names if IDENTITY_UNLESS.get(n)})
+        triggers = sorted({_URL_ESCAPE if n in ("URL_DECODE", "URL_DECODE_UNI") else str(quick_trigger(n))
+                           for names in inspectors for n in names if quick_trigger(n)})
         self.quick_triggers = re.compile("|".join(triggers)).search if triggers else None
 
     def possible(self, request: HttpRequest) -> int:
@@ -232,12 +239,18 @@ class FieldScan:
                 spaced = value.replace("+", " ")
             quick = spaced is value or triggers is None or triggers(spaced) is None  # e.g. '++' -> '  '
         forms: dict[tuple[str, ...], str] = {}
-        for names, inspector, decodes, lowers, can_be_quick in self.chains:
-            if quick and can_be_quick:
-                form = spaced if decodes else value
-                forms[names] = lowercase(form) if lowers else form
-            else:
+        if not quick:
+            for names, inspector, _decodes, _lowers, _can_be_quick in self.chains:
                 forms[names] = inspector.run_steps(value)
+            return forms
+        for decodes, lowers, chains in self.quick_groups:  # at most four distinct outputs
+            form = spaced if decodes else value
+            if lowers:
+                form = lowercase(form)
+            for names in chains:
+                forms[names] = form
+        for names, inspector in self.slow_chains:
+            forms[names] = inspector.run_steps(value)
         return forms
 
     def _exact_request(self, request: HttpRequest) -> int:

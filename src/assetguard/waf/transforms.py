@@ -337,8 +337,8 @@ def utf8_to_unicode(text: str) -> str:
 TRANSFORMATION_TYPES = tuple(transformations.names())
 
 # What a transformation reacts to (a regex): on text without it the transformation is the identity.
-# Types not listed (CMD_LINE, BASE64_*, HEX_DECODE, MD5, SQL_HEX_DECODE, NORMALIZE_PATH*) change
-# ordinary text; LOWERCASE is handled by callers (it only changes A-Z).
+# Types not listed here or in LOWERCASE_UNLESS (BASE64_*, HEX_DECODE, MD5, SQL_HEX_DECODE,
+# NORMALIZE_PATH*) change ordinary text; LOWERCASE is handled by callers (it only changes A-Z).
 IDENTITY_UNLESS = {
     "NONE": None,
     "URL_DECODE": r"%(?:[0-9a-fA-F]{2}|[uU][0-9a-fA-F]{4})|\+",
@@ -395,3 +395,17 @@ def compile_chain(specs: Sequence[Any] | None, *, where: str = "TextTransformati
         return text
 
     return chain, names
+
+# Transformations that are LOWERCASE on text without their trigger. CMD_LINE deletes \ " ' ^,
+# turns , ; into spaces and any other white space (Latin-1 \s) into one space, and drops a space
+# before / or (: a single ' ' elsewhere is kept.
+LOWERCASE_UNLESS = {
+    "CMD_LINE": r"""[\\"'^,;\t\n\v\f\r\x1c-\x1f\x85\xa0]| [ /(]""",
+}
+
+
+def quick_trigger(name: str) -> str | None:
+    """The regex a transformation reacts to when it is the identity (or LOWERCASE) without it."""
+    trigger = IDENTITY_UNLESS.get(name) or LOWERCASE_UNLESS.get(name)
+    return str(trigger) if trigger else None
+
