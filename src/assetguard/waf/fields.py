@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from itertools import chain
 from typing import Any
 
 from assetguard.core.errors import ValidationError
@@ -222,6 +223,9 @@ def _name_filter(pattern: Any, where: str, included: str, excluded: str) -> tupl
 
 def _limited(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool, list[str]]:
     """The first 200 items within 8 KB, whether anything was cut, and the kept names lower-cased."""
+    count = len(pairs)
+    if count <= HEADER_LIMIT_ITEMS and sum(map(len, chain.from_iterable(pairs))) + 4 * count <= HEADER_LIMIT_BYTES:
+        return pairs, False, [name.lower() for name, _ in pairs]  # the usual case: nothing cut
     out: list[tuple[str, str]] = []
     size = 0
     cut = False
