@@ -29,15 +29,16 @@ DEFAULT_ACCOUNT = "000000000000"
 class EvalState:
     """What one evaluation has learnt so far."""
 
-    __slots__ = ("labels", "label_set", "non_terminating", "now", "group_trace", "possible")
+    __slots__ = ("labels", "label_set", "non_terminating", "now", "group_trace", "possible", "sure")
 
-    def __init__(self, now: float | None = None, possible: int = -1) -> None:
+    def __init__(self, now: float | None = None, possible: int = -1, sure: int = 0) -> None:
         self.labels: list[str] = []
         self.label_set: set[str] = set()
         self.non_terminating: list[tuple[str, str]] = []
         self.group_trace: list[dict[str, Any]] = []
         self.now = time.time() if now is None else now
         self.possible = possible  # prefilter bits of the leaves that may match (-1: all of them)
+        self.sure = sure  # of those, the bits known to match (leaves answered exactly by the plan)
 
     def add_label(self, label: str) -> None:
         if label not in self.label_set:

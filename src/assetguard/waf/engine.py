@@ -34,7 +34,7 @@ from assetguard.waf.documents import AclResources, load_acl_document, resolve_ac
 from assetguard.waf.fields import BODY_LIMITS
 from assetguard.waf.ipsets import IPSetStore, default_store
 from assetguard.waf.managed.loader import load_managed_group
-from assetguard.waf.prefilter import PrefilterPlan, build_plan, exact_leaves
+from assetguard.waf.prefilter import UNSURE, PrefilterPlan, build_plan, exact_leaves
 from assetguard.waf.ratelimit import MemoryRateCounter, RateCounter
 from assetguard.waf.request import HttpRequest
 from assetguard.waf.statements import compile_statement, gate_statements, need_bits
@@ -127,8 +127,12 @@ class CompiledACL:
 
     def evaluate(self, request: HttpRequest, *, now: float | None = None) -> Verdict:
         plan = self.plan
-        possible = plan.possible(request) if plan is not None else -1
-        state = EvalState(now, possible)
+        if plan is None:
+            state = EvalState(now)
+        else:
+            possible = plan.possible(request)
+            unsure = request.cache.get(UNSURE)
+            state = EvalState(now, possible, possible if unsure is None else possible & ~unsure)
         for rule in self.rules:
             need = rule.need
             if need and not possible & need:

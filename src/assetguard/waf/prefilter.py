@@ -38,6 +38,7 @@ from assetguard.waf.transforms import lowercase, quick_trigger
 
 MEMO_SIZE = 16384  # distinct values remembered per field
 MEMO_MAX_TEXT = 512  # longer values are scanned every time
+UNSURE = "prefilter:unsure"  # request.cache key: pattern bits left at "may match" (long values)
 TUPLE_MEMO_MAX_TEXT = 4096  # a multi-value field is remembered whole up to this many characters
 
 # Ordinary request text: a pattern matching any of these is too weak to prune anything.
@@ -115,7 +116,7 @@ class FieldScan:
     """One field (all its chains): the bits of its covered leaves, and how to find the possible ones."""
 
     __slots__ = ("raw_key", "extract", "views", "mask", "pattern_mask", "memo", "value_memo", "db", "regexes",
-                 "chains", "view_chains", "quick_groups", "slow_chains", "exact_checks", "quick_triggers", "exact", "class_mask", "high_mask",
+                 "chains", "view_chains", "quick_groups", "slow_chains", "exact_checks", "confirm", "quick_triggers", "exact", "class_mask", "high_mask",
                  "suspect_mask")
 
     def __init__(self, field_key: str, extract: Callable[[HttpRequest], Any], mask: int, *,
@@ -129,6 +130,7 @@ class FieldScan:
         self.pattern_mask = mask  # the pattern leaves' bits: "may match"
         # Detector and size leaves (TextMatch with ``exact``): their bits are set exactly when they match.
         self.exact = tuple(exact or ())
+        self.confirm: tuple[tuple[int, tuple[str, ...], Callable[[str], bool]], ...] = ()  # set by build_plan
         for leaf in self.exact:
             mask |= leaf.bit
         self.mask = mask
@@ -190,7 +192,7 @@ class FieldScan:
             value = raw[0]
             if len(value) > MEMO_MAX_TEXT:
                 # A body: scanned whole, with its transformations kept on the request for the rules.
-                return self._scan_request(request) | self._exact_request(request)
+                return self._long_value(request)
             known = self._value_bits(value)
         else:
             value_memo = self.value_memo
@@ -201,7 +203,7 @@ class FieldScan:
                 bits = value_memo.get(value)
                 if bits is None:
                     if len(value) > MEMO_MAX_TEXT:
-                        return self._scan_request(request) | self._exact_request(request)
+                        return self._long_value(request)
                     bits = self._value_bits(value)
                     if len(value_memo) >= MEMO_SIZE:
                         evict_oldest(value_memo)
@@ -214,6 +216,13 @@ class FieldScan:
         memo[raw] = known
         return known
 
+    def _long_value(self, request: HttpRequest) -> int:
+        """A body: scanned whole, with its transformations kept on the request for the rules; its
+        pattern bits stay "may match" (marked unsure on the request)."""
+        cache = request.cache
+        cache[UNSURE] = cache.get(UNSURE, 0) | self.pattern_mask
+        return self._scan_request(request) | self._exact_request(request)
+
     def _value_bits(self, value: str) -> int:
         forms = self._forms(value)
         bits = 0
@@ -224,6 +233,10 @@ class FieldScan:
                         bits |= mask
             else:
                 bits = self._scan_forms({forms[names] for names in self.view_chains})
+            if bits:  # confirmed: a short value's pattern bits are exact too (see PrefilterPlan)
+                for bit, names, predicate in self.confirm:
+                    if bits & bit and not predicate(forms[names]):
+                        bits ^= bit
         for names, predicate, bit in self.exact_checks:
             if predicate(forms[names]):
                 bits |= bit
@@ -449,12 +462,12 @@ def _matches_empty(pattern: str) -> bool:
 
 def exact_leaves(roots: list[Any]) -> list[Any]:
     """The detector and size leaves (TextMatch without a pattern) that run whenever their rule does:
-    reached from a rule's statement through Or and Not only (an And's later parts, a group's
+    reached from a rule's statement through Or, Not and an And's first part only (an And's later parts, a group's
     rules behind a scope-down or anything under a rate-based statement may never run, and the plan
     must not run a costly detector those would have spared). Pass the root statements that run
     unconditionally: top-level rule statements, scope-downs, rules of groups without a scope-down.
     """
-    from assetguard.waf.statements import IPSetMatch, NotMatch, OrMatch, TextMatch
+    from assetguard.waf.statements import AndMatch, IPSetMatch, NotMatch, OrMatch, TextMatch
 
     found: list[Any] = []
     stack = list(roots)
@@ -468,6 +481,8 @@ def exact_leaves(roots: list[Any]) -> list[Any]:
                 found.append(node)
         elif isinstance(node, OrMatch):
             stack.extend(node.parts)
+        elif isinstance(node, AndMatch):
+            stack.append(node.parts[0])  # an And always runs its first part
         elif isinstance(node, NotMatch):
             stack.append(node.part)
     return found
@@ -525,8 +540,9 @@ def build_plan(ctx: CompileContext, exact: list[Any] | None = None) -> Prefilter
                 if _HIGH_PATTERN.search(leaf.pattern):
                     high_mask |= leaf.bit
                 views[leaf.inspector.chain_names] = (inspector, class_mask, high_mask)
-            fields.append(FieldScan(field_key, first.extract, mask, views=list(views.values()), db=db,
-                                    exact=exact_here))
+            scan = FieldScan(field_key, first.extract, mask, views=list(views.values()), db=db, exact=exact_here)
+            scan.confirm = tuple((leaf.bit, leaf.inspector.chain_names, leaf.predicate) for _bit, leaf in covered)
+            fields.append(scan)
             continue
         regexes: list[tuple[Any, Callable[[str], Any], int]] = []
         mask = 0
@@ -545,7 +561,10 @@ def build_plan(ctx: CompileContext, exact: list[Any] | None = None) -> Prefilter
             regexes.append((strong[0].inspector, rx.search, chain_mask))
             mask |= chain_mask
         if regexes or exact_here:
-            fields.append(FieldScan(field_key, first.extract, mask, regexes=regexes, exact=exact_here))
+            scan = FieldScan(field_key, first.extract, mask, regexes=regexes, exact=exact_here)
+            scan.confirm = tuple((leaf.bit, leaf.inspector.chain_names, leaf.predicate)
+                                 for leaves in chains.values() for leaf in leaves if leaf.bit and not leaf.exact)
+            fields.append(scan)
     if not fields:
         return None
     return PrefilterPlan(fields, next_bit)

@@ -62,9 +62,9 @@ class TextMatch:
 
     ``bit`` is the leaf's bit in the ACL's prefilter plan (0 = not covered: always runs); when the
     plan says the bit cannot be set for this request, the statement is false without running.
-    ``exact`` leaves (detectors and sizes the plan evaluates itself, see
-    :func:`assetguard.waf.prefilter.exact_leaves`) have their bit set exactly when they match, so
-    a set bit is the answer too.
+    A bit in ``state.sure`` is the answer itself: the plan evaluated the leaf on this request
+    (``exact`` leaves, detectors and sizes, see :func:`assetguard.waf.prefilter.exact_leaves`, and
+    pattern leaves on values short enough to be confirmed there).
     """
 
     __slots__ = ("inspector", "predicate", "wcu", "pattern", "bit", "memo", "exact")
@@ -89,7 +89,7 @@ class TextMatch:
         if bit:
             if not state.possible & bit:
                 return False
-            if self.exact:
+            if state.sure & bit:
                 return True
         values = self.inspector.values(request)
         if values is True or values is False:
