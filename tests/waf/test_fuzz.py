@@ -109,11 +109,11 @@ def _without_shortcuts(acl) -> None:  # type: ignore[no-untyped-def]
 
     acl.plan = None
     for rule in acl.rules:
-        rule.need = 0
+        rule.need, rule.fast = 0, None
         if rule.group is not None and rule.group.scope_down is not None:
             walk(rule.group.scope_down)
         for inner in (rule.group.rules if rule.group else [rule]):
-            inner.need = 0
+            inner.need, inner.fast = 0, None
             if inner.statement is not None:
                 walk(inner.statement)
 

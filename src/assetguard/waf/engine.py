@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,7 +38,7 @@ from assetguard.waf.managed.loader import load_managed_group
 from assetguard.waf.prefilter import UNSURE, PrefilterPlan, build_plan, exact_leaves
 from assetguard.waf.ratelimit import MemoryRateCounter, RateCounter
 from assetguard.waf.request import HttpRequest
-from assetguard.waf.statements import compile_statement, gate_statements, need_bits
+from assetguard.waf.statements import bit_function, compile_statement, gate_statements, need_bits
 
 if TYPE_CHECKING:
     from assetguard.core.settings import WafSettings
@@ -81,6 +82,8 @@ class CompiledRule:
     override_count: bool = False
     rule_type: str = "REGULAR"
     need: int = 0  # prefilter bits of which one must be possible for the rule to match (0: always run)
+    fast: Callable[[int], bool] | None = None  # the statement over the plan's sure bits (statements.bit_function)
+    fast_mask: int = 0  # the bits ``fast`` reads: usable when none of them is possible-but-unsure
 
     @property
     def wcu(self) -> int:
@@ -128,6 +131,7 @@ class CompiledACL:
     def evaluate(self, request: HttpRequest, *, now: float | None = None) -> Verdict:
         plan = self.plan
         if plan is None:
+            possible = -1
             state = EvalState(now)
         else:
             possible = plan.possible(request)
@@ -142,7 +146,11 @@ class CompiledACL:
                 if verdict is not None:
                     return verdict
                 continue
-            if not rule.statement.match(request, state):  # type: ignore[union-attr]
+            fast = rule.fast
+            if fast is not None and not (possible & rule.fast_mask) & ~state.sure:
+                if not fast(state.sure):
+                    continue
+            elif not rule.statement.match(request, state):  # type: ignore[union-attr]
                 continue
             assert rule.action is not None
             for label in rule.labels:
@@ -159,11 +167,16 @@ class CompiledACL:
         if group.scope_down is not None and not group.scope_down.match(request, state):
             return None
         possible = state.possible
+        sure = state.sure
         for inner in group.rules:
             need = inner.need
             if need and not possible & need:
                 continue
-            if not inner.statement.match(request, state):  # type: ignore[union-attr]
+            fast = inner.fast
+            if fast is not None and not (possible & inner.fast_mask) & ~sure:
+                if not fast(sure):
+                    continue
+            elif not inner.statement.match(request, state):  # type: ignore[union-attr]
                 continue
             assert inner.action is not None
             for label in inner.labels:
@@ -331,6 +344,14 @@ def compile_acl(doc: dict[str, Any], *, source: str = "web ACL", resources: AclR
     return CompiledACL(str(doc["Name"]), doc, rules, default_action, ctx.body_limit, source, ctx, plan)
 
 
+def _set_fast(rule: CompiledRule) -> None:
+    if rule.rule_type != "REGULAR" or rule.statement is None:
+        return
+    built = bit_function(rule.statement)
+    if built is not None:
+        rule.fast, rule.fast_mask = built
+
+
 def _unconditional_roots(rules: list[CompiledRule]) -> list[Compiled]:
     """Statements that run whenever evaluation reaches their rule (see ``prefilter.exact_leaves``)."""
     roots: list[Compiled] = []
@@ -356,6 +377,7 @@ def _set_needs(rules: list[CompiledRule]) -> None:
             assert rule.statement is not None
             gate_statements(rule.statement)
             rule.need = need_bits(rule.statement)
+            _set_fast(rule)
             continue
         if group.scope_down is not None:
             gate_statements(group.scope_down)
@@ -363,6 +385,7 @@ def _set_needs(rules: list[CompiledRule]) -> None:
             assert inner.statement is not None
             gate_statements(inner.statement)
             inner.need = need_bits(inner.statement)
+            _set_fast(inner)
         if group.scope_down is None and group.rules and all(inner.need for inner in group.rules):
             group.need = 0
             for inner in group.rules:

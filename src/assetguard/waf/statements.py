@@ -525,6 +525,43 @@ def need_bits(statement: Compiled) -> int:
     return 0
 
 
+FAST_MAX_SOURCE = 20_000  # characters of generated source; larger trees simply run
+
+
+def bit_function(statement: Compiled) -> tuple[Callable[[int], bool], int] | None:
+    """``statement`` as a function of the plan's sure bits, and the mask of the bits it reads; None
+    when a leaf is not answered by the plan (labels, geo, rate, forwarded addresses, uncovered
+    patterns). Valid for a request when none of those bits is possible-but-unsure. The source is
+    built from integers and operators only."""
+    built = _bit_expression(statement)
+    if built is None or len(built[0]) > FAST_MAX_SOURCE:
+        return None
+    source, mask = built
+    function = eval(f"lambda s: bool({source})", {"__builtins__": {"bool": bool}})
+    return function, mask
+
+
+def _bit_expression(statement: Compiled) -> tuple[str, int] | None:
+    if isinstance(statement, (TextMatch, IPSetMatch)):
+        bit = statement.bit
+        if not bit or (isinstance(statement, IPSetMatch) and not statement.exact):
+            return None
+        return f"s & {bit}", bit
+    if isinstance(statement, NotMatch):
+        inner = _bit_expression(statement.part)
+        return None if inner is None else (f"not ({inner[0]})", inner[1])
+    if isinstance(statement, AndMatch):  # OrMatch too
+        parts = [_bit_expression(part) for part in statement.parts]
+        if any(part is None for part in parts):
+            return None
+        joiner = " or " if isinstance(statement, OrMatch) else " and "
+        mask = 0
+        for _source, bits in parts:  # type: ignore[misc]
+            mask |= bits
+        return "(" + joiner.join(f"({source})" for source, _bits in parts) + ")", mask  # type: ignore[misc]
+    return None
+
+
 def gate_statements(statement: Compiled) -> None:
     """With a prefilter plan: a side-effect-free OrMatch (nested ones flattened) runs only the
     parts whose needed bits are possible, plus the parts without a need; order does not matter
