@@ -128,6 +128,9 @@ def lex_folded(
             if stop - pos >= _MIN_PROSE:  # pos is a token start outside strings and comments
                 prose_end, prose_base = stop, len(out)
         ch = text[pos]
+        if ch == " ":  # whitespace makes no token and changes no state
+            pos += 1
+            continue
         if ch.isascii() and (ch.isalpha() or ch in "_$"):
             r = word_run(text, pos)
             if r is not None:
@@ -135,71 +138,84 @@ def lex_folded(
                 _emit_words(out, text, r.start(), pos, cast)
                 cast = False
                 continue
-        m = match(text, pos)
-        if m is None:  # cannot happen: the master pattern matches any character
-            break
-        kind = m.lastgroup
-        end = m.end()
-        if kind == "ws" or kind == "xc" or kind == "ce":
-            pos = end
-            continue
-        if kind == "word":
-            word = m.group().lower()
-            wkind = _EARLY_KINDS.get(word)
-            if wkind is None:
-                if (word == "except" or word == "intersect") and _SET_OPERAND.match(text, end):
-                    wkind = "U"
-                elif _PAREN_AFTER.match(text, end):
-                    wkind = "f"
-                else:
-                    wkind = _LATE_KINDS.get(word, "b")
-            tok = Token(wkind, word)
-        elif kind == "q":
-            quote = m.group()
-            sm = _STRING_BODY[(quote, backslash_escapes)].match(text, end)
+        # Characters the master pattern always reads as the same token: skip the match.
+        if ch == '"' or ch == "'":
+            sm = _STRING_BODY[(ch, backslash_escapes)].match(text, pos + 1)
             body_end = sm.end() if sm is not None else n
-            tok = Token("s", text[end:body_end])
+            tok = Token("s", text[pos + 1 : body_end])
             end = body_end + 1
-        elif kind == "num":
-            tok = Token("n", "")
-        elif kind == "op":
-            op = m.group()
-            if len(op) > 1 and op not in _KNOWN_OPERATORS:
-                op = _known_prefix(op)
-                end = pos + len(op)
-            tok = Token("&" if op in ("&&", "||") else "=" if op in _COMPARISONS else "o", op)
-        elif kind == "p":
-            tok = Token(m.group(), m.group())
-            if tok.kind == "." and end < prose_end and len(out) - prose_base >= _KEEP_TOKENS:
-                if not _fold_into(out, tok):
-                    out.append(tok)
-                pos = _after_prose(text, out, prose_base, end, prose_end)
-                if pos >= 0:
-                    prose_end = -1  # one cut per stretch of prose
-                else:
-                    pos = end  # no ``&`` kept yet: try again at the next ``.``
-                continue
-        elif kind == "c1":
-            tok = Token("c", "--" if m.group().startswith("--") else "#")
-        elif kind == "c2":
-            tok = Token("c", "/*")
-        elif kind == "var":
-            tok = Token("v", m.group().lower())
-        elif kind == "bt":
-            tok = Token("b", m.group()[1:].rstrip("`").lower())
-        elif kind == "br":
-            tok = Token("b", m.group()[1:-1].lower())
-        elif kind == "assign":
-            tok = Token("o", ":=")
-        elif kind == "jop":
-            tok = Token("=", m.group())
-        elif kind == "cast":
-            pos = end
-            cast = True  # ``::type`` changes no structure: drop it and its type name
-            continue
+        elif ch in "(),;":
+            tok = Token(ch, ch)
+            end = pos + 1
+        elif ch == "{" or ch == "}" or (ch == ":" and text[pos + 1 : pos + 2] not in (":", "=")):
+            tok = Token("?", ch)
+            end = pos + 1
         else:
-            ch = m.group()
-            tok = Token("o", "[") if ch == "[" else Token("?", ch)
+            m = match(text, pos)
+            if m is None:  # cannot happen: the master pattern matches any character
+                break
+            kind = m.lastgroup
+            end = m.end()
+            if kind == "ws" or kind == "xc" or kind == "ce":
+                pos = end
+                continue
+            if kind == "word":
+                word = m.group().lower()
+                wkind = _EARLY_KINDS.get(word)
+                if wkind is None:
+                    if (word == "except" or word == "intersect") and _SET_OPERAND.match(text, end):
+                        wkind = "U"
+                    elif _PAREN_AFTER.match(text, end):
+                        wkind = "f"
+                    else:
+                        wkind = _LATE_KINDS.get(word, "b")
+                tok = Token(wkind, word)
+            elif kind == "q":
+                quote = m.group()
+                sm = _STRING_BODY[(quote, backslash_escapes)].match(text, end)
+                body_end = sm.end() if sm is not None else n
+                tok = Token("s", text[end:body_end])
+                end = body_end + 1
+            elif kind == "num":
+                tok = Token("n", "")
+            elif kind == "op":
+                op = m.group()
+                if len(op) > 1 and op not in _KNOWN_OPERATORS:
+                    op = _known_prefix(op)
+                    end = pos + len(op)
+                tok = Token("&" if op in ("&&", "||") else "=" if op in _COMPARISONS else "o", op)
+            elif kind == "p":
+                tok = Token(m.group(), m.group())
+                if tok.kind == "." and end < prose_end and len(out) - prose_base >= _KEEP_TOKENS:
+                    if not _fold_into(out, tok):
+                        out.append(tok)
+                    pos = _after_prose(text, out, prose_base, end, prose_end)
+                    if pos >= 0:
+                        prose_end = -1  # one cut per stretch of prose
+                    else:
+                        pos = end  # no ``&`` kept yet: try again at the next ``.``
+                    continue
+            elif kind == "c1":
+                tok = Token("c", "--" if m.group().startswith("--") else "#")
+            elif kind == "c2":
+                tok = Token("c", "/*")
+            elif kind == "var":
+                tok = Token("v", m.group().lower())
+            elif kind == "bt":
+                tok = Token("b", m.group()[1:].rstrip("`").lower())
+            elif kind == "br":
+                tok = Token("b", m.group()[1:-1].lower())
+            elif kind == "assign":
+                tok = Token("o", ":=")
+            elif kind == "jop":
+                tok = Token("=", m.group())
+            elif kind == "cast":
+                pos = end
+                cast = True  # ``::type`` changes no structure: drop it and its type name
+                continue
+            else:
+                ch = m.group()
+                tok = Token("o", "[") if ch == "[" else Token("?", ch)
         pos = end
         if cast:
             cast = False
