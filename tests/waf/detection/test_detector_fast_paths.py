@@ -212,3 +212,29 @@ def test_prose_skip_on_corpora() -> None:
         for quote in ("", "'", '"'):
             full = lex_folded(text, quote)
             assert _is_attack(lex_folded(text, quote, skip_prose=True), quote, False) == _is_attack(full, quote, False)
+
+
+_PLAIN_WORDS = st.sampled_from(["select", "union", "and", "or", "in", "shoes", "page", "2147483647", "sysobjects",
+                                "msdb", "orders", "island", "x", "42", "9f3a1c0e8b7d4e2a", "Select", "OR", "tempdb"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(words=st.lists(st.one_of(_PLAIN_WORDS, st.text(alphabet="abcdefghijklmnopqrstuvwxyzABC0123456789", max_size=12)),
+                      max_size=8),
+       spaces=st.lists(st.sampled_from([" ", "  ", ""]), min_size=9, max_size=9))
+def test_sqli_plain_text_shortcut_only_skips_what_the_prefilter_skips(words: list[str], spaces: list[str]) -> None:
+    """Letters, digits and spaces only: the shortcut says "no" only where every prefilter says no."""
+    from assetguard.waf.detectors import sqli
+
+    text = "".join(space + word for space, word in zip(spaces, words, strict=False)) + spaces[-1]
+    lowered = text.lower()
+    shortcut = (lowered.isascii() and lowered.replace(" ", "").isalnum()
+                and sqli._PLAIN_PREFILTER_WORDS.isdisjoint(lowered.split())
+                and not sqli._CATALOG_PREFILTER.search(lowered[-40:]))
+    prefilters = (sqli._PREFILTER.search(lowered) or ("(" in lowered and sqli._FUNCTION_PREFILTER.search(lowered))
+                  or sqli._CATALOG_PREFILTER.search(lowered[-40:]))
+    if shortcut:
+        assert not prefilters, text
+        assert not sqli.detect_sqli(text) and not sqli.detect_sqli(text, "HIGH")
+    if lowered.replace(" ", "").isalnum() and not prefilters:
+        assert shortcut, text  # and it is not weaker than needed

@@ -47,15 +47,20 @@ __all__ = ["detect_sqli"]
 
 # Nothing can be an injection without one of these; benign text pays one scan. The prefilters
 # run on the lower-cased text without IGNORECASE, which Python's re runs about 2-3x faster.
-_PREFILTER = re.compile(
-    r"""['"`;#]|--|/\*|@@|&&|\|\||::|<@|@>|\?[|&]|\b(?:and|or|xor|not|union|select|insert|update|delete
-    |drop|exec|execute|declare|create|alter|truncate|shutdown|waitfor|order|group|having|into|from|sleep
-    |benchmark|pg_sleep|load_file|extractvalue|updatexml|xp_\w+|sp_\w+|utl_\w+|openrowset|opendatasource
-    |openquery|msdasql|sqloledb|randomblob|like|rlike|regexp|procedure|limit|in|is|set|when|values|except
-    |intersect)\b
-    |[\d'"]\s*(?:[!<>=]?=|<>|<=>)\s*[\d'"]|\b\d+\.e[(.]""",
-    re.VERBOSE,
+_PREFILTER_WORDS = (
+    "and", "or", "xor", "not", "union", "select", "insert", "update", "delete", "drop", "exec", "execute",
+    "declare", "create", "alter", "truncate", "shutdown", "waitfor", "order", "group", "having", "into", "from",
+    "sleep", "benchmark", "pg_sleep", "load_file", "extractvalue", "updatexml", r"xp_\w+", r"sp_\w+", r"utl_\w+",
+    "openrowset", "opendatasource", "openquery", "msdasql", "sqloledb", "randomblob", "like", "rlike", "regexp",
+    "procedure", "limit", "in", "is", "set", "when", "values", "except", "intersect",
 )
+_PREFILTER = re.compile(
+    r"""['"`;#]|--|/\*|@@|&&|\|\||::|<@|@>|\?[|&]|\b(?:""" + "|".join(_PREFILTER_WORDS) + r""")\b"""
+    r"""|[\d'"]\s*(?:[!<>=]?=|<>|<=>)\s*[\d'"]|\b\d+\.e[(.]"""
+)
+# On text of ASCII letters, digits and spaces only, _PREFILTER can match nothing but a whole word
+# (runs of letters and digits are the only word boundaries) from these:
+_PLAIN_PREFILTER_WORDS = frozenset(word for word in _PREFILTER_WORDS if word.isalpha())
 _CATALOG_PREFILTER = re.compile(
     r"(?:information_schema|pg_catalog|pg_shadow|pg_user|sysobjects|syscolumns|sysusers|sysdatabases"
     r"|sqlite_master|sqlite_schema|all_tables|all_users|user_tables|msysaccessobjects|msysobjects"
@@ -154,6 +159,9 @@ def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
     if len(text) > _MAX_TEXT:
         text = text[:_MAX_TEXT]
     lowered = text.lower()
+    if (lowered.isascii() and lowered.replace(" ", "").isalnum() and _PLAIN_PREFILTER_WORDS.isdisjoint(lowered.split())
+            and not _CATALOG_PREFILTER.search(lowered[-40:])):
+        return False  # plain words and numbers (a query word, a page number, a session id): no prefilter hit
     if not (
         _PREFILTER.search(lowered)
         or ("(" in lowered and _FUNCTION_PREFILTER.search(lowered))
