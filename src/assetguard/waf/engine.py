@@ -135,8 +135,8 @@ class CompiledACL:
             state = EvalState(now)
         else:
             possible = plan.possible(request)
-            unsure = request.cache.get(UNSURE)
-            state = EvalState(now, possible, possible if unsure is None else possible & ~unsure)
+            unsure = request.cache.get(UNSURE, 0) | plan.unconfirmed
+            state = EvalState(now, possible, possible & ~unsure)
         for rule in self.rules:
             need = rule.need
             if need and not possible & need:

@@ -373,7 +373,7 @@ class PrefilterPlan:
     computed once (an empty body is the same value every time).
     """
 
-    __slots__ = ("fields", "leaves", "others", "headers", "bodies", "empty_body_bits")
+    __slots__ = ("fields", "leaves", "others", "headers", "bodies", "empty_body_bits", "unconfirmed")
 
     def __init__(self, fields: list[Any], leaves: int) -> None:
         self.fields = tuple(fields)
@@ -393,6 +393,7 @@ class PrefilterPlan:
         self.headers = tuple((name, tuple(scans)) for name, scans in headers.items())
         self.bodies = tuple(bodies)
         self.empty_body_bits: int | None = None
+        self.unconfirmed = 0  # pattern bits that only mean "may match" (conditional leaves: not confirmed)
 
     def possible(self, request: HttpRequest) -> int:
         bits = 0
@@ -461,10 +462,12 @@ def _matches_empty(pattern: str) -> bool:
 
 
 def exact_leaves(roots: list[Any]) -> list[Any]:
-    """The detector and size leaves (TextMatch without a pattern) that run whenever their rule does:
-    reached from a rule's statement through Or, Not and an And's first part only (an And's later parts, a group's
-    rules behind a scope-down or anything under a rate-based statement may never run, and the plan
-    must not run a costly detector those would have spared). Pass the root statements that run
+    """The leaves that run whenever their rule does, which the plan answers itself: detectors and
+    sizes (evaluated per new value), client-address IP sets, and pattern leaves (their Hyperscan
+    hits confirmed per new value). Reached from a rule's statement through Or, Not and an And's
+    first part when that is a size check (an And's later parts, an And skipped on its patterns, a
+    group's rules behind a scope-down, anything under a rate-based statement may never run, and
+    the plan must not pay for work those would have spared). Pass the root statements that run
     unconditionally: top-level rule statements, scope-downs, rules of groups without a scope-down.
     """
     from assetguard.waf.statements import AndMatch, IPSetMatch, NotMatch, OrMatch, TextMatch
@@ -474,7 +477,7 @@ def exact_leaves(roots: list[Any]) -> list[Any]:
     while stack:
         node = stack.pop()
         if isinstance(node, TextMatch):
-            if node.pattern is None and node not in found:
+            if node not in found:
                 found.append(node)
         elif isinstance(node, IPSetMatch):
             if node.forwarded is None and node not in found:
@@ -482,7 +485,11 @@ def exact_leaves(roots: list[Any]) -> list[Any]:
         elif isinstance(node, OrMatch):
             stack.extend(node.parts)
         elif isinstance(node, AndMatch):
-            stack.append(node.parts[0])  # an And always runs its first part
+            # An And runs its first part whenever it runs, but may itself be skipped on its other
+            # parts' patterns: only a size check there is cheap enough to answer every time.
+            first = node.parts[0]
+            if isinstance(first, TextMatch) and first.pattern is None and not hasattr(first.predicate, "__wrapped__"):
+                stack.append(first)
         elif isinstance(node, NotMatch):
             stack.append(node.part)
     return found
@@ -498,7 +505,9 @@ def build_plan(ctx: CompileContext, exact: list[Any] | None = None) -> Prefilter
             by_field.setdefault(field_key, {})[chain] = usable
     exact_by_field: dict[str, list[Any]] = {}
     addresses: list[Any] = []
-    for leaf in exact or ():
+    confirmable = {id(leaf) for leaf in exact or () if getattr(leaf, "pattern", None) is not None}
+    exact = [leaf for leaf in exact or () if getattr(leaf, "pattern", None) is None]
+    for leaf in exact:
         if hasattr(leaf, "inspector"):
             exact_by_field.setdefault(leaf.inspector.key[0], []).append(leaf)
         else:
@@ -541,7 +550,8 @@ def build_plan(ctx: CompileContext, exact: list[Any] | None = None) -> Prefilter
                     high_mask |= leaf.bit
                 views[leaf.inspector.chain_names] = (inspector, class_mask, high_mask)
             scan = FieldScan(field_key, first.extract, mask, views=list(views.values()), db=db, exact=exact_here)
-            scan.confirm = tuple((leaf.bit, leaf.inspector.chain_names, leaf.predicate) for _bit, leaf in covered)
+            scan.confirm = tuple((leaf.bit, leaf.inspector.chain_names, leaf.predicate) for _bit, leaf in covered
+                                 if id(leaf) in confirmable)
             fields.append(scan)
             continue
         regexes: list[tuple[Any, Callable[[str], Any], int]] = []
@@ -563,8 +573,16 @@ def build_plan(ctx: CompileContext, exact: list[Any] | None = None) -> Prefilter
         if regexes or exact_here:
             scan = FieldScan(field_key, first.extract, mask, regexes=regexes, exact=exact_here)
             scan.confirm = tuple((leaf.bit, leaf.inspector.chain_names, leaf.predicate)
-                                 for leaves in chains.values() for leaf in leaves if leaf.bit and not leaf.exact)
+                                 for leaves in chains.values() for leaf in leaves
+                                 if leaf.bit and not leaf.exact and id(leaf) in confirmable)
             fields.append(scan)
     if not fields:
         return None
-    return PrefilterPlan(fields, next_bit)
+    plan = PrefilterPlan(fields, next_bit)
+    for scan in fields:  # pattern leaves the plan does not confirm stay "may match"
+        if isinstance(scan, FieldScan):
+            confirmed = 0
+            for bit, _names, _predicate in scan.confirm:
+                confirmed |= bit
+            plan.unconfirmed |= scan.pattern_mask & ~confirmed
+    return plan
