@@ -238,3 +238,17 @@ def test_sqli_plain_text_shortcut_only_skips_what_the_prefilter_skips(words: lis
         assert not sqli.detect_sqli(text) and not sqli.detect_sqli(text, "HIGH")
     if lowered.replace(" ", "").isalnum() and not prefilters:
         assert shortcut, text  # and it is not weaker than needed
+
+
+_SQLI_ASCII = st.text(alphabet=st.sampled_from(list("abcdeilnorstxpu_ 0123456789='\"`;#-/*@&|:<>?!().e\t")), max_size=30)
+_SQLI_WORDS = st.sampled_from(["select", "in", "union", "xp_cmdshell", "xp_", "sp_who", "utl_http", "pg_sleep",
+                               "isin", "1=1", "'a'='a'", "1.e(", "1 <> 2", "x<=>y", "or", "load_file", "in_"])
+
+
+@settings(max_examples=1500, deadline=None)
+@given(parts=st.lists(st.one_of(_SQLI_ASCII, _SQLI_WORDS), max_size=6))
+def test_sqli_ascii_prefilter_equals_the_regex(parts: list[str]) -> None:
+    from assetguard.waf.detectors import sqli
+
+    lowered = " ".join(parts).lower()
+    assert sqli._may_be_sqli_ascii(lowered) == (sqli._PREFILTER.search(lowered) is not None), lowered

@@ -61,6 +61,16 @@ _PREFILTER = re.compile(
 # On text of ASCII letters, digits and spaces only, _PREFILTER can match nothing but a whole word
 # (runs of letters and digits are the only word boundaries) from these:
 _PLAIN_PREFILTER_WORDS = frozenset(word for word in _PREFILTER_WORDS if word.isalpha())
+# _PREFILTER on ASCII text, branch by branch without one regex trying every branch at every
+# character (see _may_be_sqli_ascii): its literal pieces, its words (on ASCII, \w runs are
+# [a-z0-9_]+ and \b falls only at their ends), and its two remaining regexes, each run only when
+# a character it needs is there.
+_PREFILTER_PIECES = ("'", '"', "`", ";", "#", "--", "/*", "@@", "&&", "||", "::", "<@", "@>", "?|", "?&")
+_PREFILTER_RUN_WORDS = frozenset(word for word in _PREFILTER_WORDS if "\\" not in word)
+_PREFILTER_RUN_PREFIXES = tuple(word[:-3] for word in _PREFILTER_WORDS if word.endswith(r"\w+"))
+_NOT_WORD_TO_SPACE = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
+_PREFILTER_COMPARISON = re.compile(r"""[\d'"]\s*(?:[!<>=]?=|<>|<=>)\s*[\d'"]""").search
+_PREFILTER_NUMBER_E = re.compile(r"\b\d+\.e[(.]").search
 _CATALOG_PREFILTER = re.compile(
     r"(?:information_schema|pg_catalog|pg_shadow|pg_user|sysobjects|syscolumns|sysusers|sysdatabases"
     r"|sqlite_master|sqlite_schema|all_tables|all_users|user_tables|msysaccessobjects|msysobjects"
@@ -163,7 +173,7 @@ def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
             and not _CATALOG_PREFILTER.search(lowered[-40:])):
         return False  # plain words and numbers (a query word, a page number, a session id): no prefilter hit
     if not (
-        _PREFILTER.search(lowered)
+        (_may_be_sqli_ascii(lowered) if lowered.isascii() else _PREFILTER.search(lowered))
         or ("(" in lowered and _FUNCTION_PREFILTER.search(lowered))
         or _CATALOG_PREFILTER.search(lowered[-40:])
     ):
@@ -172,6 +182,24 @@ def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
     if _judge(text, high):
         return True
     return any(_judge(_head(value), high) for value in value_starts(text))
+
+
+def _may_be_sqli_ascii(lowered: str) -> bool:
+    """``_PREFILTER.search(lowered) is not None`` for lower-cased ASCII text, computed cheaply."""
+    for piece in _PREFILTER_PIECES:
+        if piece in lowered:
+            return True
+    runs = lowered.translate(_NOT_WORD_TO_SPACE).split()
+    if not _PREFILTER_RUN_WORDS.isdisjoint(runs):
+        return True
+    if "p_" in lowered or "l_" in lowered:  # xp_, sp_, utl_ followed by more word characters
+        for run in runs:
+            for prefix in _PREFILTER_RUN_PREFIXES:
+                if run.startswith(prefix) and len(run) > len(prefix):
+                    return True
+    if ("=" in lowered or "<>" in lowered) and _PREFILTER_COMPARISON(lowered):
+        return True
+    return ".e" in lowered and _PREFILTER_NUMBER_E(lowered) is not None
 
 
 def _head(value: str) -> str:
