@@ -75,7 +75,6 @@ _CLASS_PATTERN = re.compile(r"\\[wWsSbBdD]")
 # ... and case-insensitive matching of non-ASCII pattern characters differs on any high byte.
 _HIGH_TEXT = re.compile("[\x80-\xff]").search
 _URL_ESCAPE = r"%(?:[0-9a-fA-F]{2}|[uU][0-9a-fA-F]{4})"  # URL_DECODE's trigger without '+'
-_SUSPECT_TEXT = re.compile("[\x1c-\x1f\x80-\xff]").search
 _HIGH_PATTERN = re.compile(r"\\[xuUN0-7]|[^\x00-\x7f]")
 # Python syntax that PCRE reads differently (POSIX classes; {,n} below) or that a C string cannot hold.
 _NOT_FOR_HYPERSCAN = re.compile(r"\[([:.=])\w*\1\]|\x00")
@@ -302,7 +301,8 @@ class FieldScan:
             return 0  # no covered pattern matches the empty string
         text = forms.pop() if len(forms) == 1 else "\n".join(forms)
         bits = 0
-        if self.suspect_mask and _SUSPECT_TEXT(text) is not None:
+        if self.suspect_mask and (not text.isascii() or "\x1c" in text or "\x1d" in text or "\x1e" in text
+                                  or "\x1f" in text):  # bytes 0x1c-0x1f and 0x80-0xff, without a regex
             if _HIGH_TEXT(text) is not None:
                 bits |= self.high_mask
             if _CLASS_TEXT(text) is not None:
