@@ -252,3 +252,15 @@ def test_sqli_ascii_prefilter_equals_the_regex(parts: list[str]) -> None:
 
     lowered = " ".join(parts).lower()
     assert sqli._may_be_sqli_ascii(lowered) == (sqli._PREFILTER.search(lowered) is not None), lowered
+
+
+@settings(max_examples=1000, deadline=None)
+@given(parts=st.lists(st.one_of(st.sampled_from(["information_schema", "msdb", "tempdb", "mysql.user", "2147483647",
+                                                 "1e309", "2.2250738585072011e-308", "x", "'", '"', "`", " ", "\t",
+                                                 "\n", "\x1c", "\xa0", "sysobjects"]),
+                                st.text(alphabet="abdemsy_.0123456789 '", max_size=6)), max_size=8))
+def test_sqli_catalog_tail_equals_the_regex(parts: list[str]) -> None:
+    from assetguard.waf.detectors import sqli
+
+    lowered = "".join(parts).lower()
+    assert sqli._catalog_tail(lowered) == (sqli._CATALOG_PREFILTER.search(lowered[-40:]) is not None), lowered

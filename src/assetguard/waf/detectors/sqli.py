@@ -71,12 +71,26 @@ _PREFILTER_RUN_PREFIXES = tuple(word[:-3] for word in _PREFILTER_WORDS if word.e
 _NOT_WORD_TO_SPACE = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
 _PREFILTER_COMPARISON = re.compile(r"""[\d'"]\s*(?:[!<>=]?=|<>|<=>)\s*[\d'"]""").search
 _PREFILTER_NUMBER_E = re.compile(r"\b\d+\.e[(.]").search
-_CATALOG_PREFILTER = re.compile(
-    r"(?:information_schema|pg_catalog|pg_shadow|pg_user|sysobjects|syscolumns|sysusers|sysdatabases"
-    r"|sqlite_master|sqlite_schema|all_tables|all_users|user_tables|msysaccessobjects|msysobjects"
-    r"|tempdb|msdb|northwind|mysql\.(?:db|user)|2147483647|2147483648|4294967295|4294967296|9223372036854775807"
-    r"|9223372036854775808|18446744073709551615|18446744073709551616|1e309|2\.2250738585072011e-308)[\s'\"`]*$"
+_CATALOG_NAMES = (
+    "information_schema", "pg_catalog", "pg_shadow", "pg_user", "sysobjects", "syscolumns", "sysusers", "sysdatabases",
+    "sqlite_master", "sqlite_schema", "all_tables", "all_users", "user_tables", "msysaccessobjects", "msysobjects",
+    "tempdb", "msdb", "northwind", "mysql.db", "mysql.user", "2147483647", "2147483648", "4294967295", "4294967296",
+    "9223372036854775807", "9223372036854775808", "18446744073709551615", "18446744073709551616", "1e309",
+    "2.2250738585072011e-308",
 )
+_CATALOG_PREFILTER = re.compile("(?:" + "|".join(map(re.escape, _CATALOG_NAMES)) + r")[\s'\"`]*$")
+# What [\s'"`]* can be on ASCII text: the catalog check is then an rstrip and an endswith.
+_CATALOG_TAIL_ASCII = " \t\n\r\f\v\x1c\x1d\x1e\x1f'\"`"
+
+
+def _catalog_tail(lowered: str) -> bool:
+    """``_CATALOG_PREFILTER.search(lowered[-40:])``: a catalog name or type-limit number ending the text."""
+    window = lowered[-40:]
+    if window.isascii():
+        return window.rstrip(_CATALOG_TAIL_ASCII).endswith(_CATALOG_NAMES)
+    return _CATALOG_PREFILTER.search(window) is not None
+
+
 _FUNCTION_PREFILTER = re.compile(
     r"\b(?:" + "|".join(sorted(SQL_FUNCTIONS)) + r")\b[^\w(]{0,8}\("
 )
@@ -170,12 +184,12 @@ def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
         text = text[:_MAX_TEXT]
     lowered = text.lower()
     if (lowered.isascii() and lowered.replace(" ", "").isalnum() and _PLAIN_PREFILTER_WORDS.isdisjoint(lowered.split())
-            and not _CATALOG_PREFILTER.search(lowered[-40:])):
+            and not _catalog_tail(lowered)):
         return False  # plain words and numbers (a query word, a page number, a session id): no prefilter hit
     if not (
         (_may_be_sqli_ascii(lowered) if lowered.isascii() else _PREFILTER.search(lowered))
         or ("(" in lowered and _FUNCTION_PREFILTER.search(lowered))
-        or _CATALOG_PREFILTER.search(lowered[-40:])
+        or _catalog_tail(lowered)
     ):
         return False
     high = sensitivity.upper() == "HIGH"
