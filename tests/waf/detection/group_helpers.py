@@ -43,7 +43,7 @@ def only(group: str, counting: bool = False) -> CompiledACL:
 
 def label_of(group: str, rule: str) -> str:
     doc = load_managed_group(vendor_of(group), group)
-    names = {r["Name"]: r["RuleLabels"][0]["Name"] for r in doc["Rules"]}
+    names = {str(r["Name"]): str(r["RuleLabels"][0]["Name"]) for r in doc["Rules"]}
     assert rule in names, f"{group} has no rule {rule}"
     return str(doc["LabelNamespace"]) + names[rule]
 
