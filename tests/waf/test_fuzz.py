@@ -96,7 +96,7 @@ def _without_shortcuts(acl) -> None:  # type: ignore[no-untyped-def]
         if isinstance(statement, IPSetMatch):
             statement.bit, statement.exact = 0, False
         elif isinstance(statement, TextMatch):
-            statement.bit, statement.exact = 0, False
+            statement.bit = 0
             statement.memo = None
             statement.inspector.memo = None
             statement.inspector.quick_ok = False  # run every transformation step

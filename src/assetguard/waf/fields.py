@@ -139,19 +139,6 @@ class FieldInspector:
             cache[prefix_keys[i + 1]] = current
         return current
 
-    def transform_one(self, value: str) -> str:
-        """``value`` through the chain (remembered in ``step_memo`` when the compiler set one)."""
-        step_memo = self.step_memo
-        if step_memo is None:
-            quick = self.quick
-            if self.quick_ok and (quick is None or quick(value) is None):
-                return lowercase(value) if self.lowers else value
-            for step in self.steps:
-                value = step(value)
-            return value
-        known = step_memo.get((self.chain_names, value))
-        return known if known is not None else self._one(value, step_memo)
-
     def run_steps(self, value: str) -> str:
         """``value`` through the chain, not remembered (callers keep their own memo)."""
         quick = self.quick
@@ -163,13 +150,7 @@ class FieldInspector:
 
     def _one(self, value: str, step_memo: dict[tuple[tuple[str, ...], str], str]) -> str:
         """One value through the chain; the output is remembered (short values only)."""
-        quick = self.quick
-        if self.quick_ok and (quick is None or quick(value) is None):
-            current = lowercase(value) if self.lowers else value
-        else:
-            current = value
-            for step in self.steps:
-                current = step(current)
+        current = self.run_steps(value)
         if len(value) <= STEP_MEMO_MAX_TEXT:
             self._remember(step_memo, (self.chain_names, value), current)
         return current

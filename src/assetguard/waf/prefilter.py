@@ -127,7 +127,7 @@ class FieldScan:
         # Hyperscan: per chain, (FieldInspector, leaves using \w \s \b \d, leaves with high bytes)
         self.views = views or []
         self.pattern_mask = mask  # the pattern leaves' bits: "may match"
-        # Detector and size leaves (TextMatch with ``exact``): their bits are set exactly when they match.
+        # Detector and size leaves (TextMatch without a pattern): their bits are set exactly when they match.
         self.exact = tuple(exact or ())
         self.confirm: tuple[tuple[int, tuple[str, ...], Callable[[str], bool]], ...] = ()  # set by build_plan
         for leaf in self.exact:
@@ -516,19 +516,19 @@ def build_plan(ctx: CompileContext, exact: list[Any] | None = None) -> Prefilter
     next_bit = 0
     if addresses:
         for leaf in addresses:
-            leaf.bit, leaf.exact = 1 << next_bit, True
+            leaf.bit, leaf.exact = 1 << next_bit, True  # IPSetMatch answers from its bit
             next_bit += 1
         fields.append(AddressScan(addresses))
     for field_key, leaves in exact_by_field.items():
         if field_key not in by_field:  # a field with detectors or sizes only
             for leaf in leaves:
-                leaf.bit, leaf.exact = 1 << next_bit, True
+                leaf.bit = 1 << next_bit
                 next_bit += 1
             fields.append(FieldScan(field_key, leaves[0].inspector.extract, 0, exact=leaves))
     for field_key, chains in by_field.items():
         exact_here = exact_by_field.get(field_key, [])
         for leaf in exact_here:
-            leaf.bit, leaf.exact = 1 << next_bit, True
+            leaf.bit = 1 << next_bit
             next_bit += 1
         numbered: list[tuple[int, Any]] = []
         for leaves in chains.values():
@@ -574,7 +574,7 @@ def build_plan(ctx: CompileContext, exact: list[Any] | None = None) -> Prefilter
             scan = FieldScan(field_key, first.extract, mask, regexes=regexes, exact=exact_here)
             scan.confirm = tuple((leaf.bit, leaf.inspector.chain_names, leaf.predicate)
                                  for leaves in chains.values() for leaf in leaves
-                                 if leaf.bit and not leaf.exact and id(leaf) in confirmable)
+                                 if leaf.bit and id(leaf) in confirmable)
             fields.append(scan)
     if not fields:
         return None

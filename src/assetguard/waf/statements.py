@@ -63,11 +63,11 @@ class TextMatch:
     ``bit`` is the leaf's bit in the ACL's prefilter plan (0 = not covered: always runs); when the
     plan says the bit cannot be set for this request, the statement is false without running.
     A bit in ``state.sure`` is the answer itself: the plan evaluated the leaf on this request
-    (``exact`` leaves, detectors and sizes, see :func:`assetguard.waf.prefilter.exact_leaves`, and
-    pattern leaves on values short enough to be confirmed there).
+    (detectors and sizes, see :func:`assetguard.waf.prefilter.exact_leaves`, and pattern leaves on
+    values short enough to be confirmed there).
     """
 
-    __slots__ = ("inspector", "predicate", "wcu", "pattern", "bit", "memo", "exact")
+    __slots__ = ("inspector", "predicate", "wcu", "pattern", "bit", "memo")
 
     def __init__(self, inspector: FieldInspector, predicate: Callable[[str], bool], base_wcu: int,
                  pattern: str | None = None, ctx: CompileContext | None = None) -> None:
@@ -76,7 +76,6 @@ class TextMatch:
         self.wcu = _transform_cost(inspector, base_wcu)
         self.pattern = pattern  # the predicate as a regex, when it has one
         self.bit = 0
-        self.exact = False
         if pattern is not None and ctx is not None:
             ctx.prefilter_leaves.setdefault(inspector.key, []).append(self)
         # Detectors and sizes are pure functions of the values: remember them across requests
