@@ -183,9 +183,6 @@ def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
     if len(text) > _MAX_TEXT:
         text = text[:_MAX_TEXT]
     lowered = text.lower()
-    if (lowered.isascii() and lowered.replace(" ", "").isalnum() and _PLAIN_PREFILTER_WORDS.isdisjoint(lowered.split())
-            and not _catalog_tail(lowered)):
-        return False  # plain words and numbers (a query word, a page number, a session id): no prefilter hit
     if not (
         (_may_be_sqli_ascii(lowered) if lowered.isascii() else _PREFILTER.search(lowered))
         or ("(" in lowered and _FUNCTION_PREFILTER.search(lowered))
@@ -200,6 +197,8 @@ def detect_sqli(text: str, sensitivity: str = "LOW") -> bool:
 
 def _may_be_sqli_ascii(lowered: str) -> bool:
     """``_PREFILTER.search(lowered) is not None`` for lower-cased ASCII text, computed cheaply."""
+    if lowered.replace(" ", "").isalnum():  # plain words and numbers: a query word, a page, a session id
+        return not _PLAIN_PREFILTER_WORDS.isdisjoint(lowered.split())
     for piece in _PREFILTER_PIECES:
         if piece in lowered:
             return True
