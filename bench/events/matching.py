@@ -5,6 +5,12 @@ resource-ARN prefixes, numeric ranges, anything-but and the odd ``$or``. Events 
 envelopes (findings, configuration changes, CloudTrail calls, budget alerts). One process, one
 thread; the events are already parsed (``json.loads`` cost is reported separately).
 
+The four rule counts are measured in interleaved rounds (each round times every count for a
+slice of the budget, in a rotated order) and each count reports its median round. The machine's
+speed drifts by up to 2x between minutes, so timing the counts one after another for seconds each
+biased ``ratio_10k_to_10`` by whichever way the machine drifted; interleaving puts every count
+under the same drift.
+
     .venv/bin/python -m bench.events.matching            # full run (a couple of minutes)
     .venv/bin/python -m bench.events.matching --quick    # smaller samples
 """
@@ -16,6 +22,7 @@ import json
 import os
 import platform as host
 import random
+import statistics
 import time
 from typing import Any
 
@@ -119,12 +126,17 @@ def measure(machine: RuleMachine, events: list[dict[str, Any]], seconds: float) 
     return {"cpu_rate": done / cpu, "wall_rate": done / wall, "matches_per_event": matched / done}
 
 
+COUNTS = (10, 100, 1_000, 10_000)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--seconds", type=float, default=None)
+    parser.add_argument("--seconds", type=float, default=None, help="time budget per rule count")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (median reported)")
     args = parser.parse_args()
     seconds = args.seconds or (1.0 if args.quick else 3.0)
+    rounds = args.rounds or (5 if args.quick else 9)
     rng = random.Random(42)
     events = [make_event(rng, i) for i in range(2000)]
     size = sum(len(json.dumps(e)) for e in events) / len(events)
@@ -133,25 +145,40 @@ def main() -> None:
     for t in texts:
         json.loads(t)
     parse_rate = len(texts) / (time.perf_counter() - start)
-    rows = []
     all_rules = [make_rule(random.Random(7 + i)) for i in range(10_000)]
-    for count in (10, 100, 1_000, 10_000):
+    machines: dict[int, RuleMachine] = {}
+    builds: dict[int, float] = {}
+    for count in COUNTS:
         t0 = time.perf_counter()
         machine = RuleMachine()
         for i, pattern in enumerate(all_rules[:count]):
             machine.add(f"rule-{i}", compile_pattern(pattern))
         machine.freeze()
-        build = time.perf_counter() - t0
-        result = measure(machine, events, seconds)
-        rows.append({"rules": count, "events_per_cpu_s": round(result["cpu_rate"]),
-                     "events_per_wall_s": round(result["wall_rate"]),
-                     "matches_per_event": round(result["matches_per_event"], 3), "build_s": round(build, 3)})
+        builds[count] = time.perf_counter() - t0
+        machines[count] = machine
+    results: dict[int, list[dict[str, float]]] = {count: [] for count in COUNTS}
+    for r in range(rounds):
+        shift = r % len(COUNTS)
+        for count in COUNTS[shift:] + COUNTS[:shift]:
+            results[count].append(measure(machines[count], events, seconds / rounds))
+    rows = []
+    for count in COUNTS:
+        cpu = statistics.median(x["cpu_rate"] for x in results[count])
+        wall = statistics.median(x["wall_rate"] for x in results[count])
+        rows.append({"rules": count, "events_per_cpu_s": round(cpu), "events_per_wall_s": round(wall),
+                     "matches_per_event": round(results[count][0]["matches_per_event"], 3),
+                     "build_s": round(builds[count], 3)})
         print(json.dumps(rows[-1]), flush=True)
     key = "events_per_cpu_s"
+    # Rounds see nearly the same machine speed for every count, so the per-round ratios show the
+    # spread that is left after interleaving.
+    per_round = sorted(a["cpu_rate"] / b["cpu_rate"] for a, b in zip(results[COUNTS[-1]], results[COUNTS[0]]))
     print(json.dumps({"event_bytes": round(size), "json_loads_per_s": round(parse_rate),
                       "ratio_10k_to_10": round(rows[-1][key] / rows[0][key], 2),
                       "ratio_1k_to_10": round(rows[2][key] / rows[0][key], 2),
-                      "load_average": os.getloadavg()[0], "python": host.python_version()}))
+                      "ratio_10k_to_10_rounds": [round(per_round[0], 2), round(statistics.median(per_round), 2),
+                                                 round(per_round[-1], 2)],
+                      "rounds": rounds, "load_average": os.getloadavg()[0], "python": host.python_version()}))
 
 
 if __name__ == "__main__":
