@@ -172,7 +172,7 @@ def main() -> None:
     key = "events_per_cpu_s"
     # Rounds see nearly the same machine speed for every count, so the per-round ratios show the
     # spread that is left after interleaving.
-    per_round = sorted(a["cpu_rate"] / b["cpu_rate"] for a, b in zip(results[COUNTS[-1]], results[COUNTS[0]]))
+    per_round = sorted(a["cpu_rate"] / b["cpu_rate"] for a, b in zip(results[COUNTS[-1]], results[COUNTS[0]], strict=True))
     print(json.dumps({"event_bytes": round(size), "json_loads_per_s": round(parse_rate),
                       "ratio_10k_to_10": round(rows[-1][key] / rows[0][key], 2),
                       "ratio_1k_to_10": round(rows[2][key] / rows[0][key], 2),
