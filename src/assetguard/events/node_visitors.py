@@ -39,6 +39,9 @@ EXACT, PREFIX, FOLDED = 0, 1, 2
 # the number of distinct shapes stays bounded.
 MAX_INLINE_ENTRIES = 8
 MAX_INLINE_NAMES = 4
+# From this many string-keyed exact edges on a node they are looked up in one loop over a table
+# (one short code object shared by all such nodes) instead of a block of code each.
+MIN_EXACT_TABLE = 3
 
 
 class Node(Protocol):
@@ -156,9 +159,14 @@ class VisitorCompiler:
             return tuple(dict.fromkeys(e.name for e in node.entries))
         consts: list[Any] = []
 
-        def const(value: Any) -> str:
-            consts.append(value)
-            return f"c{len(consts) - 1}"
+        numbers: dict[int, str] = {}
+
+        def const(value: Any) -> str:  # one parameter per object (a dict used twice is one)
+            number = numbers.get(id(value))
+            if number is None:
+                number = numbers[id(value)] = f"c{len(consts)}"
+                consts.append(value)
+            return number
 
         lines: list[str] = []
         names = tuple(dict.fromkeys(e.name for e in node.entries if not e.checks))
@@ -174,10 +182,19 @@ class VisitorCompiler:
             for name, checks in checked:
                 lines.append(f"if {' and '.join(_condition(check, const) for check in checks)}:")
                 lines.append(f"    m[{const(name)}] = None")
+        exact: list[tuple[int, dict[Any, Child]]] = []  # string-keyed exact edges
         for space_id in sorted(node.edges):
             kind, slot = self._spaces[space_id]
             children = {key: self._child(child) for key, child in node.edges[space_id].items()}
-            lines.extend(self._edge_lines(kind, slot, children, const))
+            if kind == EXACT and all(type(key) is str for key in children):
+                exact.append((slot, children))
+            else:
+                lines.extend(self._edge_lines(kind, slot, children, const))
+        if len(exact) >= MIN_EXACT_TABLE:
+            lines.extend(_exact_lines(exact, const))
+        else:
+            for slot, children in exact:
+                lines.extend(self._edge_lines(EXACT, slot, children, const))
         return self._factory("\n".join(lines) or "pass", len(consts))(*consts)
 
     def _edge_lines(self, kind: int, slot: int, children: dict[Any, Child],
@@ -236,6 +253,17 @@ class VisitorCompiler:
 # A dict hit in generated code: a names tuple is added in place, a visitor is called.
 _HIT = ("    if c is not None:", "        if type(c) is tuple:", "            for n in c:", "                m[n] = None",
         "        else:", "            c(v, m)")
+
+
+def _exact_lines(edges: list[tuple[int, dict[Any, Child]]], const: Callable[[Any], str]) -> list[str]:
+    """A node's string-keyed exact edges as one loop over a table of their slots and dicts: the
+    code is the same for every node, so nodes differing only in which of these edges they have
+    share one short code object, and the node keeps one parameter for them. The value is looked
+    up as it is (a number, null or :data:`MISSING` finds no string key); only an array, which
+    cannot be hashed, takes its items one by one."""
+    table = const(tuple(edges))
+    return [f"for s, d in {table}:", "    try:", "        c = d.get(v[s])", "    except TypeError:",
+            "        exact_rest(d, v[s], v, m)", "        continue", *_HIT]
 
 
 def _reach_lines(child: Child, const: Callable[[Any], str]) -> list[str]:
