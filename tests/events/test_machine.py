@@ -100,7 +100,7 @@ leaf = st.one_of(
     st.builds(lambda s: {"equals-ignore-case": s}, st.sampled_from(WORDS)),
     st.builds(lambda s: {"numeric": s}, st.sampled_from([[">", 0], ["<=", 1], [">=", 0, "<", 2.5], ["=", 1]])),
     st.builds(lambda s: {"anything-but": s}, st.sampled_from(["a", ["a", "ab"], [0, 1]])),
-    st.builds(lambda s: {"wildcard": s}, st.sampled_from(["a*", "*b", "*"])),
+    st.builds(lambda s: {"wildcard": s}, st.sampled_from(["a*", "*b", "*", "a*b", "ab*b", "a*b*", "\\*"])),
     st.builds(lambda b: {"exists": b}, st.booleans()),
 )
 field_tests = st.lists(leaf, min_size=1, max_size=3)
@@ -169,3 +169,17 @@ def test_rule_text_never_becomes_code() -> None:
     for word in tricky:
         for event in ({word: word, "n": 10}, {word: word + "z", "n": 0}, {"s": word.upper()}, {"s": word}):
             assert set(machine.match(event)) == {f'rule"{i}\n' for i in expected(patterns, event)}, event
+
+
+def test_one_star_wildcards_match_like_the_regex() -> None:
+    """A wildcard with one star is a startswith/endswith test; the texts before and after the
+    star may not overlap, and a wildcard with escapes or two stars keeps its regex."""
+    wildcards = ["ab*", "*ab", "a*b", "ab*b", "ab*ba", "*", "a.b*", "*.b", "a*b*", "a\\*b*", "\\*"]
+    texts = ["", "a", "b", "ab", "aba", "abb", "abba", "abab", "a.b", "x.b", "a*bb", "a\nb", "ba"]
+    patterns = [{"s": [{"wildcard": w}], "t": [f"r{i}"]} for i, w in enumerate(wildcards)]
+    machine = machine_of(patterns)
+    for text in texts:
+        for value in (text, [text, 1], Text(text)):
+            for i in range(len(wildcards)):
+                event = {"s": value, "t": f"r{i}"}
+                assert set(machine.match(event)) == expected(patterns, event), (wildcards[i], value)
