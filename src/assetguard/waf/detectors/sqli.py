@@ -66,9 +66,23 @@ _PLAIN_PREFILTER_WORDS = frozenset(word for word in _PREFILTER_WORDS if word.isa
 # [a-z0-9_]+ and \b falls only at their ends), and its two remaining regexes, each run only when
 # a character it needs is there.
 _PREFILTER_PIECES = ("'", '"', "`", ";", "#", "--", "/*", "@@", "&&", "||", "::", "<@", "@>", "?|", "?&")
+# The pieces by first character, as bytes; ``_NOT_PIECE_START`` deletes every other byte, so one
+# C-level translate tells which of them can be there (a typical query string keeps only '&').
+_PIECES_BY_START = {ord(start): tuple(p.encode() for p in _PREFILTER_PIECES if p[0] == start)
+                    for start in {p[0] for p in _PREFILTER_PIECES}}
+_NOT_PIECE_START = bytes(c for c in range(256) if c not in _PIECES_BY_START)
 _PREFILTER_RUN_WORDS = frozenset(word for word in _PREFILTER_WORDS if "\\" not in word)
 _PREFILTER_RUN_PREFIXES = tuple(word[:-3] for word in _PREFILTER_WORDS if word.endswith(r"\w+"))
-_NOT_WORD_TO_SPACE = str.maketrans({c: " " for c in map(chr, range(128)) if not (c.isalnum() or c == "_")})
+# Bytes, not a str.maketrans dict: bytes.translate is a table lookup per byte in C, about 4x
+# faster than str.translate's per-character dict lookups on a 50-character query string.
+_NOT_WORD_TO_SPACE = bytes(c if c < 128 and (chr(c).isalnum() or c == 95) else 32 for c in range(256))
+# A necessary condition for _PREFILTER_COMPARISON once quotes are ruled out: with digits read as
+# '0' and the white space \s matches deleted, a digit, the operator and a digit are adjacent. One
+# C translate and a search led by the literal '0', instead of a character-class regex tried at
+# every position; the regex itself runs only when this passes.
+_DIGIT_TO_ZERO = bytes(48 if 48 <= c <= 57 else c for c in range(256))
+_REGEX_SPACE = bytes(c for c in range(128) if re.match(r"\s", chr(c)))
+_COMPARISON_GATE = re.compile(rb"0(?:[!<>=]?=|<>|<=>)0").search
 _PREFILTER_COMPARISON = re.compile(r"""[\d'"]\s*(?:[!<>=]?=|<>|<=>)\s*[\d'"]""").search
 _PREFILTER_NUMBER_E = re.compile(r"\b\d+\.e[(.]").search
 _CATALOG_NAMES = (
@@ -199,10 +213,14 @@ def _may_be_sqli_ascii(lowered: str) -> bool:
     """``_PREFILTER.search(lowered) is not None`` for lower-cased ASCII text, computed cheaply."""
     if lowered.replace(" ", "").isalnum():  # plain words and numbers: a query word, a page, a session id
         return not _PLAIN_PREFILTER_WORDS.isdisjoint(lowered.split())
-    for piece in _PREFILTER_PIECES:
-        if piece in lowered:
-            return True
-    runs = lowered.translate(_NOT_WORD_TO_SPACE).split()
+    raw = lowered.encode("ascii")
+    marks = raw.translate(None, _NOT_PIECE_START)  # the characters a piece can start with, in order
+    if marks:
+        for start in dict.fromkeys(marks):
+            for piece in _PIECES_BY_START[start]:
+                if piece in raw:
+                    return True
+    runs = raw.translate(_NOT_WORD_TO_SPACE).decode("ascii").split()
     if not _PREFILTER_RUN_WORDS.isdisjoint(runs):
         return True
     if "p_" in lowered or "l_" in lowered:  # xp_, sp_, utl_ followed by more word characters
@@ -210,8 +228,12 @@ def _may_be_sqli_ascii(lowered: str) -> bool:
             for prefix in _PREFILTER_RUN_PREFIXES:
                 if run.startswith(prefix) and len(run) > len(prefix):
                     return True
-    if ("=" in lowered or "<>" in lowered) and _PREFILTER_COMPARISON(lowered):
-        return True
+    if ("=" in lowered or "<>" in lowered) and _COMPARISON_GATE(raw.translate(_DIGIT_TO_ZERO, _REGEX_SPACE)):
+        return _PREFILTER_COMPARISON(lowered) is not None or _may_number_e(lowered)
+    return _may_number_e(lowered)
+
+
+def _may_number_e(lowered: str) -> bool:
     return ".e" in lowered and _PREFILTER_NUMBER_E(lowered) is not None
 
 
