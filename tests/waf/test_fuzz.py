@@ -108,8 +108,11 @@ def _without_shortcuts(acl) -> None:  # type: ignore[no-untyped-def]
             walk(statement.part)
 
     acl.plan = None
+    acl._index = None  # rebuilt from the cleared needs on first use
     for rule in acl.rules:
         rule.need, rule.fast = 0, None
+        if rule.group is not None:
+            rule.group._index = None
         if rule.group is not None and rule.group.scope_down is not None:
             walk(rule.group.scope_down)
         for inner in (rule.group.rules if rule.group else [rule]):

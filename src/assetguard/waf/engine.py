@@ -30,7 +30,7 @@ from assetguard.waf.acl_model import (
     validate_rule_group,
     validate_web_acl,
 )
-from assetguard.waf.compiled import DEFAULT_ACCOUNT, CompileContext, Compiled, EvalState
+from assetguard.waf.compiled import DEFAULT_ACCOUNT, CompileContext, Compiled, EvalState, evict_oldest
 from assetguard.waf.documents import AclResources, load_acl_document, resolve_acl_path
 from assetguard.waf.fields import BODY_LIMITS
 from assetguard.waf.ipsets import IPSetStore, default_store
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Distinct sets of possible needed bits remembered per rule list (see RuleIndex).
+RULE_INDEX_SIZE = 4096
 MEDIA_TYPES = {"TEXT_PLAIN": "text/plain", "TEXT_HTML": "text/html", "APPLICATION_JSON": "application/json"}
 
 
@@ -103,10 +105,39 @@ class CompiledGroup:
     scope_down: Compiled | None = None
     managed: bool = True
     need: int = 0  # 0 unless every rule has a need: then their union (no bit possible = skip the group)
+    _index: RuleIndex | None = field(default=None, repr=False)
 
     @property
     def wcu(self) -> int:
         return self.capacity + (self.scope_down.wcu if self.scope_down is not None else 0)
+
+
+class RuleIndex:
+    """``index(possible)``: the rules that can match, in order - those without a need and those
+    with a possible needed bit - remembered per distinct set of possible needed bits, so a request
+    loops over the few rules it can trigger instead of testing every rule's need.
+
+    Built on first use, after the needs are set (they do not change afterwards).
+    """
+
+    __slots__ = ("rules", "mask", "memo")
+
+    def __init__(self, rules: list[CompiledRule]) -> None:
+        self.rules = tuple(rules)
+        self.mask = 0
+        for rule in rules:
+            self.mask |= rule.need
+        self.memo: dict[int, tuple[CompiledRule, ...]] = {}
+
+    def __call__(self, possible: int) -> tuple[CompiledRule, ...]:
+        key = possible & self.mask
+        found = self.memo.get(key)
+        if found is None:
+            found = tuple(rule for rule in self.rules if not rule.need or key & rule.need)
+            if len(self.memo) >= RULE_INDEX_SIZE:
+                evict_oldest(self.memo)
+            self.memo[key] = found
+        return found
 
 
 @dataclass
@@ -123,6 +154,7 @@ class CompiledACL:
     plan: PrefilterPlan | None = field(default=None, repr=False)
     # Verdicts without labels or traces are the same object each time (Verdict is frozen).
     _verdicts: dict[tuple[Any, ...], Verdict] = field(default_factory=dict, repr=False)
+    _index: RuleIndex | None = field(default=None, repr=False)
 
     @property
     def capacity(self) -> int:
@@ -137,10 +169,10 @@ class CompiledACL:
             possible = plan.possible(request)
             unsure = request.cache.get(UNSURE, 0) | plan.unconfirmed
             state = EvalState(now, possible, possible & ~unsure)
-        for rule in self.rules:
-            need = rule.need
-            if need and not possible & need:
-                continue  # none of the patterns it needs can match: skipped without a call
+        index = self._index
+        if index is None:
+            index = self._index = RuleIndex(self.rules)
+        for rule in index(possible):  # a rule none of whose needed patterns can match is left out
             if rule.group is not None:
                 verdict = self._run_group(rule, request, state)
                 if verdict is not None:
@@ -168,10 +200,10 @@ class CompiledACL:
             return None
         possible = state.possible
         sure = state.sure
-        for inner in group.rules:
-            need = inner.need
-            if need and not possible & need:
-                continue
+        index = group._index
+        if index is None:
+            index = group._index = RuleIndex(group.rules)
+        for inner in index(possible):
             fast = inner.fast
             if fast is not None and not (possible & inner.fast_mask) & ~sure:
                 if not fast(sure):
