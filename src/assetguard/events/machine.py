@@ -26,7 +26,6 @@ that also checks that the fields match within one array element::
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -124,36 +123,10 @@ def _check(slot: int, test: FieldTest) -> Check:
     if isinstance(accepts, NotOneOf) and all(type(k) is str for k in accepts.keys):
         return (slot, NOT_ONE_OF, accepts.keys, accepts, test.allow_absent)
     if isinstance(accepts, Wildcard):
-        regex = getattr(accepts.fullmatch, "__self__", None)  # the compiled pattern it is bound to
-        affixes = _one_star(regex.pattern) if isinstance(regex, re.Pattern) else None
-        if affixes is not None:
-            return (slot, AFFIXES, affixes, accepts, test.allow_absent)
+        if accepts.affixes is not None:
+            return (slot, AFFIXES, accepts.affixes, accepts, test.allow_absent)
         return (slot, WILDCARD, accepts.fullmatch, accepts, test.allow_absent)
     return (slot, CALL, None, accepts, test.allow_absent)
-
-
-def _one_star(regex: str) -> tuple[str, str] | None:
-    """The texts before and after the star of a wildcard with exactly one unescaped star and no
-    escapes, read back from its regex (``compile_wildcard``: ``re.escape`` of each character,
-    ``.*`` for the star); None for any other wildcard."""
-    parts: list[list[str]] = [[]]
-    i = 0
-    while i < len(regex):
-        if regex.startswith(".*", i):
-            parts.append([])
-            i += 2
-        elif regex[i] == "\\" and i + 1 < len(regex):
-            parts[-1].append(regex[i + 1])
-            i += 2
-        else:
-            parts[-1].append(regex[i])
-            i += 1
-    if len(parts) != 2:
-        return None
-    head, tail = "".join(parts[0]), "".join(parts[1])
-    if "*" in head or "*" in tail or "\\" in head or "\\" in tail:  # the wildcard had escapes
-        return None
-    return head, tail
 
 
 def _predicate(test: FieldTest) -> ValueTest:

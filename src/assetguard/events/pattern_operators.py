@@ -108,7 +108,7 @@ def _positive(op: str, arg: Any, here: tuple[str | int, ...]) -> ValueTest:
     if op == "wildcard":
         if not isinstance(arg, str):
             raise fail_at(here, f"wildcard takes a string, got {arg!r}")
-        return Wildcard(compile_wildcard(arg, here))
+        return Wildcard(compile_wildcard(arg, here), arg)
     if op == "cidr":
         return _cidr_test(arg, here)
     return _numeric_test(arg, here)
@@ -231,12 +231,16 @@ class NumericRange:
 
 
 class Wildcard:
-    """A ``wildcard`` test; ``fullmatch`` is public so the rule index can call it directly."""
+    """A ``wildcard`` test; ``fullmatch`` is public so the rule index can call it directly, and
+    ``affixes`` is the text before and after the star of a wildcard with exactly one star and no
+    escapes (the index tests those with startswith/endswith), else None."""
 
-    __slots__ = ("fullmatch",)
+    __slots__ = ("fullmatch", "affixes")
 
-    def __init__(self, regex: re.Pattern[str]) -> None:
+    def __init__(self, regex: re.Pattern[str], text: str) -> None:
         self.fullmatch = regex.fullmatch
+        head, star, tail = text.partition("*")
+        self.affixes = (head, tail) if star and "*" not in tail and "\\" not in text else None
 
     def __call__(self, value: Any) -> bool:
         return isinstance(value, str) and self.fullmatch(value) is not None
