@@ -94,7 +94,7 @@ _CATALOG_NAMES = (
 )
 _CATALOG_PREFILTER = re.compile("(?:" + "|".join(map(re.escape, _CATALOG_NAMES)) + r")[\s'\"`]*$")
 # What [\s'"`]* can be on ASCII text: the catalog check is then an rstrip and an endswith.
-_CATALOG_TAIL_ASCII = " \t\n\r\f\v\x1c\x1d\x1e\x1f'\"`"
+_CATALOG_TAIL_ASCII = _REGEX_SPACE.decode("ascii") + "'\"`"
 
 
 def _catalog_tail(lowered: str) -> bool:
@@ -228,12 +228,9 @@ def _may_be_sqli_ascii(lowered: str) -> bool:
             for prefix in _PREFILTER_RUN_PREFIXES:
                 if run.startswith(prefix) and len(run) > len(prefix):
                     return True
-    if ("=" in lowered or "<>" in lowered) and _COMPARISON_GATE(raw.translate(_DIGIT_TO_ZERO, _REGEX_SPACE)):
-        return _PREFILTER_COMPARISON(lowered) is not None or _may_number_e(lowered)
-    return _may_number_e(lowered)
-
-
-def _may_number_e(lowered: str) -> bool:
+    if (("=" in lowered or "<>" in lowered) and _COMPARISON_GATE(raw.translate(_DIGIT_TO_ZERO, _REGEX_SPACE))
+            and _PREFILTER_COMPARISON(lowered)):
+        return True
     return ".e" in lowered and _PREFILTER_NUMBER_E(lowered) is not None
 
 
