@@ -11,7 +11,7 @@ speed drifts by up to 2x between minutes, so timing the counts one after another
 biased ``ratio_10k_to_10`` by whichever way the machine drifted; interleaving puts every count
 under the same drift.
 
-    .venv/bin/python -m bench.events.matching            # full run (a couple of minutes)
+    .venv/bin/python -m bench.events.matching            # full run (3 s of timing per rule count)
     .venv/bin/python -m bench.events.matching --quick    # smaller samples
 """
 

@@ -113,8 +113,8 @@ def _without_shortcuts(acl) -> None:  # type: ignore[no-untyped-def]
         rule.need, rule.fast = 0, None
         if rule.group is not None:
             rule.group._index = None
-        if rule.group is not None and rule.group.scope_down is not None:
-            walk(rule.group.scope_down)
+            if rule.group.scope_down is not None:
+                walk(rule.group.scope_down)
         for inner in (rule.group.rules if rule.group else [rule]):
             inner.need, inner.fast = 0, None
             if inner.statement is not None:
