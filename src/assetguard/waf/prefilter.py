@@ -29,9 +29,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from itertools import chain as chain_iterables
 from typing import Any
 
 from assetguard.waf.compiled import CompileContext, evict_oldest
+from assetguard.waf.fields import HEADER_LIMIT_BYTES, HEADER_LIMIT_ITEMS
 from assetguard.waf.regex import strip_escapes_and_classes
 from assetguard.waf.request import HttpRequest
 from assetguard.waf.transforms import lowercase, quick_trigger
@@ -371,14 +373,23 @@ class PrefilterPlan:
     Single-header fields are reached from the headers the request has (an absent header has no
     value, so no leaf of it can match), and body fields of a request without a body add bits
     computed once (an empty body is the same value every time).
+
+    The fields read from headers other than the cookie header (single headers, ``Headers`` that
+    leave the cookie value out) are answered together, remembered per header list with the
+    cookie values blanked: a browser sends the same headers on every request, while its session
+    cookie changes. The answer is remembered only when the 8 KB / 200-header cut does not apply
+    (that cut counts the cookie header too) and no value was long enough to leave pattern bits
+    unsure.
     """
 
-    __slots__ = ("fields", "leaves", "others", "headers", "bodies", "empty_body_bits", "unconfirmed")
+    __slots__ = ("fields", "leaves", "others", "headers", "header_only", "header_memo", "cookie_header", "bodies",
+                 "empty_body_bits", "unconfirmed")
 
     def __init__(self, fields: list[Any], leaves: int) -> None:
         self.fields = tuple(fields)
         self.leaves = leaves
         others: list[Any] = []
+        header_only: list[Any] = []
         headers: dict[str, list[Any]] = {}
         bodies: list[Any] = []
         for scan in fields:
@@ -387,10 +398,15 @@ class PrefilterPlan:
                 headers.setdefault(str(spec["SingleHeader"]["Name"]).lower(), []).append(scan)
             elif "Body" in spec or "JsonBody" in spec:
                 bodies.append(scan)
+            elif "Headers" in spec and not _reads_cookie_value(spec["Headers"]):
+                header_only.append(scan)
             else:
                 others.append(scan)
         self.others = tuple(others)
+        self.header_only = tuple(header_only)
+        self.cookie_header = tuple(headers.pop("cookie", ()))  # SingleHeader cookie: changes with the session
         self.headers = tuple((name, tuple(scans)) for name, scans in headers.items())
+        self.header_memo: dict[tuple[tuple[str, str | None], ...], int] = {}
         self.bodies = tuple(bodies)
         self.empty_body_bits: int | None = None
         self.unconfirmed = 0  # pattern bits that only mean "may match" (conditional leaves: not confirmed)
@@ -399,12 +415,11 @@ class PrefilterPlan:
         bits = 0
         for scan in self.others:
             bits |= scan.possible(request)
-        if self.headers:
-            present = request.header_map
-            for name, scans in self.headers:
-                if name in present:
-                    for scan in scans:
-                        bits |= scan.possible(request)
+        if self.headers or self.header_only:
+            bits |= self._header_bits(request)
+        if self.cookie_header and "cookie" in request.header_map:
+            for scan in self.cookie_header:
+                bits |= scan.possible(request)
         if self.bodies:
             if request.body_size == 0 and not request.body:
                 empty = self.empty_body_bits
@@ -418,6 +433,45 @@ class PrefilterPlan:
                 for scan in self.bodies:
                     bits |= scan.possible(request)
         return bits
+
+    def _header_bits(self, request: HttpRequest) -> int:
+        headers = request.headers
+        count = len(headers)
+        key: tuple[tuple[str, str | None], ...] | None = None
+        if (count <= HEADER_LIMIT_ITEMS
+                and sum(map(len, chain_iterables.from_iterable(headers))) + 4 * count <= HEADER_LIMIT_BYTES):
+            key = tuple([(pair[0], None) if pair[0].lower() == "cookie" else pair for pair in headers])
+            known = self.header_memo.get(key)
+            if known is not None:
+                return known
+        cache = request.cache
+        unsure = cache.get(UNSURE)
+        bits = 0
+        for scan in self.header_only:
+            bits |= scan.possible(request)
+        present = request.header_map
+        for name, scans in self.headers:
+            if name in present:
+                for scan in scans:
+                    bits |= scan.possible(request)
+        if key is not None and cache.get(UNSURE) == unsure:
+            memo = self.header_memo
+            if len(memo) >= MEMO_SIZE:
+                evict_oldest(memo)
+            memo[key] = bits
+        return bits
+
+
+def _reads_cookie_value(spec: dict[str, Any]) -> bool:
+    """Whether a ``Headers`` field's values can include the cookie header's value."""
+    if spec.get("MatchScope") == "KEY":
+        return False
+    pattern = spec.get("MatchPattern") or {}
+    if "IncludedHeaders" in pattern:
+        return "cookie" in {str(name).lower() for name in pattern["IncludedHeaders"]}
+    if "ExcludedHeaders" in pattern:
+        return "cookie" not in {str(name).lower() for name in pattern["ExcludedHeaders"]}
+    return True
 
 
 def _hyperscan_db(leaves: list[tuple[int, Any]]) -> tuple[Any, list[tuple[int, Any]]]:
