@@ -183,3 +183,22 @@ def test_one_star_wildcards_match_like_the_regex() -> None:
             for i in range(len(wildcards)):
                 event = {"s": value, "t": f"r{i}"}
                 assert set(machine.match(event)) == expected(patterns, event), (wildcards[i], value)
+
+
+def test_prefix_edges_match_like_startswith_near_the_top_code_point() -> None:
+    """A prefix edge finds the prefixes a string starts with by where the string sorts among the
+    prefixes and their bounds; a prefix ending in U+10FFFF (whose last character cannot be
+    raised) and the empty prefix have bounds of their own."""
+    top = "\U0010ffff"
+    alphabet = ["a", "b", top, "\ud7ff", "\ue000"]
+    rng = random.Random(5)
+    for _ in range(60):
+        prefixes = sorted({"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3)))
+                           for _ in range(rng.randint(1, 7))})
+        patterns: list[dict[str, Any]] = [{"s": [{"prefix": p}]} for p in prefixes]
+        patterns += [{"s": [{"prefix": p}], "t": ["x"]} for p in prefixes[::2]]  # children that are visitors
+        machine = machine_of(patterns)
+        for _ in range(30):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
+            for event in ({"s": text, "t": "x"}, {"s": [text, "b"], "t": "x"}, {"s": text}):
+                assert set(machine.match(event)) == expected(patterns, event), (prefixes, event)

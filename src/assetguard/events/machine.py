@@ -5,8 +5,8 @@ event can offer, taken in one global order of *key spaces*. A key space is a pat
 reading its values:
 
 * ``exact`` — the typed value itself (``"aws.ec2"``; other JSON types as ``value_key`` tags);
-* ``prefix`` — each indexed prefix the string starts with (a bisection over the node's sorted
-  prefixes and a walk up their prefix chain, not a probe per prefix length);
+* ``prefix`` — each indexed prefix the string starts with (one bisection over the node's sorted
+  prefixes and their bounds, not a probe per prefix length);
 * ``folded`` — the lower-cased string, for ``equals-ignore-case``.
 
 Key spaces every rule uses come first (``source``), then the most selective ones, so a walk

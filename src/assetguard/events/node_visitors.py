@@ -115,15 +115,24 @@ def folded_rest(by_key: dict[str, Child], value: Any, values: list[Any], matched
             reach(child, values, matched)
 
 
-def prefix_rest(ordered: list[str], parent: list[int], by_key: dict[str, Child], value: Any,
-                values: list[Any], matched: dict[Hashable, None]) -> None:
+def prefix_bound(prefix: str) -> str | None:
+    """The least string above every string that starts with ``prefix`` (``None``: no string is).
+
+    Strings starting with ``"ab"`` are those from ``"ab"`` up to, not including, ``"ac"``; a
+    trailing U+10FFFF cannot be raised, so ``"a\U0010ffff"`` is bounded by ``"b"`` like ``"a"``.
+    """
+    stem = prefix.rstrip("\U0010ffff")
+    if not stem:
+        return None
+    return stem[:-1] + chr(ord(stem[-1]) + 1)
+
+
+def prefix_rest(points: list[str], reached: list[Child | None], value: Any, values: list[Any],
+                matched: dict[Hashable, None]) -> None:
     for item in _strings(value):
-        i = bisect_right(ordered, item) - 1
-        while i >= 0:
-            prefix = ordered[i]
-            if item.startswith(prefix):
-                reach(by_key[prefix], values, matched)
-            i = parent[i]
+        child = reached[bisect_right(points, item)]
+        if child is not None:
+            reach(child, values, matched)
 
 
 _HELPERS: dict[str, Any] = {"slow": slow, "check_entries": check_entries, "exact_rest": exact_rest,
@@ -215,15 +224,43 @@ class VisitorCompiler:
             by_key, hit = self._lookup(children, const)
             return [f"x = v[{slot}]", "if type(x) is str:", f"    c = {by_key}.get(x.lower(){hit[0]})", *hit[1:],
                     "elif x is not MISSING:", f"    folded_rest({const(children)}, x, v, m)"]
-        # The prefixes of a string form a chain; the longest is an ancestor of the greatest
-        # prefix sorting at or before it.
+        # A string starts with a prefix when it sorts from the prefix up to the prefix's bound.
+        # Between two neighbouring prefixes or bounds the prefixes a string starts with are the
+        # same, so one bisection over them finds the children to reach.
+        points, reached = self._prefix_segments(children)
+        by_point = const(points)
+        at = const(reached)
+        return [f"x = v[{slot}]", "if type(x) is str:", f"    c = {at}[bisect_right({by_point}, x)]", *_HIT,
+                "elif x is not MISSING:", f"    prefix_rest({by_point}, {at}, x, v, m)"]
+
+    def _prefix_segments(self, children: dict[str, Child]) -> tuple[list[str], list[Child | None]]:
+        """The sorted prefixes and bounds of a prefix edge, and for each stretch between them
+        (``reached[k]`` for strings with ``bisect_right(points, s) == k``) what to reach."""
         ordered, parent = self._prefix_index(list(children))
-        o, p = const(ordered), const(parent)
-        by_key, hit = self._lookup(children, const)
-        return [f"x = v[{slot}]", "if type(x) is str:", f"    i = bisect_right({o}, x) - 1", "    while i >= 0:",
-                f"        if x.startswith({o}[i]):", f"            c = {by_key}.get({o}[i]{hit[0]})",
-                *("        " + line for line in hit[1:]), f"        i = {p}[i]",
-                "elif x is not MISSING:", f"    prefix_rest({o}, {p}, {const(children)}, x, v, m)"]
+        points = sorted(set(ordered) | {b for p in ordered if (b := prefix_bound(p)) is not None})
+        reached: list[Child | None] = [None]
+        for point in points:  # the stretch from this point up to the next one
+            chain: list[Child] = []
+            i = bisect_right(ordered, point) - 1
+            while i >= 0:
+                if point.startswith(ordered[i]):
+                    chain.append(children[ordered[i]])
+                i = parent[i]
+            reached.append(self._together(chain))
+        return points, reached
+
+    def _together(self, chain: list[Child]) -> Child | None:
+        """One child reaching what all of ``chain`` reach."""
+        if not chain:
+            return None
+        if len(chain) == 1:
+            return chain[0]
+        names = tuple(dict.fromkeys(n for c in chain if type(c) is tuple for n in c))
+        visitors = tuple(c for c in chain if type(c) is not tuple)
+        if not visitors:
+            return names
+        body = "for n in c0:\n    m[n] = None\nfor f in c1:\n    f(v, m)" if names else "for f in c0:\n    f(v, m)"
+        return self._factory(body, 2 if names else 1)(*((names, visitors) if names else (visitors,)))
 
     @staticmethod
     def _lookup(children: dict[Any, Child], const: Callable[[Any], str]) -> tuple[str, list[str]]:
