@@ -118,7 +118,7 @@ class FieldScan:
 
     __slots__ = ("raw_key", "extract", "views", "mask", "pattern_mask", "memo", "value_memo", "db", "regexes",
                  "chains", "view_chains", "quick_groups", "slow_chains", "exact_checks", "confirm", "quick_triggers", "exact", "class_mask", "high_mask",
-                 "suspect_mask")
+                 "suspect_mask", "quick_views", "quick_exact", "quick_ready")
 
     def __init__(self, field_key: str, extract: Callable[[HttpRequest], Any], mask: int, *,
                  views: list[tuple[Any, int, int]] | None = None, db: Any = None,
@@ -174,6 +174,15 @@ class FieldScan:
         triggers = sorted({_URL_ESCAPE if n in ("URL_DECODE", "URL_DECODE_UNI") else str(quick_trigger(n))
                            for names in inspectors for n in names if quick_trigger(n)})
         self.quick_triggers = re.compile("|".join(triggers)).search if triggers else None
+        # A value without triggers has at most four forms, by what its chains do: the value, its
+        # '+'-as-space form, and those two lower-cased (index 2 * lowers + decodes). The views to
+        # scan and the detector checks then read those directly; usable when no chain of the
+        # field must run its steps (confirm still reads the per-chain forms).
+        group = {names: 2 * lowers + decodes for names, _inspector, decodes, lowers, can_be_quick in self.chains
+                 if can_be_quick}
+        self.quick_ready = not self.slow_chains and all(names in group for names in self.view_chains)
+        self.quick_views = tuple(sorted({group[names] for names in self.view_chains if names in group}))
+        self.quick_exact = tuple((group.get(names, -1), predicate, bit) for names, predicate, bit in self.exact_checks)
 
     def possible(self, request: HttpRequest) -> int:
         cache = request.cache
@@ -225,6 +234,12 @@ class FieldScan:
         return self._scan_request(request) | self._exact_request(request)
 
     def _value_bits(self, value: str) -> int:
+        if self.quick_ready and self.db is not None:
+            triggers = self.quick_triggers
+            if triggers is None or triggers(value) is None:
+                spaced = value.replace("+", " ") if "+" in value else value
+                if spaced is value or triggers is None or triggers(spaced) is None:
+                    return self._quick_bits(value, spaced)
         forms = self._forms(value)
         bits = 0
         if self.pattern_mask:
@@ -240,6 +255,24 @@ class FieldScan:
                         bits ^= bit
         for names, predicate, bit in self.exact_checks:
             if predicate(forms[names]):
+                bits |= bit
+        return bits
+
+    def _quick_bits(self, value: str, spaced: str) -> int:
+        """``_value_bits`` for a value no chain of the field changes but for '+' and case."""
+        lowered = lowercase(value)
+        four = (value, spaced, lowered, lowered if spaced is value else lowercase(spaced))
+        bits = 0
+        if self.pattern_mask:
+            views = self.quick_views
+            bits = self._scan_forms({four[views[0]]} if len(views) == 1 else {four[g] for g in views})
+            if bits and self.confirm:
+                forms = self._forms(value)
+                for bit, names, predicate in self.confirm:
+                    if bits & bit and not predicate(forms[names]):
+                        bits ^= bit
+        for g, predicate, bit in self.quick_exact:
+            if predicate(four[g]):
                 bits |= bit
         return bits
 
