@@ -551,34 +551,34 @@ def _matches_empty(pattern: str) -> bool:
 def exact_leaves(roots: list[Any]) -> list[Any]:
     """The leaves that run whenever their rule does, which the plan answers itself: detectors and
     sizes (evaluated per new value), client-address IP sets, and pattern leaves (their Hyperscan
-    hits confirmed per new value). Reached from a rule's statement through Or, Not and an And's
-    first part when that is a size check (an And's later parts, an And skipped on its patterns, a
-    group's rules behind a scope-down, anything under a rate-based statement may never run, and
-    the plan must not pay for work those would have spared). Pass the root statements that run
-    unconditionally: top-level rule statements, scope-downs, rules of groups without a scope-down.
+    hits confirmed per new value). Reached from a rule's statement through Or and Not; inside an
+    And, only the cheap leaves: sizes, and patterns (confirmed only on a Hyperscan hit, once per
+    distinct short value). An And may be skipped on its patterns and its later parts may never
+    run, so the plan must not pay there for what a detector would cost. A group's rules behind a
+    scope-down and anything under a rate-based statement may never run either. Pass the root
+    statements that run unconditionally: top-level rule statements, scope-downs, rules of groups
+    without a scope-down.
     """
     from assetguard.waf.statements import AndMatch, IPSetMatch, NotMatch, OrMatch, TextMatch
 
     found: list[Any] = []
-    stack = list(roots)
+    stack = [(root, False) for root in roots]
     while stack:
-        node = stack.pop()
+        node, cheap_only = stack.pop()
         if isinstance(node, TextMatch):
+            if cheap_only and node.pattern is None and hasattr(node.predicate, "__wrapped__"):
+                continue  # a detector inside an And
             if node not in found:
                 found.append(node)
         elif isinstance(node, IPSetMatch):
             if node.forwarded is None and node not in found:
                 found.append(node)
         elif isinstance(node, OrMatch):
-            stack.extend(node.parts)
+            stack.extend((part, cheap_only) for part in node.parts)
         elif isinstance(node, AndMatch):
-            # An And runs its first part whenever it runs, but may itself be skipped on its other
-            # parts' patterns: only a size check there is cheap enough to answer every time.
-            first = node.parts[0]
-            if isinstance(first, TextMatch) and first.pattern is None and not hasattr(first.predicate, "__wrapped__"):
-                stack.append(first)
+            stack.extend((part, True) for part in node.parts)
         elif isinstance(node, NotMatch):
-            stack.append(node.part)
+            stack.append((node.part, cheap_only))
     return found
 
 
