@@ -7,6 +7,8 @@ import functools
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from assetguard.waf.engine import compile_acl
 from assetguard.waf.request import HttpRequest
@@ -239,3 +241,51 @@ def test_rule_blocks_attack(group: str, rule: str, attack: HttpRequest, legit: H
 def test_look_alike_passes(group: str, rule: str, attack: HttpRequest, legit: HttpRequest) -> None:
     verdict = _acl(group).evaluate(legit)
     assert verdict.action == "ALLOW", verdict.group_rule_id
+
+
+def _coding_list_grammar(text: str) -> bool:
+    """The Accept-Encoding allow-list read item by item (the reference for the one-regex form):
+    known codings, each with an optional ``;q=`` weight, separated by commas, one trailing comma
+    allowed, white space around items."""
+    import re
+
+    from assetguard.waf.managed.groups.patterns_proto import ENCODINGS
+
+    weight = re.compile(r"\s*;\s*q\s*=\s*[01](?:\.\d{0,3})?")
+    body = text[:-1] if text.endswith("\n") else text  # '$' also matches before a final newline
+    items = body.split(",")
+    if len(items) > 1 and items[-1].strip() == "":
+        items = items[:-1]  # one trailing comma
+    for item in items:
+        item = item.strip(" \t\n\r\f\v")
+        name = next((e for e in sorted(ENCODINGS, key=len, reverse=True) if item.startswith(e)), None)
+        if name is None:
+            return False
+        rest = item[len(name):]
+        if rest and weight.fullmatch(rest) is None:
+            return False
+    return True
+
+
+_CODING_PIECES = ["gzip", "deflate", "br", "zstd", "identity", "*", "x-gzip", "pack200-gzip", ",", ", ", " ",
+                  "\t", "\n", ";q=0.5", "; q = 1", ";q=0.", ";q=1.000", ";q=2", "x", ";", "\r"]
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(_CODING_PIECES), max_size=7).map("".join))
+def test_accept_encoding_pattern_is_the_coding_list_grammar(text: str) -> None:
+    import re
+
+    from assetguard.waf.managed.groups.patterns_proto import PROTO
+
+    assert (re.search(PROTO["accept_encoding_ok"], text) is not None) is _coding_list_grammar(text)
+
+
+def test_accept_encoding_pattern_compiles_for_hyperscan() -> None:
+    hyperscan = pytest.importorskip("hyperscan")
+    from assetguard.waf.managed.groups.patterns_proto import PROTO
+    from assetguard.waf.prefilter import per_line
+
+    db = hyperscan.Database()
+    db.compile(expressions=[per_line(PROTO["accept_encoding_ok"]).encode()], ids=[0],
+               flags=[hyperscan.HS_FLAG_PREFILTER | hyperscan.HS_FLAG_SINGLEMATCH | hyperscan.HS_FLAG_MULTILINE])
