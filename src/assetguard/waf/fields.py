@@ -294,9 +294,9 @@ def _extractor(kind: str, spec: dict[str, Any], at: str, body_limit: int) -> Ext
         if not isinstance(name, str) or not name:
             raise ValidationError("Name must be a query argument name", where=f"{at}.Name")
         lname = name.lower()
-        return lambda r: tuple(v for k, v in r.query_args if k.lower() == lname)
+        return lambda r: tuple([v for k, v in r.query_args if k.lower() == lname])
     if kind == "AllQueryArguments":
-        return lambda r: tuple(v for _, v in r.query_args)
+        return lambda r: tuple([v for _, v in r.query_args])  # a list first: no generator frame
     if kind in ("Headers", "Cookies"):
         return _multi_extractor(kind, spec, at)
     if kind == "Body":
