@@ -202,3 +202,17 @@ def test_prefix_edges_match_like_startswith_near_the_top_code_point() -> None:
             text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 4)))
             for event in ({"s": text, "t": "x"}, {"s": [text, "b"], "t": "x"}, {"s": text}):
                 assert set(machine.match(event)) == expected(patterns, event), (prefixes, event)
+
+
+def test_numeric_bounds_whole_fractional_and_missing() -> None:
+    """Whole-number bounds are compared as ints and a missing (infinite, closed) bound not at
+    all; the answers stay those of exact int/float comparison."""
+    ranges = [[">", 5], [">=", 5], ["<", -2], ["<=", 2.5], [">", 4.5, "<", 5.5], [">=", -3, "<=", 3],
+              ["=", 0], ["=", 0.5], [">", 4999999999, "<=", 5000000000]]
+    patterns = [{"s": ["x"], "n": [{"numeric": r}]} for r in ranges]
+    machine = machine_of(patterns)
+    for n in (5, 5.0, 5.000000001, 4.999999999, 6, -2, -2.0, -3, 2.5, 2, 3, 0, -0.0, 0.5, 4999999999,
+              4999999999.5, 5000000000, 5000000001, 10**400, -(10**400), float("inf"), float("-inf"),
+              float("nan"), True, False, "5", None, [1, 6], []):
+        event = {"s": "x", "n": n}
+        assert set(machine.match(event)) == expected(patterns, event), n

@@ -26,6 +26,7 @@ that also checks that the fields match within one array element::
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -118,7 +119,7 @@ class _PrefixSet:
 def _check(slot: int, test: FieldTest) -> Check:
     accepts = _predicate(test)
     if isinstance(accepts, NumericRange):
-        bounds = (accepts.low, accepts.low_closed, accepts.high, accepts.high_closed)
+        bounds = (_int_if_whole(accepts.low), accepts.low_closed, _int_if_whole(accepts.high), accepts.high_closed)
         return (slot, RANGE, bounds, accepts, test.allow_absent)
     if isinstance(accepts, NotOneOf) and all(type(k) is str for k in accepts.keys):
         return (slot, NOT_ONE_OF, accepts.keys, accepts, test.allow_absent)
@@ -127,6 +128,15 @@ def _check(slot: int, test: FieldTest) -> Check:
             return (slot, AFFIXES, accepts.affixes, accepts, test.allow_absent)
         return (slot, WILDCARD, accepts.fullmatch, accepts, test.allow_absent)
     return (slot, CALL, None, accepts, test.allow_absent)
+
+
+def _int_if_whole(bound: float) -> float:
+    """A whole-number bound as an int: comparing an int with an int is the interpreter's fast
+    path, comparing it with a float is not, and Python compares ints and floats exactly, so
+    every comparison gives the same answer."""
+    if math.isfinite(bound) and bound == int(bound):
+        return int(bound)
+    return bound
 
 
 def _predicate(test: FieldTest) -> ValueTest:

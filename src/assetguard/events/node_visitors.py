@@ -21,6 +21,7 @@ under ``source = "a"`` compiles to::
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Callable, Hashable
 from typing import Any, Protocol
@@ -317,23 +318,33 @@ def _condition(check: Check, const: Callable[[Any], str]) -> str:
     slot, kind, arg, accepts, allow_absent = check
     if kind == RANGE:
         low, low_closed, high, high_closed = arg
-        low_op, high_op = "<=" if low_closed else "<", "<=" if high_closed else "<"
-        # NaN fails both comparisons; booleans, strings and arrays take the general path.
-        return (f"(({const(low)} {low_op} x {high_op} {const(high)}) if (t := type(x := v[{slot}])) is int "
+        # A closed infinite bound holds for every number but NaN: no comparison for it (unless
+        # both are, then x == x keeps NaN out).
+        compared = "x"
+        if not (low == -math.inf and low_closed):
+            compared = f"{const(low)} {'<=' if low_closed else '<'} {compared}"
+        if not (high == math.inf and high_closed):
+            compared = f"{compared} {'<=' if high_closed else '<'} {const(high)}"
+        if compared == "x":
+            compared = "x == x"
+        # NaN fails every comparison; booleans, strings and arrays take the general path.
+        return (f"(({compared}) if (t := type(x := v[{slot}])) is int "
                 f"or t is float else slow(x, {const(accepts)}, {allow_absent}))")
     if kind == WILDCARD:
         return (f"(({const(arg)}(x) is not None) if type(x := v[{slot}]) is str "
                 f"else slow(x, {const(accepts)}, {allow_absent}))")
     if kind == AFFIXES:  # a one-star wildcard: (text before the star, text after it)
         head, tail = arg
-        if not tail:
-            test = f"x.startswith({const(head)})"
-        elif not head:
-            test = f"x.endswith({const(tail)})"
-        else:  # the two may not overlap: "ab*b" does not match "ab"
-            test = (f"len(x) >= {const(len(head) + len(tail))} and x.startswith({const(head)}) "
-                    f"and x.endswith({const(tail)})")
-        return f"(({test}) if type(x := v[{slot}]) is str else slow(x, {const(accepts)}, {allow_absent}))"
+        tests = []
+        if head and tail:  # the two may not overlap: "ab*b" does not match "ab"
+            tests.append(f"len(x) >= {const(len(head) + len(tail))}")
+        if head:  # a string starts with head when it sorts from head up to head's bound
+            bound = prefix_bound(head)
+            tests.append(f"{const(head)} <= x" if bound is None else f"{const(head)} <= x < {const(bound)}")
+        if tail:
+            tests.append(f"x.endswith({const(tail)})")
+        return (f"(({' and '.join(tests) or 'True'}) if type(x := v[{slot}]) is str "
+                f"else slow(x, {const(accepts)}, {allow_absent}))")
     if kind == NOT_ONE_OF:
         return (f"((x not in {const(arg)}) if type(x := v[{slot}]) is str "
                 f"else slow(x, {const(accepts)}, {allow_absent}))")
