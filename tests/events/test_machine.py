@@ -216,3 +216,14 @@ def test_numeric_bounds_whole_fractional_and_missing() -> None:
               float("nan"), True, False, "5", None, [1, 6], []):
         event = {"s": "x", "n": n}
         assert set(machine.match(event)) == expected(patterns, event), n
+
+
+def test_spaces_most_rules_use_come_first_most_used_first() -> None:
+    # detail-type is in 4 of 5 rules: right after source, before the more selective account.
+    patterns: list[dict[str, Any]] = [{"source": ["a"], "detail-type": ["t0"], "account": [f"{i}"]} for i in range(3)]
+    patterns += [{"source": ["a"], "detail-type": ["t9"]}, {"source": ["b"]}]
+    machine = machine_of(patterns)
+    assert [path for _kind, path in machine._space_list] == [("source",), ("detail-type",), ("account",)]
+    for event in ({"source": "a", "detail-type": "t0", "account": "1"}, {"source": "b", "account": "1"},
+                  {"source": "a", "detail-type": "t9", "account": "0"}, {"source": "a", "account": "2"}):
+        assert set(machine.match(event)) == expected(patterns, event), event

@@ -9,7 +9,7 @@ reading its values:
   prefixes and their bounds, not a probe per prefix length);
 * ``folded`` — the lower-cased string, for ``equals-ignore-case``.
 
-Key spaces every rule uses come first (``source``), then the most selective ones, so a walk
+Key spaces most rules use come first (``source``, ``detail-type``), then the most selective ones, so a walk
 stops early on the rules an event cannot match. Matching reads the event's fields once into
 slots, then follows only the edges its values hit: the work grows with the number of
 *partially matching* rules, not with the number of rules. The frozen trie is compiled into one
@@ -61,8 +61,9 @@ from assetguard.events.pattern_operators import NotOneOf, NumericRange, ValueTes
 
 # Indexing every value of long OR lists multiplies trie entries; beyond this we stop descending.
 MAX_FANOUT = 256
-# Key spaces used by at least this share of clauses go first (all rules name a source).
-COMMON_SHARE = 0.9
+# Key spaces used by at least this share of clauses go first, most used first (all rules name a
+# source, most EventBridge rules a detail-type).
+COMMON_SHARE = 0.75
 
 KeySpace = tuple[int, Path]  # (kind, path): kind is EXACT, PREFIX or FOLDED
 # A residual test (Check): (slot of the path, kind, kind's argument, predicate over one leaf
@@ -190,12 +191,16 @@ class RuleMachine:
                         uses[space] = uses.get(space, 0) + 1
                         share[space] = share.get(space, 0) + len(_edge_keys(test))
                         distinct.setdefault(space, set()).update(_edge_keys(test))
-        # Order of key spaces along every trie path: the ones (nearly) every rule uses first, so
-        # they stay merged near the root (source ...); then the most selective first, estimated
+        # Order of key spaces along every trie path: the ones most rules use first, most used
+        # first, so they stay merged near the root and split the rules into small subtrees
+        # (source, then detail-type: a node under a source then holds only the few rules without
+        # a detail-type, and its dicts stay small); then the most selective first, estimated
         # as the share of the space's known keys a test accepts (an account before a severity),
         # so a walk stops as early as possible on the rules an event cannot match.
         def order(space: KeySpace) -> tuple[bool, float, KeySpace]:
-            return (uses[space] < COMMON_SHARE * clauses, share[space] / uses[space] / len(distinct[space]), space)
+            if uses[space] >= COMMON_SHARE * clauses:
+                return (False, -uses[space], space)
+            return (True, share[space] / uses[space] / len(distinct[space]), space)
 
         self._space_list = sorted(uses, key=order)
         self._spaces = {space: i for i, space in enumerate(self._space_list)}
