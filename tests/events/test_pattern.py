@@ -84,6 +84,11 @@ GOLDEN: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
     ("nested arrays different elements", {"employees": {"firstName": ["Anna"], "lastName": ["Jones"]}},
      {"employees": [[{"firstName": "Anna", "lastName": "Smith"}], [{"firstName": "Peter", "lastName": "Jones"}]]},
      False),
+    # nested arrays of scalars are one flat list: two tests on the field may use different inner arrays
+    ("nested scalar arrays flat", {"a": [{"suffix": "y"}], "$or": [{"a": ["x"]}, {"b": ["x"]}]},
+     {"a": [["x"], ["y"]]}, True),
+    ("nested scalar arrays inside one element", {"e": {"a": ["x"], "b": ["z"]}},
+     {"e": [{"a": [["w"], ["x"]], "b": "z"}, {"a": "q", "b": "r"}]}, True),
     ("sibling arrays independent", {"a": {"x": [1]}, "b": {"y": [2]}},
      {"a": [{"x": 0}, {"x": 1}], "b": [{"y": 2}, {"y": 3}]}, True),
     # -- typed values: null is not "", "5" is not 5, true is not "true", 5 equals 5.0

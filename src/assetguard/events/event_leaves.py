@@ -78,7 +78,13 @@ def _collect(node: Mapping[str, Any], trie: PathTrie, trail: Trail, out: Leaves)
                 found.append((value, trail))
 
 
-def _emit_list(values: list[Any], sub: PathTrie, terminal: Path | None, trail: Trail, out: Leaves) -> None:
+def _emit_list(values: list[Any], sub: PathTrie, terminal: Path | None, trail: Trail, out: Leaves,
+               scalar_trail: Trail | None = None) -> None:
+    """``scalar_trail``: the trail of the array's scalars, the one where the first of the nested
+    arrays began. Nested arrays of scalars are one flat list of values ([["x"], ["y"]] holds "x"
+    and "y" for every test); only the objects inside them are elements fields must share."""
+    if scalar_trail is None:
+        scalar_trail = trail
     for index, item in enumerate(values):
         if isinstance(item, dict):
             if sub:
@@ -88,9 +94,9 @@ def _emit_list(values: list[Any], sub: PathTrie, terminal: Path | None, trail: T
         elif isinstance(item, list):
             inner = (*trail, (id(values), index))
             out[TRAILS] = []
-            _emit_list(item, sub, terminal, inner, out)
+            _emit_list(item, sub, terminal, inner, out, scalar_trail)
         elif terminal is not None:
-            out.setdefault(terminal, []).append((item, trail))
+            out.setdefault(terminal, []).append((item, scalar_trail))
 
 
 SlotTrie = dict[str, tuple["SlotTrie", int]]
