@@ -202,10 +202,15 @@ def _name_filter(pattern: Any, where: str, included: str, excluded: str) -> tupl
     raise ValidationError(f"MatchPattern needs exactly one of All, {included}, {excluded}", where=where)
 
 
+def within_header_limits(pairs: list[tuple[str, str]]) -> bool:
+    """Whether the 8 KB / 200-item cut of Headers and Cookies leaves ``pairs`` whole."""
+    count = len(pairs)
+    return count <= HEADER_LIMIT_ITEMS and sum(map(len, chain.from_iterable(pairs))) + 4 * count <= HEADER_LIMIT_BYTES
+
+
 def _limited(pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], bool, list[str]]:
     """The first 200 items within 8 KB, whether anything was cut, and the kept names lower-cased."""
-    count = len(pairs)
-    if count <= HEADER_LIMIT_ITEMS and sum(map(len, chain.from_iterable(pairs))) + 4 * count <= HEADER_LIMIT_BYTES:
+    if within_header_limits(pairs):
         return pairs, False, [name.lower() for name, _ in pairs]  # the usual case: nothing cut
     out: list[tuple[str, str]] = []
     size = 0

@@ -29,11 +29,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from itertools import chain as chain_iterables
 from typing import Any
 
 from assetguard.waf.compiled import CompileContext, evict_oldest
-from assetguard.waf.fields import HEADER_LIMIT_BYTES, HEADER_LIMIT_ITEMS
+from assetguard.waf.fields import within_header_limits
 from assetguard.waf.regex import strip_escapes_and_classes
 from assetguard.waf.request import HttpRequest
 from assetguard.waf.transforms import lowercase, quick_trigger
@@ -182,7 +181,8 @@ class FieldScan:
                  if can_be_quick}
         self.quick_ready = not self.slow_chains and all(names in group for names in self.view_chains)
         self.quick_views = tuple(sorted({group[names] for names in self.view_chains if names in group}))
-        self.quick_exact = tuple((group.get(names, -1), predicate, bit) for names, predicate, bit in self.exact_checks)
+        self.quick_exact = tuple((group[names], predicate, bit) for names, predicate, bit in self.exact_checks
+                                 ) if self.quick_ready else ()
 
     def possible(self, request: HttpRequest) -> int:
         cache = request.cache
@@ -235,11 +235,9 @@ class FieldScan:
 
     def _value_bits(self, value: str) -> int:
         if self.quick_ready and self.db is not None:
-            triggers = self.quick_triggers
-            if triggers is None or triggers(value) is None:
-                spaced = value.replace("+", " ") if "+" in value else value
-                if spaced is value or triggers is None or triggers(spaced) is None:
-                    return self._quick_bits(value, spaced)
+            spaced = self._spaced_if_quick(value)
+            if spaced is not None:
+                return self._quick_bits(value, spaced)
         forms = self._forms(value)
         bits = 0
         if self.pattern_mask:
@@ -250,9 +248,7 @@ class FieldScan:
             else:
                 bits = self._scan_forms({forms[names] for names in self.view_chains})
             if bits:  # confirmed: a short value's pattern bits are exact too (see PrefilterPlan)
-                for bit, names, predicate in self.confirm:
-                    if bits & bit and not predicate(forms[names]):
-                        bits ^= bit
+                bits = self._confirmed(bits, forms)
         for names, predicate, bit in self.exact_checks:
             if predicate(forms[names]):
                 bits |= bit
@@ -267,26 +263,35 @@ class FieldScan:
             views = self.quick_views
             bits = self._scan_forms({four[views[0]]} if len(views) == 1 else {four[g] for g in views})
             if bits and self.confirm:
-                forms = self._forms(value)
-                for bit, names, predicate in self.confirm:
-                    if bits & bit and not predicate(forms[names]):
-                        bits ^= bit
+                bits = self._confirmed(bits, self._forms(value))
         for g, predicate, bit in self.quick_exact:
             if predicate(four[g]):
                 bits |= bit
         return bits
 
+    def _confirmed(self, bits: int, forms: dict[tuple[str, ...], str]) -> int:
+        """``bits`` without the Hyperscan hits that the leaf's own pattern does not confirm."""
+        for bit, names, predicate in self.confirm:
+            if bits & bit and not predicate(forms[names]):
+                bits ^= bit
+        return bits
+
+    def _spaced_if_quick(self, value: str) -> str | None:
+        """The value's '+'-as-space form when no chain trigger is in the value or that form (then
+        every chain's output is the value or that form, lower-cased or not); None otherwise."""
+        triggers = self.quick_triggers
+        if triggers is not None and triggers(value) is not None:
+            return None
+        spaced = value.replace("+", " ") if "+" in value else value
+        if spaced is value or triggers is None or triggers(spaced) is None:  # e.g. '++' -> '  '
+            return spaced
+        return None
+
     def _forms(self, value: str) -> dict[tuple[str, ...], str]:
         """The value through each of the field's chains, each chain run once."""
-        triggers = self.quick_triggers
-        spaced = value
-        quick = False
-        if triggers is None or triggers(value) is None:
-            if "+" in value:
-                spaced = value.replace("+", " ")
-            quick = spaced is value or triggers is None or triggers(spaced) is None  # e.g. '++' -> '  '
+        spaced = self._spaced_if_quick(value)
         forms: dict[tuple[str, ...], str] = {}
-        if not quick:
+        if spaced is None:
             for names, inspector, _decodes, _lowers, _can_be_quick in self.chains:
                 forms[names] = inspector.run_steps(value)
             return forms
@@ -469,10 +474,8 @@ class PrefilterPlan:
 
     def _header_bits(self, request: HttpRequest) -> int:
         headers = request.headers
-        count = len(headers)
         key: tuple[tuple[str, str | None], ...] | None = None
-        if (count <= HEADER_LIMIT_ITEMS
-                and sum(map(len, chain_iterables.from_iterable(headers))) + 4 * count <= HEADER_LIMIT_BYTES):
+        if within_header_limits(headers):
             key = tuple([(pair[0], None) if pair[0].lower() == "cookie" else pair for pair in headers])
             known = self.header_memo.get(key)
             if known is not None:
