@@ -214,7 +214,7 @@ class RuleMachine:
             for clause in pattern.clauses:
                 self._insert(root, name, clause)
         self._root = root
-        compiler = VisitorCompiler([(kind, self._slots[path]) for kind, path in self._space_list], _prefix_index)
+        compiler = VisitorCompiler([(kind, self._slots[path]) for kind, path in self._space_list], _PrefixSet)
         self._visit = compiler.compile(root)
         self.shape_count = compiler.shapes
         self._frozen = True
@@ -300,11 +300,6 @@ def _edge_keys(test: FieldTest) -> frozenset[Any]:
     if test.prefix_only:
         return test.prefixes
     return test.folded
-
-
-def _prefix_index(prefixes: list[str]) -> tuple[list[str], list[int]]:
-    index = _PrefixSet(prefixes)
-    return index.ordered, index.parent
 
 
 def _visit_nothing(_values: list[Any], _matched: dict[Hashable, None]) -> None:

@@ -46,6 +46,12 @@ MAX_INLINE_NAMES = 4
 MIN_EXACT_TABLE = 3
 
 
+class PrefixIndex(Protocol):
+    ordered: list[str]
+
+    def matching(self, text: str) -> list[str]: ...  # the prefixes ``text`` starts with, longest first
+
+
 class Node(Protocol):
     entries: list[Any]  # each has .name and .checks
     edges: dict[int, dict[Any, Any]]
@@ -144,12 +150,11 @@ _HELPERS: dict[str, Any] = {"slow": slow, "check_entries": check_entries, "exact
 class VisitorCompiler:
     """Turns trie nodes into visitors, generating one factory per distinct shape.
 
-    ``spaces`` maps a key-space id to ``(kind, slot)``; ``prefix_index(keys)`` gives the sorted
-    prefixes and parent links of a prefix edge (see ``machine._PrefixSet``).
+    ``spaces`` maps a key-space id to ``(kind, slot)``; ``prefix_index(keys)`` indexes the
+    prefixes of a prefix edge (``machine._PrefixSet``: sorted, and which of them a string starts with).
     """
 
-    def __init__(self, spaces: list[tuple[int, int]],
-                 prefix_index: Callable[[list[str]], tuple[list[str], list[int]]]) -> None:
+    def __init__(self, spaces: list[tuple[int, int]], prefix_index: Callable[[list[str]], PrefixIndex]) -> None:
         self._spaces = spaces
         self._prefix_index = prefix_index
         self._factories: dict[str, Callable[..., Visitor]] = {}
@@ -237,17 +242,11 @@ class VisitorCompiler:
     def _prefix_segments(self, children: dict[str, Child]) -> tuple[list[str], list[Child | None]]:
         """The sorted prefixes and bounds of a prefix edge, and for each stretch between them
         (``reached[k]`` for strings with ``bisect_right(points, s) == k``) what to reach."""
-        ordered, parent = self._prefix_index(list(children))
-        points = sorted(set(ordered) | {b for p in ordered if (b := prefix_bound(p)) is not None})
+        index = self._prefix_index(list(children))
+        points = sorted(set(index.ordered) | {b for p in index.ordered if (b := prefix_bound(p)) is not None})
         reached: list[Child | None] = [None]
         for point in points:  # the stretch from this point up to the next one
-            chain: list[Child] = []
-            i = bisect_right(ordered, point) - 1
-            while i >= 0:
-                if point.startswith(ordered[i]):
-                    chain.append(children[ordered[i]])
-                i = parent[i]
-            reached.append(self._together(chain))
+            reached.append(self._together([children[prefix] for prefix in index.matching(point)]))
         return points, reached
 
     def _together(self, chain: list[Child]) -> Child | None:
