@@ -7,6 +7,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,11 +15,13 @@ from assetguard.events.machine import RuleMachine, _PrefixSet
 from assetguard.events.pattern import compile_pattern
 from tests.events.test_pattern_property import reference
 
+pytestmark = pytest.mark.usefixtures("engine")  # each test runs on both walks (conftest)
+
 WORDS = ["", "a", "ab", "abc", "abd", "b", "ba", "A", "AB", "Ab"]
 
 
-def machine_of(patterns: list[dict[str, Any]]) -> RuleMachine:
-    machine = RuleMachine()
+def machine_of(patterns: list[dict[str, Any]], engine: str | None = None) -> RuleMachine:
+    machine = RuleMachine(engine=engine)
     for i, p in enumerate(patterns):
         machine.add(i, compile_pattern(p))
     return machine.freeze()
@@ -142,7 +145,7 @@ def test_node_with_many_checked_rules_and_shared_shapes() -> None:
     patterns += [{"source": [f"s{i}"], "n": [{"numeric": [">", i]}]} for i in range(40)]
     machine = machine_of(patterns)
     # Forty nodes of the second kind differ only in constants: they share one generated function.
-    assert machine.shape_count <= 4
+    assert 0 < machine_of(patterns, engine="python").shape_count <= 4
     for source in ("a", "s3", "s39", "b"):
         for n in (0, 2, 2.5, 10, 39, 41, True, "5", [1, 38], None):
             event = {"source": source, "n": n}
@@ -227,3 +230,19 @@ def test_spaces_most_rules_use_come_first_most_used_first() -> None:
     for event in ({"source": "a", "detail-type": "t0", "account": "1"}, {"source": "b", "account": "1"},
                   {"source": "a", "detail-type": "t9", "account": "0"}, {"source": "a", "account": "2"}):
         assert set(machine.match(event)) == expected(patterns, event), event
+
+
+def test_engine_choice_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    from assetguard.core.errors import ConfigError
+    from assetguard.events import native_nodes
+
+    monkeypatch.setenv("ASSETGUARD_EVENTS_MATCHER", "fast")
+    with pytest.raises(ConfigError, match="expected 'native' or 'python', got 'fast'"):
+        RuleMachine()
+    monkeypatch.setenv("ASSETGUARD_EVENTS_MATCHER", "python")
+    assert RuleMachine()._native is False
+    monkeypatch.setattr(native_nodes, "AVAILABLE", False)
+    with pytest.raises(ConfigError, match="not built"):
+        RuleMachine(engine="native")
+    monkeypatch.delenv("ASSETGUARD_EVENTS_MATCHER")
+    assert RuleMachine()._native is False  # not built: the Python visitors, no error

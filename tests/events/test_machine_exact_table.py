@@ -5,9 +5,13 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import pytest
+
 from assetguard.events.machine import RuleMachine
 from assetguard.events.node_visitors import MIN_EXACT_TABLE
 from assetguard.events.pattern import compile_pattern
+
+pytestmark = pytest.mark.usefixtures("engine")  # each test runs on both walks (conftest)
 
 
 class Text(str):

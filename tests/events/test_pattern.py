@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 from assetguard.core.errors import ValidationError
+from assetguard.events.machine import RuleMachine
 from assetguard.events.pattern import compile_pattern
 
 # The example event of the EventBridge / event-ruler documentation.
@@ -183,6 +184,19 @@ INVALID: list[tuple[str, Any, str]] = [
     ("empty nested object", {"detail": {}}, "$.detail"),
     ("bad value type", {"a": 5}, "$.a"),
 ]
+
+
+@pytest.mark.parametrize(("pattern", "event", "expected"), [g[1:] for g in GOLDEN], ids=[g[0] for g in GOLDEN])
+def test_golden_through_the_rule_index(engine: str, pattern: dict[str, Any], event: dict[str, Any],
+                                       expected: bool) -> None:
+    # The same cases through RuleMachine (trie edges, residual checks), on both walks, beside
+    # rules that share the pattern's source so the case's rule sits below an indexed edge.
+    machine = RuleMachine()
+    machine.add("case", compile_pattern(pattern))
+    for i, other in enumerate(({"source": ["aws.ec2"], "detail": {"state": ["x"]}},
+                               {"source": [{"prefix": "aws."}], "detail-type": [{"prefix": "EC2"}]})):
+        machine.add(f"other-{i}", compile_pattern(other))
+    assert ("case" in machine.match(event)) is expected
 
 
 @pytest.mark.parametrize(("pattern", "where"), [i[1:] for i in INVALID], ids=[i[0] for i in INVALID])

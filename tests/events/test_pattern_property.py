@@ -10,11 +10,14 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from assetguard.events.machine import RuleMachine
 from assetguard.events.pattern import compile_pattern
+
+pytestmark = pytest.mark.usefixtures("engine")  # each test runs on both walks (conftest)
 
 MISSING = object()
 KEYS = ["a", "b", "c"]

@@ -43,6 +43,7 @@ from assetguard.events.event_leaves import (
     extract_leaves,
     extract_slots,
 )
+from assetguard.events.native_nodes import NativeLowering, use_native
 from assetguard.events.node_visitors import (
     AFFIXES,
     CALL,
@@ -153,7 +154,10 @@ def _predicate(test: FieldTest) -> ValueTest:
 class RuleMachine:
     """Index of named compiled patterns; ``match(event)`` returns the names that match."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, engine: str | None = None) -> None:
+        """``engine``: ``"native"`` (the C walk), ``"python"`` (generated visitors) or ``None``
+        for ``ASSETGUARD_EVENTS_MATCHER``, else native when built (see :mod:`.native_nodes`)."""
+        self._native = use_native(engine)
         self._patterns: list[tuple[Hashable, CompiledPattern]] = []
         self._visit: Visitor = _visit_nothing
         self.shape_count = 0
@@ -214,9 +218,14 @@ class RuleMachine:
             for clause in pattern.clauses:
                 self._insert(root, name, clause)
         self._root = root
-        compiler = VisitorCompiler([(kind, self._slots[path]) for kind, path in self._space_list], _PrefixSet)
-        self._visit = compiler.compile(root)
-        self.shape_count = compiler.shapes
+        spaces = [(kind, self._slots[path]) for kind, path in self._space_list]
+        if self._native:
+            self._visit = NativeLowering(spaces, _PrefixSet).compile(root)
+            self.shape_count = 0
+        else:
+            compiler = VisitorCompiler(spaces, _PrefixSet)
+            self._visit = compiler.compile(root)
+            self.shape_count = compiler.shapes
         self._frozen = True
         return self
 

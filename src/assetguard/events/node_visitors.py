@@ -24,11 +24,12 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from collections.abc import Callable, Hashable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from assetguard.events.event_leaves import MISSING
 from assetguard.events.pattern_operators import ValueTest, value_key
 
+T = TypeVar("T")
 Visitor = Callable[[list[Any], dict[Hashable, None]], None]
 # What an edge leads to: a visitor, or (for a node that only proves names) the tuple of names,
 # added without a call.
@@ -132,6 +133,19 @@ def prefix_bound(prefix: str) -> str | None:
     if not stem:
         return None
     return stem[:-1] + chr(ord(stem[-1]) + 1)
+
+
+def prefix_stretches(children: dict[str, T], prefix_index: Callable[[list[str]], PrefixIndex],
+                     ) -> tuple[list[str], list[list[T]]]:
+    """A prefix edge as sorted points (its prefixes and their bounds) and, for each stretch of
+    strings ``s`` with ``bisect_right(points, s) == k``, the children of the prefixes they all
+    start with (``chains[k]``, longest prefix first; empty below the first point)."""
+    index = prefix_index(list(children))
+    points = sorted(set(index.ordered) | {b for p in index.ordered if (b := prefix_bound(p)) is not None})
+    chains: list[list[T]] = [[]]
+    for point in points:  # the stretch from this point up to the next one
+        chains.append([children[prefix] for prefix in index.matching(point)])
+    return points, chains
 
 
 def prefix_rest(points: list[str], reached: list[Child | None], value: Any, values: list[Any],
@@ -242,12 +256,8 @@ class VisitorCompiler:
     def _prefix_segments(self, children: dict[str, Child]) -> tuple[list[str], list[Child | None]]:
         """The sorted prefixes and bounds of a prefix edge, and for each stretch between them
         (``reached[k]`` for strings with ``bisect_right(points, s) == k``) what to reach."""
-        index = self._prefix_index(list(children))
-        points = sorted(set(index.ordered) | {b for p in index.ordered if (b := prefix_bound(p)) is not None})
-        reached: list[Child | None] = [None]
-        for point in points:  # the stretch from this point up to the next one
-            reached.append(self._together([children[prefix] for prefix in index.matching(point)]))
-        return points, reached
+        points, chains = prefix_stretches(children, self._prefix_index)
+        return points, [self._together(chain) for chain in chains]
 
     def _together(self, chain: list[Child]) -> Child | None:
         """One child reaching what all of ``chain`` reach."""

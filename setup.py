@@ -1,0 +1,16 @@
+"""Build configuration beyond pyproject.toml: the optional native rule-index walk.
+
+``optional=True``: on a machine without a C compiler or Python's headers the build of the
+extension fails with a warning and the package installs without it (the rule index then runs
+its generated Python visitors; see ``assetguard.events.native_nodes``).
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension("assetguard.events._native", ["src/assetguard/events/_native.c"], optional=True,
+                  extra_compile_args=["-O2", "-Wall", "-Wextra", "-Wno-unused-parameter",
+                                      "-Wno-missing-field-initializers"]),
+    ],
+)
