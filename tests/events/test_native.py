@@ -41,23 +41,23 @@ def test_walk_reads_slots_and_reports_errors() -> None:
     leaf = _native.Node(("hit",), (), ())
     root = _native.Node(("always",), (("ranged", (check(1, RANGE, lambda v: False, 0, 10),)),),
                         ((0, 0, {"x": leaf}, None),))
-    matched: dict[Any, None] = {}
+    matched: list[Any] = []
     _native.visit(root, ["x", 3], matched)
-    assert list(matched) == ["always", "ranged", "hit"]
-    matched = {}
+    assert matched == ["always", "ranged", "hit"]
+    matched = []
     _native.visit(root, ["y", 10], matched)  # 10 is outside [0, 10)
-    assert list(matched) == ["always"]
+    assert matched == ["always"]
     with pytest.raises(IndexError, match="slot beyond"):
-        _native.visit(root, ["x"], {})
-    matched = {}
+        _native.visit(root, ["x"], [])
+    matched = []
     _native.visit(root, [MISSING, 0], matched)  # an absent slot reaches no child
-    assert list(matched) == ["always", "ranged"]
+    assert matched == ["always", "ranged"]
 
     def boom(value: Any) -> bool:
         raise ZeroDivisionError("from the predicate")
 
     failing = _native.Node((), (("n", (check(0, CALL, boom),)),), ())
     with pytest.raises(ZeroDivisionError, match="from the predicate"):
-        _native.visit(failing, ["v"], {})
+        _native.visit(failing, ["v"], [])
     with pytest.raises(TypeError, match="visit"):
-        _native.visit(root, ("x", 3), {})  # type: ignore[arg-type]
+        _native.visit(root, ("x", 3), [])  # type: ignore[arg-type]

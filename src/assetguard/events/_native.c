@@ -3,8 +3,9 @@
  * The Python side lowers every trie node into a ``Node``: the names it proves, its checked
  * entries (a name and the residual tests the trie did not prove) and its edges (a key space's
  * slot, and a dict from key to child ``Node``, or for prefix edges the sorted prefixes and bounds
- * with what each stretch between them reaches). ``visit(root, values, matched)`` walks it for one
- * event's slot values and adds each matching name to ``matched`` (a dict used as an ordered set).
+ * with what each stretch between them reaches). ``visit(root, values, found)`` walks it for one
+ * event's slot values and appends each matching name to the list ``found`` (a rule reached on
+ * two paths comes twice; the caller removes repeats).
  *
  * Only the common cases are done here: string lookups, bisection over prefixes, numeric ranges,
  * anything-but string sets and one-star wildcards. Anything else (a value that is absent, an
@@ -14,6 +15,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <stddef.h>
 
 enum { CHECK_CALL = 0, CHECK_RANGE = 1, CHECK_NOT_ONE_OF = 2, CHECK_WILDCARD = 3, CHECK_AFFIXES = 4 };
 enum { EDGE_EXACT = 0, EDGE_PREFIX = 1, EDGE_FOLDED = 2, EDGE_TYPED = 3 };
@@ -28,6 +30,9 @@ typedef struct {
     int allow_absent;
     int low_closed;
     int high_closed;
+    int bounds_exact; /* RANGE: both bounds are doubles exactly (a float, or an int within 2**53) */
+    int unused;
+    double low_d, high_d;
     Py_ssize_t min_len;
     PyObject *a; /* RANGE: low; NOT_ONE_OF: excluded set; WILDCARD: fullmatch; AFFIXES: head or NULL */
     PyObject *b; /* RANGE: high; AFFIXES: tail or NULL */
@@ -41,56 +46,82 @@ typedef struct {
 } Entry;
 
 typedef struct {
-    int kind;
+    Py_hash_t hash;
+    PyObject *key;   /* NULL: an empty slot */
+    PyObject *child; /* a Node */
+} TableSlot;
+
+typedef struct {
+    Py_ssize_t kind;
     Py_ssize_t slot;
-    PyObject *map;     /* EXACT / FOLDED / TYPED: key -> Node; PREFIX: list of sorted points */
+    Py_ssize_t mask;   /* EXACT / FOLDED / TYPED: table size - 1 */
+    TableSlot *table;  /* open addressing, linear probing, at most half full */
+    PyObject *points;  /* PREFIX: list of sorted points */
     PyObject *reached; /* PREFIX: tuple, len(points) + 1 items, each None or a tuple of Nodes */
 } Edge;
 
+/* One allocation per node: the header, then in ``items`` the names, the entries, every entry's
+ * checks, the edges and the edges' hash tables, so a walk touches few cache lines per node (a
+ * dict lookup would read the dict, its keys object, its index and its entry). */
 typedef struct {
-    PyObject_HEAD
-    PyObject *names; /* tuple */
+    PyObject_VAR_HEAD
+    Py_ssize_t name_count;
     Py_ssize_t entry_count;
-    Entry *entries;
     Py_ssize_t edge_count;
+    Entry *entries;
     Edge *edges;
+    PyObject *items[1];
 } NodeObject;
 
 static PyTypeObject NodeType;
 
+_Static_assert(sizeof(Check) % sizeof(PyObject *) == 0 && sizeof(Entry) % sizeof(PyObject *) == 0 &&
+                   sizeof(Edge) % sizeof(PyObject *) == 0 && sizeof(TableSlot) % sizeof(PyObject *) == 0,
+               "node parts are stored in pointer-sized words");
+
 /* ------------------------------------------------------------------ construction */
 
-static void free_parts(NodeObject *self) {
-    if (self->entries != NULL) {
-        for (Py_ssize_t i = 0; i < self->entry_count; i++) {
-            Entry *e = &self->entries[i];
-            Py_XDECREF(e->name);
-            if (e->checks != NULL) {
-                for (Py_ssize_t j = 0; j < e->count; j++) {
-                    Py_XDECREF(e->checks[j].a);
-                    Py_XDECREF(e->checks[j].b);
-                    Py_XDECREF(e->checks[j].accepts);
-                }
-                PyMem_Free(e->checks);
+static void Node_dealloc(NodeObject *self) {
+    for (Py_ssize_t i = 0; i < self->name_count; i++) Py_XDECREF(self->items[i]);
+    for (Py_ssize_t i = 0; i < self->entry_count; i++) {
+        Entry *e = &self->entries[i];
+        Py_XDECREF(e->name);
+        for (Py_ssize_t j = 0; j < e->count; j++) {
+            Py_XDECREF(e->checks[j].a);
+            Py_XDECREF(e->checks[j].b);
+            Py_XDECREF(e->checks[j].accepts);
+        }
+    }
+    for (Py_ssize_t i = 0; i < self->edge_count; i++) {
+        Edge *e = &self->edges[i];
+        if (e->table != NULL) {
+            for (Py_ssize_t j = 0; j <= e->mask; j++) {
+                Py_XDECREF(e->table[j].key);
+                Py_XDECREF(e->table[j].child);
             }
         }
-        PyMem_Free(self->entries);
-        self->entries = NULL;
+        Py_XDECREF(e->points);
+        Py_XDECREF(e->reached);
     }
-    if (self->edges != NULL) {
-        for (Py_ssize_t i = 0; i < self->edge_count; i++) {
-            Py_XDECREF(self->edges[i].map);
-            Py_XDECREF(self->edges[i].reached);
-        }
-        PyMem_Free(self->edges);
-        self->edges = NULL;
-    }
-    Py_CLEAR(self->names);
+    Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
-static void Node_dealloc(NodeObject *self) {
-    free_parts(self);
-    Py_TYPE(self)->tp_free((PyObject *)self);
+/* A number as a double when that is exact (so comparing doubles gives Python's answer). */
+static int exact_double(PyObject *x, double *out) {
+    if (PyFloat_CheckExact(x)) {
+        *out = PyFloat_AS_DOUBLE(x);
+        return 1;
+    }
+    if (PyLong_CheckExact(x)) {
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(x, &overflow);
+        if (overflow == 0 && v >= -(1LL << 53) && v <= (1LL << 53)) {
+            *out = (double)v;
+            return 1;
+        }
+        if (v == -1 && PyErr_Occurred()) PyErr_Clear();
+    }
+    return 0;
 }
 
 static int is_node_tuple(PyObject *t) {
@@ -133,25 +164,41 @@ static int parse_check(PyObject *spec, Check *c) {
         if (a != Py_None) c->min_len += PyUnicode_GET_LENGTH(a);
         if (b != Py_None) c->min_len += PyUnicode_GET_LENGTH(b);
     }
+    if (c->kind == CHECK_RANGE) {
+        if ((!PyLong_Check(a) && !PyFloat_Check(a)) || (!PyLong_Check(b) && !PyFloat_Check(b))) {
+            PyErr_SetString(PyExc_TypeError, "numeric check: number bounds expected");
+            return -1;
+        }
+        c->bounds_exact = exact_double(a, &c->low_d) && exact_double(b, &c->high_d);
+    }
     c->a = (a == Py_None && c->kind != CHECK_RANGE) ? NULL : Py_NewRef(a);
     c->b = (b == Py_None && c->kind != CHECK_RANGE) ? NULL : Py_NewRef(b);
     c->accepts = Py_NewRef(accepts);
     return 0;
 }
 
-static int parse_edge(PyObject *spec, Edge *e) {
-    /* (kind, slot, map, reached) */
+/* The table size for a dict of ``n`` children: a power of two at least twice ``n``. */
+static Py_ssize_t table_size(Py_ssize_t n) {
+    Py_ssize_t size = 2;
+    while (size < 2 * n) size *= 2;
+    return size;
+}
+
+/* Checks an edge spec (kind, slot, map, reached); returns the table size it needs (0 for a
+ * prefix edge) or -1. */
+static Py_ssize_t check_edge(PyObject *spec) {
+    Py_ssize_t kind, slot;
     PyObject *map, *reached;
     if (!PyTuple_Check(spec)) {
         PyErr_SetString(PyExc_TypeError, "an edge is a tuple");
         return -1;
     }
-    if (!PyArg_ParseTuple(spec, "inOO", &e->kind, &e->slot, &map, &reached)) return -1;
-    if (e->slot < 0 || e->kind < EDGE_EXACT || e->kind > EDGE_TYPED) {
+    if (!PyArg_ParseTuple(spec, "nnOO", &kind, &slot, &map, &reached)) return -1;
+    if (slot < 0 || kind < EDGE_EXACT || kind > EDGE_TYPED) {
         PyErr_SetString(PyExc_ValueError, "bad edge: slot < 0 or unknown kind");
         return -1;
     }
-    if (e->kind == EDGE_PREFIX) {
+    if (kind == EDGE_PREFIX) {
         if (!PyList_CheckExact(map) || !PyTuple_CheckExact(reached) ||
             PyTuple_GET_SIZE(reached) != PyList_GET_SIZE(map) + 1) {
             PyErr_SetString(PyExc_TypeError, "prefix edge: a list of points and a tuple one longer expected");
@@ -170,7 +217,7 @@ static int parse_edge(PyObject *spec, Edge *e) {
                 return -1;
             }
         }
-        e->reached = Py_NewRef(reached);
+        return 0;
     } else {
         PyObject *key, *value;
         Py_ssize_t pos = 0;
@@ -184,64 +231,103 @@ static int parse_edge(PyObject *spec, Edge *e) {
                 return -1;
             }
         }
-        e->reached = NULL;
+        return table_size(PyDict_GET_SIZE(map));
     }
-    e->map = Py_NewRef(map);
+}
+
+/* Fills ``e`` from a spec check_edge accepted; a hashed edge's table is at ``table``. */
+static int fill_edge(PyObject *spec, Edge *e, TableSlot *table, Py_ssize_t size) {
+    PyObject *map = PyTuple_GET_ITEM(spec, 2), *reached = PyTuple_GET_ITEM(spec, 3);
+    e->kind = PyLong_AsSsize_t(PyTuple_GET_ITEM(spec, 0));
+    e->slot = PyLong_AsSsize_t(PyTuple_GET_ITEM(spec, 1));
+    if (e->kind == EDGE_PREFIX) {
+        e->points = Py_NewRef(map);
+        e->reached = Py_NewRef(reached);
+        return 0;
+    }
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    e->table = table;
+    e->mask = size - 1;
+    while (PyDict_Next(map, &pos, &key, &value)) {
+        Py_hash_t h = PyObject_Hash(key); /* dict keys: hashable */
+        Py_ssize_t i;
+        if (h == -1) return -1;
+        for (i = (Py_ssize_t)((size_t)h & (size_t)e->mask); table[i].key != NULL; i = (i + 1) & e->mask) {
+        }
+        table[i].hash = h;
+        table[i].key = Py_NewRef(key);
+        table[i].child = Py_NewRef(value);
+    }
     return 0;
 }
 
-static int Node_init(NodeObject *self, PyObject *args, PyObject *kwds) {
+static PyObject *Node_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     static char *kwlist[] = {"names", "entries", "edges", NULL};
     PyObject *names, *entries, *edges;
+    Py_ssize_t check_total = 0, slot_total = 0, words;
+    NodeObject *self;
+    Check *next_check;
+    TableSlot *next_table;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!", kwlist, &PyTuple_Type, &names, &PyTuple_Type,
                                      &entries, &PyTuple_Type, &edges)) {
-        return -1;
+        return NULL;
     }
-    free_parts(self);
-    self->names = Py_NewRef(names);
-    self->entry_count = PyTuple_GET_SIZE(entries);
-    self->entries = PyMem_Calloc(self->entry_count ? self->entry_count : 1, sizeof(Entry));
-    self->edge_count = PyTuple_GET_SIZE(edges);
-    self->edges = PyMem_Calloc(self->edge_count ? self->edge_count : 1, sizeof(Edge));
-    if (self->entries == NULL || self->edges == NULL) {
-        PyErr_NoMemory();
-        goto fail;
-    }
-    for (Py_ssize_t i = 0; i < self->entry_count; i++) {
-        PyObject *spec = PyTuple_GET_ITEM(entries, i), *checks;
-        Entry *e = &self->entries[i];
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(entries); i++) {
+        PyObject *spec = PyTuple_GET_ITEM(entries, i);
         if (!PyTuple_Check(spec) || PyTuple_GET_SIZE(spec) != 2 || !PyTuple_Check(PyTuple_GET_ITEM(spec, 1))) {
             PyErr_SetString(PyExc_TypeError, "an entry is (name, tuple of checks)");
-            goto fail;
+            return NULL;
         }
-        checks = PyTuple_GET_ITEM(spec, 1);
+        check_total += PyTuple_GET_SIZE(PyTuple_GET_ITEM(spec, 1));
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(edges); i++) {
+        Py_ssize_t size = check_edge(PyTuple_GET_ITEM(edges, i));
+        if (size < 0) return NULL;
+        slot_total += size;
+    }
+    words = PyTuple_GET_SIZE(names) +
+            (PyTuple_GET_SIZE(entries) * (Py_ssize_t)sizeof(Entry) + check_total * (Py_ssize_t)sizeof(Check) +
+             PyTuple_GET_SIZE(edges) * (Py_ssize_t)sizeof(Edge) + slot_total * (Py_ssize_t)sizeof(TableSlot)) /
+                (Py_ssize_t)sizeof(PyObject *);
+    self = (NodeObject *)type->tp_alloc(type, words); /* zeroed: dealloc is safe at any point */
+    if (self == NULL) return NULL;
+    self->entries = (Entry *)&self->items[PyTuple_GET_SIZE(names)];
+    next_check = (Check *)&self->entries[PyTuple_GET_SIZE(entries)];
+    self->edges = (Edge *)&next_check[check_total];
+    next_table = (TableSlot *)&self->edges[PyTuple_GET_SIZE(edges)];
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
+        self->items[i] = Py_NewRef(PyTuple_GET_ITEM(names, i));
+        self->name_count = i + 1;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(entries); i++) {
+        PyObject *spec = PyTuple_GET_ITEM(entries, i), *checks = PyTuple_GET_ITEM(spec, 1);
+        Entry *e = &self->entries[i];
+        self->entry_count = i + 1;
         e->name = Py_NewRef(PyTuple_GET_ITEM(spec, 0));
-        e->checks = PyMem_Calloc(PyTuple_GET_SIZE(checks) ? PyTuple_GET_SIZE(checks) : 1, sizeof(Check));
-        if (e->checks == NULL) {
-            PyErr_NoMemory();
-            goto fail;
-        }
+        e->checks = next_check;
+        next_check += PyTuple_GET_SIZE(checks);
         for (Py_ssize_t j = 0; j < PyTuple_GET_SIZE(checks); j++) {
-            if (parse_check(PyTuple_GET_ITEM(checks, j), &e->checks[j]) < 0) goto fail;
             e->count = j + 1;
+            if (parse_check(PyTuple_GET_ITEM(checks, j), &e->checks[j]) < 0) goto fail;
         }
     }
-    for (Py_ssize_t i = 0; i < self->edge_count; i++) {
-        if (parse_edge(PyTuple_GET_ITEM(edges, i), &self->edges[i]) < 0) {
-            self->edge_count = i; /* only the parsed ones hold references */
-            goto fail;
-        }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(edges); i++) {
+        PyObject *spec = PyTuple_GET_ITEM(edges, i);
+        Py_ssize_t size = check_edge(spec);
+        self->edge_count = i + 1;
+        if (size < 0 || fill_edge(spec, &self->edges[i], next_table, size) < 0) goto fail;
+        next_table += size;
     }
-    return 0;
+    return (PyObject *)self;
 fail:
-    free_parts(self);
-    self->entry_count = self->edge_count = 0;
-    return -1;
+    Py_DECREF(self);
+    return NULL;
 }
 
 /* ------------------------------------------------------------------ matching */
 
-static int visit_node(NodeObject *node, PyObject *values, PyObject *matched);
+static int visit_node(NodeObject *node, PyObject *values, PyObject *found);
 
 static int truth_of_call(PyObject *fn, PyObject *arg) {
     PyObject *r = PyObject_CallOneArg(fn, arg);
@@ -272,6 +358,11 @@ static int check_passes(const Check *c, PyObject *x) {
     switch (c->kind) {
     case CHECK_RANGE:
         if (PyLong_CheckExact(x) || PyFloat_CheckExact(x)) {
+            double v;
+            if (c->bounds_exact && exact_double(x, &v)) { /* NaN fails both, as in Python */
+                return (c->low_closed ? c->low_d <= v : c->low_d < v) &&
+                       (c->high_closed ? v <= c->high_d : v < c->high_d);
+            }
             r = PyObject_RichCompareBool(c->a, x, c->low_closed ? Py_LE : Py_LT);
             if (r <= 0) return r;
             return PyObject_RichCompareBool(x, c->b, c->high_closed ? Py_LE : Py_LT);
@@ -317,25 +408,57 @@ static inline PyObject *slot_value(PyObject *values, Py_ssize_t slot) {
     return PyList_GET_ITEM(values, slot);
 }
 
-static int reach_node(PyObject *child, PyObject *values, PyObject *matched) {
+static int reach_node(PyObject *child, PyObject *values, PyObject *found) {
     int r;
     Py_INCREF(child);
-    r = visit_node((NodeObject *)child, values, matched);
+    r = visit_node((NodeObject *)child, values, found);
     Py_DECREF(child);
     return r;
 }
 
-/* Look ``key`` up in ``map`` and visit the child found; an unhashable key finds nothing. */
-static int lookup_reach(PyObject *map, PyObject *key, PyObject *values, PyObject *matched) {
-    PyObject *child = PyDict_GetItemWithError(map, key);
-    if (child == NULL) {
-        if (PyErr_Occurred()) {
-            if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
-            PyErr_Clear();
-        }
+static inline int same_str(PyObject *a, PyObject *b) {
+    Py_ssize_t n = PyUnicode_GET_LENGTH(a);
+    int kind = PyUnicode_KIND(a);
+    return n == PyUnicode_GET_LENGTH(b) && kind == PyUnicode_KIND(b) &&
+           memcmp(PyUnicode_DATA(a), PyUnicode_DATA(b), (size_t)(n * kind)) == 0;
+}
+
+/* Look ``key`` up in a hashed edge and visit the child found, as a dict lookup would (same
+ * object, or equal with the same hash); an unhashable key finds nothing. */
+static int lookup_reach(const Edge *e, PyObject *key, PyObject *values, PyObject *found) {
+    Py_hash_t h = PyObject_Hash(key);
+    int exact = PyUnicode_CheckExact(key);
+    if (h == -1) {
+        if (!PyErr_ExceptionMatches(PyExc_TypeError)) return -1;
+        PyErr_Clear();
         return 0;
     }
-    return reach_node(child, values, matched);
+    for (Py_ssize_t i = (Py_ssize_t)((size_t)h & (size_t)e->mask);; i = (i + 1) & e->mask) {
+        const TableSlot *t = &e->table[i];
+        if (t->key == NULL) return 0;
+        if (t->hash != h) continue;
+        if (t->key != key) {
+            int eq;
+            if (exact && PyUnicode_CheckExact(t->key)) {
+                eq = same_str(t->key, key);
+            } else {
+                eq = PyObject_RichCompareBool(t->key, key, Py_EQ);
+                if (eq < 0) return -1;
+            }
+            if (!eq) continue;
+        }
+        return reach_node(t->child, values, found);
+    }
+}
+
+/* text < point for two exact strings: code-point order, memcmp when both are one byte per code point. */
+static inline int str_less(PyObject *text, PyObject *point) {
+    if (PyUnicode_KIND(text) == PyUnicode_1BYTE_KIND && PyUnicode_KIND(point) == PyUnicode_1BYTE_KIND) {
+        Py_ssize_t lt = PyUnicode_GET_LENGTH(text), lp = PyUnicode_GET_LENGTH(point);
+        int c = memcmp(PyUnicode_1BYTE_DATA(text), PyUnicode_1BYTE_DATA(point), (size_t)(lt < lp ? lt : lp));
+        return c != 0 ? c < 0 : lt < lp;
+    }
+    return PyUnicode_Compare(text, point) < 0;
 }
 
 static Py_ssize_t bisect_right(PyObject *points, PyObject *text) {
@@ -346,7 +469,7 @@ static Py_ssize_t bisect_right(PyObject *points, PyObject *text) {
         PyObject *p = PyList_GET_ITEM(points, mid);
         int less;
         if (exact) {
-            less = PyUnicode_Compare(text, p) < 0;
+            less = str_less(text, p);
         } else {
             less = PyObject_RichCompareBool(text, p, Py_LT);
             if (less < 0) return -1;
@@ -357,15 +480,15 @@ static Py_ssize_t bisect_right(PyObject *points, PyObject *text) {
     return lo;
 }
 
-static int edge_item(const Edge *e, PyObject *item, PyObject *values, PyObject *matched) {
+static int edge_item(const Edge *e, PyObject *item, PyObject *values, PyObject *found) {
     switch (e->kind) {
     case EDGE_EXACT:
-        return lookup_reach(e->map, item, values, matched);
+        return lookup_reach(e, item, values, found);
     case EDGE_TYPED: {
         PyObject *key = PyObject_CallOneArg(VALUE_KEY, item);
         int r;
         if (key == NULL) return -1;
-        r = lookup_reach(e->map, key, values, matched);
+        r = lookup_reach(e, key, values, found);
         Py_DECREF(key);
         return r;
     }
@@ -373,9 +496,16 @@ static int edge_item(const Edge *e, PyObject *item, PyObject *values, PyObject *
         PyObject *lowered;
         int r;
         if (!PyUnicode_Check(item)) return 0;
+        if (PyUnicode_CheckExact(item) && PyUnicode_IS_ASCII(item)) {
+            /* An ASCII string without capitals is its own lower case: no new string. */
+            const Py_UCS1 *c = PyUnicode_1BYTE_DATA(item);
+            Py_ssize_t n = PyUnicode_GET_LENGTH(item), j = 0;
+            while (j < n && !(c[j] >= 'A' && c[j] <= 'Z')) j++;
+            if (j == n) return lookup_reach(e, item, values, found);
+        }
         lowered = PyObject_CallMethodNoArgs(item, LOWER);
         if (lowered == NULL) return -1;
-        r = lookup_reach(e->map, lowered, values, matched);
+        r = lookup_reach(e, lowered, values, found);
         Py_DECREF(lowered);
         return r;
     }
@@ -383,12 +513,12 @@ static int edge_item(const Edge *e, PyObject *item, PyObject *values, PyObject *
         Py_ssize_t k;
         PyObject *reached;
         if (!PyUnicode_Check(item)) return 0;
-        k = bisect_right(e->map, item);
+        k = bisect_right(e->points, item);
         if (k < 0) return -1;
         reached = PyTuple_GET_ITEM(e->reached, k);
         if (reached == Py_None) return 0;
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(reached); i++) {
-            if (visit_node((NodeObject *)PyTuple_GET_ITEM(reached, i), values, matched) < 0) return -1;
+            if (visit_node((NodeObject *)PyTuple_GET_ITEM(reached, i), values, found) < 0) return -1;
         }
         return 0;
     }
@@ -397,10 +527,9 @@ static int edge_item(const Edge *e, PyObject *item, PyObject *values, PyObject *
     }
 }
 
-static int visit_node(NodeObject *node, PyObject *values, PyObject *matched) {
-    PyObject *names = node->names;
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
-        if (PyDict_SetItem(matched, PyTuple_GET_ITEM(names, i), Py_None) < 0) return -1;
+static int visit_node(NodeObject *node, PyObject *values, PyObject *found) {
+    for (Py_ssize_t i = 0; i < node->name_count; i++) {
+        if (PyList_Append(found, node->items[i]) < 0) return -1;
     }
     for (Py_ssize_t i = 0; i < node->entry_count; i++) {
         const Entry *e = &node->entries[i];
@@ -418,7 +547,7 @@ static int visit_node(NodeObject *node, PyObject *values, PyObject *matched) {
                 break;
             }
         }
-        if (all && PyDict_SetItem(matched, e->name, Py_None) < 0) return -1;
+        if (all && PyList_Append(found, e->name) < 0) return -1;
     }
     for (Py_ssize_t i = 0; i < node->edge_count; i++) {
         const Edge *e = &node->edges[i];
@@ -430,11 +559,11 @@ static int visit_node(NodeObject *node, PyObject *values, PyObject *matched) {
         if (PyList_CheckExact(x)) {
             for (Py_ssize_t j = 0; j < PyList_GET_SIZE(x) && r == 0; j++) {
                 PyObject *item = Py_NewRef(PyList_GET_ITEM(x, j));
-                r = edge_item(e, item, values, matched);
+                r = edge_item(e, item, values, found);
                 Py_DECREF(item);
             }
         } else {
-            r = edge_item(e, x, values, matched);
+            r = edge_item(e, x, values, found);
         }
         Py_DECREF(x);
         if (r < 0) return -1;
@@ -444,11 +573,11 @@ static int visit_node(NodeObject *node, PyObject *values, PyObject *matched) {
 
 static PyObject *native_visit(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
     if (nargs != 3) {
-        PyErr_SetString(PyExc_TypeError, "visit(root, values, matched) takes 3 arguments");
+        PyErr_SetString(PyExc_TypeError, "visit(root, values, found) takes 3 arguments");
         return NULL;
     }
-    if (!PyObject_TypeCheck(args[0], &NodeType) || !PyList_CheckExact(args[1]) || !PyDict_CheckExact(args[2])) {
-        PyErr_SetString(PyExc_TypeError, "visit(root: Node, values: list, matched: dict)");
+    if (!PyObject_TypeCheck(args[0], &NodeType) || !PyList_CheckExact(args[1]) || !PyList_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "visit(root: Node, values: list, found: list)");
         return NULL;
     }
     if (MISSING == NULL || VALUE_KEY == NULL) {
@@ -473,16 +602,16 @@ static PyTypeObject NodeType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "assetguard.events._native.Node",
     .tp_doc = PyDoc_STR("Node(names, entries, edges): one frozen rule-index node."),
-    .tp_basicsize = sizeof(NodeObject),
+    .tp_basicsize = offsetof(NodeObject, items),
+    .tp_itemsize = sizeof(PyObject *),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_new = PyType_GenericNew,
-    .tp_init = (initproc)Node_init,
+    .tp_new = Node_new,
     .tp_dealloc = (destructor)Node_dealloc,
 };
 
 static PyMethodDef methods[] = {
     {"visit", (PyCFunction)(void (*)(void))native_visit, METH_FASTCALL,
-     "visit(root, values, matched): add the names of the rules matching the slot values."},
+     "visit(root, values, found): append the names of the rules matching the slot values (a name may come twice)."},
     {"configure", (PyCFunction)(void (*)(void))native_configure, METH_FASTCALL,
      "configure(missing, value_key): the absent-slot marker and the typed-key function."},
     {NULL, NULL, 0, NULL},

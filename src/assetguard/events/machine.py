@@ -43,7 +43,7 @@ from assetguard.events.event_leaves import (
     extract_leaves,
     extract_slots,
 )
-from assetguard.events.native_nodes import NativeLowering, use_native
+from assetguard.events.native_nodes import NativeLowering, NativeWalk, use_native
 from assetguard.events.node_visitors import (
     AFFIXES,
     CALL,
@@ -160,6 +160,7 @@ class RuleMachine:
         self._native = use_native(engine)
         self._patterns: list[tuple[Hashable, CompiledPattern]] = []
         self._visit: Visitor = _visit_nothing
+        self._walk: NativeWalk | None = None
         self.shape_count = 0
         self._root = _Node()
         self._paths: list[Path] = []
@@ -220,11 +221,11 @@ class RuleMachine:
         self._root = root
         spaces = [(kind, self._slots[path]) for kind, path in self._space_list]
         if self._native:
-            self._visit = NativeLowering(spaces, _PrefixSet).compile(root)
+            self._walk = NativeLowering(spaces, _PrefixSet).compile(root)
             self.shape_count = 0
         else:
             compiler = VisitorCompiler(spaces, _PrefixSet)
-            self._visit = compiler.compile(root)
+            self._visit, self._walk = compiler.compile(root), None
             self.shape_count = compiler.shapes
         self._frozen = True
         return self
@@ -262,6 +263,10 @@ class RuleMachine:
         values = extract_slots(event, self._slot_trie, len(self._paths))
         if values is None:
             return self._match_with_trails(extract_leaves(event, self._trie))
+        if self._walk is not None:
+            found: list[Hashable] = []
+            self._walk(values, found)
+            return found if len(found) < 2 else list(dict.fromkeys(found))
         matched: dict[Hashable, None] = {}
         self._visit(values, matched)
         return list(matched)

@@ -20,7 +20,7 @@ A node becomes ``Node(names, entries, edges)``:
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from functools import partial
 from types import ModuleType
 from typing import Any
@@ -38,7 +38,6 @@ from assetguard.events.node_visitors import (
     Check,
     Node,
     PrefixIndex,
-    Visitor,
     prefix_stretches,
 )
 from assetguard.events.pattern_operators import value_key
@@ -53,6 +52,7 @@ else:
     _native = _built
 
 AVAILABLE = _native is not None
+NativeWalk = Callable[[list[Any], list[Hashable]], None]
 TYPED = 3  # an exact edge with non-string keys, looked up by value_key
 
 
@@ -77,7 +77,9 @@ class NativeLowering:
         self._spaces = spaces
         self._prefix_index = prefix_index
 
-    def compile(self, root: Node) -> Visitor:
+    def compile(self, root: Node) -> NativeWalk:
+        """``walk(values, found)``: appends the names matching the slot values to ``found``
+        (a rule reached on two paths is appended twice)."""
         assert _native is not None
         return partial(_native.visit, self.lower(root))
 
