@@ -13,6 +13,11 @@ under the same drift.
 
     .venv/bin/python -m bench.events.matching            # full run (3 s of timing per rule count)
     .venv/bin/python -m bench.events.matching --quick    # smaller samples
+    .venv/bin/python -m bench.events.matching --engines native,python   # both walks, same rounds
+
+The rule index walks its trie natively when the optional C extension is built, else with
+generated Python visitors (``assetguard.events.native_nodes``); ``--engines`` times both in the
+same interleaved rounds, so their figures compare under the same machine speed.
 """
 
 from __future__ import annotations
@@ -27,6 +32,7 @@ import time
 from typing import Any
 
 from assetguard.events.machine import RuleMachine
+from assetguard.events.native_nodes import use_native
 from assetguard.events.pattern import compile_pattern
 
 SERVICES = ["ec2", "s3", "iam", "rds", "lambda", "ecs", "eks", "kms", "sqs", "sns", "dynamodb", "cloudtrail",
@@ -134,9 +140,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--seconds", type=float, default=None, help="time budget per rule count")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds (median reported)")
+    parser.add_argument("--engines", default=None,
+                        help="comma-separated rule-index walks to time in the same rounds: native, python "
+                             "(default: the one RuleMachine picks, native when the extension is built)")
     args = parser.parse_args()
     seconds = args.seconds or (1.0 if args.quick else 3.0)
     rounds = args.rounds or (5 if args.quick else 9)
+    engines: list[str | None] = [e.strip() for e in args.engines.split(",")] if args.engines else [None]
     rng = random.Random(42)
     events = [make_event(rng, i) for i in range(2000)]
     size = sum(len(json.dumps(e)) for e in events) / len(events)
@@ -146,39 +156,45 @@ def main() -> None:
         json.loads(t)
     parse_rate = len(texts) / (time.perf_counter() - start)
     all_rules = [make_rule(random.Random(7 + i)) for i in range(10_000)]
-    machines: dict[int, RuleMachine] = {}
-    builds: dict[int, float] = {}
-    for count in COUNTS:
-        t0 = time.perf_counter()
-        machine = RuleMachine()
-        for i, pattern in enumerate(all_rules[:count]):
-            machine.add(f"rule-{i}", compile_pattern(pattern))
-        machine.freeze()
-        builds[count] = time.perf_counter() - t0
-        machines[count] = machine
-    results: dict[int, list[dict[str, float]]] = {count: [] for count in COUNTS}
+    machines: dict[tuple[str | None, int], RuleMachine] = {}
+    builds: dict[tuple[str | None, int], float] = {}
+    for engine in engines:
+        for count in COUNTS:
+            t0 = time.perf_counter()
+            machine = RuleMachine(engine=engine)
+            for i, pattern in enumerate(all_rules[:count]):
+                machine.add(f"rule-{i}", compile_pattern(pattern))
+            machine.freeze()
+            builds[engine, count] = time.perf_counter() - t0
+            machines[engine, count] = machine
+    keys = list(machines)
+    results: dict[tuple[str | None, int], list[dict[str, float]]] = {key: [] for key in keys}
     for r in range(rounds):
-        shift = r % len(COUNTS)
-        for count in COUNTS[shift:] + COUNTS[:shift]:
-            results[count].append(measure(machines[count], events, seconds / rounds))
-    rows = []
-    for count in COUNTS:
-        cpu = statistics.median(x["cpu_rate"] for x in results[count])
-        wall = statistics.median(x["wall_rate"] for x in results[count])
-        rows.append({"rules": count, "events_per_cpu_s": round(cpu), "events_per_wall_s": round(wall),
-                     "matches_per_event": round(results[count][0]["matches_per_event"], 3),
-                     "build_s": round(builds[count], 3)})
-        print(json.dumps(rows[-1]), flush=True)
-    key = "events_per_cpu_s"
-    # Rounds see nearly the same machine speed for every count, so the per-round ratios show the
-    # spread that is left after interleaving.
-    per_round = sorted(a["cpu_rate"] / b["cpu_rate"] for a, b in zip(results[COUNTS[-1]], results[COUNTS[0]], strict=True))
-    print(json.dumps({"event_bytes": round(size), "json_loads_per_s": round(parse_rate),
-                      "ratio_10k_to_10": round(rows[-1][key] / rows[0][key], 2),
-                      "ratio_1k_to_10": round(rows[2][key] / rows[0][key], 2),
-                      "ratio_10k_to_10_rounds": [round(per_round[0], 2), round(statistics.median(per_round), 2),
-                                                 round(per_round[-1], 2)],
-                      "rounds": rounds, "load_average": os.getloadavg()[0], "python": host.python_version()}))
+        shift = r % len(keys)
+        for key in keys[shift:] + keys[:shift]:
+            results[key].append(measure(machines[key], events, seconds / rounds))
+    for engine in engines:
+        name = engine or ("native" if use_native() else "python")
+        rows = []
+        for count in COUNTS:
+            found = results[engine, count]
+            cpu = statistics.median(x["cpu_rate"] for x in found)
+            wall = statistics.median(x["wall_rate"] for x in found)
+            rows.append({"rules": count, "engine": name, "events_per_cpu_s": round(cpu),
+                         "events_per_wall_s": round(wall), "matches_per_event": round(found[0]["matches_per_event"], 3),
+                         "build_s": round(builds[engine, count], 3)})
+            print(json.dumps(rows[-1]), flush=True)
+        key = "events_per_cpu_s"
+        # Rounds see nearly the same machine speed for every count, so the per-round ratios show
+        # the spread that is left after interleaving.
+        per_round = sorted(a["cpu_rate"] / b["cpu_rate"]
+                           for a, b in zip(results[engine, COUNTS[-1]], results[engine, COUNTS[0]], strict=True))
+        print(json.dumps({"engine": name, "event_bytes": round(size), "json_loads_per_s": round(parse_rate),
+                          "ratio_10k_to_10": round(rows[-1][key] / rows[0][key], 2),
+                          "ratio_1k_to_10": round(rows[2][key] / rows[0][key], 2),
+                          "ratio_10k_to_10_rounds": [round(per_round[0], 2), round(statistics.median(per_round), 2),
+                                                     round(per_round[-1], 2)],
+                          "rounds": rounds, "load_average": os.getloadavg()[0], "python": host.python_version()}))
 
 
 if __name__ == "__main__":
