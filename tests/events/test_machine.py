@@ -207,6 +207,23 @@ def test_prefix_edges_match_like_startswith_near_the_top_code_point() -> None:
                 assert set(machine.match(event)) == expected(patterns, event), (prefixes, event)
 
 
+@pytest.mark.parametrize("alphabet", [["a", "b", "\xe9", "\xff"], ["a", "\xe9", "\u20ac"], ["a", "\U0001f600", "b"]],
+                         ids=["one-byte", "two-byte", "four-byte"])
+def test_prefix_edges_with_text_of_every_width(alphabet: list[str]) -> None:
+    """Prefix points and event strings of one, two and four bytes per code point (the native walk
+    keeps one-byte points inline and compares other widths as Python strings)."""
+    rng = random.Random(11)
+    for _ in range(40):
+        prefixes = sorted({"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 3)))
+                           for _ in range(rng.randint(1, 6))})
+        patterns: list[dict[str, Any]] = [{"s": [{"prefix": p}]} for p in prefixes]
+        machine = machine_of(patterns)
+        for _ in range(25):
+            text = "".join(rng.choice(alphabet + ["c", "\u0101"]) for _ in range(rng.randint(0, 4)))
+            for event in ({"s": text}, {"s": [text, "a"]}):
+                assert set(machine.match(event)) == expected(patterns, event), (prefixes, event)
+
+
 def test_numeric_bounds_whole_fractional_and_missing() -> None:
     """Whole-number bounds are compared as ints and a missing (infinite, closed) bound not at
     all; the answers stay those of exact int/float comparison."""

@@ -51,13 +51,29 @@ typedef struct {
     PyObject *child; /* a Node */
 } TableSlot;
 
+/* A prefix edge's point as text in the node's own block (one byte per code point). */
 typedef struct {
-    Py_ssize_t kind;
-    Py_ssize_t slot;
-    Py_ssize_t mask;   /* EXACT / FOLDED / TYPED: table size - 1 */
-    TableSlot *table;  /* open addressing, linear probing, at most half full */
-    PyObject *points;  /* PREFIX: list of sorted points */
-    PyObject *reached; /* PREFIX: tuple, len(points) + 1 items, each None or a tuple of Nodes */
+    Py_ssize_t len;
+    const Py_UCS1 *data;
+} PrefixPoint;
+
+/* What strings in one stretch between prefix points reach: ``count`` Nodes from ``first``. */
+typedef struct {
+    PyObject **first;
+    Py_ssize_t count;
+} Stretch;
+
+typedef struct {
+    int kind;
+    int slot;
+    Py_ssize_t count; /* EXACT / FOLDED / TYPED: table size - 1 (the mask); PREFIX: number of points */
+    union {
+        TableSlot *table; /* open addressing, linear probing, at most half full */
+        PrefixPoint *ucs1; /* PREFIX: the points inline, or NULL when one needs more than a byte per code point */
+    } u;
+    Stretch *stretches; /* PREFIX with inline points: count + 1 stretches */
+    PyObject *points;   /* PREFIX: list of sorted points */
+    PyObject *reached;  /* PREFIX: tuple, len(points) + 1 items, each None or a tuple of Nodes */
 } Edge;
 
 /* One allocation per node: the header, then in ``items`` the names, the entries, every entry's
@@ -76,7 +92,8 @@ typedef struct {
 static PyTypeObject NodeType;
 
 _Static_assert(sizeof(Check) % sizeof(PyObject *) == 0 && sizeof(Entry) % sizeof(PyObject *) == 0 &&
-                   sizeof(Edge) % sizeof(PyObject *) == 0 && sizeof(TableSlot) % sizeof(PyObject *) == 0,
+                   sizeof(Edge) % sizeof(PyObject *) == 0 && sizeof(TableSlot) % sizeof(PyObject *) == 0 &&
+                   sizeof(PrefixPoint) % sizeof(PyObject *) == 0 && sizeof(Stretch) % sizeof(PyObject *) == 0,
                "node parts are stored in pointer-sized words");
 
 /* ------------------------------------------------------------------ construction */
@@ -94,10 +111,10 @@ static void Node_dealloc(NodeObject *self) {
     }
     for (Py_ssize_t i = 0; i < self->edge_count; i++) {
         Edge *e = &self->edges[i];
-        if (e->table != NULL) {
-            for (Py_ssize_t j = 0; j <= e->mask; j++) {
-                Py_XDECREF(e->table[j].key);
-                Py_XDECREF(e->table[j].child);
+        if (e->kind != EDGE_PREFIX && e->u.table != NULL) {
+            for (Py_ssize_t j = 0; j <= e->count; j++) {
+                Py_XDECREF(e->u.table[j].key);
+                Py_XDECREF(e->u.table[j].child);
             }
         }
         Py_XDECREF(e->points);
@@ -184,8 +201,17 @@ static Py_ssize_t table_size(Py_ssize_t n) {
     return size;
 }
 
-/* Checks an edge spec (kind, slot, map, reached); returns the table size it needs (0 for a
- * prefix edge) or -1. */
+static int all_ucs1(PyObject *points) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(points); i++) {
+        if (PyUnicode_KIND(PyList_GET_ITEM(points, i)) != PyUnicode_1BYTE_KIND) return 0;
+    }
+    return 1;
+}
+
+#define WORDS(bytes) (((bytes) + (Py_ssize_t)sizeof(PyObject *) - 1) / (Py_ssize_t)sizeof(PyObject *))
+
+/* Checks an edge spec (kind, slot, map, reached); returns the pointer-sized words it needs in the
+ * node's block (a hash table, or a prefix edge's inline points and stretches) or -1. */
 static Py_ssize_t check_edge(PyObject *spec) {
     Py_ssize_t kind, slot;
     PyObject *map, *reached;
@@ -194,7 +220,7 @@ static Py_ssize_t check_edge(PyObject *spec) {
         return -1;
     }
     if (!PyArg_ParseTuple(spec, "nnOO", &kind, &slot, &map, &reached)) return -1;
-    if (slot < 0 || kind < EDGE_EXACT || kind > EDGE_TYPED) {
+    if (slot < 0 || slot > INT_MAX || kind < EDGE_EXACT || kind > EDGE_TYPED) {
         PyErr_SetString(PyExc_ValueError, "bad edge: slot < 0 or unknown kind");
         return -1;
     }
@@ -210,14 +236,19 @@ static Py_ssize_t check_edge(PyObject *spec) {
                 return -1;
             }
         }
+        Py_ssize_t children = 0, bytes = 0, n = PyList_GET_SIZE(map);
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(reached); i++) {
             PyObject *r = PyTuple_GET_ITEM(reached, i);
             if (r != Py_None && !is_node_tuple(r)) {
                 PyErr_SetString(PyExc_TypeError, "prefix edge: each stretch reaches None or a tuple of Nodes");
                 return -1;
             }
+            if (r != Py_None) children += PyTuple_GET_SIZE(r);
         }
-        return 0;
+        if (!all_ucs1(map)) return 0;
+        for (Py_ssize_t i = 0; i < n; i++) bytes += PyUnicode_GET_LENGTH(PyList_GET_ITEM(map, i));
+        return WORDS(n * (Py_ssize_t)sizeof(PrefixPoint)) + WORDS((n + 1) * (Py_ssize_t)sizeof(Stretch)) +
+               children + WORDS(bytes);
     } else {
         PyObject *key, *value;
         Py_ssize_t pos = 0;
@@ -231,29 +262,55 @@ static Py_ssize_t check_edge(PyObject *spec) {
                 return -1;
             }
         }
-        return table_size(PyDict_GET_SIZE(map));
+        return WORDS(table_size(PyDict_GET_SIZE(map)) * (Py_ssize_t)sizeof(TableSlot));
     }
 }
 
-/* Fills ``e`` from a spec check_edge accepted; a hashed edge's table is at ``table``. */
-static int fill_edge(PyObject *spec, Edge *e, TableSlot *table, Py_ssize_t size) {
+/* Fills ``e`` from a spec check_edge accepted, using the ``words`` it asked for at ``area``. */
+static int fill_edge(PyObject *spec, Edge *e, PyObject **area, Py_ssize_t words) {
     PyObject *map = PyTuple_GET_ITEM(spec, 2), *reached = PyTuple_GET_ITEM(spec, 3);
-    e->kind = PyLong_AsSsize_t(PyTuple_GET_ITEM(spec, 0));
-    e->slot = PyLong_AsSsize_t(PyTuple_GET_ITEM(spec, 1));
+    e->kind = (int)PyLong_AsSsize_t(PyTuple_GET_ITEM(spec, 0));
+    e->slot = (int)PyLong_AsSsize_t(PyTuple_GET_ITEM(spec, 1));
     if (e->kind == EDGE_PREFIX) {
+        Py_ssize_t n = PyList_GET_SIZE(map);
         e->points = Py_NewRef(map);
         e->reached = Py_NewRef(reached);
+        e->count = n;
+        if (words > 0) { /* every point one byte per code point: points, stretches, children, text */
+            PrefixPoint *points = (PrefixPoint *)area;
+            Stretch *stretches = (Stretch *)(area + WORDS(n * (Py_ssize_t)sizeof(PrefixPoint)));
+            PyObject **children = area + WORDS(n * (Py_ssize_t)sizeof(PrefixPoint)) +
+                                  WORDS((n + 1) * (Py_ssize_t)sizeof(Stretch));
+            Py_ssize_t used = 0;
+            for (Py_ssize_t k = 0; k <= n; k++) {
+                PyObject *r = PyTuple_GET_ITEM(reached, k);
+                stretches[k].first = &children[used];
+                stretches[k].count = r == Py_None ? 0 : PyTuple_GET_SIZE(r);
+                for (Py_ssize_t j = 0; j < stretches[k].count; j++) children[used++] = PyTuple_GET_ITEM(r, j);
+            }
+            Py_UCS1 *text = (Py_UCS1 *)&children[used]; /* borrowed children: ``reached`` holds them */
+            for (Py_ssize_t i = 0; i < n; i++) {
+                PyObject *p = PyList_GET_ITEM(map, i);
+                points[i].len = PyUnicode_GET_LENGTH(p);
+                points[i].data = text;
+                memcpy(text, PyUnicode_1BYTE_DATA(p), (size_t)points[i].len);
+                text += points[i].len;
+            }
+            e->u.ucs1 = points;
+            e->stretches = stretches;
+        }
         return 0;
     }
     PyObject *key, *value;
     Py_ssize_t pos = 0;
-    e->table = table;
-    e->mask = size - 1;
+    TableSlot *table = (TableSlot *)area;
+    e->u.table = table;
+    e->count = (Py_ssize_t)(words * (Py_ssize_t)sizeof(PyObject *) / (Py_ssize_t)sizeof(TableSlot)) - 1;
     while (PyDict_Next(map, &pos, &key, &value)) {
         Py_hash_t h = PyObject_Hash(key); /* dict keys: hashable */
         Py_ssize_t i;
         if (h == -1) return -1;
-        for (i = (Py_ssize_t)((size_t)h & (size_t)e->mask); table[i].key != NULL; i = (i + 1) & e->mask) {
+        for (i = (Py_ssize_t)((size_t)h & (size_t)e->count); table[i].key != NULL; i = (i + 1) & e->count) {
         }
         table[i].hash = h;
         table[i].key = Py_NewRef(key);
@@ -268,7 +325,7 @@ static PyObject *Node_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     Py_ssize_t check_total = 0, slot_total = 0, words;
     NodeObject *self;
     Check *next_check;
-    TableSlot *next_table;
+    PyObject **next_area;
     if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!O!", kwlist, &PyTuple_Type, &names, &PyTuple_Type,
                                      &entries, &PyTuple_Type, &edges)) {
         return NULL;
@@ -288,14 +345,15 @@ static PyObject *Node_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     }
     words = PyTuple_GET_SIZE(names) +
             (PyTuple_GET_SIZE(entries) * (Py_ssize_t)sizeof(Entry) + check_total * (Py_ssize_t)sizeof(Check) +
-             PyTuple_GET_SIZE(edges) * (Py_ssize_t)sizeof(Edge) + slot_total * (Py_ssize_t)sizeof(TableSlot)) /
-                (Py_ssize_t)sizeof(PyObject *);
+             PyTuple_GET_SIZE(edges) * (Py_ssize_t)sizeof(Edge)) /
+                (Py_ssize_t)sizeof(PyObject *) +
+            slot_total;
     self = (NodeObject *)type->tp_alloc(type, words); /* zeroed: dealloc is safe at any point */
     if (self == NULL) return NULL;
     self->entries = (Entry *)&self->items[PyTuple_GET_SIZE(names)];
     next_check = (Check *)&self->entries[PyTuple_GET_SIZE(entries)];
     self->edges = (Edge *)&next_check[check_total];
-    next_table = (TableSlot *)&self->edges[PyTuple_GET_SIZE(edges)];
+    next_area = (PyObject **)&self->edges[PyTuple_GET_SIZE(edges)];
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(names); i++) {
         self->items[i] = Py_NewRef(PyTuple_GET_ITEM(names, i));
         self->name_count = i + 1;
@@ -316,8 +374,8 @@ static PyObject *Node_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
         PyObject *spec = PyTuple_GET_ITEM(edges, i);
         Py_ssize_t size = check_edge(spec);
         self->edge_count = i + 1;
-        if (size < 0 || fill_edge(spec, &self->edges[i], next_table, size) < 0) goto fail;
-        next_table += size;
+        if (size < 0 || fill_edge(spec, &self->edges[i], next_area, size) < 0) goto fail;
+        next_area += size;
     }
     return (PyObject *)self;
 fail:
@@ -433,8 +491,8 @@ static int lookup_reach(const Edge *e, PyObject *key, PyObject *values, PyObject
         PyErr_Clear();
         return 0;
     }
-    for (Py_ssize_t i = (Py_ssize_t)((size_t)h & (size_t)e->mask);; i = (i + 1) & e->mask) {
-        const TableSlot *t = &e->table[i];
+    for (Py_ssize_t i = (Py_ssize_t)((size_t)h & (size_t)e->count);; i = (i + 1) & e->count) {
+        const TableSlot *t = &e->u.table[i];
         if (t->key == NULL) return 0;
         if (t->hash != h) continue;
         if (t->key != key) {
@@ -513,6 +571,21 @@ static int edge_item(const Edge *e, PyObject *item, PyObject *values, PyObject *
         Py_ssize_t k;
         PyObject *reached;
         if (!PyUnicode_Check(item)) return 0;
+        if (e->u.ucs1 != NULL && PyUnicode_CheckExact(item) && PyUnicode_KIND(item) == PyUnicode_1BYTE_KIND) {
+            const Py_UCS1 *text = PyUnicode_1BYTE_DATA(item);
+            Py_ssize_t len = PyUnicode_GET_LENGTH(item), lo = 0, hi = e->count;
+            while (lo < hi) { /* bisect_right over the inline points */
+                Py_ssize_t mid = (lo + hi) / 2;
+                const PrefixPoint *p = &e->u.ucs1[mid];
+                int c = memcmp(text, p->data, (size_t)(len < p->len ? len : p->len));
+                if (c < 0 || (c == 0 && len < p->len)) hi = mid;
+                else lo = mid + 1;
+            }
+            for (Py_ssize_t i = 0; i < e->stretches[lo].count; i++) {
+                if (visit_node((NodeObject *)e->stretches[lo].first[i], values, found) < 0) return -1;
+            }
+            return 0;
+        }
         k = bisect_right(e->points, item);
         if (k < 0) return -1;
         reached = PyTuple_GET_ITEM(e->reached, k);
