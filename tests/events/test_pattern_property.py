@@ -17,8 +17,6 @@ from hypothesis import strategies as st
 from assetguard.events.machine import RuleMachine
 from assetguard.events.pattern import compile_pattern
 
-pytestmark = pytest.mark.usefixtures("engine")  # each test runs on both walks (conftest)
-
 MISSING = object()
 KEYS = ["a", "b", "c"]
 
@@ -216,6 +214,7 @@ def test_compiled_matches_reference(pattern: dict[str, Any], event: dict[str, An
     assert compile_pattern(pattern).matches(event) is reference(pattern, event), (pattern, event)
 
 
+@pytest.mark.usefixtures("engine")  # on both walks (conftest)
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(pattern_objects(1), min_size=1, max_size=8), events)
 def test_rule_index_matches_reference(patterns: list[dict[str, Any]], event: dict[str, Any]) -> None:
