@@ -7,10 +7,9 @@ thread; the events are already parsed (``json.loads`` cost is reported separatel
 
 The four rule counts are measured in interleaved rounds (each round times every count for a
 slice of the budget, in a rotated order; 25 rounds of 0.12 s in a full run) and each count
-reports its median round. The machine's
-speed drifts by up to 2x between minutes, so timing the counts one after another for seconds each
-biased ``ratio_10k_to_10`` by whichever way the machine drifted; interleaving puts every count
-under the same drift.
+reports its median round. The machine's speed drifts by up to 2x between minutes, so timing the
+counts one after another for seconds each biased ``ratio_10k_to_10`` by whichever way the
+machine drifted; interleaving puts every count under the same drift.
 
     .venv/bin/python -m bench.events.matching            # full run (3 s of timing per rule count)
     .venv/bin/python -m bench.events.matching --quick    # smaller samples
