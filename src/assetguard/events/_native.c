@@ -210,9 +210,8 @@ static int all_ucs1(PyObject *points) {
 
 #define WORDS(bytes) (((bytes) + (Py_ssize_t)sizeof(PyObject *) - 1) / (Py_ssize_t)sizeof(PyObject *))
 
-/* Checks an edge spec (kind, slot, map, reached); returns the pointer-sized words it needs in the
- * node's block (a hash table, or a prefix edge's inline points and stretches) or -1. */
-static Py_ssize_t check_edge(PyObject *spec) {
+/* Checks an edge spec (kind, slot, map, reached): 0, or -1 with the error set. */
+static int check_edge(PyObject *spec) {
     Py_ssize_t kind, slot;
     PyObject *map, *reached;
     if (!PyTuple_Check(spec)) {
@@ -236,37 +235,50 @@ static Py_ssize_t check_edge(PyObject *spec) {
                 return -1;
             }
         }
-        Py_ssize_t children = 0, bytes = 0, n = PyList_GET_SIZE(map);
         for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(reached); i++) {
             PyObject *r = PyTuple_GET_ITEM(reached, i);
             if (r != Py_None && !is_node_tuple(r)) {
                 PyErr_SetString(PyExc_TypeError, "prefix edge: each stretch reaches None or a tuple of Nodes");
                 return -1;
             }
-            if (r != Py_None) children += PyTuple_GET_SIZE(r);
         }
-        if (!all_ucs1(map)) return 0;
-        for (Py_ssize_t i = 0; i < n; i++) bytes += PyUnicode_GET_LENGTH(PyList_GET_ITEM(map, i));
-        return WORDS(n * (Py_ssize_t)sizeof(PrefixPoint)) + WORDS((n + 1) * (Py_ssize_t)sizeof(Stretch)) +
-               children + WORDS(bytes);
-    } else {
-        PyObject *key, *value;
-        Py_ssize_t pos = 0;
-        if (!PyDict_CheckExact(map)) {
-            PyErr_SetString(PyExc_TypeError, "edge: a dict of children expected");
+        return 0;
+    }
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    if (!PyDict_CheckExact(map)) {
+        PyErr_SetString(PyExc_TypeError, "edge: a dict of children expected");
+        return -1;
+    }
+    while (PyDict_Next(map, &pos, &key, &value)) {
+        if (!PyObject_TypeCheck(value, &NodeType)) {
+            PyErr_SetString(PyExc_TypeError, "edge: every child must be a Node");
             return -1;
         }
-        while (PyDict_Next(map, &pos, &key, &value)) {
-            if (!PyObject_TypeCheck(value, &NodeType)) {
-                PyErr_SetString(PyExc_TypeError, "edge: every child must be a Node");
-                return -1;
-            }
-        }
-        return WORDS(table_size(PyDict_GET_SIZE(map)) * (Py_ssize_t)sizeof(TableSlot));
     }
+    return 0;
 }
 
-/* Fills ``e`` from a spec check_edge accepted, using the ``words`` it asked for at ``area``. */
+/* The pointer-sized words an edge check_edge accepted needs in the node's block: its hash table,
+ * or a prefix edge's inline points, stretches, children and text (none when a point needs more
+ * than a byte per code point). */
+static Py_ssize_t edge_words(PyObject *spec) {
+    PyObject *map = PyTuple_GET_ITEM(spec, 2), *reached = PyTuple_GET_ITEM(spec, 3);
+    if (PyLong_AsSsize_t(PyTuple_GET_ITEM(spec, 0)) != EDGE_PREFIX) {
+        return WORDS(table_size(PyDict_GET_SIZE(map)) * (Py_ssize_t)sizeof(TableSlot));
+    }
+    Py_ssize_t children = 0, bytes = 0, n = PyList_GET_SIZE(map);
+    if (!all_ucs1(map)) return 0;
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(reached); i++) {
+        PyObject *r = PyTuple_GET_ITEM(reached, i);
+        if (r != Py_None) children += PyTuple_GET_SIZE(r);
+    }
+    for (Py_ssize_t i = 0; i < n; i++) bytes += PyUnicode_GET_LENGTH(PyList_GET_ITEM(map, i));
+    return WORDS(n * (Py_ssize_t)sizeof(PrefixPoint)) + WORDS((n + 1) * (Py_ssize_t)sizeof(Stretch)) + children +
+           WORDS(bytes);
+}
+
+/* Fills ``e`` from a spec check_edge accepted, using the edge_words it needs at ``area``. */
 static int fill_edge(PyObject *spec, Edge *e, PyObject **area, Py_ssize_t words) {
     PyObject *map = PyTuple_GET_ITEM(spec, 2), *reached = PyTuple_GET_ITEM(spec, 3);
     e->kind = (int)PyLong_AsSsize_t(PyTuple_GET_ITEM(spec, 0));
@@ -339,9 +351,8 @@ static PyObject *Node_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
         check_total += PyTuple_GET_SIZE(PyTuple_GET_ITEM(spec, 1));
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(edges); i++) {
-        Py_ssize_t size = check_edge(PyTuple_GET_ITEM(edges, i));
-        if (size < 0) return NULL;
-        slot_total += size;
+        if (check_edge(PyTuple_GET_ITEM(edges, i)) < 0) return NULL;
+        slot_total += edge_words(PyTuple_GET_ITEM(edges, i));
     }
     words = PyTuple_GET_SIZE(names) +
             (PyTuple_GET_SIZE(entries) * (Py_ssize_t)sizeof(Entry) + check_total * (Py_ssize_t)sizeof(Check) +
@@ -372,9 +383,9 @@ static PyObject *Node_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     }
     for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(edges); i++) {
         PyObject *spec = PyTuple_GET_ITEM(edges, i);
-        Py_ssize_t size = check_edge(spec);
+        Py_ssize_t size = edge_words(spec); /* every spec was checked before the block was sized */
         self->edge_count = i + 1;
-        if (size < 0 || fill_edge(spec, &self->edges[i], next_area, size) < 0) goto fail;
+        if (fill_edge(spec, &self->edges[i], next_area, size) < 0) goto fail;
         next_area += size;
     }
     return (PyObject *)self;
