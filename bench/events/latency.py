@@ -5,6 +5,10 @@ a steady rate (default 200/s for 10 s); latency is from just before ``put_events
 the receiver has read the request. One event, then 20 more at the rate, warm the pipeline first;
 the first one's latency (a cold worker) is reported as ``first_ms``, apart from the percentiles. Slack's per-webhook limit (1 message/s) is lifted for the run
 (``rate_per_second: 1000`` on the target), since the point is the pipeline's own latency.
+The receiver answers with Nagle's algorithm off, as Slack's servers do: with it on, a keep-alive
+answer written as headers then body waits ~40 ms for the client's delayed ACK, which held every
+delivery thread 44 ms per message in earlier runs. ``cpu_ms_per_event`` is the process's CPU time
+(publisher, worker, delivery threads and receiver together) per event while the events flow.
 
     .venv/bin/python -m bench.events.latency                 # 200 events/s for 10 s
     .venv/bin/python -m bench.events.latency --rate 200 --seconds 5
@@ -39,6 +43,7 @@ ID = re.compile(r"id `([^`]+)`")
 def receiver(arrivals: dict[str, float]) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True
 
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -102,6 +107,7 @@ def main() -> None:
         time.sleep(0.5)
         arrivals.clear()
         total = int(args.rate * args.seconds)
+        cpu0 = time.process_time()
         start = time.perf_counter()
         for i in range(total):
             due = start + i / args.rate
@@ -115,6 +121,7 @@ def main() -> None:
         deadline = time.perf_counter() + 30
         while len(arrivals) < total and time.perf_counter() < deadline:
             time.sleep(0.05)
+        cpu_ms = (time.process_time() - cpu0) * 1000 / total
         loop.call_soon_threadsafe(stop.set)
         thread.join(30)
         platform.close()
@@ -125,6 +132,7 @@ def main() -> None:
         "p50_ms": round(statistics.median(latencies), 1), "p90_ms": round(percentile(latencies, 0.90), 1),
         "p99_ms": round(percentile(latencies, 0.99), 1), "max_ms": round(max(latencies), 1),
         "first_ms": round(first_ms, 1) if first_ms is not None else None,
+        "cpu_ms_per_event": round(cpu_ms, 2),
         "load_average": os.getloadavg()[0]}))
 
 
