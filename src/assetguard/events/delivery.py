@@ -218,45 +218,60 @@ class Deliverer:
     # ------------------------------------------------------------------ recording
     def flush(self, wait: float = 0.0) -> int:
         """Record finished deliveries in one transaction; ``wait`` blocks briefly for the first one."""
+        outcomes = self._take(wait)
+        if not outcomes:
+            return 0
+        with self.platform.db.begin() as conn:
+            self._record(conn, outcomes)
+        return len(outcomes)
+
+    def record_ready(self, conn: Any) -> int:
+        """Record the deliveries finished so far inside ``conn``'s transaction (the dispatcher's:
+        one write transaction instead of two); returns how many."""
+        outcomes = self._take(0.0)
+        if outcomes:
+            self._record(conn, outcomes)
+        return len(outcomes)
+
+    def _take(self, wait: float) -> list[Outcome]:
         outcomes: list[Outcome] = []
         if wait > 0 and self.in_flight > 0:
             try:
                 outcomes.append(self.results.get(timeout=wait))
             except queue.Empty:
-                return 0
+                return outcomes
         while True:
             try:
                 outcomes.append(self.results.get_nowait())
             except queue.Empty:
                 break
-        if not outcomes:
-            return 0
         self.in_flight -= len(outcomes)
+        return outcomes
+
+    def _record(self, conn: Any, outcomes: list[Outcome]) -> None:
         now = utcnow()
         c = event_deliveries.c
-        with self.platform.db.begin() as conn:
-            ids = [o.row_id for o in outcomes]
-            rows = {r.id: r for r in conn.execute(
-                select(c.id, c.event_id, c.rule, c.target_id, c.target_type, c.status, c.attempts, c.event_time,
-                       c.target).where(c.id.in_(ids), c.status == IN_FLIGHT))}
-            confirmed: list[dict[str, Any]] = []
-            for outcome in outcomes:
-                row = rows.get(outcome.row_id)
-                if row is None:  # another worker took over after our lease expired
-                    continue
-                if outcome.ok:
-                    metrics.DELIVERIES.labels(row.target_type, "delivered").inc()
-                    metrics.DELIVERY_LATENCY.labels(row.target_type).observe(
-                        max(0.0, (now - row.event_time).total_seconds()))
-                    confirmed.append({"b_id": row.id, "b_receipt": outcome.receipt})
-                    continue
-                metrics.DELIVERIES.labels(row.target_type, "failed").inc()
-                self._failed(conn, row, outcome, now)
-            if confirmed:
-                conn.execute(update(event_deliveries).where(c.id == bindparam("b_id"), c.status == IN_FLIGHT).values(
-                    status=DELIVERED, delivered_at=now, receipt=bindparam("b_receipt"), claimed_until=None,
-                    last_error_code=None, last_error_message=None), confirmed)
-        return len(outcomes)
+        ids = [o.row_id for o in outcomes]
+        rows = {r.id: r for r in conn.execute(
+            select(c.id, c.event_id, c.rule, c.target_id, c.target_type, c.status, c.attempts, c.event_time,
+                   c.target).where(c.id.in_(ids), c.status == IN_FLIGHT))}
+        confirmed: list[dict[str, Any]] = []
+        for outcome in outcomes:
+            row = rows.get(outcome.row_id)
+            if row is None:  # another worker took over after our lease expired
+                continue
+            if outcome.ok:
+                metrics.DELIVERIES.labels(row.target_type, "delivered").inc()
+                metrics.DELIVERY_LATENCY.labels(row.target_type).observe(
+                    max(0.0, (now - row.event_time).total_seconds()))
+                confirmed.append({"b_id": row.id, "b_receipt": outcome.receipt})
+                continue
+            metrics.DELIVERIES.labels(row.target_type, "failed").inc()
+            self._failed(conn, row, outcome, now)
+        if confirmed:
+            conn.execute(update(event_deliveries).where(c.id == bindparam("b_id"), c.status == IN_FLIGHT).values(
+                status=DELIVERED, delivered_at=now, receipt=bindparam("b_receipt"), claimed_until=None,
+                last_error_code=None, last_error_message=None), confirmed)
 
     def _failed(self, conn: Any, row: Any, outcome: Outcome, now: datetime) -> None:
         policy = row.target.get("retry_policy") or {}

@@ -129,10 +129,14 @@ class Dispatcher:
         self.rules = rules or RuleSetCache(platform)
         self.archives = ArchiveFilter(platform)
         self.batch = batch
+        self.left_due = 0   # deliveries of the last run due now but not started here (a claim takes them)
+        self.recorded = 0   # finished deliveries the last run recorded in its transaction
 
     def run_once(self, deliverer: Deliverer | None = None) -> int:
         """Dispatch a batch of the outbox. With ``deliverer``, deliveries due now are claimed for it
-        in the same transaction and started at once (saving a claim round trip: lower latency)."""
+        in the same transaction and started at once (saving a claim round trip: lower latency), and
+        its finished deliveries are recorded in that transaction too."""
+        self.left_due = self.recorded = 0
         ruleset = self.rules.get()
         self.archives.archives()  # reloaded outside the dispatch transaction
         stmt = (select(event_outbox.c.seq, event_outbox.c.event, event_outbox.c.time)
@@ -156,14 +160,17 @@ class Dispatcher:
                 # delivery records are new: claiming them here cannot double-send.
                 room = deliverer.room()
                 for d in deliveries:
-                    if len(started) >= room:
-                        break
+                    if d["next_attempt_at"] > now:
+                        continue
                     # An event already past its maximum age is left to the claim, which dead-letters it.
-                    if d["next_attempt_at"] <= now and \
-                            (now - d["event_time"]).total_seconds() <= max_event_age_seconds(d["target"]):
-                        d.update(status=IN_FLIGHT, attempts=1, claimed_by=deliverer.worker_id,
-                                 claimed_until=now + timedelta(seconds=deliverer.lease_seconds))
-                        started.append(d)
+                    if len(started) >= room or \
+                            (now - d["event_time"]).total_seconds() > max_event_age_seconds(d["target"]):
+                        self.left_due += 1
+                        continue
+                    d.update(status=IN_FLIGHT, attempts=1, claimed_by=deliverer.worker_id,
+                             claimed_until=now + timedelta(seconds=deliverer.lease_seconds))
+                    started.append(d)
+                self.recorded = deliverer.record_ready(conn)
             insert_ignore(conn, deliveries)
             self.archives.record(conn, [r.event for r in rows], now)
             conn.execute(update(event_outbox).where(event_outbox.c.seq.in_([r.seq for r in rows]))

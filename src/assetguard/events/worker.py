@@ -56,10 +56,13 @@ class EventWorker:
             self.wakeup.clear()
         if getattr(self.platform.bus, "dispatches_from_outbox", True) and (woken or now >= self._next_dispatch):
             dispatched = self.dispatcher.run_once(self.deliverer)
-            self._next_dispatch = now if dispatched else now + self.idle_poll_seconds
-            if dispatched:
+            # A full batch may have more behind it. Otherwise the next dispatch waits for a local
+            # publish (the wakeup) or the poll interval (publishers in other processes), instead of
+            # querying an outbox it has just emptied.
+            self._next_dispatch = now if dispatched >= self.dispatcher.batch else now + self.idle_poll_seconds
+            if self.dispatcher.left_due:  # deliveries it could not start: claim them now
                 self._next_claim = now
-            work += dispatched
+            work += dispatched + self.dispatcher.recorded
         # Nothing new to start: wait a moment for results so they are recorded in batches.
         work += self.deliverer.run_once(claim=now >= self._next_claim, wait=0.005 if not work else 0.0)
         if self.deliverer.last_claimed == 0 and now >= self._next_claim:
@@ -92,19 +95,31 @@ class EventWorker:
 
             await asyncio.to_thread(RuleStore(self.platform).install_defaults)
         extra = await self._start_backend(stop)
+        # The steps run on one dedicated thread, not one ``to_thread`` hand-off per step and per
+        # idle wait: at a few hundred events a second those hand-offs (executor queue, future,
+        # loop wake-up) cost more CPU than the steps themselves.
+        loop = asyncio.get_running_loop()
+        halt = threading.Event()
+        finished: asyncio.Future[None] = loop.create_future()
+
+        def done() -> None:
+            if not finished.done():
+                finished.set_result(None)
+
+        def body() -> None:
+            try:
+                self._loop(halt)
+            finally:
+                loop.call_soon_threadsafe(done)
+
+        threading.Thread(target=body, name="ag-worker", daemon=True).start()
+        stopped: asyncio.Future[Any] = asyncio.ensure_future(stop.wait())
         try:
-            while not stop.is_set():
-                try:
-                    work = await asyncio.to_thread(self.step)
-                except Exception as exc:  # noqa: BLE001 - the worker must survive a DB hiccup; it retries
-                    self.errors += 1
-                    # Type and a short head only: driver messages can quote whole rows (payloads).
-                    log.warning("event worker step failed: %s: %.200s", type(exc).__name__, exc)
-                    work = 0
-                if work:
-                    continue
-                await self._idle(stop)
+            await asyncio.wait([stopped, finished], return_when=asyncio.FIRST_COMPLETED)
         finally:
+            stopped.cancel()
+            halt.set()
+            await asyncio.shield(finished)
             if extra:  # the backend's tasks watch ``stop`` and shut down in order; cancel stragglers
                 _, pending = await asyncio.wait(extra, timeout=10)
                 for task in pending:
@@ -112,15 +127,24 @@ class EventWorker:
                 await asyncio.gather(*extra, return_exceptions=True)
             await asyncio.to_thread(self._finish)
 
-    async def _idle(self, stop: asyncio.Event) -> None:
-        wakeup = self.wakeup
-        if wakeup is not None:
-            await asyncio.to_thread(wakeup.wait, self.idle_poll_seconds / 5)
-        else:
+    def _loop(self, halt: threading.Event) -> None:
+        """Steps until ``halt``; an idle step waits for a publish (or the poll interval)."""
+        while not halt.is_set():
             try:
-                await asyncio.wait_for(stop.wait(), timeout=self.idle_poll_seconds)
-            except TimeoutError:
-                pass
+                work = self.step()
+            except Exception as exc:  # noqa: BLE001 - the worker must survive a DB hiccup; it retries
+                self.errors += 1
+                # Type and a short head only: driver messages can quote whole rows (payloads).
+                log.warning("event worker step failed: %s: %.200s", type(exc).__name__, exc)
+                work = 0
+            if not work:
+                self._pause(halt)
+
+    def _pause(self, halt: threading.Event) -> None:
+        if self.wakeup is not None:
+            self.wakeup.wait(self.idle_poll_seconds / 5)
+        else:
+            halt.wait(self.idle_poll_seconds)
 
     async def _start_backend(self, stop: asyncio.Event) -> list[asyncio.Task[Any]]:
         start = getattr(self.platform.bus, "start_worker_tasks", None)

@@ -111,22 +111,20 @@ class Target:
             client.close()
 
     def http_client(self) -> Any:
-        """A keep-alive ``httpx.Client`` shared by this target's deliveries (thread-safe)."""
+        """A keep-alive ``HttpClient`` shared by this target's deliveries (thread-safe)."""
         client = self.__dict__.get("_http_client")
         if client is None:
-            import httpx
+            from assetguard.targets.http import HttpClient
 
-            client = self.__dict__.setdefault("_http_client", httpx.Client(follow_redirects=False))
+            provider = None
             settings = getattr(self.platform, "settings", None)
             if settings is not None and settings.telemetry.enabled:
-                from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
-
                 from assetguard.telemetry.setup import telemetry_for
 
-                # Official httpx instrumentation on this client only: outbound calls become child
-                # spans of the "deliver <type>" span (nothing is recorded outside a trace).
-                HTTPXClientInstrumentor.instrument_client(
-                    client, tracer_provider=telemetry_for(self.platform).child_only_provider("assetguard-worker"))
+                # Outbound calls become child spans of the "deliver <type>" span (nothing is
+                # recorded outside a trace).
+                provider = telemetry_for(self.platform).child_only_provider("assetguard-worker")
+            client = self.__dict__.setdefault("_http_client", HttpClient(provider))
         return client
 
 

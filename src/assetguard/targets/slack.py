@@ -17,11 +17,11 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-import httpx
 from pydantic import SecretStr
 
 from assetguard.core.errors import DeliveryError
 from assetguard.targets.base import Delivery, Target, TargetConfig, targets
+from assetguard.targets.http import HttpError, HttpResponse, HttpTimeout
 from assetguard.targets.notification import SEVERITY_ICONS, Notification
 
 MAX_BLOCKS = 50
@@ -82,7 +82,7 @@ def slack_message(note: Notification, channel: str | None = None) -> dict[str, A
     return message
 
 
-def _retry_after(response: httpx.Response) -> float:
+def _retry_after(response: HttpResponse) -> float:
     try:
         return max(1.0, float(response.headers.get("retry-after", "1")))
     except ValueError:
@@ -131,9 +131,9 @@ class SlackTarget(Target):
             else:
                 raise DeliveryError("Slack is not configured (settings.slack.webhook_url, or bot_token + channel)",
                                     code="NotConfigured", retryable=False)
-        except httpx.TimeoutException:
+        except HttpTimeout:
             raise DeliveryError("Slack did not answer in time", code="Timeout") from None
-        except httpx.HTTPError as exc:
+        except HttpError as exc:
             # The exception text can contain the webhook URL; report only its class.
             raise DeliveryError(f"cannot reach Slack ({type(exc).__name__})", code="ConnectionError") from None
         if response.status_code == 429:

@@ -24,11 +24,11 @@ import socket
 from collections.abc import Sequence
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
 from pydantic import SecretStr
 
 from assetguard.core.errors import DeliveryError
 from assetguard.targets.base import Delivery, Target, TargetConfig, targets
+from assetguard.targets.http import HttpError, HttpTimeout
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -109,9 +109,9 @@ class WebhookTarget(Target):
         timeout = cfg.timeout or self.platform.settings.webhook.timeout
         try:
             response = self.http_client().post(target_url, content=body, headers=headers, timeout=timeout)
-        except httpx.TimeoutException:
+        except HttpTimeout:
             raise DeliveryError(f"webhook {parts.hostname} did not answer within {timeout} s", code="Timeout") from None
-        except httpx.HTTPError as exc:
+        except HttpError as exc:
             raise DeliveryError(f"cannot reach webhook {parts.hostname} ({type(exc).__name__})",
                                 code="ConnectionError") from None
         if response.status_code == 429:
