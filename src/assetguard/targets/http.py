@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 import urllib3
 from urllib3.exceptions import HTTPError as _Urllib3Error
+from urllib3.exceptions import NewConnectionError as _Refused
 from urllib3.exceptions import TimeoutError as _Urllib3Timeout
 
 
@@ -88,6 +89,9 @@ class HttpClient:
             response = self._manager(url, host).request(
                 "POST", url, body=body, headers=send_headers, redirect=False, retries=False,
                 timeout=urllib3.Timeout(connect=timeout, read=timeout), preload_content=True)
+        except _Refused as exc:  # a subclass of urllib3's ConnectTimeoutError, but not a timeout
+            self._end(span, None, type(exc).__name__)
+            raise HttpError(type(exc).__name__) from None
         except _Urllib3Timeout as exc:
             self._end(span, None, type(exc).__name__)
             raise HttpTimeout(type(exc).__name__) from None
