@@ -122,9 +122,14 @@ class Deliverer:
                 attempts=c.attempts + 1))
         return rows
 
-    def run_once(self, *, claim: bool = True, wait: float = 0.0) -> int:
-        """Record finished deliveries, then claim and start new ones; returns the work done."""
-        done = self.flush(wait if not claim or self.in_flight >= self.max_in_flight else 0.0)
+    def run_once(self, *, claim: bool = True, wait: float = 0.0, record: bool = True) -> int:
+        """Record finished deliveries, then claim and start new ones; returns the work done.
+
+        ``record=False`` leaves finished deliveries for the next dispatch's transaction to record
+        (unless the pipeline is full and needs the room)."""
+        done = 0
+        if record or self.in_flight >= self.max_in_flight:
+            done = self.flush(wait if not claim or self.in_flight >= self.max_in_flight else 0.0)
         room = self.max_in_flight - self.in_flight
         started = 0
         self.last_claimed = 0

@@ -63,8 +63,11 @@ class EventWorker:
             if self.dispatcher.left_due:  # deliveries it could not start: claim them now
                 self._next_claim = now
             work += dispatched + self.dispatcher.recorded
-        # Nothing new to start: wait a moment for results so they are recorded in batches.
-        work += self.deliverer.run_once(claim=now >= self._next_claim, wait=0.005 if not work else 0.0)
+        # While events keep coming, each dispatch records the deliveries finished since the last
+        # one in its own transaction; a step that dispatched nothing records them itself, waiting a
+        # moment for results so they are recorded in batches.
+        work += self.deliverer.run_once(claim=now >= self._next_claim, wait=0.005 if not work else 0.0,
+                                        record=not work)
         if self.deliverer.last_claimed == 0 and now >= self._next_claim:
             self._next_claim = now + self.idle_poll_seconds
         elif self.deliverer.last_claimed:

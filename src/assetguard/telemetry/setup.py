@@ -122,17 +122,61 @@ def _register_process_metrics(provider: MeterProvider) -> None:
                                   description="open TCP connections")
 
 
-_connections_usage: Any = None
+_pools: Any = None  # engines whose pools the connection-usage gauge reports (weak)
+_pools_lock = threading.Lock()
 
 
-def _db_connections_usage(provider: MeterProvider) -> Any:
-    """The semantic-convention connection-pool gauge, created once per process."""
-    global _connections_usage
-    if _connections_usage is None:
-        _connections_usage = provider.get_meter("opentelemetry.instrumentation.sqlalchemy").create_up_down_counter(
-            name="db.client.connections.usage", unit="connections",
-            description="Connections in the pool by state (idle or used)")
-    return _connections_usage
+def _observe_pool_usage(provider: MeterProvider, engine: Any) -> None:
+    """``db.client.connections.usage`` (semantic conventions: connections by state, idle or used),
+    read from the pool when metrics are collected, not counted on every checkout and checkin."""
+    import weakref
+
+    from opentelemetry.metrics import CallbackOptions, Observation
+
+    global _pools
+    with _pools_lock:
+        if _pools is None:
+            _pools = weakref.WeakSet()
+
+            def usage(_o: CallbackOptions) -> list[Observation]:
+                out: list[Observation] = []
+                for eng in list(_pools):
+                    pool = eng.pool
+                    name = eng.url.database or ""
+                    for state, read in (("used", "checkedout"), ("idle", "checkedin")):
+                        count = getattr(pool, read, None)
+                        if callable(count):
+                            out.append(Observation(int(count()), {"state": state, "pool.name": name}))
+                return out
+
+            provider.get_meter("opentelemetry.instrumentation.sqlalchemy").create_observable_up_down_counter(
+                "db.client.connections.usage", [usage], unit="connections",
+                description="Connections in the pool by state (idle or used)")
+        _pools.add(engine)
+
+
+def _in_trace_engine_tracer() -> Any:
+    """The official SQLAlchemy instrumentation, paying its per-statement cost only inside a trace.
+
+    Its spans come from a provider that records children of an existing trace only, so outside one
+    (the worker's and scheduler's own statements) it built attributes and a non-recording span for
+    every statement, for nothing: about 0.3 ms of CPU per delivered event. Pool usage is a gauge.
+    """
+    from opentelemetry.instrumentation.sqlalchemy.engine import EngineTracer
+
+    class InTraceEngineTracer(EngineTracer):
+        def _before_cur_exec(self, conn: Any, cursor: Any, statement: Any, params: Any, context: Any,
+                             executemany: Any) -> Any:
+            if not trace.get_current_span().get_span_context().is_valid:
+                return statement, params
+            return super()._before_cur_exec(conn, cursor, statement, params, context, executemany)  # type: ignore[no-untyped-call]
+
+        def _pool_connect(self, *_a: Any) -> None:
+            return
+
+        _pool_close = _pool_checkin = _pool_checkout = _pool_connect
+
+    return InTraceEngineTracer
 
 
 class Telemetry:
@@ -204,11 +248,10 @@ class Telemetry:
 
     def instrument_engine(self, engine: Any, service: str) -> None:
         """SQLAlchemy spans (official instrumentation) for queries made inside a traced request."""
-        from opentelemetry.instrumentation.sqlalchemy import EngineTracer
-
-        usage = _db_connections_usage(self.meter_provider)
-        EngineTracer(self.child_only_provider(service).get_tracer("opentelemetry.instrumentation.sqlalchemy"),
-                     engine, usage, enable_commenter=False)
+        _observe_pool_usage(self.meter_provider, engine)
+        _in_trace_engine_tracer()(
+            self.child_only_provider(service).get_tracer("opentelemetry.instrumentation.sqlalchemy"),
+            engine, None, enable_commenter=False)
 
     def flush(self) -> None:
         for provider in list(self._tracers.values()):
