@@ -52,10 +52,11 @@ def _hub(ctx: typer.Context) -> Any:
 
 def _select(ctx: typer.Context, *, severity: str | None, min_severity: str | None, status: str | None,
             record_state: str | None, generator: str | None, filters: str | None, limit: int | None) -> list[Any]:
-    return _hub(ctx).list(_filters(filters), severity=severity.upper() if severity else None,
+    found: list[Any] = _hub(ctx).list(_filters(filters), severity=severity.upper() if severity else None,
                           min_severity=min_severity, workflow_status=status.upper() if status else None,
                           record_state=record_state.upper() if record_state else None, generator_id=generator,
                           limit=limit)
+    return found
 
 
 @app.command("list")
@@ -87,7 +88,8 @@ def list_findings(ctx: typer.Context,
 
 def _find(ctx: typer.Context, finding_id: str, product_arn: str | None) -> dict[str, Any]:
     hub = _hub(ctx)
-    return hub.get(product_arn, finding_id) if product_arn else hub.find(finding_id)
+    found: dict[str, Any] = hub.get(product_arn, finding_id) if product_arn else hub.find(finding_id)
+    return found
 
 
 @app.command()

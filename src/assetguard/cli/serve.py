@@ -54,8 +54,13 @@ def register(app: typer.Typer) -> None:
         async def main() -> None:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
+
+            def on_signal() -> None:
+                stop.set()
+                stop_flag.set()
+
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, lambda: (stop.set(), stop_flag.set()))
+                loop.add_signal_handler(sig, on_signal)
             with LeaderLock(platform.db) as lock:
                 console.print("scheduler waiting for leadership" if platform.db.dialect == "postgresql"
                               else "scheduler running")

@@ -89,8 +89,10 @@ def _print_changes(changes: list[Any], as_json: bool, dry_run: bool) -> None:
         sys.stdout.write(json.dumps([c.as_dict() for c in changes], indent=2) + "\n")
         return
     table = Table("resource", "before", "after", "status", title="dry run (nothing written)" if dry_run else None)
+    def fmt(tags: dict[str, Any]) -> str:
+        return ", ".join(f"{k}={v}" for k, v in sorted(tags.items())) or "-"
+
     for c in changes:
-        fmt = lambda t: ", ".join(f"{k}={v}" for k, v in sorted(t.items())) or "-"  # noqa: E731
         table.add_row(c.arn, fmt(c.before), fmt(c.after), c.status + (f": {c.error}" if c.error else ""))
     err_console.print(table)
 

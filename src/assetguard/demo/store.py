@@ -103,7 +103,8 @@ class DemoStore:
     # content
     def list_content(self, q: str | None = None, author_id: int | None = None, kind: str | None = None,
                      limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[Any] = []
         if q:
             where.append("(title LIKE ? OR body LIKE ?)")
             args += [f"%{q}%", f"%{q}%"]

@@ -88,7 +88,7 @@ class StateCollector:
 
 
 _collector = StateCollector()
-REGISTRY.register(_collector)  # type: ignore[arg-type]
+REGISTRY.register(_collector)
 
 
 def bind_state_metrics(platform: Any) -> None:
