@@ -93,3 +93,31 @@ def test_readyz_is_503_when_the_database_is_unreachable(tmp_path: Path) -> None:
             assert client.get("/healthz").status_code == 200
     finally:
         platform.close()
+
+
+def test_sqlite_write_transaction_takes_the_lock_up_front_and_reports_a_locked_database(tmp_path: Path) -> None:
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    db = Database(f"sqlite:///{tmp_path}/x.db")
+    event.listen(db.engine, "connect", lambda dbapi, _r: dbapi.execute("PRAGMA busy_timeout=100"))
+    with db.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        # BEGIN IMMEDIATE: this transaction holds the write lock before it writes anything.
+        other = sqlite3.connect(tmp_path / "x.db", timeout=0.05, isolation_level=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")
+    # Locked by someone else: the error is SQLAlchemy's, like any statement's, and names the cause.
+    with pytest.raises(OperationalError, match="database is locked"):
+        with db.begin() as conn:
+            conn.execute(text("INSERT INTO t VALUES (1)"))
+    other.execute("ROLLBACK")
+    with db.begin() as conn:  # the pooled connection is still usable
+        conn.execute(text("INSERT INTO t VALUES (2)"))
+    with db.connect() as conn:
+        assert conn.execute(text("SELECT x FROM t")).scalars().all() == [2]
+    other.close()
+    db.dispose()

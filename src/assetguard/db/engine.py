@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from assetguard.core.errors import ConfigError
 
@@ -34,7 +35,17 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def _sqlite_begin(conn: Connection) -> None:
     # Write transactions take the lock up front, so read-then-write never hits SQLITE_BUSY_SNAPSHOT.
-    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("assetguard_write") else "BEGIN")
+    # Straight on the driver connection: through ``exec_driver_sql`` every transaction paid a whole
+    # statement execution (context, events, instrumentation) just to say BEGIN.
+    statement = "BEGIN IMMEDIATE" if conn.get_execution_options().get("assetguard_write") else "BEGIN"
+    driver = conn.connection.driver_connection
+    if driver is None:  # not expected for pysqlite; keep the portable path
+        conn.exec_driver_sql(statement)
+    else:
+        try:
+            driver.execute(statement)
+        except sqlite3.Error as exc:  # the same exception types as any other statement
+            raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
