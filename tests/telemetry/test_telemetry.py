@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -208,3 +209,25 @@ def test_target_http_calls_are_child_spans_of_the_delivery(platform: Platform) -
     [http] = [s for s in spans if s["kind"] == "CLIENT"]
     assert http["parent_id"] == root["span_id"] and http["attributes"].get("http.request.method") == "POST"
     assert not [t for t in store.traces(limit=500) if t["kind"] == "CLIENT"]
+
+
+def test_pool_usage_is_read_from_the_pool_when_metrics_are_collected(platform: Platform, tmp_path: Path) -> None:
+    from prometheus_client import REGISTRY, generate_latest
+
+    from assetguard.db.engine import Database
+
+    db = Database(f"sqlite:///{tmp_path}/pool-usage.db")  # its own pool, named by its unique file
+    telemetry_for(platform).instrument_engine(db.engine, "assetguard-api")
+    name = str(db.engine.url.database)
+
+    def usage(state: str) -> float:
+        for line in generate_latest(REGISTRY).decode().splitlines():
+            if line.startswith("db_client_connections_usage") and f'state="{state}"' in line and name in line:
+                return float(line.rsplit(" ", 1)[1])
+        raise AssertionError(f"no db_client_connections_usage for state {state} and pool {name}")
+
+    with db.connect(), db.connect():
+        assert usage("used") == db.engine.pool.checkedout() == 2
+    assert usage("used") == 0
+    assert usage("idle") == db.engine.pool.checkedin() == 2
+    db.dispose()

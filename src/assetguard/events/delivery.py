@@ -128,8 +128,9 @@ class Deliverer:
         ``record=False`` leaves finished deliveries for the next dispatch's transaction to record
         (unless the pipeline is full and needs the room)."""
         done = 0
-        if record or self.in_flight >= self.max_in_flight:
-            done = self.flush(wait if not claim or self.in_flight >= self.max_in_flight else 0.0)
+        full = self.in_flight >= self.max_in_flight
+        if record or full:
+            done = self.flush(wait if not claim or full else 0.0)
         room = self.max_in_flight - self.in_flight
         started = 0
         self.last_claimed = 0

@@ -31,7 +31,7 @@ class RateLimiter:
     def reserve(self, key: str, rate_per_second: float | None, *, max_wait: float = float("inf")) -> float | None:
         """Reserve the next slot; returns the seconds to wait for it, or None (nothing reserved)
         when that would exceed ``max_wait``."""
-        interval = 1.0 / rate_per_second if rate_per_second else 0.0
+        interval = _interval(rate_per_second)
         with self._lock:
             now = time.monotonic()
             slot = max(now, self._next_free.get(key, 0.0), self._earliest(key, interval))
@@ -46,7 +46,7 @@ class RateLimiter:
         wait = self.reserve(key, rate_per_second, max_wait=max_wait)
         if wait is None:
             return False
-        interval = 1.0 / rate_per_second if rate_per_second else 0.0
+        interval = _interval(rate_per_second)
         while True:
             if wait > 0:
                 time.sleep(wait)
@@ -65,3 +65,8 @@ class RateLimiter:
             until = time.monotonic() + seconds
             self._paused_until[key] = max(self._paused_until.get(key, 0.0), until)
             self._next_free[key] = max(self._next_free.get(key, 0.0), until)
+
+
+def _interval(rate_per_second: float | None) -> float:
+    """Seconds between two sends at ``rate_per_second`` (0: no limit)."""
+    return 1.0 / rate_per_second if rate_per_second else 0.0

@@ -89,15 +89,11 @@ class HttpClient:
             response = self._manager(url, host).request(
                 "POST", url, body=body, headers=send_headers, redirect=False, retries=False,
                 timeout=urllib3.Timeout(connect=timeout, read=timeout), preload_content=True)
-        except _Refused as exc:  # a subclass of urllib3's ConnectTimeoutError, but not a timeout
-            self._end(span, None, type(exc).__name__)
-            raise HttpError(type(exc).__name__) from None
-        except _Urllib3Timeout as exc:
-            self._end(span, None, type(exc).__name__)
-            raise HttpTimeout(type(exc).__name__) from None
         except (_Urllib3Error, OSError) as exc:
             self._end(span, None, type(exc).__name__)
-            raise HttpError(type(exc).__name__) from None
+            # NewConnectionError subclasses urllib3's ConnectTimeoutError, but a refusal is no timeout.
+            timed_out = isinstance(exc, _Urllib3Timeout) and not isinstance(exc, _Refused)
+            raise (HttpTimeout if timed_out else HttpError)(type(exc).__name__) from None
         self._end(span, response.status, None)
         return HttpResponse(response.status, response.headers, response.data)
 

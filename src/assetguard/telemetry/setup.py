@@ -17,6 +17,7 @@ collector is configured. HTTP metrics use the stable semantic conventions
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from typing import Any
@@ -155,6 +156,7 @@ def _observe_pool_usage(provider: MeterProvider, engine: Any) -> None:
         _pools.add(engine)
 
 
+@functools.cache
 def _in_trace_engine_tracer() -> Any:
     """The official SQLAlchemy instrumentation, paying its per-statement cost only inside a trace.
 
