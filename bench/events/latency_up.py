@@ -99,12 +99,20 @@ def start_platform(cwd: Path, webhook: str, extra: list[str]) -> tuple[subproces
     raise SystemExit("assetguard up did not start within 120 s")
 
 
+def setting(item: str) -> str:
+    """``--set`` values: ``ASSETGUARD_NAME=value``."""
+    name, eq, _value = item.partition("=")
+    if not eq or not name.startswith("ASSETGUARD_"):
+        raise argparse.ArgumentTypeError(f"expected ASSETGUARD_NAME=value, got {item!r}")
+    return item
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=4, help="keep-alive connections sending in turn")
-    parser.add_argument("--set", action="append", default=[], metavar="ASSETGUARD_X=V",
+    parser.add_argument("--set", action="append", default=[], type=setting, metavar="ASSETGUARD_X=V",
                         help="a setting for the platform process (its other ASSETGUARD_* are cleared)")
     args = parser.parse_args()
     arrivals: dict[str, float] = {}
