@@ -25,8 +25,8 @@ from assetguard.runtime.platform import Platform
 PG_URL = os.environ.get("ASSETGUARD_TEST_POSTGRES_URL")
 NATS_URL = os.environ.get("ASSETGUARD_TEST_NATS_URL")
 REQUIRE = os.environ.get("ASSETGUARD_TEST_REQUIRE_SERVICES") == "1"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CORPORA = SHARED / "corpora"
+# Third-party test corpora shipped with their licences (tests/data/README.md).
+CORPORA = Path(__file__).resolve().parent / "data"
 
 
 def need_service(name: str, value: str | None, env: str) -> str:

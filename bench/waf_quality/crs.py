@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-CORPUS = Path("/work/shared/corpora/crs-regression/tests")
+# The OWASP CRS regression tests, shipped with their licence under tests/data/crs-regression/.
+CORPUS = Path(__file__).resolve().parents[2] / "tests" / "data" / "crs-regression" / "tests"
 CRS_RULES = Path("/usr/share/modsecurity-crs/rules")
 
 CATEGORIES = {

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from assetguard.core.settings import Settings
+from assetguard.demo.story import FOCUS_SAMPLE  # noqa: F401  (shipped with its licence; imported by the cost tests)
 
 
 @pytest.fixture
@@ -19,5 +19,3 @@ def cli_env(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cli
     monkeypatch.chdir(settings.data_dir.parent)
     yield CliRunner()
 
-
-FOCUS_SAMPLE = Path(__file__).resolve().parents[2].parent / "shared" / "corpora" / "focus" / "focus_sample.csv"

@@ -6,11 +6,11 @@ import base64
 import json
 from pathlib import Path
 
-import pytest
 from typer.testing import CliRunner
 
 from assetguard.cli.main import app
 from assetguard.waf.request import HttpRequest
+from tests.conftest import CORPORA
 
 runner = CliRunner()
 
@@ -77,13 +77,11 @@ def test_evaluate_har(waf_env: None, tmp_path: Path) -> None:
     assert [r["action"] for r in results] == ["ALLOW", "BLOCK"]
 
 
-CRS = Path(__file__).resolve().parents[3] / "shared" / "corpora" / "crs-regression" / "tests"
+CRS = CORPORA / "crs-regression" / "tests"
 
 
 def test_evaluate_crs_regression_yaml(waf_env: None) -> None:
     path = CRS / "REQUEST-920-PROTOCOL-ENFORCEMENT" / "920330.yaml"
-    if not path.exists():
-        pytest.skip(f"CRS corpus not found at {path}")
     code, out = _run("waf", "evaluate", "--acl", "baseline", "--requests", str(path), "--with-id")
     assert code == 0, out
     results = [json.loads(line) for line in out.splitlines()]

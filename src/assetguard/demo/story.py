@@ -4,7 +4,7 @@ The story is one small AWS account (``story_data``) and this machine:
 
 1. **cost** — generated daily FOCUS rows for the previous and the current month (services, regions,
    tagged and untagged resources, a month-start support charge) sized so the shipped ``monthly-total``
-   budget (1,000 USD) passes ACTUAL > 85 % this month, plus the shared FOCUS sample when it is present;
+   budget (1,000 USD) passes ACTUAL > 85 % this month, plus the shipped FOCUS 1.0 sample (CC BY 4.0);
 2. **inventory** — the AWS Config snapshot written to ``<data_dir>/demo/`` and read by the ``snapshot``
    collector, and the CycloneDX SBOM of the account's ``acme/api:1.4`` container image;
 3. **tagging** — a day of CloudTrail records; the auto-tagger tags the created volumes in the inventory;
@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-FOCUS_SAMPLE = Path("/work/shared/corpora/focus/focus_sample.csv")  # CC BY 4.0, not shipped: used when present
+# FOCUS 1.0 sample data, CC BY 4.0 (c) FinOps Foundation; see data/focus_sample.LICENSE.md and data/README.md
+FOCUS_SAMPLE = Path(__file__).resolve().parent / "data" / "focus_sample.csv"
 MONTH_TO_DATE_TARGET = 900.0  # USD this month so far: 90 % of monthly-total's 1,000 USD → ACTUAL > 85 % fires
 SUPPORT_CHARGE = 100.0  # the month-start charge (a support plan billed on day 1)
 IMAGE_NAME, IMAGE_VERSION = "acme/api", "1.4"  # the container image the ECS task definition runs
