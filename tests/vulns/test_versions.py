@@ -40,9 +40,53 @@ def test_dpkg_epoch_upstream_revision() -> None:
 
 
 def test_dpkg_rejects_garbage() -> None:
-    for bad in ("a1.0", "x:1.0", "1.0 beta", ""):
+    for bad in ("x:1.0", "1.0 beta", "", "1.0-", "999999999999999999999999:0-1", "0:0-0:0", "0:0-:",
+                "-1:0", "0:", ":1.0", "-0"):
         with pytest.raises(InvalidVersion):
             version_key("Debian", bad)
+
+
+def test_dpkg_zero_parts_keep_the_tilde_sentinel() -> None:
+    # An all-zero (or empty) part still has a "~" sort before its end.
+    ordered("Debian", ["0~rc1", "0"])
+    ordered("Debian", ["1.0-0~bpo1", "1.0-0"])
+    ordered("Debian", ["1.0-0~1", "1.0"])
+    ordered("Debian", ["1:0~git1", "1:0"])
+    ordered("Debian", ["1.0~", "1.0", "1.0.0~", "1.0.0"])
+    equal("Debian", "1.0", "1.0-0")
+
+
+def test_dpkg_upstream_not_starting_with_a_digit_compares() -> None:
+    # dpkg only warns about it and compares the versions.
+    ordered("Debian", ["0:a-0", "0:b-0", "1:0"])
+
+
+def _verrevcmp(a: str, b: str) -> int:
+    """dpkg's verrevcmp, walked character by character as lib/dpkg/version.c does."""
+    def order(c: str) -> int:
+        if c.isdigit():
+            return 0
+        if c.isalpha():
+            return ord(c)
+        return -1 if c == "~" else ord(c) + 256 if c else 0
+
+    i = j = 0
+    at = lambda s, k: s[k] if k < len(s) else ""  # noqa: E731
+    while i < len(a) or j < len(b):
+        while (at(a, i) and not at(a, i).isdigit()) or (at(b, j) and not at(b, j).isdigit()):
+            ac, bc = order(at(a, i)), order(at(b, j))
+            if ac != bc:
+                return ac - bc
+            i, j = i + 1, j + 1
+        i0, j0 = i, j
+        while at(a, i).isdigit():
+            i += 1
+        while at(b, j).isdigit():
+            j += 1
+        x, y = int(a[i0:i] or 0), int(b[j0:j] or 0)
+        if x != y:
+            return x - y
+    return 0
 
 
 # --- apk (Alpine) -------------------------------------------------------------------------------
@@ -295,6 +339,18 @@ def test_dpkg_is_a_total_order(a: str, b: str, c: str) -> None:
     assert (ka < kb) + (ka == kb) + (ka > kb) == 1
     if ka <= kb and kb <= kc:
         assert ka <= kc
+
+
+_dpkg_part = st.from_regex(r"\A[0~a.+]{0,7}\Z")
+
+
+@settings(deadline=None, max_examples=300)
+@given(_dpkg_part, _dpkg_part)
+def test_dpkg_key_order_is_verrevcmp(a: str, b: str) -> None:
+    # Zeros, tildes and letters: the alphabet where a padding shortcut would go wrong.
+    for x, y, ref in [(f"1{a}", f"1{b}", _verrevcmp(f"1{a}", f"1{b}")),
+                      (f"1-{a or 0}", f"1-{b or 0}", _verrevcmp(a or "0", b or "0"))]:
+        assert compare("Debian", x, y) == (ref > 0) - (ref < 0), (x, y)
 
 
 @settings(deadline=None)

@@ -98,6 +98,13 @@ class WafSettings(Section):
     managed_dir: str | None = None  # managed rule group documents (default: the shipped ones)
     ipset_dir: str | None = None  # managed:ipset/<name> lists (default: the shipped ones)
 
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        from assetguard.core.urls import check_redis_url
+
+        return check_redis_url(value) if value else value
+
 
 class TaggingSettings(Section):
     params_backend: Literal["local", "ssm"] = "local"
@@ -152,6 +159,27 @@ class DemoSettings(Section):
     app_port: int = Field(8001, ge=1, le=65535)
 
 
+class SchedulerSettings(Section):
+    """Leadership of the periodic jobs: one scheduler leads a deployment at a time."""
+
+    lease_seconds: float = Field(15.0, ge=2, description="a leader that cannot renew its lease for this long is "
+                                 "replaced (SQLite); on PostgreSQL a lost database session ends leadership at once")
+    check_seconds: float = Field(5.0, gt=0, description="how often the leader re-verifies its lease, also while a "
+                                 "job runs, and how often a follower tries to take over")
+
+
+class RetentionSettings(Section):
+    """How long operational records are kept; the scheduler prunes them in batches (job ``retention.prune``)."""
+
+    stream_max_age_hours: float = Field(72.0, gt=0, description="NATS stream: messages older than this are dropped")
+    stream_max_bytes: int = Field(1 << 30, ge=1 << 20, description="NATS stream: oldest messages dropped beyond this")
+    outbox_days: float = Field(2.0, gt=0, description="delivered (dispatched) outbox rows")
+    deliveries_days: float = Field(14.0, gt=0, description="finished delivery records (delivered or dropped; "
+                                   "dead letters are kept until replayed or purged)")
+    scheduler_runs_days: float = Field(7.0, gt=0, description="the record of scheduled job runs per time slot")
+    batch_rows: int = Field(5000, ge=100, le=100_000, description="rows deleted per transaction (short locks)")
+
+
 class Settings(BaseSettings):
     """All settings of one assetguard deployment."""
 
@@ -162,6 +190,9 @@ class Settings(BaseSettings):
     bus_url: str | None = None
     secret_key: SecretStr | None = None
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    connect_timeout_seconds: float = Field(
+        30.0, gt=0, description="a worker or WAF proxy that cannot reach its database, bus or Redis for this long "
+        "at start exits with one line naming the URL")
     api: ApiSettings = Field(default_factory=ApiSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
@@ -174,6 +205,22 @@ class Settings(BaseSettings):
     cost: CostSettings = Field(default_factory=CostSettings)
     events: EventsSettings = Field(default_factory=EventsSettings)
     inventory: InventorySettings = Field(default_factory=InventorySettings)
+    scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
+    retention: RetentionSettings = Field(default_factory=RetentionSettings)
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str | None) -> str | None:
+        from assetguard.core.urls import check_database_url
+
+        return check_database_url(value) if value else value
+
+    @field_validator("bus_url")
+    @classmethod
+    def _bus_url(cls, value: str | None) -> str | None:
+        from assetguard.core.urls import check_bus_url
+
+        return check_bus_url(value) if value else value
 
     @field_validator("secret_key")
     @classmethod
