@@ -6,7 +6,8 @@ A web ACL is a WAFv2 ``CreateWebACL`` object (JSON or YAML); ``{"WebACL": {...}}
 wrappers) referenced by ``ARN`` - a full ARN, or just the name. Documents are looked up in the
 resources given explicitly, then in the ACL file's own directory.
 
-``--acl`` accepts a built-in name (``baseline``, ``recommended``) or a path.
+The CLI's ``--acl`` accepts a name (the WAF store, then the built-in set) or a file path. The API and
+the proxies resolve names only (``acl_source``); the file functions here serve the CLI.
 
 Example::
 
@@ -24,6 +25,7 @@ from typing import Any
 import yaml
 
 from assetguard.core.errors import NotFoundError, ValidationError
+from assetguard.core.textfile import read_text
 
 BUILTIN_DIR = Path(__file__).parent / "acls"
 DOC_SUFFIXES = (".json", ".yaml", ".yml")
@@ -36,6 +38,17 @@ def stored_acl_dir(data_dir: Path) -> Path:
 
 def builtin_acl_names() -> list[str]:
     return sorted(p.stem for p in BUILTIN_DIR.iterdir() if p.suffix in DOC_SUFFIXES)
+
+
+def builtin_acl_document(name: str) -> dict[str, Any] | None:
+    """The shipped ACL called ``name``, or None. ``name`` is only compared with the shipped files'
+    names; no path is built from it (the API and proxies resolve names through here)."""
+    files = {p.stem: p for p in BUILTIN_DIR.iterdir() if p.suffix in DOC_SUFFIXES}
+    path = files.get(name)
+    if path is None:
+        return None
+    doc = unwrap(read_document(path), "WebACL")
+    return doc if isinstance(doc, dict) else None
 
 
 def resolve_acl_path(name_or_path: str | Path, acl_dirs: list[Path] | None = None) -> Path:
@@ -57,7 +70,7 @@ def resolve_acl_path(name_or_path: str | Path, acl_dirs: list[Path] | None = Non
 
 def read_document(path: Path) -> Any:
     """Parse a JSON or YAML file; syntax errors name the file and line."""
-    text = path.read_text(encoding="utf-8")
+    text = read_text(path, "document")
     try:
         if path.suffix == ".json":
             return json.loads(text)
@@ -67,7 +80,8 @@ def read_document(path: Path) -> Any:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
-        raise ValidationError(f"invalid YAML: {exc}", where=f"{path}{line}") from None
+        problem = getattr(exc, "problem", None) or " ".join(str(exc).split())
+        raise ValidationError(f"invalid YAML: {problem}", where=f"{path}{line}") from None
 
 
 def unwrap(doc: Any, wrapper: str) -> Any:
