@@ -97,6 +97,10 @@ class WafSettings(Section):
     tls_key: str | None = None
     managed_dir: str | None = None  # managed rule group documents (default: the shipped ones)
     ipset_dir: str | None = None  # managed:ipset/<name> lists (default: the shipped ones)
+    acl_poll_seconds: float = Field(5.0, ge=0.2, le=300, description="a proxy checks the WAF store for a new "
+                                    "version of its ACL this often (a change also wakes it at once on PostgreSQL)")
+    heartbeat_seconds: float = Field(5.0, ge=0.2, le=300, description="a proxy reports its ACL version, address "
+                                     "and health to the database this often")
 
     @field_validator("redis_url")
     @classmethod
