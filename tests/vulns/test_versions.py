@@ -226,7 +226,18 @@ def test_go_versions_and_pseudo_versions() -> None:
                    "v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.4", "v1.3.0-pre",
                    "v1.3.0-pre.0.20191109021931-daa7c04131f5", "v1.3.0"])
     equal("Go", "v2.0.0+incompatible", "2.0.0")
-    ordered("Go", ["go1.21.0", "go1.21.3", "go1.22rc1", "go1.22", "go1.22.1"])
+    ordered("Go", ["go1.21.0", "go1.21.3", "go1.22", "go1.22rc1", "go1.22.0", "go1.22.1"])
+
+
+def test_go_toolchain_language_versions_and_prereleases() -> None:
+    # Go 1.21+: "go1.21" is the language version, before its pre-releases and its first release.
+    ordered("Go", ["go1.21", "go1.21rc1", "go1.21.0"])
+    ordered("Go", ["go1.19alpha3", "go1.19beta2", "go1.19rc1", "go1.19", "go1.19.1"])
+    equal("Go", "go1.20", "go1.20.0")
+    equal("Go", "go1.21rc1", "1.21.0-rc.1")   # OSV's spelling of the same toolchain
+    for bad in ("go1.21.1rc1", "go1.021", "go1.21RC1", "go1.21-rc1"):
+        with pytest.raises(InvalidVersion):
+            version_key("Go", bad)
 
 
 # --- Maven (ComparableVersion, as Maven 3.9 ships it) -------------------------------------------------------

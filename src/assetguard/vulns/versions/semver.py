@@ -55,12 +55,25 @@ def go_key(version: str) -> tuple[int, int, int, tuple[int, tuple[tuple[int, int
     return parse(v)
 
 
+_GO_TOOLCHAIN = re.compile(r"^(0|[1-9]\d*)(?:\.(0|[1-9]\d*)(?:\.(0|[1-9]\d*)|([a-z]+)(0|[1-9]\d*)?)?)?$", re.ASCII)
+
+
 def _go_toolchain(v: str) -> str:
-    m = re.match(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?((?:rc|beta)\d+)?$", v)
+    """A Go toolchain version as the semver that sorts like it (Go's ``internal/gover``).
+
+    ``1`` and ``1.20`` are ``.0`` releases; from Go 1.21 on, ``1.21`` names the language and
+    sorts before every ``1.21`` pre-release and release, so it becomes ``1.21.0-0`` (OSV's own
+    lowest pre-release). ``1.21rc1`` -> ``1.21.0-rc.1``; any lower-case kind (``alpha``, ``beta``,
+    ``rc``) is allowed, and kinds sort alphabetically, as in Go.
+    """
+    m = _GO_TOOLCHAIN.match(v)
     if not m:
-        raise InvalidVersion(f"Go toolchain version go{v!r} is not goMAJOR.MINOR[.PATCH][rcN]")
-    core = f"{m[1]}.{m[2] or 0}.{m[3] or 0}"
-    if not m[4]:
-        return core
-    label, number = re.match(r"([a-z]+)(\d+)", m[4]).groups()  # type: ignore[union-attr]
-    return f"{core}-{label}.{number}"
+        raise InvalidVersion(f"Go toolchain version go{v!r} is not goMAJOR[.MINOR[.PATCH|KINDn]]")
+    major, minor, patch, kind, pre = m.groups()
+    if minor is None:
+        return f"{major}.0.0"
+    if patch is not None:
+        return f"{major}.{minor}.{patch}"
+    if kind is None:
+        return f"{major}.{minor}.0" if int(minor) < 21 else f"{major}.{minor}.0-0"
+    return f"{major}.{minor}.0-{kind}" + (f".{pre}" if pre is not None else "")
