@@ -319,6 +319,17 @@ def test_maven_equal_versions_hash_alike() -> None:
     assert len({k("1.0-RC1"), k("1.0-rc-1"), k("1.0-rc-2")}) == 2
 
 
+def test_non_ascii_digits_are_not_digits() -> None:
+    # Maven (ComparableVersion checks '0'-'9'), node-semver (JavaScript's ASCII \d) and rpm
+    # (risdigit) know only ASCII digits.
+    assert maven_items("1.\U0001d7e4") == "1-\U0001d7e4"   # a qualifier, not the number 2
+    ordered("Maven", ["1.\u0662", "1.2"])
+    for eco, bad in (("npm", "1.2.\u0663"), ("Go", "v1.\u0662.0"), ("Go", "go1.\u0662")):
+        with pytest.raises(InvalidVersion):
+            version_key(eco, bad)
+    ordered("Red Hat", ["1.\u0662", "1.0"])   # a separator: "1.\u0662" is "1"
+
+
 def test_maven_rejects_overlong_strings() -> None:
     with pytest.raises(InvalidVersion):
         version_key("Maven", "1." * 200)

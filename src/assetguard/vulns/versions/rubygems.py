@@ -62,6 +62,8 @@ class GemVersion:
 @schemes.register("rubygems")
 def key(version: str) -> GemVersion:
     v = version.strip()
+    if not v:
+        v = "0"  # Gem::Version.new("") and Gem::Version.new("  ") are version 0
     if not _VALID.match(v):
         raise InvalidVersion(f"RubyGems version {version!r} is malformed")
     v = v.replace("-", ".pre.")
