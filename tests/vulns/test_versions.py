@@ -219,6 +219,18 @@ def test_semver_spec_precedence() -> None:
             version_key("crates.io", bad)
 
 
+def test_semver_npm_limits() -> None:
+    # node-semver: at most 256 characters, numbers at most Number.MAX_SAFE_INTEGER.
+    ok = "1.2.3-" + "a" * 250
+    assert len(ok) == 256
+    version_key("npm", ok)
+    version_key("npm", "9007199254740991.0.0")
+    for bad in (ok + "b", "9007199254740992.0.0", "0.9007199254740992.0", "0.0.9007199254740992"):
+        with pytest.raises(InvalidVersion):
+            version_key("npm", bad)
+    version_key("Go", "v9007199254740992.0.0")  # Go has no such limit
+
+
 # --- Go ---------------------------------------------------------------------------------------------------
 
 def test_go_versions_and_pseudo_versions() -> None:
@@ -345,6 +357,9 @@ def test_rubygems_ordering() -> None:
     equal("RubyGems", "1.0.0", "1")
     equal("RubyGems", "1.0.0-rc1", "1.0.0.pre.rc1")
     assert compare("RubyGems", "1.9.3", "1.10.0") == -1
+    for blank in ("", "  ", "\t\n"):
+        equal("RubyGems", blank, "0")
+        ordered("RubyGems", ["0.a", blank, "0.0.1"])
     with pytest.raises(InvalidVersion):
         version_key("RubyGems", "1..2 junk")
 

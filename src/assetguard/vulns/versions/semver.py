@@ -34,17 +34,29 @@ def _pre_key(pre: str | None) -> tuple[int, tuple[tuple[int, int, str], ...]]:
     return (0, ids)
 
 
-def parse(version: str) -> tuple[int, int, int, tuple[int, tuple[tuple[int, int, str], ...]]]:
+# node-semver's limits (internal/constants.js): longer strings and larger numbers are invalid.
+MAX_LENGTH = 256
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def parse(version: str, *, npm_limits: bool = False
+          ) -> tuple[int, int, int, tuple[int, tuple[tuple[int, int, str], ...]]]:
+    if npm_limits and len(version) > MAX_LENGTH:
+        raise InvalidVersion(f"version {version[:20]!r}... is longer than {MAX_LENGTH} characters")
     text = _LOOSE_PREFIX.sub("", version, count=1).strip()
     m = _SEMVER.match(text)
     if not m:
         raise InvalidVersion(f"version {version!r} is not semver MAJOR.MINOR.PATCH[-pre][+build]")
-    return (int(m[1]), int(m[2]), int(m[3]), _pre_key(m[4]))
+    major, minor, patch = int(m[1]), int(m[2]), int(m[3])
+    if npm_limits and max(major, minor, patch) > MAX_SAFE_INTEGER:
+        raise InvalidVersion(f"version {version!r}: a number is above {MAX_SAFE_INTEGER} (2^53 - 1)")
+    return (major, minor, patch, _pre_key(m[4]))
 
 
 @schemes.register("semver")
 def key(version: str) -> tuple[int, int, int, tuple[int, tuple[tuple[int, int, str], ...]]]:
-    return parse(version)
+    """npm's rules, also for crates.io, Hex, Pub and SwiftURL (OSV's one SEMVER range type)."""
+    return parse(version, npm_limits=True)
 
 
 @schemes.register("go")
