@@ -133,7 +133,7 @@ def parse(version: str) -> Item:
             current.append(_ZERO if i == start else _item(is_digit, text[start:i]))
             start = i + 1
             current = sublist()
-        elif c.isdecimal():
+        elif "0" <= c <= "9":  # ASCII digits only, as Maven checks
             if not is_digit and i > start:
                 # letters then digits: the qualifier, then the number in a sub-list; a qualifier
                 # after numbers opens a sub-list even after a "." (1.0.0.X1 < 1.0.0-X2)

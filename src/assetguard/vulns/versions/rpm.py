@@ -25,9 +25,9 @@ def vercmp_key(text: str) -> tuple[tuple[int, object], ...]:
         elif c == "^":
             tokens.append((_CARET, 0))
             i += 1
-        elif c.isdigit():
+        elif "0" <= c <= "9":  # rpm's risdigit: ASCII only
             j = i
-            while j < n and text[j].isdigit():
+            while j < n and "0" <= text[j] <= "9":
                 j += 1
             tokens.append((_NUM, int(text[i:j])))
             i = j
@@ -48,7 +48,7 @@ def split(version: str) -> tuple[int, str, str]:
     epoch = 0
     if ":" in v:
         e, v = v.split(":", 1)
-        if not e.isdigit():
+        if not (e.isascii() and e.isdigit()):
             raise InvalidVersion(f"rpm version {version!r}: epoch {e!r} is not a number")
         epoch = int(e)
     ver, rel = (v.rsplit("-", 1) if "-" in v else (v, ""))
