@@ -11,7 +11,7 @@ import typer
 from assetguard.cli.context import console, err_console, platform
 
 NAME = "audit"
-app = typer.Typer(help="Verify and export the tamper-evident audit trail.", no_args_is_help=True)
+app = typer.Typer(help="The tamper-evident audit trail: verify its chain, export it as CloudTrail-shaped records.", no_args_is_help=True)
 
 
 @app.command()

@@ -15,7 +15,7 @@ from assetguard.cli.context import console, platform
 from assetguard.core.errors import ValidationError
 
 NAME = "budgets"
-app = typer.Typer(help="Budgets with ACTUAL and FORECASTED notifications (AWS Budgets semantics).",
+app = typer.Typer(help="Budgets with ACTUAL and FORECASTED notifications (AWS Budgets semantics): put, list, delete and evaluate them here, push them to or pull them from AWS Budgets.",
                   no_args_is_help=True)
 
 

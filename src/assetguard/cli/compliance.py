@@ -23,8 +23,8 @@ from assetguard.cli.context import console, platform
 from assetguard.core.errors import ValidationError
 
 NAME = "compliance"
-app = typer.Typer(help="Configuration compliance rules, conformance packs and remediation.", no_args_is_help=True)
-remediation = typer.Typer(help="Runbooks bound to rules: configure, run, approve.", no_args_is_help=True)
+app = typer.Typer(help="Configuration compliance: the rules and conformance packs, evaluate assets against them, read the results, and run remediation runbooks.", no_args_is_help=True)
+remediation = typer.Typer(help="Runbooks bound to rules: list and set the bindings, run one, approve or reject a pending run, list executions.", no_args_is_help=True)
 app.add_typer(remediation, name="remediation")
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable JSON output")]
 

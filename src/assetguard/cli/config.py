@@ -16,7 +16,7 @@ from assetguard.cli.context import console, state
 from assetguard.core.settings import config_path
 
 NAME = "config"
-app = typer.Typer(help="Check and show the effective configuration.", no_args_is_help=True)
+app = typer.Typer(help="The effective configuration: check it for errors, or show it with secrets masked.", no_args_is_help=True)
 
 
 @app.command()

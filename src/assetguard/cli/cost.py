@@ -16,7 +16,7 @@ from assetguard.cli.context import console, platform
 from assetguard.core.errors import ValidationError
 
 NAME = "cost"
-app = typer.Typer(help="Ingest FOCUS / CUR 2.0 / Cost Explorer cost data and inspect it.", no_args_is_help=True)
+app = typer.Typer(help="Cost data: ingest FOCUS / CUR 2.0 files, read daily cost from the Cost Explorer API (explorer), and a summary of spend by service and tag.", no_args_is_help=True)
 
 
 @app.command()

@@ -9,7 +9,7 @@ from assetguard.db import migrate
 from assetguard.db.engine import Database
 
 NAME = "db"
-app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app = typer.Typer(help="Database migrations: upgrade applies pending ones, status lists them.", no_args_is_help=True)
 
 
 @app.command()

@@ -10,7 +10,7 @@ import typer
 from assetguard.cli.context import console, state
 
 NAME = "demo"
-app = typer.Typer(help="The sample application the WAF protects (/user, /content, /was).", no_args_is_help=True)
+app = typer.Typer(help="The demo: load the demo story, send demo traffic through the WAF proxy, or serve the sample app the WAF protects (/user, /content, /was).", no_args_is_help=True)
 
 
 @app.command("app")

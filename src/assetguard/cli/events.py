@@ -21,8 +21,8 @@ from assetguard.cli.context import console, platform
 from assetguard.core.errors import ValidationError
 
 NAME = "events"
-app = typer.Typer(help="Event bus: test patterns, put events, dead letters.", no_args_is_help=True)
-dlq_app = typer.Typer(help="The dead-letter queue of failed deliveries.", no_args_is_help=True)
+app = typer.Typer(help="Event bus: test-pattern against events, put events, replay archived ones, and manage the dead-letter queue (dlq) and archive.", no_args_is_help=True)
+dlq_app = typer.Typer(help="The dead-letter queue of failed deliveries: list them, redrive them to their targets.", no_args_is_help=True)
 app.add_typer(dlq_app, name="dlq")
 
 

@@ -19,7 +19,7 @@ from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, platform
 from assetguard.core.clock import utcnow
 
-archive_app = typer.Typer(help="Archives of events (all, or those matching a pattern), for replays.",
+archive_app = typer.Typer(help="Archives of events (all, or those matching a pattern), for replays: create, list and delete them.",
                           no_args_is_help=True)
 
 

@@ -25,8 +25,8 @@ from assetguard.cli.context import console, err_console, platform
 from assetguard.core.errors import ValidationError
 
 NAME = "findings"
-app = typer.Typer(help="The findings hub (ASFF): list, triage, export and import findings.", no_args_is_help=True)
-automation = typer.Typer(help="Automation rules (criteria → severity, workflow, note).", no_args_is_help=True)
+app = typer.Typer(help="The findings hub (ASFF): list and show findings, update their workflow, export and import them, insight counts and automation rules.", no_args_is_help=True)
+automation = typer.Typer(help="Automation rules (criteria → severity, workflow, note): list, add and delete them.", no_args_is_help=True)
 app.add_typer(automation, name="automation")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable JSON output")]

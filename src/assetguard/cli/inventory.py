@@ -18,7 +18,7 @@ from assetguard.inventory.service import CollectionSummary, InventoryService
 from assetguard.runtime.plugins import load_builtin_plugins
 
 NAME = "inventory"
-app = typer.Typer(help="Asset inventory: collect, list and show configuration items.", no_args_is_help=True)
+app = typer.Typer(help="Asset inventory: collect, list and show configuration items, and print the permissions a collector needs.", no_args_is_help=True)
 
 SOURCES = ("aws", "host", "sbom", "image", "snapshot")
 

@@ -13,7 +13,7 @@ from assetguard.cli.context import console, platform
 from assetguard.tagging.params import parameter_store
 
 NAME = "params"
-app = typer.Typer(help="Parameter store (SSM Parameter Store semantics; local or ssm backend).",
+app = typer.Typer(help="Parameter store (SSM Parameter Store semantics; local or ssm backend): put, get, list and delete parameters, label versions, show their history.",
                   no_args_is_help=True)
 
 

@@ -13,7 +13,7 @@ from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, platform
 
 NAME = "rules"
-app = typer.Typer(help="Event rules: pattern → targets.", no_args_is_help=True)
+app = typer.Typer(help="Event rules (pattern → targets): list, put and delete rules, enable or disable them.", no_args_is_help=True)
 
 
 @app.command("list")

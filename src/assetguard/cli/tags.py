@@ -16,7 +16,7 @@ from assetguard.tagging.autotag import AutoTagger, TagPlan
 from assetguard.tagging.sources import read_path, read_s3, read_sqs
 
 NAME = "tags"
-app = typer.Typer(help="Auto-tag new resources, backfill old ones, and edit tags in bulk.", no_args_is_help=True)
+app = typer.Typer(help="Tags: autotag new resources, backfill old ones, find resources, apply or remove tags in bulk, export and import them as CSV, and tag policy checks.", no_args_is_help=True)
 
 BATCH = 200
 
@@ -237,7 +237,7 @@ def backfill(ctx: typer.Context, dry_run: Annotated[bool, typer.Option("--dry-ru
     err_console.print(f"{len(items)} resource(s){' (dry run)' if dry_run else ''}")
 
 
-policy_app = typer.Typer(help="Tag policies (AWS Organizations syntax + required keys).", no_args_is_help=True)
+policy_app = typer.Typer(help="Tag policies (AWS Organizations syntax + required keys): put and list policies, check resources against them.", no_args_is_help=True)
 app.add_typer(policy_app, name="policy")
 
 

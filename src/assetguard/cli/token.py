@@ -12,7 +12,7 @@ from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, platform
 
 NAME = "token"
-app = typer.Typer(help="Create, list and revoke API tokens.", no_args_is_help=True)
+app = typer.Typer(help="API tokens: create, list and revoke them.", no_args_is_help=True)
 
 
 @app.command()

@@ -24,7 +24,7 @@ from assetguard.vulns.scanner import VulnerabilityScanner
 from assetguard.vulns.sources import count_hint
 
 NAME = "vulndb"
-app = typer.Typer(help="Load and inspect the OSV vulnerability advisory database.", no_args_is_help=True)
+app = typer.Typer(help="The OSV vulnerability advisory database: import records, stats per ecosystem, show one advisory, list them.", no_args_is_help=True)
 
 FIXTURES = Path(__file__).resolve().parents[1] / "vulns" / "fixtures"
 

@@ -18,7 +18,7 @@ from assetguard.core.errors import ValidationError
 from assetguard.core.settings import Settings
 
 NAME = "waf"
-app = typer.Typer(help="WAFv2-compatible web ACLs: evaluate offline, capacity, export, reverse proxy.",
+app = typer.Typer(help="WAFv2-compatible web ACLs: evaluate requests offline, wcu capacity, export and validate ACLs, run the reverse proxy, update-lists of the IP groups.",
                   no_args_is_help=True)
 
 AclOption = Annotated[str, typer.Option("--acl", help="built-in ACL name (baseline, recommended) or file")]
