@@ -16,7 +16,8 @@ from fastapi.responses import JSONResponse
 
 import assetguard
 from assetguard.api import routes
-from assetguard.api.auth import FailureThrottle
+from assetguard.api.forwarded import TrustedProxyMiddleware
+from assetguard.auth.throttle import throttle_for
 from assetguard.core.errors import (
     AssetGuardError,
     AuthError,
@@ -41,7 +42,10 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     app = FastAPI(title="assetguard", version=assetguard.__version__,
                   description="Operations and security plan for a small team's assets.")
     app.state.platform = platform
-    app.state.auth_throttle = FailureThrottle(platform.settings.api.auth_failure_limit)
+    settings = platform.settings
+    # Failed-auth counts shared by every API process: Redis when configured, else the database.
+    app.state.auth_throttle = platform.singleton("auth-throttle", lambda: throttle_for(
+        settings.api.auth_failure_limit, platform.db, settings.waf.redis_url))
 
     @app.exception_handler(AssetGuardError)
     async def _domain_error(_request: Request, exc: AssetGuardError) -> JSONResponse:
@@ -69,4 +73,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         pass
     else:
         mount_console(app, platform)
+    # Outermost (added last), so everything inside sees the client behind trusted proxies.
+    if settings.api.trusted_proxies:
+        app.add_middleware(TrustedProxyMiddleware, trusted=settings.api.trusted_proxies)
     return app

@@ -8,6 +8,9 @@ Route dependencies::
 Viewer routes accept any valid token; ``OperatorDep`` and ``AdminDep`` answer 401 without
 credentials and 403 with too weak a role.
 
+Sessions and CSRF tokens are signed with the deployment's session key (:mod:`assetguard.auth.keys`,
+in the database), so a session made by one API process is good on every other.
+
 Credentials are a bearer token (``Authorization: Bearer ag_...``) or the console session cookie
 set by ``POST /login``. Because a browser sends the cookie on its own, every state-changing
 request authenticated by the cookie must also prove it came from our own pages: it carries the
@@ -20,12 +23,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections import defaultdict, deque
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
+from assetguard.auth.keys import SESSION_KEY
 from assetguard.auth.principal import Principal, Role
+from assetguard.auth.throttle import AuthThrottle
 from assetguard.runtime.platform import Platform
 
 SESSION_COOKIE = "ag_session"
@@ -43,36 +47,18 @@ def get_platform(request: Request) -> Platform:
 PlatformDep = Annotated[Platform, Depends(get_platform)]
 
 
-class FailureThrottle:
-    """Counts failed authentications per client; past the limit a client waits out the window."""
-
-    def __init__(self, limit: int, window: float = 60.0) -> None:
-        self.limit = limit
-        self.window = window
-        self.failures: dict[str, deque[float]] = defaultdict(deque)
-
-    def _prune(self, client: str, now: float) -> deque[float]:
-        q = self.failures[client]
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
-
-    def retry_after(self, client: str) -> float:
-        now = time.monotonic()
-        q = self._prune(client, now)
-        if len(q) >= self.limit:
-            return max(1.0, self.window - (now - q[0]))
-        return 0.0
-
-    def fail(self, client: str) -> None:
-        self._prune(client, time.monotonic()).append(time.monotonic())
-
-    def succeed(self, client: str) -> None:
-        self.failures.pop(client, None)
-
-
 def client_ip(request: Request) -> str:
+    """The client's address (behind trusted proxies, :class:`~assetguard.api.forwarded.TrustedProxyMiddleware`
+    has already put the forwarded one here)."""
     return request.client.host if request.client else "unknown"
+
+
+def get_throttle(request: Request) -> AuthThrottle:
+    return request.app.state.auth_throttle  # type: ignore[no-any-return]
+
+
+def _session_key(platform: Platform) -> bytes:
+    return platform.keys.key(SESSION_KEY)
 
 
 def _sign(secret: bytes, payload: str) -> str:
@@ -82,11 +68,11 @@ def _sign(secret: bytes, payload: str) -> str:
 def make_session(platform: Platform, token_id: str) -> str:
     expiry = int(time.time()) + SESSION_TTL
     payload = f"{token_id}.{expiry}"
-    return f"{payload}.{_sign(platform.settings.secret(), 'session:' + payload)}"
+    return f"{payload}.{_sign(_session_key(platform), 'session:' + payload)}"
 
 
 def csrf_token(platform: Platform, session: str) -> str:
-    return _sign(platform.settings.secret(), "csrf:" + session)
+    return _sign(_session_key(platform), "csrf:" + session)
 
 
 def csrf_matches(platform: Platform, session: str, sent: str | None) -> bool:
@@ -100,7 +86,7 @@ def session_principal(platform: Platform, cookie: str) -> Principal | None:
     if len(parts) != 3:
         return None
     token_id, expiry, sig = parts
-    if not hmac.compare_digest(sig, _sign(platform.settings.secret(), f"session:{token_id}.{expiry}")):
+    if not hmac.compare_digest(sig, _sign(_session_key(platform), f"session:{token_id}.{expiry}")):
         return None
     if not expiry.isdigit() or int(expiry) < time.time():
         return None
@@ -114,22 +100,23 @@ def session_principal(platform: Platform, cookie: str) -> Principal | None:
 
 
 def authenticate(request: Request) -> Principal | None:
-    """Resolve the caller; raises 429 for a throttled client, 401 for bad credentials."""
+    """Resolve the caller; a bad bearer token is 401, or 429 once its address or token id is throttled.
+
+    The token is checked before the throttle: a valid token always gets in (see
+    :mod:`assetguard.auth.throttle` for why), and only failures are counted and slowed down.
+    """
     platform = get_platform(request)
-    throttle: FailureThrottle = request.app.state.auth_throttle
-    client = client_ip(request)
-    wait = throttle.retry_after(client)
-    if wait:
-        raise HTTPException(429, "too many failed authentications; slow down",
-                            headers={"Retry-After": str(int(wait) + 1)})
     header = request.headers.get("authorization", "")
     if header:
         scheme, _, value = header.partition(" ")
-        principal = platform.tokens.authenticate(value.strip()) if scheme.lower() == "bearer" else None
+        presented = value.strip() if scheme.lower() == "bearer" else None
+        principal = platform.tokens.authenticate(presented) if presented else None
         if principal is None:
-            throttle.fail(client)
+            wait = get_throttle(request).failed(client_ip(request), presented, via="bearer")
+            if wait:
+                raise HTTPException(429, "too many failed authentications; slow down",
+                                    headers={"Retry-After": str(int(wait) + 1)})
             raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
-        throttle.succeed(client)
         return principal
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:

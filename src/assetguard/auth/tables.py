@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, String, Table
+from sqlalchemy import BigInteger, Column, Integer, String, Table, Text
 
 from assetguard.db.base import UTCDateTime, metadata
 
@@ -17,4 +17,25 @@ api_tokens = Table(
     Column("created_by", String(200), nullable=False),
     Column("last_used_at", UTCDateTime(), nullable=True),
     Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+# Data keys (session/CSRF, webhook, parameter encryption), each encrypted with the key-encryption
+# key (assetguard.auth.keys); ``kek_id`` tells which KEK, so a mismatch is a clear error.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("ciphertext", Text, nullable=False),
+    Column("kek_id", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+# Failed authentications per fixed window, shared by every API process (when there is no Redis).
+auth_failures = Table(
+    "auth_failures",
+    metadata,
+    Column("scope", String(16), primary_key=True),
+    Column("key", String(64), primary_key=True),
+    Column("window_start", BigInteger, primary_key=True, index=True),
+    Column("count", Integer, nullable=False),
 )

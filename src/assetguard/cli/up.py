@@ -48,8 +48,10 @@ class GracefulServer(uvicorn.Server):
 async def serve(platform: Platform, host: str, port: int, only: list[str] | None = None,
                 extra: list[Component] | None = None) -> None:
     app = create_app(platform=platform)
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from any loopback peer; the app takes
+    # it from api.trusted_proxies only (assetguard.api.forwarded).
     config = uvicorn.Config(app, host=host, port=port, log_level=platform.settings.log_level,
-                            lifespan="on", access_log=False)
+                            lifespan="on", access_log=False, proxy_headers=False)
     server = GracefulServer(config)
     stop = asyncio.Event()
     running: list[tuple[Component, asyncio.Task[None]]] = []

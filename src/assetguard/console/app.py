@@ -30,10 +30,10 @@ import assetguard
 from assetguard.api.auth import (
     SESSION_COOKIE,
     SESSION_TTL,
-    FailureThrottle,
     PlatformDep,
     client_ip,
     csrf_matches,
+    get_throttle,
     make_session,
     session_principal,
 )
@@ -108,22 +108,22 @@ def mount_console(app: FastAPI, platform: Platform) -> None:
     @app.post("/login", include_in_schema=False)
     def _login(request: Request, platform: PlatformDep, token: Annotated[str, Form()] = "",
                csrf_token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
-        throttle: FailureThrottle = request.app.state.auth_throttle
-        client = client_ip(request)
         target = safe_next(next)
-        wait = throttle.retry_after(client)
-        if wait:
-            response = _login_page(request, target, "Too many failed attempts; wait a minute and try again.", 429)
-            response.headers["Retry-After"] = str(int(wait) + 1)
-            return response
         expected = request.cookies.get(LOGIN_COOKIE, "")
         if not expected or not secrets.compare_digest(expected.encode(), csrf_token.encode()):
             return _login_page(request, target, "The login form expired; please try again.", 403)
-        principal = platform.tokens.authenticate(token.strip())
+        # The token is checked first: a valid one always logs in; failures are counted per address
+        # and per token id, and answer 429 past the limit (assetguard.auth.throttle).
+        presented = token.strip()
+        principal = platform.tokens.authenticate(presented)
         if principal is None or principal.token_id is None:
-            throttle.fail(client)
+            wait = get_throttle(request).failed(client_ip(request), presented, via="login")
+            if wait:
+                response = _login_page(request, target, "Too many failed attempts; wait a minute and try again.",
+                                       429)
+                response.headers["Retry-After"] = str(int(wait) + 1)
+                return response
             return _login_page(request, target, "That token is not valid (or was revoked).", 401)
-        throttle.succeed(client)
         platform.tokens.touch(principal.token_id)
         redirect = RedirectResponse(target, status_code=303)
         redirect.set_cookie(SESSION_COOKIE, make_session(platform, principal.token_id), max_age=SESSION_TTL,

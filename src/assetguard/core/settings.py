@@ -38,7 +38,23 @@ class ApiSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
     public_url: str | None = None  # used in links inside alerts; defaults to http://host:port
-    auth_failure_limit: int = Field(10, ge=1, description="failed logins per client per minute before slowing down")
+    auth_failure_limit: int = Field(10, ge=1, description="failed authentications per minute, per client address "
+                                    "and per token id, before failures answer 429")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="reverse proxies (IPs or CIDRs) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; empty: the connection's peer is the client")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not an IP address or network (expected e.g. 10.0.0.0/8)") from None
+        return value
 
 
 class SmtpSettings(Section):

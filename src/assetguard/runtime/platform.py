@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from assetguard.audit.trail import AuditTrail
+from assetguard.auth.keys import KeyStore
 from assetguard.auth.tokens import TokenService
 from assetguard.core.settings import Settings
 from assetguard.db import migrate
@@ -29,6 +30,7 @@ class Platform:
         self.db = db
         self.audit = AuditTrail(db)
         self.tokens = TokenService(db, self.audit)
+        self.keys = KeyStore(settings, db)  # session, webhook and parameter keys, shared through the database
         self.bus: EventBus = OutboxBus(db)
         self._singletons: dict[str, Any] = {}
 
@@ -38,6 +40,8 @@ class Platform:
         from assetguard.runtime.plugins import load_builtin_plugins
 
         db = Database(settings.resolved_database_url)
+        # No key-encryption key (PostgreSQL without secret_key): one line, before anything else happens.
+        KeyStore(settings, db).check()
         if upgrade:
             migrate.upgrade(db.engine)
         load_builtin_plugins()

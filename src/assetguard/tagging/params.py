@@ -9,8 +9,11 @@ Tag defaults live here, e.g. ``/assetguard/tags/default/Owner`` or
     store.get("/assetguard/tags/default/Owner:1")                 # a version selector
     [p.name for p in store.get_by_path("/assetguard/tags", recursive=True)]
 
-Types are ``String``, ``StringList`` (comma-separated) and ``SecureString`` (encrypted at rest
-with a key derived from the deployment's secret key). Every change is versioned and audited.
+Types are ``String``, ``StringList`` (comma-separated) and ``SecureString`` (encrypted at rest,
+Fernet, with the deployment's ``parameters`` key from :mod:`assetguard.auth.keys`, which every
+process shares through the database). Values written before that key existed were encrypted with
+a key derived from the secret key itself; they still decrypt, and the next version of each is
+written with the shared key. Every change is versioned and audited.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from sqlalchemy import delete, func, select
 
 from assetguard.auth.principal import Principal
@@ -104,8 +107,18 @@ class ParameterStore(Protocol):
 
 
 def _fernet(secret: bytes) -> Fernet:
+    """The key SecureString values had before the shared ``parameters`` key (derived from the secret key)."""
     key = hashlib.sha256(b"assetguard-parameter-store:" + secret).digest()
     return Fernet(base64.urlsafe_b64encode(key))
+
+
+def _store_fernet(platform: Any) -> MultiFernet:
+    """Encrypt with the shared ``parameters`` key; decrypt with it or, for older values, the legacy key."""
+    from assetguard.auth.keys import PARAMETERS_KEY
+
+    keys = platform.keys
+    shared = Fernet(base64.urlsafe_b64encode(keys.key(PARAMETERS_KEY)))
+    return MultiFernet([shared, _fernet(keys.legacy_parameter_secret())])
 
 
 def _in_path(name: str, path: str, recursive: bool) -> bool:
@@ -121,7 +134,7 @@ class LocalParameterStore:
     def __init__(self, platform: Any) -> None:
         self.db = platform.db
         self.audit = platform.audit
-        self._fernet = _fernet(platform.settings.secret())
+        self._fernet = _store_fernet(platform)
 
     def put(self, name: str, value: str, type_: str = "String", *, overwrite: bool = False,
             description: str | None = None, actor: Principal) -> int:

@@ -1,7 +1,7 @@
 """``webhook``: POST the payload as JSON, signed with HMAC-SHA256.
 
 Headers: ``X-AssetGuard-Signature: sha256=<hex HMAC of the body>`` (key: ``config.secret``, else
-the deployment's secret key), ``X-AssetGuard-Delivery`` (an idempotency key) and
+the shared webhook key: ``assetguard keys show webhook``), ``X-AssetGuard-Delivery`` (an idempotency key) and
 ``X-AssetGuard-Event-Id``. The host is resolved and *every* address checked: private, loopback,
 link-local, multicast, reserved and unspecified addresses are refused (``ForbiddenAddress``)
 unless a CIDR in ``settings.webhook.allow_private_networks`` contains them. For ``http`` URLs
@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
+from assetguard.auth.keys import WEBHOOK_KEY
 from assetguard.core.errors import DeliveryError
 from assetguard.targets.base import Delivery, Target, TargetConfig, targets
 from assetguard.targets.http import HttpError, HttpTimeout
@@ -95,7 +96,8 @@ class WebhookTarget(Target):
         port = parts.port or (443 if parts.scheme == "https" else 80)
         addresses = check_addresses(parts.hostname, port, self.platform.settings.webhook.allow_private_networks)
         body = json.dumps(delivery.payload, separators=(",", ":"), default=str).encode()
-        secret = cfg.secret.get_secret_value().encode() if cfg.secret else self.platform.settings.secret()
+        key = cfg.secret.get_secret_value() if cfg.secret else self.platform.keys.text(WEBHOOK_KEY)
+        secret = key.encode()
         headers = {**cfg.headers, "Content-Type": "application/json", "User-Agent": "assetguard-webhook",
                    "X-AssetGuard-Signature": sign(secret, body), "X-AssetGuard-Delivery": delivery.delivery_id,
                    "X-AssetGuard-Event-Id": str(delivery.event.get("id", ""))}
