@@ -80,7 +80,8 @@ def main() -> None:
     server = receiver(arrivals)
     with tempfile.TemporaryDirectory() as tmp:
         settings = Settings(data_dir=Path(tmp), secret_key="bench-secret-key-0123456789abcdef",  # type: ignore[arg-type]
-                            slack={"webhook_url": f"http://127.0.0.1:{server.server_address[1]}/services/T/B/X"})
+                            slack={"webhook_url": f"http://127.0.0.1:{server.server_address[1]}/services/T/B/X"},
+                            outbound={"allow_cidrs": ["127.0.0.0/8"]})
         platform = Platform.create(settings)
         RuleStore(platform).put(Rule.model_validate({
             "name": "bench", "pattern": {"source": ["bench.latency"]},

@@ -77,7 +77,8 @@ class Api:
 def start_platform(cwd: Path, webhook: str, extra: list[str]) -> tuple[subprocess.Popen[bytes], int, str]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ASSETGUARD_")}
-    env.update({"ASSETGUARD_SLACK__WEBHOOK_URL": webhook, "ASSETGUARD_WAF__LISTEN": f"127.0.0.1:{free_port()}",
+    env.update({"ASSETGUARD_SLACK__WEBHOOK_URL": webhook, "ASSETGUARD_OUTBOUND__ALLOW_CIDRS": '["127.0.0.0/8"]',
+                "ASSETGUARD_WAF__LISTEN": f"127.0.0.1:{free_port()}",
                 "ASSETGUARD_DEMO__APP_PORT": str(free_port()), "PYTHONUNBUFFERED": "1"})
     env.update(item.split("=", 1) for item in extra)
     out = (cwd / "up.out").open("wb")

@@ -93,9 +93,11 @@ def run(workers: int, events: int, rules: int, db_admin_url: str, nats_url: str,
             hook = f"http://127.0.0.1:{server.server_address[1]}/services/T/B/X"
             env = {**os.environ, "ASSETGUARD_DATA_DIR": str(Path(tmp) / ".ag"), "ASSETGUARD_DATABASE_URL": db_url,
                    "ASSETGUARD_SECRET_KEY": "bench-secret-key-0123456789abcdef", "ASSETGUARD_BUS_URL": nats_url,
-                   "ASSETGUARD_EVENTS__STREAM": stream, "ASSETGUARD_SLACK__WEBHOOK_URL": hook}
+                   "ASSETGUARD_EVENTS__STREAM": stream, "ASSETGUARD_SLACK__WEBHOOK_URL": hook,
+                   "ASSETGUARD_OUTBOUND__ALLOW_CIDRS": '["127.0.0.0/8"]'}
             settings = Settings(data_dir=Path(tmp) / ".ag", database_url=db_url,  # type: ignore[arg-type]
-                                secret_key="bench-secret-key-0123456789abcdef", slack={"webhook_url": hook})
+                                secret_key="bench-secret-key-0123456789abcdef", slack={"webhook_url": hook},
+                                outbound={"allow_cidrs": ["127.0.0.0/8"]})
             platform = Platform.create(settings)  # migrates; this process only writes rules and the outbox
             documents = [{"name": f"generated-{i}", "pattern": make_rule(random.Random(7 + i)), "targets": []}
                          for i in range(rules)]

@@ -139,6 +139,7 @@ def _run_loop(platform, inbox: Inbox, port: int, slack: HttpReceiver) -> None:
     platform.settings.smtp.port = port
     platform.settings.smtp.recipients = ["secops@example.com"]
     platform.settings.slack.webhook_url = SecretStr(slack.url + "/hook")
+    platform.settings.outbound.allow_cidrs = ["127.0.0.0/8"]  # the receiver is on loopback
     store = RuleStore(platform)
     store.install_defaults()
     # The on-change rule would add every other on-change rule's results for every collected asset

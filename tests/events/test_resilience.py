@@ -125,6 +125,7 @@ def test_outage_then_recovery_and_max_age_to_dlq(platform: Platform) -> None:
 
     with HttpReceiver(flaky) as slack:
         platform.settings.slack.webhook_url = SecretStr(slack.url + "/services/T/B/X")
+        platform.settings.outbound.allow_cidrs = ["127.0.0.0/8"]  # the receiver is on loopback
         rule = Rule.model_validate({"name": "alerts", "pattern": {"source": ["outage.test"]}, "targets": [
             {"id": "slack", "type": "slack", "rate_per_second": 200,
              "retry_policy": {"maximum_event_age_seconds": 60}}]})
@@ -175,6 +176,7 @@ def test_slack_rate_limit_and_retry_after(platform: Platform) -> None:
 
     with HttpReceiver(responder) as slack:
         platform.settings.slack.webhook_url = SecretStr(slack.url + "/hook")
+        platform.settings.outbound.allow_cidrs = ["127.0.0.0/8"]  # the receiver is on loopback
         rule = Rule.model_validate({"name": "r", "pattern": {"source": ["rl"]},
                                     "targets": [{"id": "slack", "type": "slack"}]})
         RuleStore(platform).put(rule, actor=SYSTEM)
@@ -192,6 +194,7 @@ def test_slack_rate_limit_and_retry_after(platform: Platform) -> None:
 def test_digest_batches_a_burst(platform: Platform) -> None:
     with HttpReceiver() as slack:
         platform.settings.slack.webhook_url = SecretStr(slack.url + "/hook")
+        platform.settings.outbound.allow_cidrs = ["127.0.0.0/8"]  # the receiver is on loopback
         rule = Rule.model_validate({"name": "r", "pattern": {"source": ["burst"]}, "targets": [
             {"id": "slack", "type": "slack", "digest": {"window_seconds": 0.3, "max_events": 50}}]})
         RuleStore(platform).put(rule, actor=SYSTEM)

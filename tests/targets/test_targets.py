@@ -38,6 +38,7 @@ EVENT = {"version": "0", "id": "ev-1", "detail-type": "Findings - Imported", "so
          "detail": {"findings": [FINDING]}}
 SECRET_PASSWORD = "pw-Very-Secret-42"
 SECRET_TOKEN = "xoxb-secret-token-4242"
+LOOPBACK = {"allow_cidrs": ["127.0.0.0/8"]}  # the receivers listen on 127.0.0.1
 
 
 def delivery(payload: Any = None, **extra: Any) -> Delivery:
@@ -60,7 +61,7 @@ def free_port() -> int:
 # ------------------------------------------------------------------ Slack
 def test_slack_webhook_blocks(tmp_path: Path) -> None:
     with HttpReceiver() as rx:
-        platform = make_platform(tmp_path, slack={"webhook_url": rx.url + "/hooks/T/B/X"})
+        platform = make_platform(tmp_path, slack={"webhook_url": rx.url + "/hooks/T/B/X"}, outbound=LOOPBACK)
         target = build_target("slack", {}, platform)
         assert target.deliver(delivery()) == "slack webhook ok"
         platform.close()
@@ -83,7 +84,7 @@ def test_slack_truncation_limits(tmp_path: Path) -> None:
     event = {**EVENT, "detail": {"findings": [long]}}
     digest = [{"event": {**event, "id": f"e{i}"}, "payload": event} for i in range(80)]
     with HttpReceiver() as rx:
-        platform = make_platform(tmp_path, slack={"webhook_url": rx.url + "/hook"})
+        platform = make_platform(tmp_path, slack={"webhook_url": rx.url + "/hook"}, outbound=LOOPBACK)
         target = build_target("slack", {}, platform)
         target.deliver(Delivery(event=event, payload=event, rule="r", target_id="t", delivery_id="d"))
         target.deliver(Delivery(event=event, payload=event, rule="r", target_id="t", delivery_id="d2",
@@ -110,7 +111,7 @@ def test_slack_429_retry_after_and_500_retryable(tmp_path: Path) -> None:
         return next(answers)
 
     with HttpReceiver(responder) as rx:
-        platform = make_platform(tmp_path, slack={"webhook_url": rx.url + "/hook"})
+        platform = make_platform(tmp_path, slack={"webhook_url": rx.url + "/hook"}, outbound=LOOPBACK)
         target = build_target("slack", {}, platform)
         with pytest.raises(DeliveryError) as throttled:
             target.deliver(delivery())
@@ -131,7 +132,8 @@ def test_slack_chat_post_message_with_bot_token(tmp_path: Path, caplog: pytest.L
         return 200, {"Content-Type": "application/json"}, json.dumps(body).encode()
 
     with HttpReceiver(responder) as rx, caplog.at_level(logging.DEBUG):
-        platform = make_platform(tmp_path, slack={"bot_token": SECRET_TOKEN, "channel": "#alerts", "api_url": rx.url})
+        platform = make_platform(tmp_path, slack={"bot_token": SECRET_TOKEN, "channel": "#alerts", "api_url": rx.url},
+                                 outbound=LOOPBACK)
         target = build_target("slack", {}, platform)
         assert target.deliver(delivery()) == "slack ts 1.2"
         bad = build_target("slack", {"bot_token": "xoxb-wrong"}, platform)

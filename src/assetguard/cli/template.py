@@ -36,9 +36,10 @@ slack: {}
   # bot_token: set ASSETGUARD_SLACK__BOT_TOKEN
   # channel: "#security"
 
-# Outbound webhooks refuse private and loopback addresses unless listed here.
-webhook:
-  allow_private_networks: []
+# Webhook and Slack targets connect only to globally routable addresses, except these networks
+# (e.g. 10.20.0.0/16 for an internal SIEM).
+outbound:
+  allow_cidrs: []
 
 # AWS collection and targets use boto3 with your profiles.
 aws:

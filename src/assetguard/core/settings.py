@@ -82,6 +82,26 @@ class WebhookSettings(Section):
     timeout: float = Field(10.0, gt=0)
 
 
+class OutboundSettings(Section):
+    """Where outbound targets (webhook, Slack) may connect besides globally routable addresses."""
+
+    allow_cidrs: list[str] = Field(
+        default_factory=list, description="networks outbound targets may reach although not globally routable "
+        "(e.g. 10.20.0.0/16 for an internal SIEM; 127.0.0.0/8 for local tests)")
+
+    @field_validator("allow_cidrs")
+    @classmethod
+    def _cidrs(cls, value: list[str]) -> list[str]:
+        import ipaddress
+
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr, strict=False)
+            except ValueError:
+                raise ValueError(f"{cidr!r} is not a network (expected e.g. 10.0.0.0/8 or fd00::/8)") from None
+        return value
+
+
 class AwsAccount(Section):
     account_id: str
     role_arn: str | None = None
@@ -227,6 +247,7 @@ class Settings(BaseSettings):
     inventory: InventorySettings = Field(default_factory=InventorySettings)
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
+    outbound: OutboundSettings = Field(default_factory=OutboundSettings)
 
     @field_validator("database_url")
     @classmethod

@@ -115,6 +115,7 @@ class Target:
         client = self.__dict__.get("_http_client")
         if client is None:
             from assetguard.targets.http import HttpClient
+            from assetguard.targets.outbound import OutboundGuard, guard_for
 
             provider = None
             settings = getattr(self.platform, "settings", None)
@@ -124,7 +125,8 @@ class Target:
                 # Outbound calls become child spans of the "deliver <type>" span (nothing is
                 # recorded outside a trace).
                 provider = telemetry_for(self.platform).child_only_provider("assetguard-worker")
-            client = self.__dict__.setdefault("_http_client", HttpClient(provider))
+            guard = guard_for(settings) if settings is not None else OutboundGuard()
+            client = self.__dict__.setdefault("_http_client", HttpClient(provider, guard=guard))
         return client
 
 

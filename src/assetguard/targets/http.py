@@ -6,7 +6,12 @@ CPU cost of the whole pipeline, about three times urllib3's. The client adds wha
 
 - no redirects and no automatic retries (the delivery ledger retries, with backoff);
 - a per-call timeout for connecting and for each read;
-- ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` from the environment, as httpx and curl honour them;
+- with an :class:`~assetguard.targets.outbound.OutboundGuard`, the name is resolved once, every
+  answer is vetted, and the connection goes to the vetted address with the name as TLS SNI,
+  certificate name and ``Host`` header (no second lookup for DNS rebinding to exploit);
+- ``HTTP_PROXY``/``HTTPS_PROXY``/``NO_PROXY`` from the environment, as httpx and curl honour them.
+  Through a proxy the name is still resolved and vetted here first, but the proxy connects by
+  name and does its own lookup: the proxy is then trusted to enforce the egress policy;
 - inside a trace, an OpenTelemetry CLIENT span per request (``POST``, with the method, server
   address, port and response status) and ``traceparent`` propagation. The span never records the
   URL's path or query: a Slack webhook's path *is* its secret::
@@ -28,6 +33,8 @@ import urllib3
 from urllib3.exceptions import HTTPError as _Urllib3Error
 from urllib3.exceptions import NewConnectionError as _Refused
 from urllib3.exceptions import TimeoutError as _Urllib3Timeout
+
+from assetguard.targets.outbound import OutboundGuard
 
 
 class HttpError(Exception):
@@ -55,9 +62,11 @@ class HttpResponse:
 class HttpClient:
     """Pooled keep-alive connections per host; safe to share between delivery threads."""
 
-    def __init__(self, tracer_provider: Any = None, *, pool_size: int = 16) -> None:
+    def __init__(self, tracer_provider: Any = None, *, pool_size: int = 16, guard: OutboundGuard | None = None,
+                 ca_certs: str | None = None) -> None:
         self._pool_size = pool_size
-        self._direct = urllib3.PoolManager(num_pools=32, maxsize=pool_size, retries=False)
+        self._guard = guard
+        self._direct = urllib3.PoolManager(num_pools=32, maxsize=pool_size, retries=False, ca_certs=ca_certs)
         self._proxies: dict[str, urllib3.ProxyManager] = {}
         self._env_proxies = urllib.request.getproxies()  # read once, as httpx does per client
         self._lock = threading.Lock()
@@ -76,7 +85,8 @@ class HttpClient:
 
     def post(self, url: str, *, json: Any = None, content: bytes | str | None = None,
              headers: dict[str, str] | None = None, timeout: float = 10.0) -> HttpResponse:
-        """POST ``json`` (serialised compactly) or raw ``content``; raises ``HttpTimeout``/``HttpError``."""
+        """POST ``json`` (serialised compactly) or raw ``content``; raises ``HttpTimeout``/``HttpError``,
+        and with a guard ``OutboundRefused``/``OutboundUnresolved`` before anything is sent."""
         send_headers = dict(headers or {})
         if json is not None:
             content = jsonlib.dumps(json, separators=(",", ":"), ensure_ascii=False).encode()
@@ -84,11 +94,24 @@ class HttpClient:
         body = content.encode() if isinstance(content, str) else (content or b"")
         parts = urlsplit(url)
         host = parts.hostname or ""
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        pinned = self._guard.resolve(host, port)[0] if self._guard is not None else None
+        manager = self._manager(url, host)
         span = self._span(parts.scheme, host, parts.port, send_headers)
+        limits = urllib3.Timeout(connect=timeout, read=timeout)
         try:
-            response = self._manager(url, host).request(
-                "POST", url, body=body, headers=send_headers, redirect=False, retries=False,
-                timeout=urllib3.Timeout(connect=timeout, read=timeout), preload_content=True)
+            if pinned is not None and manager is self._direct:
+                # Connect to the vetted address; the name travels as SNI, certificate name and Host.
+                pool_kwargs = {"server_hostname": host} if parts.scheme == "https" else None
+                pool = manager.connection_from_host(str(pinned), port, parts.scheme, pool_kwargs=pool_kwargs)
+                send_headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
+                path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+                response = pool.urlopen("POST", path, body=body, headers=send_headers, redirect=False,
+                                        retries=False, timeout=limits, preload_content=True,
+                                        assert_same_host=False)
+            else:
+                response = manager.request("POST", url, body=body, headers=send_headers, redirect=False,
+                                           retries=False, timeout=limits, preload_content=True)
         except (_Urllib3Error, OSError) as exc:
             self._end(span, None, type(exc).__name__)
             # NewConnectionError subclasses urllib3's ConnectTimeoutError, but a refusal is no timeout.

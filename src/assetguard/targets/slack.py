@@ -3,7 +3,9 @@
 Block Kit layout: a header with severity and title; fields for account, region, resource and
 rule; the body; a context line with event id and time; a button to the console. Slack's limits
 are respected (50 blocks, 3,000 characters per section text, 150 per header, 2,000 per field).
-About one message per second per webhook; HTTP 429 ``Retry-After`` pauses that webhook.
+About one message per second per webhook; HTTP 429 ``Retry-After`` pauses that webhook. Like
+the webhook target, it connects only to vetted global addresses (``settings.outbound.allow_cidrs``
+adds others).
 
 Example target (URL and token come from ``settings.slack`` unless given here)::
 
@@ -23,6 +25,7 @@ from assetguard.core.errors import DeliveryError
 from assetguard.targets.base import Delivery, Target, TargetConfig, targets
 from assetguard.targets.http import HttpError, HttpResponse, HttpTimeout
 from assetguard.targets.notification import SEVERITY_ICONS, Notification
+from assetguard.targets.outbound import OutboundRefused, OutboundUnresolved, delivery_error
 
 MAX_BLOCKS = 50
 MAX_SECTION = 3000
@@ -131,6 +134,8 @@ class SlackTarget(Target):
             else:
                 raise DeliveryError("Slack is not configured (settings.slack.webhook_url, or bot_token + channel)",
                                     code="NotConfigured", retryable=False)
+        except (OutboundRefused, OutboundUnresolved) as exc:
+            raise delivery_error(exc, "Slack") from None
         except HttpTimeout:
             raise DeliveryError("Slack did not answer in time", code="Timeout") from None
         except HttpError as exc:

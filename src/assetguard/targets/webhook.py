@@ -2,10 +2,11 @@
 
 Headers: ``X-AssetGuard-Signature: sha256=<hex HMAC of the body>`` (key: ``config.secret``, else
 the shared webhook key: ``assetguard keys show webhook``), ``X-AssetGuard-Delivery`` (an idempotency key) and
-``X-AssetGuard-Event-Id``. The host is resolved and *every* address checked: private, loopback,
-link-local, multicast, reserved and unspecified addresses are refused (``ForbiddenAddress``)
-unless a CIDR in ``settings.webhook.allow_private_networks`` contains them. For ``http`` URLs
-the request goes to the checked address (no second DNS lookup to rebind).
+``X-AssetGuard-Event-Id``. The host is resolved once and *every* answer vetted
+(:mod:`assetguard.targets.outbound`): anything but a globally routable unicast address is
+refused (``ForbiddenAddress``, not retried) unless ``settings.outbound.allow_cidrs`` (or the older
+``settings.webhook.allow_private_networks``) contains it. The request, http or https, goes to the
+vetted address with the name as ``Host`` and TLS SNI (no second DNS lookup to rebind).
 
 Example target::
 
@@ -18,11 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
-import socket
-from collections.abc import Sequence
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -30,8 +28,7 @@ from assetguard.auth.keys import WEBHOOK_KEY
 from assetguard.core.errors import DeliveryError
 from assetguard.targets.base import Delivery, Target, TargetConfig, targets
 from assetguard.targets.http import HttpError, HttpTimeout
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+from assetguard.targets.outbound import OutboundRefused, OutboundUnresolved, delivery_error
 
 
 def sign(secret: bytes, body: bytes) -> str:
@@ -39,38 +36,9 @@ def sign(secret: bytes, body: bytes) -> str:
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
-def is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return is_public(address.ipv4_mapped)
-    return not (address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
-                or address.is_reserved or address.is_unspecified)
-
-
-def check_addresses(host: str, port: int, allowed: Sequence[str]) -> list[IPAddress]:
-    """Resolve ``host`` and refuse if any address is non-public and not allow-listed."""
-    networks = [ipaddress.ip_network(c, strict=False) for c in allowed]
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except socket.gaierror:
-        raise DeliveryError(f"cannot resolve webhook host {host!r}", code="DnsError") from None
-    addresses: list[IPAddress] = []
-    for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%")[0])
-        if address not in addresses:
-            addresses.append(address)
-    for address in addresses:
-        if not is_public(address) and not any(address.version == n.version and address in n for n in networks):
-            raise DeliveryError(f"webhook host {host!r} resolves to {address}, a private/loopback/link-local "
-                                "address; allow it with settings.webhook.allow_private_networks",
-                                code="ForbiddenAddress", retryable=False)
-    if not addresses:
-        raise DeliveryError(f"webhook host {host!r} has no address", code="DnsError")
-    return addresses
-
-
 @targets.register("webhook")
 class WebhookTarget(Target):
-    """JSON POST with an HMAC-SHA256 signature; refuses private networks unless allow-listed."""
+    """JSON POST with an HMAC-SHA256 signature; refuses non-global addresses unless allow-listed."""
 
     type = "webhook"
 
@@ -93,24 +61,17 @@ class WebhookTarget(Target):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise DeliveryError("webhook url must be http(s)://host/...", code="InvalidUrl", retryable=False)
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        addresses = check_addresses(parts.hostname, port, self.platform.settings.webhook.allow_private_networks)
         body = json.dumps(delivery.payload, separators=(",", ":"), default=str).encode()
         key = cfg.secret.get_secret_value() if cfg.secret else self.platform.keys.text(WEBHOOK_KEY)
         secret = key.encode()
         headers = {**cfg.headers, "Content-Type": "application/json", "User-Agent": "assetguard-webhook",
                    "X-AssetGuard-Signature": sign(secret, body), "X-AssetGuard-Delivery": delivery.delivery_id,
                    "X-AssetGuard-Event-Id": str(delivery.event.get("id", ""))}
-        target_url = url
-        if parts.scheme == "http":
-            # Connect to the address we checked; keep the name in the Host header.
-            headers["Host"] = parts.netloc.rsplit("@", 1)[-1]
-            ip = addresses[0]
-            host = f"[{ip}]" if ip.version == 6 else str(ip)
-            target_url = urlunsplit((parts.scheme, f"{host}:{port}", parts.path or "/", parts.query, ""))
         timeout = cfg.timeout or self.platform.settings.webhook.timeout
         try:
-            response = self.http_client().post(target_url, content=body, headers=headers, timeout=timeout)
+            response = self.http_client().post(url, content=body, headers=headers, timeout=timeout)
+        except (OutboundRefused, OutboundUnresolved) as exc:
+            raise delivery_error(exc, "webhook") from None
         except HttpTimeout:
             raise DeliveryError(f"webhook {parts.hostname} did not answer within {timeout} s", code="Timeout") from None
         except HttpError as exc:
