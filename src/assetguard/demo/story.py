@@ -223,10 +223,16 @@ class StoryLoader:
 
     # -- steps ---------------------------------------------------------------------------------
     def install_rules(self) -> tuple[str, dict[str, Any]]:
+        from assetguard.events.default_rules import load_default_rules
         from assetguard.events.rule_store import RuleStore
 
-        installed = RuleStore(self.platform).install_defaults()
-        return f"{len(installed)} default event rule(s) installed", {"installed": installed}
+        store = RuleStore(self.platform)
+        installed = store.install_defaults()
+        # Say what the Rules page shows: the rules in place, not only those this step added (the
+        # platform installs its defaults at start, before the story runs).
+        in_place = sorted({rule.name for rule in load_default_rules()} & {stored.rule.name for stored in store.list_rules()})
+        return (f"{len(in_place)} default event rule(s) in place ({len(installed)} installed by this step)",
+                {"installed": installed, "in_place": in_place})
 
     def load_cost(self) -> tuple[str, dict[str, Any]]:
         from assetguard.cost.budget import BudgetDefinition, load_definitions
