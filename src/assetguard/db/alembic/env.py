@@ -1,4 +1,19 @@
-"""Alembic environment: runs every domain's migration branch against the configured URL."""
+"""Alembic environment: runs every domain's migration branch against the configured URL.
+
+Writing a migration (each domain's ``<domain>/migrations/NNNN_*.py``): expand, then contract.
+During a rolling upgrade the previous release keeps running on the migrated database, so a
+migration may only *expand* the schema in a way that release tolerates:
+
+* add tables, indexes, and columns that are nullable or have a server default;
+* never drop or rename a table or column, narrow a type, or add NOT NULL / a constraint that
+  rows the previous release writes would break, in the same release that stops using it;
+* on PostgreSQL, index a large table with ``postgresql_concurrently=True`` inside
+  ``op.get_context().autocommit_block()`` (a plain CREATE INDEX blocks writers while it builds).
+
+The *contract* step (drop what nothing reads any more) ships one release later, once no replica
+of the release that used it is left. Migrations run under a database-wide lock
+(``assetguard.db.migrate.migration_lock``), so concurrent starters never race.
+"""
 
 from __future__ import annotations
 
