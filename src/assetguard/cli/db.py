@@ -31,11 +31,14 @@ def status(ctx: typer.Context) -> None:
     settings = state(ctx).settings()
     db = Database(settings.resolved_database_url)
     try:
-        current, expected = migrate.current_heads(db.engine), migrate.expected_heads()
+        current, pending, newer = (migrate.current_heads(db.engine), sorted(migrate.pending_heads(db.engine)),
+                                   sorted(migrate.unknown_heads(db.engine)))
     finally:
         db.dispose()
-    pending = sorted(expected - current)
     console.print(f"database: {db.dialect}; applied heads: {', '.join(sorted(current)) or '(none)'}")
+    if newer:
+        console.print(f"migrated by a newer release ({', '.join(newer)}); this release runs on it unchanged")
+        return
     if pending:
         console.print(f"[yellow]pending[/yellow]: {', '.join(pending)}; run: assetguard db upgrade")
         raise typer.Exit(1)
