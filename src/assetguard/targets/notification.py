@@ -14,6 +14,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from assetguard.targets.base import Delivery
 
@@ -65,7 +66,9 @@ class Notification:
                 resource = str(res[0].get("Id", resource))
             body = str(finding.get("Description") or "")
             is_finding = True
-            link = f"{console_url.rstrip('/')}/console/findings?id={finding.get('Id', '')}"
+            # The finding's own page (the list page ignores an id).
+            link = f"{console_url.rstrip('/')}/console/findings/detail?" + urlencode(
+                {"id": str(finding.get("Id", "")), "product_arn": str(finding.get("ProductArn", ""))})
         elif isinstance(detail.get("severity"), str):
             severity = str(detail["severity"]).upper()
         if isinstance(payload, str):
