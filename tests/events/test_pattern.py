@@ -90,6 +90,17 @@ GOLDEN: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
      {"a": [["x"], ["y"]]}, True),
     ("nested scalar arrays inside one element", {"e": {"a": ["x"], "b": ["z"]}},
      {"e": [{"a": [["w"], ["x"]], "b": "z"}, {"a": "q", "b": "r"}]}, True),
+    # exists: false is judged in the array element the other fields matched in
+    ("exists false in the matching element", {"a": {"x": ["1"], "y": [{"exists": False}]}},
+     {"a": [{"x": "1"}, {"x": "2", "y": "z"}]}, True),
+    ("exists false with exists true, other element", {"a": {"b": [{"exists": True}], "c": [{"exists": False}]}},
+     {"a": [{"b": 1}, {"c": 1}]}, True),
+    ("exists false present in the matching element", {"a": {"x": ["1"], "y": [{"exists": False}]}},
+     {"a": [{"x": "1", "y": "q"}, {"x": "2"}]}, False),
+    ("exists false alone, present in one element", {"a": {"c": [{"exists": False}]}},
+     {"a": [{"c": 1}, {"d": 2}]}, False),
+    ("exists false or a value, in the matching element", {"a": {"x": ["1"], "y": [{"exists": False}, "ok"]}},
+     {"a": [{"x": "1", "y": "ok"}, {"x": "2", "y": "bad"}]}, True),
     ("sibling arrays independent", {"a": {"x": [1]}, "b": {"y": [2]}},
      {"a": [{"x": 0}, {"x": 1}], "b": [{"y": 2}, {"y": 3}]}, True),
     # -- typed values: null is not "", "5" is not 5, true is not "true", 5 equals 5.0

@@ -175,8 +175,14 @@ def _consistent(a: Trail, b: Trail) -> bool:
 
 
 def clause_matches(clause: Clause, leaves: Leaves) -> bool:
-    """Full evaluation of one clause, including same-array-element consistency."""
+    """Full evaluation of one clause, including same-array-element consistency.
+
+    ``exists: false`` on a path whose leaves sit inside arrays of objects is judged in the array
+    elements the clause's other fields matched in: it passes when no leaf at the path is in (or
+    outside of) those elements, as event-ruler checks absence against its array membership.
+    """
     choices: list[list[Trail]] = []
+    absences: list[tuple[list[Trail], list[Trail]]] = []  # (accepted trails, all trails)
     for test in clause.tests:
         values = leaves.get(test.path)
         if not values:
@@ -184,24 +190,38 @@ def clause_matches(clause: Clause, leaves: Leaves) -> bool:
                 continue
             return False
         trails = [trail for value, trail in values if test.accepts(value)]
+        if test.allow_absent and not any(not trail for trail in trails):
+            every = [trail for _value, trail in values]
+            if all(every):  # every leaf is inside an array element: absent from some choices
+                absences.append((trails, every))
+                continue
         if not trails:
             return False
         if any(trails):
             choices.append(trails)
-    if len(choices) < 2:
+    if len(choices) < 2 and not absences:
         return True
-    return _choose(choices, 0, ())
+    return _choose(choices, 0, (), absences)
 
 
-def _choose(choices: list[list[Trail]], index: int, acc: Trail) -> bool:
+def _absent_in(acc: Trail, absences: list[tuple[list[Trail], list[Trail]]]) -> bool:
+    for accepted, every in absences:
+        if any(_consistent(acc, trail) for trail in accepted):
+            continue
+        if any(_consistent(acc, trail) for trail in every):
+            return False
+    return True
+
+
+def _choose(choices: list[list[Trail]], index: int, acc: Trail,
+            absences: list[tuple[list[Trail], list[Trail]]]) -> bool:
     if index == len(choices):
-        return True
+        return _absent_in(acc, absences)
     tried: set[Trail] = set()
     for trail in choices[index]:
         if trail in tried:
             continue
         tried.add(trail)
-        if _consistent(acc, trail) and _choose(choices, index + 1, (*acc, *trail)):
+        if _consistent(acc, trail) and _choose(choices, index + 1, (*acc, *trail), absences):
             return True
     return False
-
