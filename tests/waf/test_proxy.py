@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from assetguard.waf.engine import compile_acl
+from assetguard.waf.frontdoor.limits import FrontDoorLimits
 from assetguard.waf.gate import WafGate
 from assetguard.waf.proxy import WafProxy
 from tests.waf.conftest import make_acl
@@ -115,7 +116,7 @@ class ProxyThread:
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         self.proxy = WafProxy(gate, upstreams, check_interval=0.2, scheme="https" if ssl_context else "http",
-                              health_path=health_path)
+                              health_path=health_path, limits=FrontDoorLimits(max_body_bytes=64 << 20))
         asyncio.run_coroutine_threadsafe(self.proxy.start("127.0.0.1", 0, ssl_context=ssl_context), self.loop).result(5)
         self.port = self.proxy.port
 

@@ -1,11 +1,14 @@
 """``assetguard waf proxy``: a WAF reverse proxy on asyncio (uvloop when installed).
 
-Per client connection (keep-alive, HTTP/1.1): read the head, read at most the ACL's body
-inspection limit of the body, evaluate, then either answer the block response or forward to an
-upstream over a pooled keep-alive connection - the inspected prefix first, the rest of the body
-streamed - and stream the response back. ``X-Forwarded-For`` gets the client address appended.
-Upstreams are used round-robin and checked in the background; ``/__assetguard/health`` answers
-without inspection. The ACL reloads on SIGHUP (see :class:`~assetguard.waf.gate.WafGate`).
+Per client connection (keep-alive, HTTP/1.0 and 1.1), through the front door
+(:mod:`assetguard.waf.frontdoor`): llhttp parses the request strictly, the canonical request is
+checked, at most the ACL's body inspection limit of the body is read and evaluated, then either
+the block response is answered or a canonical head is written upstream over a pooled connection -
+the inspected prefix first, the rest of the body streamed with backpressure - and the response is
+streamed back. A refusal is logged, counted and published like a rule block.
+``X-Forwarded-For`` gets the client address appended. Upstreams are used round-robin and checked
+in the background; ``/__assetguard/health`` answers without inspection. The ACL reloads on SIGHUP
+(see :class:`~assetguard.waf.gate.WafGate`).
 
 Example::
 
@@ -16,197 +19,55 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import ssl
 import time
-from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
-from urllib.parse import urlsplit
 
-from assetguard.core.errors import ValidationError
+from assetguard.waf.frontdoor.client import ClientStream
+from assetguard.waf.frontdoor.errors import Refusal, UpstreamError
+from assetguard.waf.frontdoor.limits import FrontDoorLimits
+from assetguard.waf.frontdoor.parser import LENGTH, MessageParser
+from assetguard.waf.frontdoor.refusals import partial_request, record_refusal
+from assetguard.waf.frontdoor.request import CanonicalRequest, canonical_request, response_head, upstream_head
+from assetguard.waf.frontdoor.upstream import Upstream, UpstreamConnection, UpstreamPool, _feed
 from assetguard.waf.gate import WafGate
-from assetguard.waf.http1 import (
-    HOP_BY_HOP,
-    Head,
-    ProtocolError,
-    copy_chunked,
-    copy_length,
-    copy_until_close,
-    read_chunk,
-    read_head,
-    request_framing,
-    response_framing,
-    serialise_head,
-)
 from assetguard.waf.middleware import block_response
 from assetguard.waf.request import HttpRequest
+
+__all__ = ["WafProxy", "UpstreamPool", "Upstream", "FrontDoorLimits"]
 
 log = logging.getLogger(__name__)
 
 HEALTH_PATH = b"/__assetguard/health"
 METRICS_PATH = b"/__assetguard/metrics"  # Prometheus scrape target of this proxy process
 REASONS = {400: b"Bad Request", 403: b"Forbidden", 404: b"Not Found", 405: b"Method Not Allowed",
-           429: b"Too Many Requests", 431: b"Request Header Fields Too Large", 501: b"Not Implemented",
-           502: b"Bad Gateway", 503: b"Service Unavailable", 504: b"Gateway Timeout"}
-MAX_HEAD = 64 * 1024
-
-
-@dataclass
-class Upstream:
-    host: str
-    port: int
-    tls: bool
-    healthy: bool = True
-    idle: deque[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = field(default_factory=deque)
-    max_idle: int = 64
-
-    @classmethod
-    def parse(cls, url: str) -> Upstream:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValidationError("an upstream must be http://host:port or https://host:port", where=url)
-        return cls(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80), parts.scheme == "https")
-
-    @property
-    def url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
-
-    async def connect(self, timeout: float = 5.0) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        context = ssl.create_default_context() if self.tls else None
-        return await asyncio.wait_for(asyncio.open_connection(self.host, self.port, ssl=context, limit=MAX_HEAD),
-                                      timeout)
-
-    async def acquire(self) -> tuple[tuple[asyncio.StreamReader, asyncio.StreamWriter], bool]:
-        """A connection and whether it came from the pool (a pooled one may have gone stale)."""
-        while self.idle:
-            reader, writer = self.idle.pop()
-            if not writer.is_closing() and not reader.at_eof():
-                return (reader, writer), True
-            writer.close()
-        return await self.connect(), False
-
-    def release(self, conn: tuple[asyncio.StreamReader, asyncio.StreamWriter]) -> None:
-        if len(self.idle) < self.max_idle and not conn[1].is_closing():
-            self.idle.append(conn)
-        else:
-            conn[1].close()
-
-    def close(self) -> None:
-        while self.idle:
-            self.idle.pop()[1].close()
-
-
-class UpstreamPool:
-    """Round-robin over healthy upstreams, with a background health check.
-
-    Without ``health_path`` the check is a TCP connect. With it, like a load balancer's target
-    group check: ``GET health_path`` on a fresh connection must answer 200-399 within
-    ``timeout``; an upstream is taken out after ``unhealthy_threshold`` failed checks in a row
-    (or at once when a forwarded request cannot reach it) and back after ``healthy_threshold``
-    good ones.
-    """
-
-    def __init__(self, urls: list[str], check_interval: float = 5.0, *, health_path: str | None = None,
-                 timeout: float = 2.0, healthy_threshold: int = 2, unhealthy_threshold: int = 2) -> None:
-        if not urls:
-            raise ValidationError("at least one --upstream is required")
-        if health_path is not None and (not health_path.startswith("/") or any(c in health_path for c in " \r\n")):
-            raise ValidationError("the health check path must start with / and hold no spaces or line breaks",
-                                  where=health_path)
-        self.upstreams = [Upstream.parse(u) for u in urls]
-        self.check_interval = check_interval
-        self.health_path = health_path
-        self.timeout = timeout
-        self.healthy_threshold = healthy_threshold
-        self.unhealthy_threshold = unhealthy_threshold
-        self._streak: dict[int, int] = {}  # id(upstream) -> +good / -bad checks in a row
-        self._next = 0
-
-    def pick(self) -> Upstream:
-        """The next healthy upstream; when none is healthy, the next one anyway (as Envoy's panic
-        routing does): a request may still get through, and a success brings the upstream back
-        at once instead of after the next checks - e.g. an app that started after its proxy."""
-        n = len(self.upstreams)
-        for i in range(n):
-            upstream = self.upstreams[(self._next + i) % n]
-            if upstream.healthy:
-                self._next = (self._next + i + 1) % n
-                return upstream
-        upstream = self.upstreams[self._next % n]
-        self._next = (self._next + 1) % n
-        return upstream
-
-    def mark_up(self, upstream: Upstream) -> None:
-        if not upstream.healthy:
-            upstream.healthy = True
-            self._streak[id(upstream)] = 0
-            log.info("upstream %s is back (it answered a request)", upstream.url)
-
-    async def probe(self, upstream: Upstream) -> str | None:
-        """None when the upstream passes one check, else why it failed."""
-        try:
-            reader, writer = await upstream.connect(timeout=self.timeout)
-        except (TimeoutError, OSError) as exc:
-            return f"connect: {type(exc).__name__}"
-        try:
-            if self.health_path is None:
-                return None
-            writer.write(f"GET {self.health_path} HTTP/1.1\r\nHost: {upstream.host}:{upstream.port}\r\n"
-                         "User-Agent: assetguard-health-check\r\nConnection: close\r\n\r\n".encode())
-            line = await asyncio.wait_for(reader.readline(), self.timeout)
-            parts = line.split(None, 2)
-            if len(parts) < 2 or not parts[0].startswith(b"HTTP/") or not parts[1].isdigit():
-                return "not an HTTP response"
-            status = int(parts[1])
-            return None if 200 <= status < 400 else f"HTTP {status}"
-        except (TimeoutError, OSError) as exc:
-            return f"request: {type(exc).__name__}"
-        finally:
-            writer.close()
-
-    async def check(self) -> None:
-        for upstream in self.upstreams:
-            failure = await self.probe(upstream)
-            streak = self._streak.get(id(upstream), 0)
-            if failure is None:
-                streak = max(streak, 0) + 1
-                if not upstream.healthy and streak >= self.healthy_threshold:
-                    upstream.healthy = True
-                    log.info("upstream %s is back", upstream.url)
-            else:
-                streak = min(streak, 0) - 1
-                if upstream.healthy and -streak >= self.unhealthy_threshold:
-                    upstream.healthy = False
-                    upstream.close()
-                    log.warning("upstream %s is down (%s)", upstream.url, failure)
-            self._streak[id(upstream)] = streak
-
-    def mark_down(self, upstream: Upstream) -> None:
-        """A forwarded request could not reach ``upstream``: out at once, back after good checks."""
-        upstream.healthy = False
-        self._streak[id(upstream)] = -self.unhealthy_threshold
-
-    async def run_checks(self) -> None:
-        while True:
-            await asyncio.sleep(self.check_interval)
-            await self.check()
+           408: b"Request Timeout", 413: b"Content Too Large", 429: b"Too Many Requests",
+           431: b"Request Header Fields Too Large", 501: b"Not Implemented", 502: b"Bad Gateway",
+           503: b"Service Unavailable", 504: b"Gateway Timeout", 505: b"HTTP Version Not Supported"}
 
 
 class WafProxy:
     """The proxy server; ``start`` listens, ``close`` stops accepting and closes idle connections."""
 
     def __init__(self, gate: WafGate, upstreams: list[str], *, scheme: str = "http",
-                 keepalive_timeout: float = 75.0, upstream_timeout: float = 60.0, check_interval: float = 5.0,
-                 health_path: str | None = None, tracer: Any = None) -> None:
+                 keepalive_timeout: float | None = None, upstream_timeout: float | None = None,
+                 check_interval: float = 5.0, health_path: str | None = None, tracer: Any = None,
+                 limits: FrontDoorLimits | None = None) -> None:
+        limits = limits or FrontDoorLimits()
+        if keepalive_timeout is not None:
+            limits = replace(limits, keepalive_timeout=keepalive_timeout)
+        if upstream_timeout is not None:
+            limits = replace(limits, upstream_timeout=upstream_timeout)
+        self.limits = limits
         self.gate = gate
         self.tracer = tracer  # an OpenTelemetry tracer: spans per request and W3C traceparent upstream
-        self.pool = UpstreamPool(upstreams, check_interval, health_path=health_path)
+        self.pool = UpstreamPool(upstreams, check_interval, health_path=health_path, limits=limits)
         self.scheme = scheme.encode()
-        self.keepalive_timeout = keepalive_timeout
-        self.upstream_timeout = upstream_timeout
         self.server: asyncio.base_events.Server | None = None
         self.active = 0
         self.served = 0
@@ -215,8 +76,9 @@ class WafProxy:
 
     async def start(self, host: str, port: int, *, ssl_context: ssl.SSLContext | None = None,
                     reuse_port: bool = False) -> None:
-        self.server = await asyncio.start_server(self.handle, host, port, ssl=ssl_context, limit=MAX_HEAD,
-                                                 reuse_port=reuse_port or None, backlog=1024)
+        self.server = await asyncio.start_server(self.handle, host, port, ssl=ssl_context,
+                                                 limit=self.limits.stream_buffer, reuse_port=reuse_port or None,
+                                                 backlog=1024)
         self._checks = asyncio.create_task(self.pool.run_checks())
 
     @property
@@ -242,94 +104,122 @@ class WafProxy:
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
         client_ip = str(peer[0]) if peer else "127.0.0.1"
+        if self.active >= self.limits.max_connections:
+            refusal = Refusal(503, "too_many_connections", f"more than {self.limits.max_connections} connections")
+            record_refusal(self.gate, refusal, partial_request(None, client_ip))
+            await self._refuse_quietly(writer, refusal)
+            return
         self.active += 1
         task = asyncio.current_task()
         if task is not None:
             self._handlers.add(task)
             task.add_done_callback(self._handlers.discard)
+        stream = ClientStream(reader, self.limits)
         try:
+            first = True
             while True:
-                try:
-                    head = await asyncio.wait_for(read_head(reader), self.keepalive_timeout)
-                except TimeoutError:
+                message = await stream.next_head(first)
+                first = False
+                if message is None or not await self.exchange(message, stream, writer, client_ip):
                     break
-                if head is None:
-                    break
-                if not await self.exchange(head, reader, writer, client_ip):
-                    break
-        except ProtocolError as exc:
-            await self.simple(writer, exc.status, str(exc).encode(), close=True)
-        except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, asyncio.CancelledError):
+        except Refusal as exc:
+            record_refusal(self.gate, exc, partial_request(stream.message, client_ip))
+            await self._refuse_quietly(writer, exc)
+        except (ConnectionError, TimeoutError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass
         finally:
             self.active -= 1
             writer.close()
 
+    async def _refuse_quietly(self, writer: asyncio.StreamWriter, refusal: Refusal) -> None:
+        try:
+            await self.simple(writer, refusal.status, (refusal.detail + "\n").encode(), close=True)
+        except (ConnectionError, TimeoutError):
+            pass
+        finally:
+            writer.close()
+
     async def simple(self, writer: asyncio.StreamWriter, status: int, body: bytes, *, close: bool,
                      content_type: bytes = b"text/plain; charset=utf-8",
                      extra: Sequence[tuple[bytes, bytes]] = ()) -> None:
-        headers = [(b"Content-Type", content_type), (b"Content-Length", str(len(body)).encode()), *extra,
-                   (b"Connection", b"close" if close else b"keep-alive")]
+        lines = [b"HTTP/1.1 %d %s" % (status, REASONS.get(status, b"Error")), b"Content-Type: " + content_type,
+                 b"Content-Length: %d" % len(body)]
+        lines.extend(n + b": " + v for n, v in extra)
+        lines.append(b"Connection: close" if close else b"Connection: keep-alive")
         if not writer.is_closing():
-            writer.write(serialise_head(b"HTTP/1.1 %d %s" % (status, REASONS.get(status, b"Error")), headers) + body)
-            await writer.drain()
+            writer.write(b"\r\n".join(lines) + b"\r\n\r\n" + body)
+            await self._drain(writer)
 
-    async def exchange(self, head: Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+    async def _drain(self, writer: asyncio.StreamWriter) -> None:
+        transport = writer.transport
+        if transport.get_write_buffer_size() > self.limits.stream_buffer:
+            async with asyncio.timeout(self.limits.send_timeout):
+                await writer.drain()
+
+    async def exchange(self, message: MessageParser, stream: ClientStream, writer: asyncio.StreamWriter,
                        client_ip: str) -> bool:
         """One request/response; returns whether the client connection stays open."""
-        if self.tracer is None or head.start.split(b" ")[1:2] in ([HEALTH_PATH], [METRICS_PATH]):
-            return await self._exchange(head, reader, writer, client_ip, None)
+        if self.tracer is None or message.url in (HEALTH_PATH, METRICS_PATH):
+            return await self._exchange(message, stream, writer, client_ip, None)
         from opentelemetry import context as otel_context
         from opentelemetry import trace
         from opentelemetry.propagate import extract
 
-        carrier = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in head.headers}
-        parts = head.start.split(b" ")
-        method = parts[0].decode("latin-1") if parts else "GET"
-        path = parts[1].split(b"?", 1)[0].decode("latin-1") if len(parts) > 1 else "/"
+        carrier = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in message.headers}
+        method = message.method.decode("latin-1")
+        path = message.url.split(b"?", 1)[0].decode("latin-1")
         route = "/" + path.lstrip("/").split("/", 1)[0]
         span = self.tracer.start_span(f"{method} {route}", context=extract(carrier), kind=trace.SpanKind.SERVER,
                                       attributes={"http.request.method": method, "url.path": path[:300],
                                                   "http.route": route, "client.address": client_ip})
         token = otel_context.attach(trace.set_span_in_context(span))
         try:
-            return await self._exchange(head, reader, writer, client_ip, span)
+            return await self._exchange(message, stream, writer, client_ip, span)
         finally:
             otel_context.detach(token)
             span.end()
 
-    async def _exchange(self, head: Head, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+    async def _exchange(self, message: MessageParser, stream: ClientStream, writer: asyncio.StreamWriter,
                         client_ip: str, span: Any) -> bool:
-        parts = head.start.split(b" ")
-        if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
-            raise ProtocolError("malformed request line")
-        method, target, version = parts
-        tokens = head.connection_tokens()
-        keep_alive = b"close" not in tokens and (version == b"HTTP/1.1" or b"keep-alive" in tokens)
-        if target == HEALTH_PATH:
-            body = json.dumps(self.health()).encode()
-            await self.simple(writer, 200, body, close=not keep_alive, content_type=b"application/json")
-            return keep_alive
-        if target == METRICS_PATH and self.client_may_scrape(client_ip):
-            from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
+        request = canonical_request(message)
+        keep_alive = request.keep_alive
+        if request.target == HEALTH_PATH or (request.target == METRICS_PATH and self.client_may_scrape(client_ip)):
+            keep_alive = keep_alive and message.complete
+            if request.target == HEALTH_PATH:
+                body, content_type = json.dumps(self.health()).encode(), b"application/json"
+            else:
+                from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
-            await self.simple(writer, 200, generate_latest(REGISTRY), close=not keep_alive,
-                              content_type=CONTENT_TYPE_LATEST.encode())
+                body, content_type = generate_latest(REGISTRY), CONTENT_TYPE_LATEST.encode()
+            await self.simple(writer, 200, body, close=not keep_alive, content_type=content_type)
             return keep_alive
-        kind, length = request_framing(head)
-        expect = head.get(b"expect")
-        if expect is not None and expect.lower() == b"100-continue" and kind != "none":
+        max_body = self.limits.max_body_bytes
+        if max_body and request.length > max_body:
+            raise Refusal(413, "body_too_large", f"Content-Length {request.length} above {max_body} bytes")
+        if request.expect_continue and not message.complete:
             writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
         limit = self.gate.acl.body_limit
-        raw_prefix, body, body_size, finished = await self.read_prefix(reader, kind, length, limit)
-        request = HttpRequest(method.decode("latin-1"), target.decode("latin-1"),
-                              [(k.decode("latin-1"), v.decode("latin-1")) for k, v in head.headers],
-                              body[:limit], client_ip, body_size=body_size, http_version=version.decode())
+        pieces: list[bytes] = []
+        size = 0
+        finished = False
+        while size <= limit:
+            piece = await stream.body_piece()  # b"" at once when there is no body
+            if not piece:
+                finished = True
+                break
+            pieces.append(piece)
+            size += len(piece)
+        body = pieces[0] if len(pieces) == 1 else b"".join(pieces)
+        waf_request = HttpRequest(request.method.decode("latin-1"), request.target.decode("latin-1"),
+                                  [(k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers],
+                                  body[:limit], client_ip,
+                                  body_size=request.length if request.framing == "length" else size,
+                                  http_version="HTTP/" + request.version)
         if span is None:
-            verdict = self.gate.inspect(request)
+            verdict = self.gate.inspect(waf_request)
         else:
             with self.tracer.start_as_current_span("waf.evaluate") as waf_span:
-                verdict = self.gate.inspect(request)
+                verdict = self.gate.inspect(waf_request)
                 waf_span.set_attribute("waf.action", verdict.action)
                 waf_span.set_attribute("waf.terminating_rule", verdict.terminating_rule_id)
             span.set_attribute("waf.action", verdict.action)
@@ -343,73 +233,39 @@ class WafProxy:
                               extra=extra)
             return not close
         self.served += 1
-        inserts = verdict.insert_headers
+        inserts = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in verdict.insert_headers]
         if span is not None:
             from opentelemetry.propagate import inject
 
             carrier: dict[str, str] = {}
             inject(carrier)  # this request's span becomes the parent of the application's spans
-            inserts = (*inserts, *carrier.items())
-        upstream_head = self.upstream_head(head, method, target, client_ip, inserts)
-        return await self.forward(upstream_head, raw_prefix, kind, length - len(raw_prefix), finished, method,
-                                  reader, writer, keep_alive)
-
-    async def read_prefix(self, reader: asyncio.StreamReader, kind: str, length: int, limit: int
-                          ) -> tuple[bytes, bytes, int, bool]:
-        """(raw bytes read, decoded prefix, body size for the WAF, whole body read?)."""
-        if kind == "none":
-            return b"", b"", 0, True
-        if kind == "length":
-            prefix = await reader.readexactly(min(length, limit)) if length else b""
-            return prefix, prefix, length, len(prefix) == length
-        raw = bytearray()
-        decoded = bytearray()
-        while len(decoded) <= limit:
-            chunk_raw, data = await read_chunk(reader)
-            raw += chunk_raw
-            if not data:
-                return bytes(raw), bytes(decoded), len(decoded), True
-            decoded += data
-        return bytes(raw), bytes(decoded), len(decoded), False
+            inserts.extend((k.encode("latin-1"), v.encode("latin-1")) for k, v in carrier.items())
+        if finished:
+            framing = b"Content-Length: %d" % size if request.framing != "none" or size else b""
+        elif request.framing == "length":
+            framing = b"Content-Length: %d" % request.length
+        else:
+            framing = b"Transfer-Encoding: chunked"
+        return await self.forward(request, body, finished, framing, inserts, client_ip, stream, writer)
 
     @staticmethod
     def client_may_scrape(client_ip: str) -> bool:
         """Metrics go to loopback and private networks only (a scraper, not the internet)."""
-        import ipaddress
-
         try:
             address = ipaddress.ip_address(client_ip)
         except ValueError:
             return False
         return address.is_loopback or address.is_private
 
-    def upstream_head(self, head: Head, method: bytes, target: bytes, client_ip: str,
-                      inserts: tuple[tuple[str, str], ...]) -> bytes:
-        drop = HOP_BY_HOP | {t for t in head.connection_tokens()} | {b"expect"}
-        if any(n.lower() == "traceparent" for n, _ in inserts):
-            drop = drop | {b"traceparent", b"tracestate"}
-        headers: list[tuple[bytes, bytes]] = []
-        forwarded = None
-        for name, value in head.headers:
-            lower = name.lower()
-            if lower in drop:
-                continue
-            if lower == b"x-forwarded-for":
-                forwarded = value if forwarded is None else forwarded + b", " + value
-                continue
-            headers.append((name, value))
-        ip = client_ip.encode()
-        headers.append((b"X-Forwarded-For", forwarded + b", " + ip if forwarded else ip))
-        headers.append((b"X-Forwarded-Proto", self.scheme))
-        headers.extend((n.encode("latin-1"), v.encode("latin-1")) for n, v in inserts)
-        headers.append((b"Connection", b"keep-alive"))
-        return serialise_head(method + b" " + target + b" HTTP/1.1", headers)
-
-    async def forward(self, upstream_head: bytes, raw_prefix: bytes, kind: str, remaining: int, finished: bool,
-                      method: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                      keep_alive: bool) -> bool:
+    async def forward(self, request: CanonicalRequest, body: bytes, finished: bool, framing: bytes,
+                      inserts: list[tuple[bytes, bytes]], client_ip: str, stream: ClientStream,
+                      writer: asyncio.StreamWriter) -> bool:
+        chunked = framing.startswith(b"Transfer-Encoding")
+        no_body = request.method == b"HEAD"
         for attempt in range(len(self.pool.upstreams) + 1):
             upstream = self.pool.pick()
+            head = upstream_head(request, request.host or upstream.authority, client_ip.encode(), self.scheme,
+                                 inserts, framing)
             try:
                 conn, pooled = await upstream.acquire()
             except (TimeoutError, OSError):
@@ -417,74 +273,113 @@ class WafProxy:
                     log.warning("upstream %s refused the connection", upstream.url)
                 self.pool.mark_down(upstream)
                 continue
-            up_reader, up_writer = conn
             try:
-                up_writer.write(upstream_head + raw_prefix)
-                if not finished:
-                    if kind == "length":
-                        await copy_length(reader, up_writer, remaining)
-                    else:
-                        await copy_chunked(reader, up_writer)
-                    finished = True
-                await up_writer.drain()
-                resp = await asyncio.wait_for(self._response_head(up_reader), self.upstream_timeout)
-            except (ConnectionError, asyncio.IncompleteReadError, ProtocolError) as exc:
-                up_writer.close()
-                if pooled and finished and attempt == 0:
+                client_done = await self._send(conn, head, body, finished, chunked, stream)
+                response, data, pos = await conn.read_response_head(no_body)
+            except UpstreamError as exc:
+                conn.close()
+                if pooled and finished and attempt == 0 and exc.status == 502:
                     continue  # a stale keep-alive connection: retry once on a fresh one
                 log.warning("upstream %s failed: %s", upstream.url, exc)
-                await self.simple(writer, 502, b"upstream failed\n", close=True)
+                await self.simple(writer, exc.status, b"upstream failed\n" if exc.status == 502
+                                  else b"upstream timed out\n", close=True)
                 return False
-            except TimeoutError:
-                up_writer.close()
-                await self.simple(writer, 504, b"upstream timed out\n", close=True)
-                return False
+            except BaseException:
+                conn.close()
+                raise
             self.pool.mark_up(upstream)
-            return await self._relay(resp, method, up_reader, up_writer, upstream, writer, keep_alive)
+            try:
+                return await self._relay(response, data, pos, conn, upstream, writer,
+                                         request.keep_alive and client_done, request.version == "1.1")
+            except BaseException:
+                conn.close()
+                raise
         await self.simple(writer, 502, b"no upstream reachable\n", close=True)
         return False
 
-    async def _response_head(self, up_reader: asyncio.StreamReader) -> Head:
-        while True:
-            resp = await read_head(up_reader)
-            if resp is None:
-                raise asyncio.IncompleteReadError(b"", None)
-            status = int(resp.start.split(b" ", 2)[1])
-            if status >= 200 or status == 101:
-                return resp
-
-    async def _relay(self, resp: Head, method: bytes, up_reader: asyncio.StreamReader,
-                     up_writer: asyncio.StreamWriter, upstream: Upstream, writer: asyncio.StreamWriter,
-                     keep_alive: bool) -> bool:
-        status = int(resp.start.split(b" ", 2)[1])
-        kind, length = response_framing(resp, method, status)
-        reusable = kind != "close" and b"close" not in resp.connection_tokens()
-        keep = keep_alive and kind != "close"
-        drop = HOP_BY_HOP | resp.connection_tokens()
-        headers = [(n, v) for n, v in resp.headers if n.lower() not in drop]
-        headers.append((b"Connection", b"keep-alive" if keep else b"close"))
-        out = serialise_head(b"HTTP/1.1" + resp.start[8:], headers)
-        try:
-            if kind == "length" and length <= 65536:
-                writer.write(out + (await up_reader.readexactly(length) if length else b""))
-                await writer.drain()
-            else:
-                writer.write(out)
-                if kind == "length":
-                    await copy_length(up_reader, writer, length)
-                elif kind == "chunked":
-                    await copy_chunked(up_reader, writer)
-                elif kind == "close":
-                    await copy_until_close(up_reader, writer)
-                await writer.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, ProtocolError):
-            up_writer.close()
-            return False
-        if reusable:
-            upstream.release((up_reader, up_writer))
+    async def _send(self, conn: UpstreamConnection, head: bytes, body: bytes, finished: bool, chunked: bool,
+                    stream: ClientStream) -> bool:
+        """Write the request upstream; whether the client's body was read to its end."""
+        if chunked and body:
+            conn.write(head + b"%x\r\n" % len(body) + body + b"\r\n")
         else:
-            up_writer.close()
-        return keep
+            conn.write(head + body)
+        if not finished:
+            while True:
+                if conn.early:  # the upstream answered before the body was sent: stop; the connection is spent
+                    return False
+                piece = await stream.body_piece()
+                if not piece:
+                    break
+                if chunked:
+                    conn.write(b"%x\r\n" % len(piece))
+                    conn.write(piece)
+                    conn.write(b"\r\n")
+                else:
+                    conn.write(piece)
+                await conn.drain()
+            if chunked:
+                conn.write(b"0\r\n\r\n")
+        conn.request_sent = True
+        await conn.drain()
+        return True
+
+    async def _relay(self, response: MessageParser, data: bytes, pos: int, conn: UpstreamConnection,
+                     upstream: Upstream, writer: asyncio.StreamWriter, keep_alive: bool, http11: bool) -> bool:
+        """Stream the response to the client; the upstream connection goes back only when clean."""
+        chunk_out = False
+        if response.complete:  # HEAD, 204, 304: no body; Content-Length stays as information
+            length = response.content_length()
+            framing = b"Content-Length: %d" % length if length is not None and response.status != 204 else b""
+        elif response.state == LENGTH:
+            framing = b"Content-Length: %d" % (response.content_length() or 0)
+        elif http11:
+            framing, chunk_out = b"Transfer-Encoding: chunked", True
+        else:
+            framing, keep_alive = b"", False  # an HTTP/1.0 client: the body ends with the connection
+        out = response_head(response.status, response.reason, response.headers, framing, keep_alive)
+        body = response.body
+        if chunk_out:
+            writer.write(out)
+        else:  # head and whatever body came with it in one write (the whole response, for most)
+            writer.write(out + b"".join(body) if body else out)
+            body.clear()
+        while not response.complete:
+            while body:
+                piece = body.popleft()
+                if chunk_out:
+                    writer.write(b"%x\r\n" % len(piece))
+                    writer.write(piece)
+                    writer.write(b"\r\n")
+                else:
+                    writer.write(piece)
+            await self._drain(writer)
+            if pos < len(data):
+                pos += _feed(response, data, pos)
+                continue
+            try:
+                data, pos = await conn.read(), 0
+            except UpstreamError as exc:
+                log.warning("upstream %s failed mid-response: %s", upstream.url, exc)
+                conn.close()
+                return False  # the head is out: the client sees the connection close
+            if not data:
+                response.eof()
+                if not response.complete:
+                    log.warning("upstream %s closed mid-response", upstream.url)
+                    conn.close()
+                    return False
+        while body:
+            piece = body.popleft()
+            writer.write(b"%x\r\n%s\r\n" % (len(piece), piece) if chunk_out else piece)
+        if chunk_out:
+            writer.write(b"0\r\n\r\n")
+        if pos < len(data) or not response.keep_alive():
+            conn.close()  # bytes after the response, or the upstream will close: never reuse
+        else:
+            upstream.release(conn)
+        await self._drain(writer)
+        return keep_alive
 
     def health(self) -> dict[str, object]:
         return {"status": "ok" if any(u.healthy for u in self.pool.upstreams) else "degraded",
