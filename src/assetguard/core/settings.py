@@ -133,6 +133,21 @@ class WafSettings(Section):
     tls_key: str | None = None
     managed_dir: str | None = None  # managed rule group documents (default: the shipped ones)
     ipset_dir: str | None = None  # managed:ipset/<name> lists (default: the shipped ones)
+    # the proxy's front door (nginx-like defaults; docs/waf.md "Front door")
+    header_timeout_seconds: float = Field(60.0, gt=0, description="a request head must arrive whole within this")
+    body_timeout_seconds: float = Field(60.0, gt=0, description="longest wait between two reads of a request body")
+    keepalive_timeout_seconds: float = Field(75.0, gt=0, description="an idle kept-alive client connection "
+                                             "closes after this")
+    send_timeout_seconds: float = Field(60.0, gt=0, description="longest wait for a client to take response bytes")
+    upstream_connect_timeout_seconds: float = Field(5.0, gt=0)
+    upstream_timeout_seconds: float = Field(60.0, gt=0, description="longest wait between two upstream reads or "
+                                            "writes")
+    max_head_bytes: int = Field(32 * 1024, ge=1024, le=1 << 20, description="request line and header fields")
+    max_headers: int = Field(100, ge=8, le=10_000)
+    max_body_bytes: int = Field(1 << 20, ge=0, description="largest request body (413 above it); 0 = no limit")
+    max_chunk_line_bytes: int = Field(1024, ge=32, le=1 << 16, description="one chunk-size line with extensions")
+    max_trailer_bytes: int = Field(8 * 1024, ge=0, le=1 << 20)
+    max_connections: int = Field(4096, ge=1, description="client connections per proxy process")
     acl_poll_seconds: float = Field(5.0, ge=0.2, le=300, description="a proxy checks the WAF store for a new "
                                     "version of its ACL this often (a change also wakes it at once on PostgreSQL)")
     heartbeat_seconds: float = Field(5.0, ge=0.2, le=300, description="a proxy reports its ACL version, address "

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from assetguard.core.errors import ConfigError, ValidationError
 from assetguard.waf.engine import load_compiled_acl_from_settings
+from assetguard.waf.frontdoor.limits import FrontDoorLimits
 from assetguard.waf.gate import WafGate
 from assetguard.waf.logs import BlockedEventPublisher, WafLogWriter
 from assetguard.waf.proxy import UpstreamPool, WafProxy
@@ -63,7 +64,7 @@ async def serve(waf: WafSettings, acl: str, upstreams: list[str], listen: str, *
     context = tls_context(waf.tls_cert, waf.tls_key)
     gate = build_gate(waf, acl, bus, acl_dirs)
     proxy = WafProxy(gate, upstreams, scheme="https" if context else "http", tracer=tracer,
-                     health_path=waf.health_check_path)
+                     health_path=waf.health_check_path, limits=FrontDoorLimits.from_settings(waf))
     await proxy.start(host, port, ssl_context=context, reuse_port=reuse_port)
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
