@@ -1,7 +1,7 @@
 """``assetguard config``: check and show the effective configuration.
 
     assetguard --config assetguard.yaml config check    # exit 0, or one line naming key and line
-    assetguard config show --json                       # secrets shown as **********
+    assetguard config show --json                       # secrets shown as ***
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import typer
 import yaml
 
 from assetguard.cli.context import console, state
+from assetguard.core.redact import public_settings
 from assetguard.core.settings import config_path
 
 NAME = "config"
@@ -32,7 +33,7 @@ def check(ctx: typer.Context) -> None:
 def show(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", help="JSON instead of YAML")] = False
          ) -> None:
     """Print the effective settings (file + environment + defaults); secrets are masked."""
-    data = state(ctx).settings().model_dump(mode="json")
+    data = public_settings(state(ctx).settings())
     if as_json:
         typer.echo(json.dumps(data, indent=2, sort_keys=True))
     else:

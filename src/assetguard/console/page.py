@@ -149,12 +149,15 @@ class Pager:
         return max(0, self.offset - self.limit)
 
 
-def format_time(value: datetime | date | str | None) -> str:
-    """UTC, to the second: ``2026-11-29 11:48:30Z``."""
+def format_time(value: datetime | date | str | int | float | None) -> str:
+    """UTC, to the second: ``2026-11-29 11:48:30Z``. A number is epoch milliseconds, as in AWS WAF
+    log records."""
     if value is None:
         return ""
     if isinstance(value, str):
         return value
+    if isinstance(value, int | float):
+        value = datetime.fromtimestamp(value / 1000, UTC)
     if isinstance(value, datetime):
         if value.tzinfo is not None:
             value = value.astimezone(UTC)

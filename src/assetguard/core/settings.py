@@ -352,7 +352,7 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
         data = raw
     data.update(overrides)
     try:
-        return Settings(**data)
+        settings = Settings(**data)
     except PydanticValidationError as exc:
         from_env = [e for e in exc.errors() if _env_name(e.get("loc", ())) is not None]
         if from_env:
@@ -361,6 +361,21 @@ def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
             raise ConfigError(f"{first.get('msg', 'invalid')}",
                               where=f"environment {_env_name(first.get('loc', ()))}") from None
         raise ConfigError(pydantic_errors(exc, where, str(file) if file else "environment")) from None
+    _refuse_masks(settings, where, file)
+    return settings
+
+
+def _refuse_masks(settings: Settings, where: Any, file: Path | None) -> None:
+    """A secret shown masked (``***``, as ``config show`` prints it) and copied back is not a secret."""
+    from assetguard.core.redact import masked_places
+    from assetguard.core.yamlfile import json_path
+
+    for loc in masked_places(settings.model_dump()):
+        env = _env_name(loc)
+        place = f"environment {env}" if env else where.describe(loc) if where else \
+            f"{file or 'settings'} ({json_path(loc)})"
+        raise ConfigError(f"{place}: this is a masked secret as `config show` prints it, not the secret; put the "
+                          "secret itself here (or leave the key out)")
 
 
 def _env_name(loc: Any) -> str | None:

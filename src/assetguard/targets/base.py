@@ -58,8 +58,8 @@ from assetguard.core.registry import Registry
 if TYPE_CHECKING:
     from assetguard.runtime.platform import Platform
 
-__all__ = ["Delivery", "DeliveryError", "Target", "TargetConfig", "build_target", "mask_config", "secret_fields",
-           "targets", "validate_target_config"]
+__all__ = ["Delivery", "DeliveryError", "Target", "TargetConfig", "build_target", "mask_config", "public_target",
+           "restore_target_config", "secret_fields", "target_secrets", "targets", "validate_target_config"]
 
 
 class TargetConfig(BaseModel):
@@ -162,13 +162,41 @@ def secret_fields(type_name: str) -> frozenset[str]:
 
 
 def mask_config(type_name: str, config: Mapping[str, Any] | None) -> dict[str, Any]:
-    """A copy of ``config`` safe to show or audit: secret fields (and secret-looking keys) become ``***``."""
-    from assetguard.core.redact import REDACTED, redact
+    """A copy of ``config`` safe to show or audit: the type's secret fields (and secret-looking keys
+    and values) become ``***`` (:func:`assetguard.core.redact.redact`)."""
+    from assetguard.core.redact import redact
 
-    hidden = secret_fields(type_name)
-    masked = redact(dict(config or {}))
+    masked = redact(dict(config or {}), secret_fields(type_name))
     assert isinstance(masked, dict)
-    return {k: (REDACTED if k in hidden and v not in (None, "") else v) for k, v in masked.items()}
+    return masked
+
+
+def public_target(target: Mapping[str, Any]) -> dict[str, Any]:
+    """A rule target (``{"id", "type", "config", ...}``) as shown anywhere: config masked, and any
+    other field too (an ``input`` constant may quote a secret)."""
+    from assetguard.core.redact import redact
+
+    type_name = str(target.get("type", ""))
+    shown = redact({k: v for k, v in target.items() if k != "config"})
+    assert isinstance(shown, dict)
+    if "config" in target:
+        shown["config"] = mask_config(type_name, target.get("config"))
+    return shown
+
+
+def restore_target_config(config: Any, stored: Mapping[str, Any] | None, *, where: str) -> Any:
+    """A submitted target config whose masked secrets (``***``) keep the ``stored`` config's values;
+    a mask with nothing stored behind it is a ValidationError naming ``where``."""
+    from assetguard.core.redact import restore_masked
+
+    return restore_masked(config, dict(stored) if stored is not None else None, where)
+
+
+def target_secrets(type_name: str, config: Mapping[str, Any] | None) -> list[str]:
+    """The plain secrets in a target config, to scrub from messages a delivery records."""
+    from assetguard.core.redact import secret_values
+
+    return secret_values(dict(config or {}), secret_fields(type_name))
 
 
 def build_target(type_name: str, config: Mapping[str, Any] | None, platform: Platform) -> Target:

@@ -17,6 +17,9 @@ from assetguard.console.page import (
 
 router = APIRouter()
 NAV = NavItem("Rules", "/rules")
+CONDITION_WORDS = {"smtp-configured": "sends only when SMTP is configured",
+                   "slack-configured": "sends only when Slack is configured",
+                   "no-notifier-configured": "sends only when neither SMTP nor Slack is configured"}
 
 
 @router.get("/rules", response_class=HTMLResponse)
@@ -28,8 +31,12 @@ def rules_page(request: Request, principal: ConsoleViewerDep, platform: Platform
     rules = RuleStore(platform).list_rules()
     counts = DeliveryLedger(platform).counts_by_rule()
     dead = DeadLetters(platform).list(limit=100)
+    from assetguard.events.ruleset import condition_holds
+
+    # Each target's send condition in words, and whether it holds with today's settings.
+    conditions = {c: (CONDITION_WORDS[c], condition_holds(c, platform.settings)) for c in CONDITION_WORDS}
     return render(request, "rules/index.html", {
-        "rules": [r.as_dict() for r in rules], "counts": counts, "dead": dead,
+        "rules": [r.as_dict() for r in rules], "counts": counts, "dead": dead, "conditions": conditions,
         "empty": {"DELIVERED": 0, "PENDING": 0, "IN_FLIGHT": 0, "FAILED": 0, "retries": 0},
     })
 
