@@ -32,11 +32,12 @@ from sqlalchemy import and_, bindparam, case, func, insert, select, update
 
 from assetguard.core.clock import new_id, utcnow
 from assetguard.core.errors import DeliveryError
+from assetguard.core.redact import mask_text, scrub_text
 from assetguard.events import metrics
 from assetguard.events.dispatch import DELIVERED, FAILED, IN_FLIGHT, PENDING, max_event_age_seconds
 from assetguard.events.ratelimit import RateLimiter
 from assetguard.events.tables import event_deliveries, event_dlq
-from assetguard.targets.base import Delivery, Target, build_target
+from assetguard.targets.base import Delivery, Target, build_target, public_target, target_secrets
 
 if TYPE_CHECKING:
     from assetguard.runtime.platform import Platform
@@ -177,6 +178,10 @@ class Deliverer:
                 from opentelemetry.trace import Status, StatusCode
 
                 span.set_status(Status(StatusCode.ERROR, outcome.code))
+                # A library's error may quote the URL or token the target was given: the ledger,
+                # the DLQ and everything that shows them get the message with those masked.
+                outcome.message = scrub_text(outcome.message,
+                                             target_secrets(first.target_type, first.target.get("config")))
         for row in rows:
             self.results.put(Outcome(row.id, row.target_type, outcome.ok, outcome.receipt, outcome.code,
                                      outcome.message, outcome.retryable, outcome.retry_after))
@@ -347,6 +352,15 @@ def _safe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"[:1000]
 
 
+def public_delivery(row: dict[str, Any]) -> dict[str, Any]:
+    """A delivery record as the API, console and CLI show it: the target's secrets masked."""
+    if isinstance(row.get("target"), dict):
+        row["target"] = public_target(row["target"])
+    if row.get("last_error_message"):
+        row["last_error_message"] = mask_text(row["last_error_message"])
+    return row
+
+
 class DeliveryLedger:
     """Read side: delivery records and per-rule counts for the Rules page and the API."""
 
@@ -361,7 +375,7 @@ class DeliveryLedger:
         if status:
             stmt = stmt.where(event_deliveries.c.status == status)
         with self.platform.db.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(stmt)]
+            return [public_delivery(dict(r._mapping)) for r in conn.execute(stmt)]
 
     def counts_by_rule(self) -> dict[str, dict[str, int]]:
         retries = func.sum(case((event_deliveries.c.attempts > 1, event_deliveries.c.attempts - 1), else_=0))

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from assetguard.auth.principal import Principal
 from assetguard.core.clock import utcnow
+from assetguard.core.redact import mask_text
 from assetguard.events.dispatch import PENDING
 from assetguard.events.tables import event_deliveries, event_dlq
 
@@ -32,7 +33,7 @@ class DeadLetters:
         if not include_redriven:
             stmt = stmt.where(event_dlq.c.redriven_at.is_(None))
         with self.platform.db.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(stmt)]
+            return [{**r._mapping, "error_message": mask_text(r.error_message)} for r in conn.execute(stmt)]
 
     def redrive(self, *, ids: Sequence[int] | None = None, rule: str | None = None, actor: Principal) -> int:
         now = utcnow()

@@ -13,7 +13,6 @@ the secret stored for that target (:meth:`RuleStore.restore_masked`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,11 +26,11 @@ from assetguard.audit.trail import AuditEntry
 from assetguard.auth.principal import SYSTEM, Principal
 from assetguard.core.clock import utcnow
 from assetguard.core.errors import NotFoundError, ValidationError
-from assetguard.core.redact import REDACTED, is_secret_key
+from assetguard.core.redact import contains_mask
 from assetguard.events.default_rules import load_default_rules
 from assetguard.events.rules import Rule
 from assetguard.events.tables import event_default_rules, event_rules
-from assetguard.targets.base import mask_config, secret_fields, validate_target_config
+from assetguard.targets.base import public_target, restore_target_config, validate_target_config
 
 if TYPE_CHECKING:
     from assetguard.runtime.platform import Platform
@@ -49,30 +48,11 @@ class StoredRule:
 
 
 def public_document(document: dict[str, Any] | None) -> dict[str, Any] | None:
-    """A rule document with each target's secret config values replaced by ``***``."""
+    """A rule document as shown by the API, console, CLI and audit trail: each target through
+    :func:`~assetguard.targets.base.public_target` (secrets ``***``)."""
     if document is None:
         return None
-    targets = [{**t, "config": mask_config(str(t.get("type", "")), t.get("config"))}
-               for t in document.get("targets", [])]
-    return {**document, "targets": targets}
-
-
-def _restore_masked(new: Any, old: Any, secret_keys: frozenset[str], where: str) -> Any:
-    """``new`` with each masked secret (``***`` under a secret key) replaced by ``old``'s value."""
-    if not isinstance(new, dict):
-        return new
-    out: dict[str, Any] = {}
-    for key, value in new.items():
-        before = old.get(key) if isinstance(old, dict) else None
-        here = f"{where}.{key}"
-        if value == REDACTED and (key in secret_keys or is_secret_key(str(key))):
-            if before in (None, "", REDACTED):
-                raise ValidationError(f"{REDACTED!r} stands for a stored secret (that is how GET shows it), but "
-                                      "there is none to keep here: send the secret itself", where=here)
-            out[key] = before
-        else:
-            out[key] = _restore_masked(value, before, frozenset(), here)
-    return out
+    return {**document, "targets": [public_target(t) for t in document.get("targets", [])]}
 
 
 def parse_rule(document: dict[str, Any]) -> Rule:
@@ -117,7 +97,7 @@ class RuleStore:
         A masked value with nothing stored behind it is a ValidationError naming its path.
         """
         targets = document.get("targets")
-        if not isinstance(targets, list) or REDACTED not in json.dumps(targets, default=str):
+        if not isinstance(targets, list) or not contains_mask(targets):
             return document
         with self.db.connect() as conn:
             row = conn.execute(select(event_rules.c.document).where(event_rules.c.name == document.get("name"))).first()
@@ -129,8 +109,7 @@ class RuleStore:
                 continue
             old = stored.get(target.get("id"))
             old_config = old.get("config") if old is not None and old.get("type") == target.get("type") else None
-            config = _restore_masked(target["config"], old_config, secret_fields(str(target.get("type", ""))),
-                                     f"targets[{index}].config")
+            config = restore_target_config(target["config"], old_config, where=f"targets[{index}].config")
             restored.append({**target, "config": config})
         return {**document, "targets": restored}
 
@@ -147,7 +126,7 @@ class RuleStore:
 
     def put_many(self, rules: Sequence[Rule], *, actor: Principal, origin: str = "user") -> list[StoredRule]:
         """Create or replace rules in one transaction; all are validated before any is written."""
-        rules = [rule if REDACTED not in json.dumps(rule.document().get("targets", []))
+        rules = [rule if not contains_mask(rule.document().get("targets", []))
                  else Rule.model_validate(self.restore_masked(rule.document())) for rule in rules]
         for rule in rules:
             check_targets(rule)
