@@ -21,16 +21,60 @@ NAME = "waf"
 app = typer.Typer(help="WAFv2-compatible web ACLs: evaluate requests offline, wcu capacity, export and validate ACLs, run the reverse proxy, update-lists of the IP groups.",
                   no_args_is_help=True)
 
-AclOption = Annotated[str, typer.Option("--acl", help="built-in ACL name (baseline, recommended) or file")]
+AclOption = Annotated[str, typer.Option("--acl", help="ACL name (the WAF store, then the built-in set: baseline, "
+                                        "recommended) or file")]
 ResourcesOption = Annotated[list[Path] | None, typer.Option(
     "--resources", "-r", help="file or directory with referenced IP sets, regex pattern sets, rule groups")]
 
 
+def acl_file(acl: str) -> Path | None:
+    """The file ``--acl`` names, or None when it is a name (the CLI, run by a local user, may read files;
+    the API and proxies never do). A name-shaped argument is a name: write ``./acl`` for such a file."""
+    from assetguard.waf.store import NAME_RE
+
+    if NAME_RE.fullmatch(acl) is None:
+        return Path(acl)
+    return None
+
+
+def named_acl(settings: Settings, acl: str) -> tuple[dict, int]:  # type: ignore[type-arg]
+    """``(document, version)`` of the ACL called ``acl``: the store of the configured database, then
+    the built-in set."""
+    from assetguard.runtime.platform import Platform
+    from assetguard.waf.acl_source import find_acl
+    from assetguard.waf.documents import builtin_acl_names
+    from assetguard.waf.store import WafStore
+
+    if acl in builtin_acl_names():
+        document, version, _etag = find_acl(None, acl)
+        return document, version
+    plat = Platform.create(settings)
+    try:
+        document, version, _etag = find_acl(WafStore(plat.db), acl)
+        return document, version
+    finally:
+        plat.close()
+
+
 def compile_from_cli(settings: Settings, acl: str, resources: list[Path] | None):  # type: ignore[no-untyped-def]
-    from assetguard.waf.documents import stored_acl_dir
     from assetguard.waf.engine import load_compiled_acl_from_settings
 
-    return load_compiled_acl_from_settings(settings.waf, acl, resources, [stored_acl_dir(settings.data_dir)])
+    path = acl_file(acl)
+    if path is not None:
+        return load_compiled_acl_from_settings(settings.waf, path, resources)
+    from assetguard.runtime.platform import Platform
+    from assetguard.waf.acl_source import compile_named_acl
+    from assetguard.waf.documents import builtin_acl_names
+    from assetguard.waf.store import WafStore
+
+    waf = settings.waf.model_copy(update={"resources": [*settings.waf.resources, *(str(p) for p in resources or [])]})
+    if acl in builtin_acl_names():
+        return compile_named_acl(waf, None, acl)[0]
+    plat = Platform.create(settings)
+    try:
+        return compile_named_acl(waf, WafStore(plat.db), acl)[0]
+    finally:
+        plat.close()
 
 
 @app.command()
@@ -90,11 +134,12 @@ def export(ctx: typer.Context, acl: AclOption,
            output: Annotated[Path | None, typer.Option("--output", "-o", help="file to write (default stdout)")] = None,
            resources: ResourcesOption = None) -> None:
     """Write the ACL as WAFv2 CreateWebACL JSON (validated first; lossless round trip)."""
-    from assetguard.waf.documents import load_acl_document, stored_acl_dir
+    from assetguard.waf.documents import load_acl_document
 
     settings = state(ctx).settings()
     compile_from_cli(settings, acl, resources)  # refuse to export what would not load
-    doc = load_acl_document(acl, [stored_acl_dir(settings.data_dir)])
+    path = acl_file(acl)
+    doc = load_acl_document(path) if path is not None else named_acl(settings, acl)[0]
     text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
@@ -126,7 +171,8 @@ def proxy(ctx: typer.Context,
           log: Annotated[str | None, typer.Option("--log", help="WAF log JSONL file, or - for stdout")] = None,
           log_sample_rate: Annotated[float | None, typer.Option("--log-sample-rate", min=0, max=1)] = None,
           resources: ResourcesOption = None) -> None:
-    """Reverse proxy that inspects every request with a web ACL (SIGHUP reloads the ACL)."""
+    """Reverse proxy that inspects every request with a web ACL, following the ACL's new versions in the
+    WAF store within seconds (SIGHUP reloads it too) and reporting its version to the database."""
     import logging
 
     from assetguard.waf.proxy_runner import run_proxy
@@ -147,10 +193,12 @@ def proxy(ctx: typer.Context,
         waf.log_sample_rate = log_sample_rate
     waf.resources = [*waf.resources, *(str(p) for p in resources or [])]
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from assetguard.waf.documents import stored_acl_dir
-
-    run_proxy(waf, acl=acl or waf.acl, upstreams=upstream or [waf.upstream], listen=listen or waf.listen,
-              workers=workers, acl_dirs=[stored_acl_dir(settings.data_dir)])
+    name = acl or waf.acl
+    plat = state(ctx).platform()  # the database the ACL's versions come from (migrated, like any process)
+    url = plat.settings.resolved_database_url
+    plat.close()
+    run_proxy(waf, acl=name, upstreams=upstream or [waf.upstream], listen=listen or waf.listen, workers=workers,
+              database_url=url, acl_file=acl_file(name))
 
 
 ListSources = Annotated[list[str] | None, typer.Option(help="file or http(s) URL; repeat to merge several")]
