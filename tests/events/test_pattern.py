@@ -112,6 +112,10 @@ GOLDEN: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
     ("number is not string", {"d": [5]}, {"d": "5"}, False),
     ("number equal by value", {"d": [5]}, {"d": 5.0}, True),
     ("bool typed", {"d": [True]}, {"d": "true"}, False),
+    # the ±5.0e9 limit is numeric's only: exact numbers of any size match
+    ("exact big number", {"account": [123456789012]}, {"account": 123456789012}, True),
+    ("exact big number miss", {"account": [123456789012]}, {"account": 123456789013}, False),
+    ("exact big negative float", {"d": [-6.5e12]}, {"d": -6.5e12}, True),
     ("bool is not 1", {"d": [True]}, {"d": 1}, False),
     ("null exists", {"d": [{"exists": True}]}, {"d": None}, True),
     ("prefix only strings", {"d": [{"prefix": "1"}]}, {"d": 12}, False),

@@ -220,7 +220,7 @@ def _compile_values(values: list[Any], path: Path, jpath: tuple[str | int, ...])
         elif isinstance(value, str | bool) or value is None:
             exact.add(value_key(value))
         elif is_number(value):
-            check_number(value, here)
+            check_number(value, here, limited=False)  # the ±5e9 limit is numeric's only
             exact.add(value_key(value))
         else:
             raise fail_at(here, f"unsupported match value {value!r}")

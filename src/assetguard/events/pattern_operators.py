@@ -59,11 +59,13 @@ def fail_at(path: Sequence[str | int], message: str) -> ValidationError:
     return ValidationError(message, where=json_path(path))
 
 
-def check_number(value: Any, jpath: tuple[str | int, ...]) -> float:
+def check_number(value: Any, jpath: tuple[str | int, ...], *, limited: bool = True) -> float:
+    """A finite JSON number; ``limited`` (``numeric`` bounds and ``anything-but`` numbers):
+    within EventBridge's documented -5.0e9..5.0e9. Exact values have no such limit."""
     if not is_number(value) or not math.isfinite(float(value)):
         raise fail_at(jpath, f"expected a finite number, got {value!r}")
     number = float(value)
-    if abs(number) > NUMERIC_LIMIT:
+    if limited and abs(number) > NUMERIC_LIMIT:
         raise fail_at(jpath, f"numbers must be between -5.0e9 and 5.0e9, got {value!r}")
     return number
 
