@@ -128,6 +128,18 @@ GOLDEN: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
     ("prefix ignore case", {"service": [{"prefix": {"equals-ignore-case": "EventB"}}]}, {"service": "eventbridge"},
      True),
     ("suffix ignore case", {"FileName": [{"suffix": {"equals-ignore-case": ".png"}}]}, {"FileName": "A.PNG"}, True),
+    # ignoring case is a pattern character's lower or upper case (event-ruler's Locale.ROOT
+    # mappings), never a wider fold: "k" is not the Kelvin sign, though the Kelvin sign lowers to "k"
+    ("ignore case not the Kelvin sign", {"d": [{"equals-ignore-case": "k"}]}, {"d": "\u212a"}, False),
+    ("ignore case Kelvin sign pattern", {"d": [{"equals-ignore-case": "\u212a"}]}, {"d": "k"}, True),
+    ("ignore case Kelvin sign pattern, capital K", {"d": [{"equals-ignore-case": "\u212a"}]}, {"d": "K"}, False),
+    ("ignore case prefix not the Kelvin sign", {"d": [{"prefix": {"equals-ignore-case": "ok"}}]},
+     {"d": "O\u212a!"}, False),
+    ("ignore case non-ASCII pair", {"d": [{"equals-ignore-case": "\u00e9t\u00c9"}]}, {"d": "\u00c9T\u00e9"}, True),
+    ("ignore case sharp s", {"d": [{"equals-ignore-case": "stra\u00dfe"}]}, {"d": "STRASSE"}, True),
+    ("ignore case final sigma", {"d": [{"equals-ignore-case": "\u03c3"}]}, {"d": "\u03c2"}, False),
+    ("anything-but ignore case Kelvin", {"d": [{"anything-but": {"equals-ignore-case": "k"}}]}, {"d": "\u212a"},
+     True),
     ("suffix case sensitive", {"FileName": [{"suffix": ".png"}]}, {"FileName": "A.PNG"}, False),
     # -- wildcard escapes
     ("wildcard escaped star", {"d": [{"wildcard": "a\\*b"}]}, {"d": "a*b"}, True),

@@ -23,6 +23,7 @@ enum { EDGE_EXACT = 0, EDGE_PREFIX = 1, EDGE_FOLDED = 2, EDGE_TYPED = 3 };
 static PyObject *MISSING = NULL;   /* event_leaves.MISSING: an absent slot */
 static PyObject *VALUE_KEY = NULL; /* pattern_operators.value_key: typed exact keys */
 static PyObject *LOWER = NULL;     /* interned "lower" */
+static PyObject *FOLD = NULL;      /* pattern_operators.fold: the folded key of a non-ASCII string */
 
 typedef struct {
     Py_ssize_t slot;
@@ -572,7 +573,9 @@ static int edge_item(const Edge *e, PyObject *item, PyObject *values, PyObject *
             while (j < n && !(c[j] >= 'A' && c[j] <= 'Z')) j++;
             if (j == n) return lookup_reach(e, item, values, found);
         }
-        lowered = PyObject_CallMethodNoArgs(item, LOWER);
+        /* ASCII: str.lower; other strings: the configured fold (pattern_operators.fold). */
+        lowered = FOLD != NULL && !PyUnicode_IS_ASCII(item) ? PyObject_CallOneArg(FOLD, item)
+                                                            : PyObject_CallMethodNoArgs(item, LOWER);
         if (lowered == NULL) return -1;
         r = lookup_reach(e, lowered, values, found);
         Py_DECREF(lowered);
@@ -673,12 +676,13 @@ static PyObject *native_visit(PyObject *module, PyObject *const *args, Py_ssize_
 }
 
 static PyObject *native_configure(PyObject *module, PyObject *const *args, Py_ssize_t nargs) {
-    if (nargs != 2 || !PyCallable_Check(args[1])) {
-        PyErr_SetString(PyExc_TypeError, "configure(missing, value_key)");
+    if (nargs < 2 || nargs > 3 || !PyCallable_Check(args[1]) || (nargs == 3 && !PyCallable_Check(args[2]))) {
+        PyErr_SetString(PyExc_TypeError, "configure(missing, value_key[, fold])");
         return NULL;
     }
     Py_XSETREF(MISSING, Py_NewRef(args[0]));
     Py_XSETREF(VALUE_KEY, Py_NewRef(args[1]));
+    if (nargs == 3) Py_XSETREF(FOLD, Py_NewRef(args[2]));
     Py_RETURN_NONE;
 }
 
@@ -697,7 +701,8 @@ static PyMethodDef methods[] = {
     {"visit", (PyCFunction)(void (*)(void))native_visit, METH_FASTCALL,
      "visit(root, values, found): append the names of the rules matching the slot values (a name may come twice)."},
     {"configure", (PyCFunction)(void (*)(void))native_configure, METH_FASTCALL,
-     "configure(missing, value_key): the absent-slot marker and the typed-key function."},
+     "configure(missing, value_key[, fold]): the absent-slot marker, the typed-key function and the "
+     "case fold of non-ASCII strings (default str.lower)."},
     {NULL, NULL, 0, NULL},
 };
 

@@ -7,7 +7,8 @@ reading its values:
 * ``exact`` — the typed value itself (``"aws.ec2"``; other JSON types as ``value_key`` tags);
 * ``prefix`` — each indexed prefix the string starts with (one bisection over the node's sorted
   prefixes and their bounds, not a probe per prefix length);
-* ``folded`` — the lower-cased string, for ``equals-ignore-case``.
+* ``folded`` — the case-folded string (:func:`~assetguard.events.pattern_operators.fold`), for
+  ``equals-ignore-case``.
 
 Key spaces most rules use come first (``source``, ``detail-type``), then the most selective ones, so a walk
 stops early on the rules an event cannot match. Matching reads the event's fields once into
@@ -58,7 +59,7 @@ from assetguard.events.node_visitors import (
     VisitorCompiler,
 )
 from assetguard.events.pattern import Clause, CompiledPattern, FieldTest
-from assetguard.events.pattern_operators import NotOneOf, NumericRange, ValueTest, Wildcard, value_key
+from assetguard.events.pattern_operators import NotOneOf, NumericRange, ValueTest, Wildcard, fold, value_key
 
 # Indexing every value of long OR lists multiplies trie entries; beyond this we stop descending.
 MAX_FANOUT = 256
@@ -290,7 +291,7 @@ class RuleMachine:
                             stack.append(child)
                     elif isinstance(value, str):
                         if kind == FOLDED:
-                            child = by_key.get(value.lower())
+                            child = by_key.get(fold(value))
                             if child is not None:
                                 stack.append(child)
                         else:

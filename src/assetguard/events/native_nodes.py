@@ -40,7 +40,7 @@ from assetguard.events.node_visitors import (
     PrefixIndex,
     prefix_stretches,
 )
-from assetguard.events.pattern_operators import value_key
+from assetguard.events.pattern_operators import fold, value_key
 
 _native: ModuleType | None
 try:
@@ -48,7 +48,7 @@ try:
 except ImportError:  # built without a C compiler: the Python visitors are used
     _native = None
 else:
-    _built.configure(MISSING, value_key)
+    _built.configure(MISSING, value_key, fold)
     _native = _built
 
 AVAILABLE = _native is not None

@@ -27,7 +27,7 @@ from collections.abc import Callable, Hashable
 from typing import Any, Protocol, TypeVar
 
 from assetguard.events.event_leaves import MISSING
-from assetguard.events.pattern_operators import ValueTest, value_key
+from assetguard.events.pattern_operators import ValueTest, fold, value_key
 
 T = TypeVar("T")
 Visitor = Callable[[list[Any], dict[Hashable, None]], None]
@@ -118,7 +118,7 @@ def _strings(value: Any) -> list[str]:
 
 def folded_rest(by_key: dict[str, Child], value: Any, values: list[Any], matched: dict[Hashable, None]) -> None:
     for item in _strings(value):
-        child = by_key.get(item.lower())
+        child = by_key.get(fold(item))
         if child is not None:
             reach(child, values, matched)
 
@@ -157,7 +157,7 @@ def prefix_rest(points: list[str], reached: list[Child | None], value: Any, valu
 
 
 _HELPERS: dict[str, Any] = {"slow": slow, "check_entries": check_entries, "exact_rest": exact_rest,
-                            "typed": typed, "folded_rest": folded_rest, "prefix_rest": prefix_rest, "reach": reach,
+                            "typed": typed, "folded_rest": folded_rest, "fold": fold, "prefix_rest": prefix_rest, "reach": reach,
                             "bisect_right": bisect_right, "MISSING": MISSING}
 
 
@@ -242,7 +242,7 @@ class VisitorCompiler:
                     "elif x is not MISSING:", f"    exact_rest({const(children)}, x, v, m)"]
         if kind == FOLDED:
             by_key, hit = self._lookup(children, const)
-            return [f"x = v[{slot}]", "if type(x) is str:", f"    c = {by_key}.get(x.lower(){hit[0]})", *hit[1:],
+            return [f"x = v[{slot}]", "if type(x) is str:", f"    c = {by_key}.get((x.lower() if x.isascii() else fold(x)){hit[0]})", *hit[1:],
                     "elif x is not MISSING:", f"    folded_rest({const(children)}, x, v, m)"]
         # A string starts with a prefix when it sorts from the prefix up to the prefix's bound.
         # Between two neighbouring prefixes or bounds the prefixes a string starts with are the

@@ -60,6 +60,8 @@ from assetguard.events.pattern_operators import (
     compile_operator,
     compile_wildcard,
     fail_at,
+    fold,
+    foldable,
     is_number,
     value_key,
 )
@@ -211,8 +213,8 @@ def _compile_values(values: list[Any], path: Path, jpath: tuple[str | int, ...])
                     prefixes.add(value["prefix"])
                 else:
                     only_prefixes = False
-                if isinstance(value.get("equals-ignore-case"), str):
-                    folded.add(value["equals-ignore-case"].lower())
+                if isinstance(value.get("equals-ignore-case"), str) and foldable(value["equals-ignore-case"]):
+                    folded.add(fold(value["equals-ignore-case"]))
                 else:
                     only_folded = False
         elif isinstance(value, list):

@@ -70,6 +70,70 @@ def check_number(value: Any, jpath: tuple[str | int, ...], *, limited: bool = Tr
     return number
 
 
+class _FoldTable(dict[int, int]):
+    """``str.translate`` table of :func:`fold`, filled on first use of each code point."""
+
+    def __missing__(self, code: int) -> int:
+        char = chr(code)
+        folded = ord(char.lower()) if _simple_case(char) else code
+        self[code] = folded
+        return folded
+
+
+def _simple_case(char: str) -> bool:
+    """Whether ``char`` is one of a closed pair of single-character cases (``k``/``K``, ``σ``/``Σ``)
+    or has no case: then ignoring case means "its lower or upper case", and both fold alike."""
+    low, up = char.lower(), char.upper()
+    return (len(low) == 1 and len(up) == 1 and char in (low, up)
+            and low.upper() == up and up.lower() == low)
+
+
+_FOLD = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """The key ``equals-ignore-case`` compares: each character of a simple case pair lowered,
+    every other character (the Kelvin sign, ``ß``, ``ς``, title-case letters) kept as it is.
+
+    event-ruler matches a pattern character by its lower or its upper case only, so ``k`` does
+    not match the Kelvin sign (whose lower case is ``k``); a folded pattern of simple characters
+    equals the folded event value exactly when event-ruler matches them.
+    """
+    return text.lower() if text.isascii() else text.translate(_FOLD)
+
+
+def foldable(text: str) -> bool:
+    """Whether a pattern's ``equals-ignore-case`` text can be compared by :func:`fold`."""
+    return text.isascii() or all(_simple_case(c) for c in text)
+
+
+def _case_regex(text: str) -> str:
+    """Each pattern character as its lower or upper case (which may be longer: ``ß`` -> ``SS``)."""
+    parts = []
+    for char in text:
+        options = sorted({char.lower(), char.upper()}, key=len, reverse=True)
+        parts.append("(?:" + "|".join(re.escape(o) for o in options) + ")")
+    return "".join(parts)
+
+
+def ignore_case_test(op: str, text: str) -> ValueTest:
+    """``equals-ignore-case`` (``op`` "equals"), or ``prefix`` / ``suffix`` with it, as event-ruler
+    matches it: each pattern character by its lower or its upper case."""
+    if foldable(text):
+        folded = fold(text)
+        if op == "prefix":
+            return lambda v: isinstance(v, str) and fold(v).startswith(folded)
+        if op == "suffix":
+            return lambda v: isinstance(v, str) and fold(v).endswith(folded)
+        return lambda v: isinstance(v, str) and fold(v) == folded
+    regex = re.compile(_case_regex(text) + (r"\Z" if op == "suffix" else ""), re.DOTALL)
+    if op == "prefix":
+        return lambda v: isinstance(v, str) and regex.match(v) is not None
+    if op == "suffix":
+        return lambda v: isinstance(v, str) and regex.search(v) is not None
+    return lambda v: isinstance(v, str) and regex.fullmatch(v) is not None
+
+
 def compile_operator(obj: dict[str, Any], jpath: tuple[str | int, ...]) -> tuple[str, ValueTest | None]:
     if len(obj) != 1:
         raise fail_at(jpath, f"a match object must have exactly one operator, got {sorted(obj) or 'none'}")
@@ -105,8 +169,7 @@ def _positive(op: str, arg: Any, here: tuple[str | int, ...]) -> ValueTest:
     if op == "equals-ignore-case":
         if not isinstance(arg, str):
             raise fail_at(here, f"equals-ignore-case takes a string, got {arg!r}")
-        folded = arg.lower()
-        return lambda v: isinstance(v, str) and v.lower() == folded
+        return ignore_case_test("equals", arg)
     if op == "wildcard":
         if not isinstance(arg, str):
             raise fail_at(here, f"wildcard takes a string, got {arg!r}")
@@ -118,10 +181,7 @@ def _positive(op: str, arg: Any, here: tuple[str | int, ...]) -> ValueTest:
 
 def _affix_test(op: str, text: str, ignore_case: bool) -> ValueTest:
     if ignore_case:
-        folded = text.lower()
-        if op == "prefix":
-            return lambda v: isinstance(v, str) and v.lower().startswith(folded)
-        return lambda v: isinstance(v, str) and v.lower().endswith(folded)
+        return ignore_case_test(op, text)
     if op == "prefix":
         return lambda v: isinstance(v, str) and v.startswith(text)
     return lambda v: isinstance(v, str) and v.endswith(text)
