@@ -96,7 +96,9 @@ def mount_console(app: FastAPI, platform: Platform) -> None:
     @app.get(CONSOLE_PREFIX, include_in_schema=False)
     @app.get(CONSOLE_PREFIX + "/", include_in_schema=False)
     def _home(request: Request, principal: ConsoleViewerDep, platform: PlatformDep) -> HTMLResponse:
-        return render(request, "home.html", {"dialect": platform.db.dialect})
+        from assetguard.console.home import home_figures
+
+        return render(request, "home.html", {"dialect": platform.db.dialect, "figures": home_figures(platform)})
 
     @app.get("/login", include_in_schema=False)
     def _login_form(request: Request, platform: PlatformDep, next: str | None = None) -> Response:
