@@ -105,9 +105,16 @@ def test_postgresql_without_secret_key_refuses_to_start(tmp_path: Path, db_url: 
         finally:
             platform.close()
         return
-    with pytest.raises(ConfigError, match=r"^secret_key: ASSETGUARD_SECRET_KEY must be set \(the same value on every "
-                                          r"process\) when the database is postgresql"):
-        host(tmp_path, "scaleout", db_url, secret=None)
+    # CLI commands that need no key still work; anything that needs one refuses with one line
+    platform = host(tmp_path, "scaleout", db_url, secret=None)
+    try:
+        for attempt in (platform.keys.check, lambda: platform.keys.key(SESSION_KEY)):
+            with pytest.raises(ConfigError, match=r"^secret_key: ASSETGUARD_SECRET_KEY must be set \(the same "
+                                                  r"value on every process\) when the database is postgresql"):
+                attempt()
+        assert not (tmp_path / "scaleout" / ".assetguard" / "secret.key").exists()
+    finally:
+        platform.close()
 
 
 def test_an_embedded_install_keeps_its_secure_parameters(tmp_path: Path, sqlite_template: Path) -> None:

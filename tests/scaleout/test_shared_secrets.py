@@ -72,8 +72,9 @@ def test_the_failed_auth_throttle_counts_across_apis(cluster: Cluster) -> None:
 
 def test_postgresql_without_a_secret_key_refuses_to_start(cluster: Cluster) -> None:
     del cluster.env["ASSETGUARD_SECRET_KEY"]
-    proc = cluster.start("api-nokey", "api", http=True, wait=False)
-    assert proc.wait() != 0
-    errors = [line for line in proc.output().splitlines() if "error" in line.lower()]
-    assert len(errors) == 1 and "ASSETGUARD_SECRET_KEY must be set" in errors[0], proc.output()
-    assert "Traceback" not in proc.output()
+    for name, args in (("api-nokey", ["api"]), ("worker-nokey", ["worker", "--metrics-port", "0"])):
+        proc = cluster.start(name, *args, http=name.startswith("api"), wait=False)
+        assert proc.wait() != 0, proc.describe()
+        errors = [line for line in proc.output().splitlines() if "error" in line.lower()]
+        assert len(errors) == 1 and "ASSETGUARD_SECRET_KEY must be set" in errors[0], proc.describe()
+        assert "Traceback" not in proc.output()

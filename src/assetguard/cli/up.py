@@ -47,6 +47,9 @@ class GracefulServer(uvicorn.Server):
 
 async def serve(platform: Platform, host: str, port: int, only: list[str] | None = None,
                 extra: list[Component] | None = None) -> None:
+    # Sessions, CSRF and webhook signatures use the shared keys: without a key-encryption key
+    # (PostgreSQL and no secret_key) refuse to start, with one line naming ASSETGUARD_SECRET_KEY.
+    platform.keys.check()
     app = create_app(platform=platform)
     # proxy_headers off: uvicorn would believe X-Forwarded-For from any loopback peer; the app takes
     # it from api.trusted_proxies only (assetguard.api.forwarded).

@@ -162,6 +162,9 @@ class EventWorker:
 
 def run_worker_forever(platform: Platform, *, once: bool = False) -> int:
     """The ``assetguard worker`` command: run until SIGTERM/SIGINT (or, with ``once``, until idle)."""
+    # Webhook signatures and SecureString parameters need the shared keys: without a key-encryption
+    # key (PostgreSQL and no secret_key) stop now, with one line, rather than fail every delivery.
+    platform.keys.check()
     worker = EventWorker(platform)
     if once:
         from assetguard.events.rule_store import RuleStore

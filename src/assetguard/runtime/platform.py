@@ -40,8 +40,6 @@ class Platform:
         from assetguard.runtime.plugins import load_builtin_plugins
 
         db = Database(settings.resolved_database_url)
-        # No key-encryption key (PostgreSQL without secret_key): one line, before anything else happens.
-        KeyStore(settings, db).check()
         if upgrade:
             migrate.upgrade(db.engine)
         load_builtin_plugins()
