@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import threading
 from typing import Annotated
 
 import typer
@@ -38,8 +37,8 @@ def register(app: typer.Typer) -> None:
                   metrics_port: Annotated[int, typer.Option("--metrics-port",
                                                             help="serve Prometheus /metrics here (0: off)")] = 9465,
                   ) -> None:
-        """Run the periodic jobs. Several may be started; one leads (PostgreSQL advisory lock), the rest wait."""
-        from assetguard.runtime.leader import LeaderLock
+        """Run the periodic jobs. Several may be started; one leads (a lease with a fencing token), the rest wait."""
+        from assetguard.runtime.leader import LeadershipLost
         from assetguard.runtime.scheduler import Scheduler
 
         settings = state(ctx).settings()
@@ -49,24 +48,17 @@ def register(app: typer.Typer) -> None:
             from assetguard.telemetry.metrics_server import start_metrics_server
 
             start_metrics_server(platform, metrics_port)
-        stop_flag = threading.Event()
 
         async def main() -> None:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
-
-            def on_signal() -> None:
-                stop.set()
-                stop_flag.set()
-
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, on_signal)
-            with LeaderLock(platform.db) as lock:
-                console.print("scheduler waiting for leadership" if platform.db.dialect == "postgresql"
-                              else "scheduler running")
-                leader = await asyncio.to_thread(lock.wait_until_leader, stop_flag)
-                if leader:
-                    console.print("scheduler is the leader; running jobs")
-                    await Scheduler(platform).run(stop)
+                loop.add_signal_handler(sig, stop.set)
+            console.print(f"scheduler started ({platform.db.dialect}); one scheduler leads, the others wait")
+            await Scheduler(platform, exit_on_lost_job=True).run(stop)
 
-        asyncio.run(main())
+        try:
+            asyncio.run(main())
+        except LeadershipLost as exc:
+            console.print(f"scheduler: {exc}", highlight=False, soft_wrap=True)
+            raise typer.Exit(3) from None

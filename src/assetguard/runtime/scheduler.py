@@ -13,10 +13,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from assetguard.core.registry import Registry
 from assetguard.runtime.components import components
+from assetguard.runtime.leader import LeaderLease, LeadershipLost
 
 if TYPE_CHECKING:
     from assetguard.runtime.platform import Platform
@@ -36,12 +37,30 @@ jobs: Registry[Callable[[], Job]] = Registry("job")
 
 
 class Scheduler:
+    """Runs due jobs while this process leads (see :mod:`assetguard.runtime.leader`).
+
+    Without a lease (``Scheduler(platform, lease=None)``, as in unit tests) it always leads and
+    keeps the last run times in memory. With one, it waits for leadership, reads when each job
+    last ran (by any leader), claims each run's (job, slot) before starting it, re-verifies the
+    lease before and during each job, and goes back to following when it loses the lease.
+    ``exit_on_lost_job``: a job still running when the lease is lost cannot be stopped from
+    outside its thread, so the ``scheduler`` command raises :class:`LeadershipLost` to end the
+    process (its process manager restarts it as a follower).
+    """
+
     name = "scheduler"
 
-    def __init__(self, platform: Platform) -> None:
+    def __init__(self, platform: Platform, *, lease: LeaderLease | None | Literal["auto"] = "auto",
+                 exit_on_lost_job: bool = False) -> None:
         self.platform = platform
-        self.last_run: dict[str, float] = {}
+        if lease == "auto":
+            lease = lease_for(platform) if platform is not None else None
+        self.lease: LeaderLease | None = lease
+        self.check_seconds = lease.check if lease is not None else 1.0
+        self.exit_on_lost_job = exit_on_lost_job
+        self.last_run: dict[str, float] = {}  # job name -> wall-clock start (epoch seconds)
         self.errors: dict[str, str] = {}
+        self.skipped_slots = 0  # claims refused because another leader ran that slot
 
     def due(self, now: float) -> list[Job]:
         out = []
@@ -61,27 +80,95 @@ class Scheduler:
         stopping = asyncio.ensure_future(stop.wait())
         try:
             while not stop.is_set():
-                now = time.monotonic()
-                for job in self.due(now):
-                    self.last_run[job.name] = now
-                    finished = run_in_daemon_thread(self._run_job, job)
-                    await asyncio.wait({finished, stopping}, return_when=asyncio.FIRST_COMPLETED)
-                    if stop.is_set():
-                        return  # a job still running is abandoned: its daemon thread dies with the process
-                try:
-                    await asyncio.wait_for(asyncio.shield(stopping), timeout=1.0)
-                except TimeoutError:
-                    pass
+                if self.lease is not None:
+                    if not await self._wait_for_leadership(stop, stopping):
+                        return
+                    self.last_run = {job: when.timestamp() for job, when in
+                                     (await asyncio.to_thread(self.lease.last_runs)).items()}
+                outcome, running = await self._lead(stop, stopping)
+                if outcome == "stopped":
+                    return
+                if running is not None and self.exit_on_lost_job:
+                    raise LeadershipLost(f"lost the scheduler lease while job {running} was running; "
+                                         "exiting so that it stops")
+                log.warning("scheduler lost its lease; following again")
+                # Two check intervals before trying again: a follower (polling every interval)
+                # takes over instead of the old leader flapping back.
+                await asyncio.wait({stopping}, timeout=2 * self.check_seconds)
         finally:
             stopping.cancel()
+            if self.lease is not None:
+                await asyncio.to_thread(self.lease.release)
 
-    def _run_job(self, job: Job) -> None:
+    async def _wait_for_leadership(self, stop: asyncio.Event, stopping: asyncio.Future[Any]) -> bool:
+        assert self.lease is not None
+        announced = False
+        while not stop.is_set():
+            if await asyncio.to_thread(self.lease.acquire):
+                log.info("scheduler leads (fencing token %s); running jobs", self.lease.token)
+                return True
+            if not announced:
+                log.info("scheduler follows; another process leads")
+                announced = True
+            await asyncio.wait({stopping}, timeout=self.check_seconds)
+        return False
+
+    async def _lead(self, stop: asyncio.Event, stopping: asyncio.Future[Any]) -> tuple[str, str | None]:
+        """Run due jobs until ``stop`` ("stopped") or the lease is lost ("lost", job still running)."""
+        lease = self.lease
+        next_check = time.monotonic() + self.check_seconds
+        while not stop.is_set():
+            if lease is not None and time.monotonic() >= next_check:
+                if not await asyncio.to_thread(lease.verify):
+                    return "lost", None
+                next_check = time.monotonic() + self.check_seconds
+            for job in self.due(time.time()):
+                now = time.time()
+                slot = int(now // job.interval_seconds)
+                self.last_run[job.name] = now
+                if lease is not None:
+                    try:  # re-verify before each job, then claim its slot under the fencing token
+                        if not await asyncio.to_thread(lease.verify):
+                            return "lost", None
+                        claimed = await asyncio.to_thread(lease.claim, job.name, slot)
+                    except LeadershipLost:
+                        return "lost", None
+                    next_check = time.monotonic() + self.check_seconds
+                    if not claimed:
+                        self.skipped_slots += 1
+                        log.info("job %s slot %d already ran; skipped", job.name, slot)
+                        continue
+                finished = run_in_daemon_thread(self._run_job, job, slot)
+                while True:  # wait for the job, re-verifying the lease every check interval
+                    await asyncio.wait({finished, stopping}, timeout=self.check_seconds,
+                                       return_when=asyncio.FIRST_COMPLETED)
+                    if stop.is_set():
+                        return "stopped", None  # a job still running is abandoned: its daemon thread dies with us
+                    if finished.done():
+                        break
+                    if lease is not None and not await asyncio.to_thread(lease.verify):
+                        return "lost", job.name
+                next_check = min(next_check, time.monotonic() + self.check_seconds)
+            await asyncio.wait({stopping}, timeout=1.0)
+        return "stopped", None
+
+    def _run_job(self, job: Job, slot: int) -> None:
+        error: str | None = None
         try:
             job.func(self.platform)
             self.errors.pop(job.name, None)
         except Exception as exc:  # noqa: BLE001 - a failing job is logged and retried next interval
-            self.errors[job.name] = str(exc)
+            error = str(exc) or type(exc).__name__
+            self.errors[job.name] = error
             log.warning("job %s failed: %s", job.name, exc)
+        if self.lease is not None:
+            self.lease.finish(job.name, slot, error)
+
+
+def lease_for(platform: Platform) -> LeaderLease:
+    """The scheduler lease with the deployment's ``scheduler`` settings."""
+    cfg = platform.settings.scheduler
+    return LeaderLease(platform.db, ttl=cfg.lease_seconds, check=cfg.check_seconds)
 
 
 def run_in_daemon_thread(func: Callable[..., Any], *args: Any) -> asyncio.Future[Any]:
