@@ -141,3 +141,18 @@ def test_blocked_events_are_published_on_the_bus(platform, compile_doc) -> None:
     event = published[0]
     assert event["source"] == "assetguard.waf" and event["detail"]["terminatingRuleId"] == "body"
     assert event["resources"] == [event["detail"]["webaclId"]]
+
+
+def test_log_record_masks_credential_headers(baseline) -> None:  # type: ignore[no-untyped-def]
+    """The log (and the recent blocks viewers see) never carries a client's credentials."""
+    from assetguard.waf.logs import log_record
+    from assetguard.waf.request import HttpRequest
+
+    request = HttpRequest("GET", "/user/1", headers=[
+        ("Authorization", "Bearer pl4nt-client-token"), ("Cookie", "session=pl4nt-cookie"),
+        ("X-Api-Key", "pl4nt-api-key"), ("Accept", "text/html")])
+    record = log_record(baseline, request, WafGate(lambda: baseline).inspect(request))
+    assert record["httpRequest"]["headers"] == [
+        {"name": "Authorization", "value": "***"}, {"name": "Cookie", "value": "***"},
+        {"name": "X-Api-Key", "value": "***"}, {"name": "Accept", "value": "text/html"}]
+    assert "pl4nt" not in json.dumps(record)

@@ -1,7 +1,9 @@
 """WAF logs in the AWS WAF log format, Prometheus counters, and sampled bus events for blocks.
 
 :func:`log_record` builds one AWS WAF log record (``timestamp, formatVersion, webaclId,
-terminatingRuleId, terminatingRuleType, action, httpRequest{...}, ruleGroupList, labels, ...``).
+terminatingRuleId, terminatingRuleType, action, httpRequest{...}, ruleGroupList, labels, ...``);
+credential headers (``Authorization``, ``Cookie``, ``X-Api-Key`` ...) are logged as ``***``, as AWS
+WAF's ``RedactedFields`` would.
 :class:`WafLogWriter` appends sampled records as JSON lines to a file or stdout.
 :class:`BlockedEventPublisher` publishes a sample of blocks as ``WAF Request Blocked`` events on a
 background thread, so the request path never waits for the database.
@@ -14,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import queue
@@ -28,6 +31,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from prometheus_client import Counter
 
+from assetguard.core.redact import REDACTED, is_secret_key
 from assetguard.waf.request import HttpRequest, wire_to_text
 
 if TYPE_CHECKING:
@@ -47,6 +51,13 @@ def webacl_id(acl: CompiledACL) -> str:
     if isinstance(arn, str) and arn:
         return arn
     return f"arn:aws:wafv2:local:{acl.context.account}:regional/webacl/{acl.name}/assetguard"
+
+
+@functools.lru_cache(maxsize=1024)
+def _secret_header(name: str) -> bool:
+    """Headers whose values are a client's credentials (``Authorization``, ``Cookie``, ``X-Api-Key``
+    ...): logged as ``***``, since the log and the blocks shown to viewers must not carry them."""
+    return is_secret_key(name.replace("-", "_"))
 
 
 def log_record(acl: CompiledACL, request: HttpRequest, verdict: Verdict, *, now: float | None = None,
@@ -83,7 +94,8 @@ def log_record(acl: CompiledACL, request: HttpRequest, verdict: Verdict, *, now:
         "httpRequest": {
             "clientIp": request.client_ip,
             "country": country,
-            "headers": [{"name": wire_to_text(n), "value": wire_to_text(v)} for n, v in request.headers],
+            "headers": [{"name": wire_to_text(n), "value": REDACTED if _secret_header(n) else wire_to_text(v)}
+                        for n, v in request.headers],
             "uri": wire_to_text(request.path),
             "args": wire_to_text(request.query_string),
             "httpVersion": request.http_version,
