@@ -37,7 +37,7 @@ class MessageParser:
 
     __slots__ = ("_parser", "limits", "state", "head_bytes", "url", "headers", "head_done", "complete",
                  "upgrade", "body", "body_bytes", "_remaining", "_line", "_chunk_seen", "_trailer_bytes",
-                 "_tail", "no_body", "status", "reason", "is_request", "_keep_alive")
+                 "_tail", "no_body", "status", "reason", "is_request", "_keep_alive", "_start_line")
 
     def __init__(self, limits: FrontDoorLimits, *, is_request: bool, no_body: bool = False) -> None:
         self.limits = limits
@@ -55,6 +55,7 @@ class MessageParser:
         self.status = 0
         self.reason = b""
         self._keep_alive = False
+        self._start_line = b""
         self.body: deque[bytes] = deque()
         self.body_bytes = 0
         self._remaining = 0
@@ -170,6 +171,11 @@ class MessageParser:
         n = (stop if stop >= 0 else end) - pos
         if self.head_bytes + n > limit:
             raise Refusal(431, "head_too_large", f"request head larger than {limit} bytes")
+        if self.is_request and not self._start_line.endswith(b"\r\n"):
+            self._start_line = (self._start_line + data[pos:pos + n]).lstrip(b"\r\n")
+            cut = self._start_line.find(b"\r\n")
+            if cut >= 0:
+                self._start_line = self._start_line[:cut + 2]
         self._llhttp(view[pos:pos + n])
         self.head_bytes += n
         pos += n
@@ -182,6 +188,10 @@ class MessageParser:
                 raise Refusal(400, "malformed_head", "message head did not end where it should")
             self.head_bytes = 0
             return pos
+        if self.is_request and self._start_line != b"%s %s HTTP/%s\r\n" % (self.method, self.url,
+                                                                           self.version.encode()):
+            # llhttp skips repeated spaces in the request line; RFC 9112 3 allows exactly one
+            raise Refusal(400, "malformed_request_line", "request line is not METHOD SP target SP version")
         if self.complete or self.no_body:
             self.state = DONE
             self.complete = True
@@ -267,11 +277,13 @@ class MessageParser:
 def _reason(message: str) -> str:
     """A stable metric label from an llhttp error message."""
     text = message.lower()
-    for key, reason in (("transfer-encoding", "invalid_transfer_encoding"), ("content-length", "invalid_content_length"),
-                        ("chunk", "invalid_chunk"), ("header value", "invalid_header_value"),
-                        ("header field", "invalid_header_name"), ("header token", "invalid_header_name"),
-                        ("lf", "bare_cr_or_lf"), ("cr", "bare_cr_or_lf"), ("whitespace", "obs_fold_or_whitespace"),
-                        ("space", "obs_fold_or_whitespace"), ("version", "invalid_version")):
+    for key, reason in (("can't be present", "cl_and_te"), ("duplicate content-length", "duplicate_content_length"),
+                        ("overflow", "size_overflow"), ("whitespace", "obs_fold_or_whitespace"),
+                        ("space after start line", "obs_fold_or_whitespace"), ("expected cr", "bare_cr_or_lf"),
+                        ("expected lf", "bare_cr_or_lf"), ("transfer-encoding", "invalid_transfer_encoding"),
+                        ("content-length", "invalid_content_length"), ("chunk", "invalid_chunk"),
+                        ("header value", "invalid_header_value"), ("header field", "invalid_header_name"),
+                        ("header token", "invalid_header_name"), ("version", "invalid_version")):
         if key in text:
             return reason
     return "malformed_message"

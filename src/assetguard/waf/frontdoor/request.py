@@ -33,6 +33,7 @@ HOP_BY_HOP = frozenset({b"connection", b"keep-alive", b"proxy-connection", b"te"
 REWRITTEN = frozenset({b"content-length", b"host", b"expect", b"x-forwarded-proto"})
 # a Connection option must not remove these: they frame or route the message end to end
 NOT_NOMINABLE = frozenset({b"content-length", b"transfer-encoding", b"host"})
+BODILESS = frozenset({b"GET", b"HEAD", b"TRACE"})
 
 
 @dataclass(slots=True)
@@ -91,6 +92,9 @@ def canonical_request(message: MessageParser) -> CanonicalRequest:
     target, authority = _target(message.url, method)
     host = _host(hosts, authority, version)
     framing, length = _framing(lengths, encodings, version)
+    if method in BODILESS and (framing == "chunked" or length):
+        # a GET body is where CL.0 smuggling hides: many servers ignore Content-Length on GET
+        raise Refusal(400, "body_on_bodiless_method", f"{method.decode()} request with a body")
     keep_alive = b"close" not in tokens and (version == "1.1" or b"keep-alive" in tokens) and not message.upgrade
     return CanonicalRequest(method, target, version, host, headers, keep_alive, framing, length, expect_continue,
                             HOP_BY_HOP | REWRITTEN | tokens)
