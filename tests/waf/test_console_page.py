@@ -41,3 +41,25 @@ def test_waf_page_shows_capacity_counters_and_blocks(client, platform, baseline,
 def test_waf_page_needs_a_session(client) -> None:  # type: ignore[no-untyped-def]
     resp = client.get("/console/waf", follow_redirects=False)
     assert resp.status_code in (302, 303, 307) and "/login" in resp.headers["location"]
+
+
+def test_waf_page_lists_proxies_with_versions_and_refuses_path_names(client, platform,  # type: ignore[no-untyped-def]
+                                                                     console_login: Callable[[str], str]) -> None:
+    from assetguard.core.clock import utcnow
+    from assetguard.waf.store import ProxyBeat, WafStore
+    from tests.waf.conftest import make_acl
+
+    store = WafStore(platform.db)
+    store.put("acl", "shop", make_acl([]), actor="t")
+    store.put("acl", "shop", make_acl([], default="Block"), actor="t")
+    store.heartbeat(ProxyBeat("host-a:41:8000", "10.0.0.7:8000", "shop", 1, "e" * 64, 1, 0, "degraded",
+                              "ACL shop not reloaded", utcnow()))
+    console_login("viewer")
+    page = client.get("/console/waf?acl=shop")
+    assert page.status_code == 200
+    assert 'data-proxy="host-a:41:8000" data-version="1"' in page.text and "10.0.0.7:8000" in page.text
+    assert "current v2" in page.text and "ACL shop not reloaded" in page.text
+    assert "version 2" in page.text
+    for bad in ("/etc/passwd", "../x", "/root"):
+        page = client.get("/console/waf", params={"acl": bad})
+        assert page.status_code == 200 and "1-128 characters" in page.text and "root:" not in page.text

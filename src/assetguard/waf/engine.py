@@ -443,14 +443,16 @@ def load_compiled_acl(name_or_path: str | Path, *, resources: list[Path] | None 
 
 def load_compiled_acl_from_settings(waf: WafSettings, acl: str | Path | None = None,
                                     resources: list[Path] | None = None,
-                                    acl_dirs: list[Path] | None = None) -> CompiledACL:
+                                    acl_dirs: list[Path] | None = None,
+                                    rate_counter: RateCounter | None = None) -> CompiledACL:
     """Compile ``acl`` (default ``waf.acl``) with the deployment's WAF settings: resources, GeoIP
-    database, managed group and IP set directories, and Redis rate counters when configured."""
+    database, managed group and IP set directories, and Redis rate counters when configured
+    (or ``rate_counter``)."""
     from assetguard.waf.ipsets import IPSetStore
     from assetguard.waf.ratelimit import redis_counter
 
     paths = [*(Path(p) for p in waf.resources), *(resources or [])]
-    counter = redis_counter(waf.redis_url) if waf.redis_url else None
+    counter = rate_counter or (redis_counter(waf.redis_url) if waf.redis_url else None)
     ipsets = IPSetStore(Path(waf.ipset_dir)) if waf.ipset_dir else None
     return load_compiled_acl(acl or waf.acl, resources=paths, rate_counter=counter, ipsets=ipsets,
                              geoip_path=Path(waf.geoip_path) if waf.geoip_path else None,

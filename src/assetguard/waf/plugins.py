@@ -1,7 +1,8 @@
 """Register the WAF reverse proxy as a component of ``assetguard up``.
 
 It listens on ``settings.waf.listen`` (127.0.0.1:8000), protects ``settings.waf.upstream`` (the demo
-app on 127.0.0.1:8001) with ``settings.waf.acl`` (``baseline``) and publishes sampled blocks on the bus.
+app on 127.0.0.1:8001) with ``settings.waf.acl`` (``baseline``), follows that ACL's versions in the WAF
+store of the platform database, and publishes sampled blocks on the bus.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 
 @components.register("waf-proxy")
 def waf_proxy(platform: Platform) -> WafProxyComponent:
-    from assetguard.waf.documents import stored_acl_dir
+    from assetguard.waf.store import WafStore
 
     tracer = None
     if platform.settings.telemetry.enabled:
@@ -31,4 +32,4 @@ def waf_proxy(platform: Platform) -> WafProxyComponent:
     ):
         # The built-in demo application: check its /was/health, as a load balancer would.
         waf = waf.model_copy(update={"health_check_path": "/was/health"})
-    return WafProxyComponent(waf, platform.bus, [stored_acl_dir(platform.settings.data_dir)], tracer=tracer)
+    return WafProxyComponent(waf, platform.bus, WafStore(platform.db), tracer=tracer)

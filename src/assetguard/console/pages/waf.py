@@ -1,5 +1,7 @@
-"""WAF page: the running ACL with per-rule capacity, request counters by rule and action, and a
-live tail of recent blocks (in-process proxies plus sampled ``WAF Request Blocked`` events)."""
+"""WAF page: every proxy with the ACL version it runs and its health (heartbeats), the ACL with
+per-rule capacity, request counters by rule and action, and a live tail of recent blocks (in-process
+proxies plus sampled ``WAF Request Blocked`` events). ACLs are chosen by name (``?acl=``), checked
+against the WAF name pattern and looked up in the WAF store and the built-in set only."""
 
 from __future__ import annotations
 
@@ -11,9 +13,10 @@ from prometheus_client import REGISTRY
 
 from assetguard.console.page import ConsoleViewerDep, NavItem, PlatformDep, render
 from assetguard.core.errors import AssetGuardError
-from assetguard.waf.documents import stored_acl_dir
-from assetguard.waf.engine import load_compiled_acl_from_settings
+from assetguard.waf.acl_source import AclFingerprint, changed, compile_named_acl
 from assetguard.waf.gate import active_gates
+from assetguard.waf.ratelimit import MemoryRateCounter
+from assetguard.waf.store import WafStore, check_name
 from assetguard.waf.wcu import BASE_PRICE_WCU, MAX_WCU, capacity_report
 
 router = APIRouter()
@@ -41,15 +44,16 @@ def _blocks(platform: Any) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: r.get("timestamp", 0), reverse=True)[:TAIL]
 
 
-def _compiled(platform: Any, name: str) -> Any:
-    """Compile an ACL for display once per version of its file (compiling takes seconds)."""
-    from assetguard.waf.documents import resolve_acl_path
-
-    settings = platform.settings
-    dirs = [stored_acl_dir(settings.data_dir)]
-    path = resolve_acl_path(name, dirs)
-    key = f"console.waf.acl:{path}:{path.stat().st_mtime_ns}"
-    return platform.singleton(key, lambda: load_compiled_acl_from_settings(settings.waf, name, acl_dirs=dirs))
+def _compiled(platform: Any, store: WafStore, name: str) -> tuple[Any, AclFingerprint]:
+    """Compile an ACL for display once per version (compiling takes seconds)."""
+    check_name(name, where="acl")
+    cache: dict[str, tuple[Any, AclFingerprint]] = platform.singleton("console.waf.compiled", dict)
+    hit = cache.get(name)
+    if hit is None or changed(store, hit[1]):
+        if len(cache) >= 8:
+            cache.pop(next(iter(cache)), None)
+        hit = cache[name] = compile_named_acl(platform.settings.waf, store, name, rate_counter=MemoryRateCounter())
+    return hit
 
 
 @router.get("/waf", response_class=HTMLResponse)
@@ -57,15 +61,22 @@ def waf_page(request: Request, principal: ConsoleViewerDep, platform: PlatformDe
              acl: str | None = None) -> HTMLResponse:
     settings = platform.settings
     gates = active_gates()
-    name = acl or (gates[0].acl.name if gates else settings.waf.acl)
+    store = WafStore(platform.db)
+    name = acl or settings.waf.acl
     error = None
     report = None
+    version = None
     try:
-        compiled = next((g.acl for g in gates if g.acl.name == name), None) or _compiled(platform, name)
-        report = capacity_report(compiled)
+        compiled, fingerprint = _compiled(platform, store, name)
+        report, version = capacity_report(compiled), fingerprint.version
     except AssetGuardError as exc:
         error = str(exc)
+    proxies = store.proxies(alive_seconds=3 * settings.waf.heartbeat_seconds + 1)
+    latest = {row["name"]: row["version"] for row in store.names("acl")}
+    for row in proxies:
+        row["current_version"] = latest.get(row["acl"], 0)
     return render(request, "waf/index.html", {
-        "name": name, "report": report, "error": error, "gates": [g.status() for g in gates],
+        "name": name, "acl_version": version, "report": report, "error": error, "gates": [g.status() for g in gates],
+        "proxies": proxies, "stored": store.names("acl"),
         "counters": _counters(), "blocks": _blocks(platform), "base_price": BASE_PRICE_WCU, "max_wcu": MAX_WCU,
         "listen": settings.waf.listen, "upstream": settings.waf.upstream})
