@@ -176,6 +176,17 @@ def _client(ctx: typer.Context, service: str, region: str | None) -> Any:
     return session.client(service, region_name=region or aws.regions[0], endpoint_url=aws.endpoint_url)
 
 
+def _exit_if_failed(result: dict[str, Any]) -> None:
+    """Exit 1 naming the findings that were not imported (the summary is printed already)."""
+    failed = result.get("FailedFindings") or result.get("failed") or []
+    if not failed:
+        return
+    names = ", ".join(str(f.get("Id", "?")) for f in failed[:10]) + (f" and {len(failed) - 10} more"
+                                                                   if len(failed) > 10 else "")
+    err_console.print(f"error: {len(failed)} finding(s) not imported: {names}", highlight=False)
+    raise typer.Exit(1)
+
+
 @app.command("import")
 def import_findings(ctx: typer.Context,
                     file: Annotated[Path | None, typer.Argument(help="ASFF JSON / JSONL file, or - for stdin")]
@@ -218,10 +229,12 @@ def import_findings(ctx: typer.Context,
             result["FailedFindings"] += part["FailedFindings"]
     if as_json:
         sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        _exit_if_failed(result)
         return
     console.print(" ".join(f"{k}={v if not isinstance(v, list) else len(v)}" for k, v in result.items()))
     for f in (result.get("FailedFindings") or result.get("failed") or [])[:20]:
         err_console.print(f"  {f['Id']}: {f['ErrorCode']} {f['ErrorMessage']}", highlight=False)
+    _exit_if_failed(result)
 
 
 @app.command()
