@@ -31,7 +31,7 @@ from typing import Any
 from assetguard.waf.frontdoor.client import ClientStream
 from assetguard.waf.frontdoor.errors import Refusal, UpstreamError
 from assetguard.waf.frontdoor.limits import FrontDoorLimits
-from assetguard.waf.frontdoor.parser import LENGTH, MessageParser
+from assetguard.waf.frontdoor.parser import MessageParser
 from assetguard.waf.frontdoor.refusals import partial_request, record_refusal
 from assetguard.waf.frontdoor.request import CanonicalRequest, canonical_request, response_head, upstream_head
 from assetguard.waf.frontdoor.upstream import Upstream, UpstreamConnection, UpstreamPool, _feed
@@ -328,10 +328,10 @@ class WafProxy:
                      upstream: Upstream, writer: asyncio.StreamWriter, keep_alive: bool, http11: bool) -> bool:
         """Stream the response to the client; the upstream connection goes back only when clean."""
         chunk_out = False
-        if response.complete:  # HEAD, 204, 304: no body; Content-Length stays as information
+        if response.framing == "none":  # HEAD, 1xx, 204, 304: no body; Content-Length stays as information
             length = response.content_length()
             framing = b"Content-Length: %d" % length if length is not None and response.status != 204 else b""
-        elif response.state == LENGTH:
+        elif response.framing == "length":
             framing = b"Content-Length: %d" % (response.content_length() or 0)
         elif http11:
             framing, chunk_out = b"Transfer-Encoding: chunked", True

@@ -10,8 +10,9 @@
 
 Both answer ``200`` with a JSON echo (method, target, Host, ``X-Req-Id``, body length and hash),
 so a client can check it got the response to its own request. Special targets: ``/double``
-answers twice, ``/late-extra`` sends stray bytes after its response, ``/early`` answers before
-reading the body, ``/eof`` answers without length and closes.
+answers twice, ``/late-extra`` sends stray bytes after its response, ``/eof`` answers without
+length and closes, ``/chunked-response`` answers chunked, ``/hang`` never answers and
+``/bad-framing`` answers with two Content-Lengths.
 """
 
 from __future__ import annotations
@@ -115,9 +116,10 @@ class StrictUpstream:
                 # the response went out as raw bytes: a fresh h11 state for the next request
                 leftover, closed = conn.trailing_data
                 conn = h11.Connection(h11.SERVER)
-                conn.receive_data(leftover)
+                if leftover:
+                    conn.receive_data(leftover)
                 if closed:
-                    conn.receive_data(b"")
+                    conn.receive_data(b"")  # h11's end-of-stream signal
         except h11.RemoteProtocolError as exc:
             self.violations.append(f"{exc}: {bytes(raw)[:200]!r}")
         except ConnectionError:
@@ -141,6 +143,10 @@ async def respond(target: bytes, headers: list[tuple[bytes, bytes]], body: bytes
         writer.write(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\nuntil-close " + target)
         await writer.drain()
         return True
+    elif target.startswith(b"/hang"):
+        await asyncio.sleep(3600)
+    elif target.startswith(b"/bad-framing"):
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!")
     elif target.startswith(b"/chunked-response"):
         writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
     else:

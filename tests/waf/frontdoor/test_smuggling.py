@@ -67,6 +67,8 @@ REFUSED: dict[str, tuple[bytes, int, str]] = {
     "two hosts": (b"GET /user HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400, "duplicate_host"),
     "no host in 1.1": (b"GET /user HTTP/1.1\r\nUser-Agent: t\r\n\r\n", 400, "missing_host"),
     "double space in the request line": (b"GET  /user HTTP/1.1\r\nHost: a\r\n\r\n", 400, "malformed_request_line"),
+    "upgrade with a body": ((H + f"Connection: Upgrade\r\nUpgrade: websocket\r\nContent-Length: {len(SMUGGLED)}\r\n\r\n"
+                             + SMUGGLED).encode(), 400, "upgrade_with_body"),
     "HTTP/2 in an HTTP/1 request line": (b"GET /user HTTP/2.0\r\nHost: a\r\n\r\n", 505, "unsupported_version"),
 }
 for size in ("0x5", "+5", "0_5", " 5", "5 ", "-5", "5\t"):

@@ -37,7 +37,7 @@ class MessageParser:
 
     __slots__ = ("_parser", "limits", "state", "head_bytes", "url", "headers", "head_done", "complete",
                  "upgrade", "body", "body_bytes", "_remaining", "_line", "_chunk_seen", "_trailer_bytes",
-                 "_tail", "no_body", "status", "reason", "is_request", "_keep_alive", "_start_line")
+                 "_tail", "no_body", "status", "reason", "is_request", "_keep_alive", "_start_line", "framing")
 
     def __init__(self, limits: FrontDoorLimits, *, is_request: bool, no_body: bool = False) -> None:
         self.limits = limits
@@ -56,6 +56,7 @@ class MessageParser:
         self.reason = b""
         self._keep_alive = False
         self._start_line = b""
+        self.framing = "none"  # of the body, once the head is done: none | length | chunked | close
         self.body: deque[bytes] = deque()
         self.body_bytes = 0
         self._remaining = 0
@@ -146,9 +147,12 @@ class MessageParser:
         try:
             self._parser.feed_data(chunk)
         except httptools.HttpParserUpgrade:
-            self.upgrade = True  # llhttp stops after an Upgrade/CONNECT head; the caller decides
-            if not self.complete:
-                raise Refusal(400, "upgrade", "a protocol upgrade with a request body") from None
+            # llhttp stops after an Upgrade/CONNECT head and takes what follows as the new protocol.
+            # Upgrades are not proxied: a body there would be lost or smuggled, so it is refused;
+            # without one the request is served and the connection closes after it.
+            self.upgrade = True
+            if not self.complete or self._is_chunked() or self.content_length():
+                raise Refusal(400, "upgrade_with_body", "a protocol upgrade request with a body") from None
         except httptools.HttpParserInvalidMethodError:
             raise Refusal(400 if self.is_request else 502, "invalid_method", "invalid method") from None
         except httptools.HttpParserInvalidURLError:
@@ -195,16 +199,21 @@ class MessageParser:
         if self.complete or self.no_body:
             self.state = DONE
             self.complete = True
+            if self.content_length() is not None and not self.no_body:
+                self.framing = "length"  # Content-Length: 0
         elif self._is_chunked():
             self.state = CHUNK_LINE
+            self.framing = "chunked"
         else:
             length = self.content_length()
             if length is None:
                 if self.is_request:
                     raise Refusal(400, "malformed_head", "a request body without framing")
                 self.state = UNTIL_CLOSE
+                self.framing = "close"
             else:
                 self.state = LENGTH
+                self.framing = "length"
                 self._remaining = length
         return pos
 
