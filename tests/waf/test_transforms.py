@@ -131,6 +131,8 @@ def test_js_decode(raw: str, out: str) -> None:
 @pytest.mark.parametrize(("raw", "out"), [
     ("/a//b/./c/../d", "/a/b/d"), ("/../../etc/passwd", "/etc/passwd"), ("a/../../b", "../b"),
     ("/a/b/", "/a/b/"), ("/", "/"), ("/a/..", "/"), ("noslash", "noslash"),
+    # a path ending in "/." or "/.." ends without a slash; "." alone is empty
+    ("dir/sub/subsub/../..", "dir"), ("/etc/passwd/..", "/etc"), ("/etc/passwd/.", "/etc/passwd"), (".", ""),
 ])
 def test_normalize_path(raw: str, out: str) -> None:
     assert t.normalize_path(raw) == out
@@ -138,6 +140,7 @@ def test_normalize_path(raw: str, out: str) -> None:
 
 def test_normalize_path_win() -> None:
     assert t.normalize_path_win("C:\\a\\..\\windows\\\\win.ini") == "C:/windows/win.ini"
+    assert t.normalize_path_win("C:\\windows\\system32\\..") == "C:/windows"
 
 
 def test_nulls() -> None:

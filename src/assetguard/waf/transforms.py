@@ -264,9 +264,9 @@ def js_decode(text: str) -> str:
 
 def _normalize_path(text: str) -> str:
     if "/" not in text:
-        return text
+        return "" if text == "." else text
     absolute = text.startswith("/")
-    trailing = text.endswith("/") or text.endswith("/.") or text.endswith("/..")
+    trailing = text.endswith("/")  # "dir/sub/.." is "dir", not "dir/"
     out: list[str] = []
     for segment in text.split("/"):
         if segment in ("", "."):
@@ -286,7 +286,8 @@ def _normalize_path(text: str) -> str:
 
 @transformations.register("NORMALIZE_PATH")
 def normalize_path(text: str) -> str:
-    """Collapse multiple slashes, drop ``./`` and resolve ``../`` (not above the start)."""
+    """Collapse multiple slashes, drop ``.`` segments and resolve ``..`` (not above the root; a
+    relative path keeps its leading ``..``): ``/etc/passwd/..`` -> ``/etc``, ``.`` -> ``''``."""
     return _normalize_path(text)
 
 
