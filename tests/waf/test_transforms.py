@@ -47,6 +47,10 @@ def test_cmd_line() -> None:
     assert t.cmd_line("C^md.exe /C \"ping\" ,'x';y") == "cmd.exe/c ping x y"
     assert t.cmd_line("e\\c\\h\\o  (foo)") == "echo(foo)"
     assert t.cmd_line("CAT   /ETC/PASSWD") == "cat/etc/passwd"
+    # the space a "," or ";" becomes is deleted before "/" and "(" too
+    assert t.cmd_line("cmd,/c DiR") == "cmd/c dir"
+    assert t.cmd_line("system;(id)") == "system(id)"
+    assert t.cmd_line("a ,; /b") == "a/b"
 
 
 @pytest.mark.parametrize(("raw", "decoded"), [

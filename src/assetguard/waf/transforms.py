@@ -72,19 +72,18 @@ def html_entity_decode(text: str) -> str:
 
 
 _CMD_DELETE = str.maketrans("", "", "\\\"'^")
-_CMD_SPACE_BEFORE = re.compile(r"\s+(?=[/(])")
-_CMD_SEPARATORS = str.maketrans(",;", "  ")
-_SPACES = re.compile(r"\s+")
+_CMD_SEPARATORS = re.compile(r"[\s,;]+")
 
 
 @transformations.register("CMD_LINE")
 def cmd_line(text: str) -> str:
-    """Command-line normalisation: delete ``\\ " ' ^``, delete spaces before ``/`` and ``(``,
-    replace ``,`` and ``;`` with a space, collapse whitespace, lower-case."""
+    """Command-line normalisation: delete ``\\ " ' ^``, replace ``,`` ``;`` and runs of white space
+    with one space, delete a space before ``/`` and ``(``, lower-case (``cmd,/c DiR`` ->
+    ``cmd/c dir``, ``system;(id)`` -> ``system(id)``)."""
     text = text.translate(_CMD_DELETE)
-    text = _CMD_SPACE_BEFORE.sub("", text)
-    text = text.translate(_CMD_SEPARATORS)
-    text = _SPACES.sub(" ", text)
+    text = _CMD_SEPARATORS.sub(" ", text)
+    if " /" in text or " (" in text:
+        text = text.replace(" /", "/").replace(" (", "(")
     return lowercase(text)
 
 
