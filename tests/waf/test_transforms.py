@@ -105,6 +105,7 @@ def test_replace_comments(raw: str, out: str) -> None:
 
 @pytest.mark.parametrize(("raw", "out"), [
     ("\\x41\\102\\n", "AB\n"), ("\\'\\\"\\?\\\\", "'\"?\\"), ("\\q", "\\q"), ("\\xZZ", "\\xZZ"), ("\\0", "\x00"),
+    ("\\x0", "\\x0"), ("\\x4g", "\\x4g"), ("\\x414", "A4"),  # \\xHH: exactly two hex digits
 ])
 def test_escape_seq_decode(raw: str, out: str) -> None:
     assert t.escape_seq_decode(raw) == out

@@ -184,7 +184,7 @@ def replace_comments(text: str) -> str:
 
 _C_ESCAPES = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v",
               "\\": "\\", "?": "?", "'": "'", '"': '"'}
-_C_ESCAPE = re.compile(r"\\(?:([abfnrtv\\?'\"])|x([0-9a-fA-F]{1,2})|([0-7]{1,3}))")
+_C_ESCAPE = re.compile(r"\\(?:([abfnrtv\\?'\"])|x([0-9a-fA-F]{2})|([0-7]{1,3}))")
 
 
 def _c_escape(match: re.Match[str]) -> str:
