@@ -119,7 +119,7 @@ def test_sql_hex_decode() -> None:
 
 @pytest.mark.parametrize(("raw", "out"), [
     ("ja\\vascript", "javascript"), ("\\3c script", "<script"), ("\\00003C", "<"), ("a\\\nb", "ab"),
-    ("\\ff1c", "<"), ("\\", "\\"),
+    ("\\ff1c", "<"), ("\\", ""), ("test\\", "test"),  # a trailing lone backslash is dropped
 ])
 def test_css_decode(raw: str, out: str) -> None:
     assert t.css_decode(raw) == out

@@ -219,22 +219,23 @@ def _low_byte(code: int) -> str:
     return chr(code & 0xFF)
 
 
-_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(\n)|(.))", re.S)
+_CSS_ESCAPE = re.compile(r"\\(?:([0-9a-fA-F]{1,6})[ \t\n\r\f]?|(\n|\Z)|(.))", re.S)
 
 
 def _css(match: re.Match[str]) -> str:
     hexa, newline, other = match.groups()
     if hexa:
         return _low_byte(int(hexa, 16))
-    if newline:
-        return ""  # a backslash-newline is a line continuation
+    if newline is not None:
+        return ""  # a backslash-newline is a line continuation; a backslash at the end is dropped
     return str(other)
 
 
 @transformations.register("CSS_DECODE")
 def css_decode(text: str) -> str:
     """CSS 2.x escapes: ``\\`` + 1-6 hex digits (one trailing white space eaten; low byte or
-    full-width ASCII kept), ``\\`` + other char = that char (``ja\\vascript`` -> ``javascript``)."""
+    full-width ASCII kept), ``\\`` + other char = that char (``ja\\vascript`` -> ``javascript``); a
+    trailing lone ``\\`` is dropped."""
     return _CSS_ESCAPE.sub(_css, text) if "\\" in text else text
 
 
