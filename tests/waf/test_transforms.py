@@ -73,7 +73,9 @@ def test_url_decode_uni(raw: str, decoded: str) -> None:
 
 
 @pytest.mark.parametrize(("raw", "decoded"), [
-    ("PHNjcmlwdD4=", "<script>"), ("PHNjcmlwdD4", "<script>"), ("not base64!", "not base64!"), ("", ""),
+    ("PHNjcmlwdD4=", "<script>"), ("PHNjcmlwdD4", "<script>"), ("not base64!", "\x9e\x8b"), ("", ""),
+    # decoded up to the first character outside the alphabet, the rest dropped
+    ("PHNjcmlwdD4=!", "<script>"), ("PHNjcmlwdD4!PHNjcmlwdD4=", "<script>"), ("!PHNjcmlwdD4=", "!PHNjcmlwdD4="),
 ])
 def test_base64_decode(raw: str, decoded: str) -> None:
     assert t.base64_decode(raw) == decoded
@@ -87,7 +89,9 @@ def test_base64_decode_ext_is_forgiving() -> None:
 
 def test_hex_decode() -> None:
     assert t.hex_decode("414243") == "ABC"
-    assert t.hex_decode("4142x") == "4142x"
+    assert t.hex_decode("4142x") == "AB"  # decoded up to the first non-hex character
+    assert t.hex_decode("3c7363726970743e!") == "<script>"
+    assert t.hex_decode("x4142") == "x4142"
     assert t.hex_decode("41424") == "AB"
 
 

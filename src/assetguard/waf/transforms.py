@@ -137,13 +137,18 @@ def _b64(text: str) -> str:
         return text
 
 
+_B64_PREFIX = re.compile(r"[A-Za-z0-9+/]*")
+
+
 @transformations.register("BASE64_DECODE")
 def base64_decode(text: str) -> str:
-    """Decode a base64 string; input that is not base64 is returned unchanged."""
-    stripped = text.rstrip("=")
-    if not stripped or not _B64_CHARS.fullmatch(stripped) or len(stripped) % 4 == 1:
-        return text
-    return _b64(stripped)
+    """Decode base64 up to the first character outside the alphabet (``PHNjcmlwdD4=!`` ->
+    ``<script>``), as ModSecurity's base64Decode (APR's decoder) does; a last lone character is
+    dropped, and input that does not start with base64 is returned unchanged."""
+    prefix = _B64_PREFIX.match(text).group()  # type: ignore[union-attr]  # * always matches
+    if len(prefix) % 4 == 1:
+        prefix = prefix[:-1]
+    return _b64(prefix) if prefix else text
 
 
 @transformations.register("BASE64_DECODE_EXT")
@@ -157,14 +162,15 @@ def base64_decode_ext(text: str) -> str:
 
 @transformations.register("HEX_DECODE")
 def hex_decode(text: str) -> str:
-    """Pairs of hex digits to bytes (``'414243' -> 'ABC'``, a trailing odd digit dropped); a string
-    with any non-hex character is unchanged."""
-    if not text or not _HEX_ONLY.fullmatch(text):
-        return text
-    return bytes.fromhex(text[: len(text) - len(text) % 2]).decode("latin-1")
+    """Pairs of hex digits to bytes (``'414243' -> 'ABC'``) up to the first character that is not
+    a hex digit, a trailing odd digit dropped (``'3c7363726970743e!'`` -> ``'<script>'``); input
+    that does not start with two hex digits is returned unchanged."""
+    digits = _HEX_PREFIX.match(text).group()  # type: ignore[union-attr]  # * always matches
+    digits = digits[: len(digits) - len(digits) % 2]
+    return bytes.fromhex(digits).decode("latin-1") if digits else text
 
 
-_HEX_ONLY = re.compile("[0-9a-fA-F]+")
+_HEX_PREFIX = re.compile("[0-9a-fA-F]*")
 
 
 @transformations.register("MD5")
