@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from assetguard.audit.trail import AuditTrail
 from assetguard.auth.principal import ROLE_RANK, Principal, Role
@@ -24,6 +26,9 @@ from assetguard.core.errors import ConflictError, NotFoundError, ValidationError
 from assetguard.db.engine import Database
 
 PREFIX = "ag_"
+# "Last used" is recorded to the minute: a token used continuously costs one write a minute.
+LAST_USED_RESOLUTION = timedelta(seconds=60)
+log = logging.getLogger(__name__)
 
 
 def hash_token(token: str) -> str:
@@ -105,11 +110,22 @@ class TokenService:
             row = conn.execute(select(api_tokens).where(api_tokens.c.token_hash == digest)).first()
         if row is None or row.revoked_at is not None or not hmac.compare_digest(row.token_hash, digest):
             return None
+        now = utcnow()
+        if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
+            self.touch(row.id, now=now)
         return Principal(row.name, row.role, kind="token", token_id=row.id)
 
-    def touch(self, token_id: str) -> None:
-        with self.db.begin() as conn:
-            conn.execute(update(api_tokens).where(api_tokens.c.id == token_id).values(last_used_at=utcnow()))
+    def touch(self, token_id: str, *, now: datetime | None = None) -> None:
+        """Record that the token was used; at most one write per token per ``LAST_USED_RESOLUTION``
+        across all processes (the condition is in the UPDATE), so a busy client costs one write a
+        minute. A write that fails (a locked SQLite file) is skipped: the next use records it."""
+        now = now or utcnow()
+        stale = or_(api_tokens.c.last_used_at.is_(None), api_tokens.c.last_used_at <= now - LAST_USED_RESOLUTION)
+        try:
+            with self.db.begin() as conn:
+                conn.execute(update(api_tokens).where(api_tokens.c.id == token_id, stale).values(last_used_at=now))
+        except SQLAlchemyError as exc:
+            log.debug("token %s last-used not recorded: %s", token_id, type(exc).__name__)
 
 
 def _info(row: Any) -> TokenInfo:
