@@ -1,7 +1,9 @@
 """Tables of the audit domain.
 
 ``audit_log`` rows are chained: ``hash = sha256(prev_hash || canonical(row))``. ``audit_head``
-holds the newest sequence number and hash, so a deleted tail is detected too.
+holds the newest sequence number and hash, so a deleted tail is detected too. ``audit_digests``
+holds signed digests of the chain (:mod:`assetguard.audit.digests`): whoever can write the
+database cannot forge them, so rewriting covered rows is detected even with recomputed hashes.
 """
 
 from __future__ import annotations
@@ -35,4 +37,19 @@ audit_head = Table(
     Column("seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
     Column("hash", String(64), nullable=False),
     Column("note", Text, nullable=True),
+)
+
+# One signed digest per row: ``payload`` is the exact canonical JSON that was signed (Ed25519,
+# ``signature`` in base64); the other columns repeat parts of it for queries. Verification reads
+# only ``payload`` and ``signature``.
+audit_digests = Table(
+    "audit_digests",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("first_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("last_seq", BigInteger().with_variant(Integer, "sqlite"), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("signature", String(200), nullable=False),
 )

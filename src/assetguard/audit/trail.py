@@ -8,19 +8,25 @@ Every state change records one row in the same transaction as the change itself:
                               before=old, after=new)
 
 Rows are hash-chained, so ``verify()`` finds rows edited, deleted or reordered with raw SQL.
+Signed digests (:mod:`assetguard.audit.digests`) extend that to someone who rewrites rows *and*
+recomputes the chain: ``verify(keys)`` checks them too, and ``export()`` carries them with the
+public key so that :func:`verify_export` can check a trail offline, without the database.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import IO, Any
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Select, select, update
 
+from assetguard.audit.digests import Digest, check_digests, load_digests, needed_rows
+from assetguard.audit.signing import key_id, public_pem
 from assetguard.audit.tables import audit_head, audit_log
 from assetguard.auth.principal import Principal
 from assetguard.core.clock import new_id, utcnow
@@ -58,6 +64,8 @@ class AuditEntry:
 class VerifyReport:
     rows: int = 0
     problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # not errors: rows not yet covered by a digest
+    digests: int = 0
 
     @property
     def ok(self) -> bool:
@@ -133,43 +141,117 @@ class AuditTrail:
             for r in result:
                 yield dict(r._mapping)
 
-    def verify(self) -> VerifyReport:
-        """Walk the chain; report each row edited, deleted or reordered behind the platform's back."""
-        report = VerifyReport()
-        expected_seq, expected_prev = 1, GENESIS
-        last_seq, last_hash = 0, GENESIS
-        for row in self.iter_rows():
-            report.rows += 1
-            seq = row["seq"]
-            if seq != expected_seq:
-                if seq > expected_seq:
-                    missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}-{seq - 1}"
-                    report.problems.append(f"row seq {missing}: deleted (sequence jumps to {seq})")
-                else:
-                    report.problems.append(f"row seq {seq}: out of order (expected {expected_seq})")
-            elif row["prev_hash"] != expected_prev:
-                report.problems.append(f"row seq {seq}: chain broken (prev_hash does not match row {seq - 1})")
-            if row_hash(row["prev_hash"], {k: row[k] for k in HASHED}) != row["hash"]:
-                report.problems.append(f"row seq {seq}: edited (content does not match its hash)")
-            expected_seq, expected_prev = seq + 1, row["hash"]
-            last_seq, last_hash = seq, row["hash"]
+    def verify(self, keys: Mapping[str, Ed25519PublicKey] | None = None) -> VerifyReport:
+        """Walk the chain and check every digest; ``keys`` (by key id) are the trusted public keys.
+
+        Without ``keys`` digests are still chained and compared with the rows, but every signature
+        is reported as untrusted.
+        """
+        digests = load_digests(self.db)
         with self.db.connect() as conn:
             head = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one_or_none()
-        if head is None:
-            report.problems.append("audit head missing: the trail's anchor row was deleted")
-        elif head.seq != last_seq:
-            report.problems.append(f"row seq {last_seq + 1}-{head.seq}: deleted from the end of the trail")
-        elif head.hash != last_hash:
-            report.problems.append(f"row seq {last_seq}: edited (does not match the recorded head hash)")
-        return report
+        return verify_trail(self.iter_rows(), (int(head.seq), str(head.hash)) if head is not None else None,
+                            digests, keys or {})
 
-    def export(self, out: IO[str]) -> int:
-        """Write the trail as JSON Lines shaped like CloudTrail records; returns the count."""
+    def export(self, out: IO[str], public_key: Ed25519PublicKey | None = None) -> int:
+        """Write the trail as JSON Lines shaped like CloudTrail records; returns the count.
+
+        After the records come one ``{"assetguardDigest": ...}`` line per digest, the head as
+        ``{"assetguardHead": ...}`` and, when given, ``{"assetguardPublicKey": ...}``: everything
+        :func:`verify_export` needs. An auditor should still pin the key they were given.
+        """
         n = 0
         for row in self.iter_rows():
             out.write(json.dumps(to_cloudtrail(row), default=str) + "\n")
             n += 1
+        for digest in load_digests(self.db):
+            out.write(json.dumps({"assetguardDigest": digest.as_export()}) + "\n")
+        with self.db.connect() as conn:
+            head = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one_or_none()
+        if head is not None:
+            out.write(json.dumps({"assetguardHead": {"seq": int(head.seq), "hash": str(head.hash)}}) + "\n")
+        if public_key is not None:
+            out.write(json.dumps({"assetguardPublicKey": {"keyId": key_id(public_key), "algorithm": "Ed25519",
+                                                          "pem": public_pem(public_key)}}) + "\n")
         return n
+
+
+def verify_trail(rows: Iterable[Mapping[str, Any]], head: tuple[int, str] | None, digests: Sequence[Digest],
+                 keys: Mapping[str, Ed25519PublicKey], *, head_known: bool = True) -> VerifyReport:
+    """Check the hash chain of ``rows`` (ascending seq), the head, and the digests."""
+    report = VerifyReport()
+    wanted = needed_rows(digests)
+    hashes: dict[int, str] = {}
+    expected_seq, expected_prev = 1, GENESIS
+    last_seq, last_hash = 0, GENESIS
+    for row in rows:
+        report.rows += 1
+        seq = row["seq"]
+        if seq != expected_seq:
+            if seq > expected_seq:
+                missing = f"{expected_seq}" if seq == expected_seq + 1 else f"{expected_seq}-{seq - 1}"
+                report.problems.append(f"row seq {missing}: deleted (sequence jumps to {seq})")
+            else:
+                report.problems.append(f"row seq {seq}: out of order (expected {expected_seq})")
+        elif row["prev_hash"] != expected_prev:
+            report.problems.append(f"row seq {seq}: chain broken (prev_hash does not match row {seq - 1})")
+        if row_hash(row["prev_hash"], {k: row[k] for k in HASHED}) != row["hash"]:
+            report.problems.append(f"row seq {seq}: edited (content does not match its hash)")
+        if seq in wanted:
+            hashes[seq] = row["hash"]
+        expected_seq, expected_prev = seq + 1, row["hash"]
+        last_seq, last_hash = max(seq, last_seq), row["hash"]
+    if head_known and head is None:
+        report.problems.append("audit head missing: the trail's anchor row was deleted")
+    elif head is not None and head[0] != last_seq:
+        report.problems.append(f"row seq {last_seq + 1}-{head[0]}: deleted from the end of the trail"
+                               if head[0] > last_seq else f"row seq {head[0] + 1}-{last_seq}: not in the head "
+                               "(appended behind the platform's back)")
+    elif head is not None and head[1] != last_hash:
+        report.problems.append(f"row seq {last_seq}: edited (does not match the recorded head hash)")
+    checked = check_digests(digests, hashes, last_seq, keys)
+    report.problems.extend(checked.problems)
+    report.notes.extend(checked.notes)
+    report.digests = checked.digests
+    return report
+
+
+def verify_export(lines: Iterable[str], keys: Mapping[str, Ed25519PublicKey] | None, *,
+                  where: str = "export") -> tuple[VerifyReport, dict[str, Ed25519PublicKey]]:
+    """Verify an ``export()`` without the database.
+
+    ``keys`` pins the trusted public keys; None trusts the key embedded in the export (which
+    proves only that the export is self-consistent). Returns the report and the keys used.
+    Raises ValidationError naming the line for a line that is not JSON or not an export record.
+    """
+    from assetguard.audit.signing import load_public_key
+    from assetguard.core.errors import ValidationError
+
+    digests: list[Digest] = []
+    embedded: dict[str, Ed25519PublicKey] = {}
+    head: tuple[int, str] | None = None
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+            if "assetguardDigest" in record:
+                d = record["assetguardDigest"]
+                digests.append(Digest(int(d["digest"]), str(d["payload"]), str(d["signature"])))
+            elif "assetguardHead" in record:
+                head = (int(record["assetguardHead"]["seq"]), str(record["assetguardHead"]["hash"]))
+            elif "assetguardPublicKey" in record:
+                key = load_public_key(str(record["assetguardPublicKey"]["pem"]).encode(), where=f"{where}:{number}")
+                embedded[key_id(key)] = key
+            else:
+                rows.append(from_cloudtrail(record))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise ValidationError("not an audit export record (expected the JSON Lines `audit export` writes)",
+                                  where=f"{where}:{number}") from None
+    rows.sort(key=lambda r: r["seq"])
+    trusted = dict(keys) if keys is not None else embedded
+    return verify_trail(rows, head, digests, trusted, head_known=head is not None), trusted
 
 
 def to_cloudtrail(row: dict[str, Any]) -> dict[str, Any]:
@@ -185,7 +267,21 @@ def to_cloudtrail(row: dict[str, Any]) -> dict[str, Any]:
         "requestParameters": {"resource": row["resource"], "before": row["before"]},
         "responseElements": {"after": row["after"]},
         "resources": [{"ARN": row["resource"]}],
-        "additionalEventData": {"seq": row["seq"], "hash": row["hash"], "prevHash": row["prev_hash"]},
+        "additionalEventData": {"seq": row["seq"], "hash": row["hash"], "prevHash": row["prev_hash"],
+                                "action": row["action"]},
+    }
+
+
+def from_cloudtrail(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The audit row a :func:`to_cloudtrail` record came from (with its hashes), for offline checks."""
+    extra = record["additionalEventData"]
+    identity = record["userIdentity"]
+    return {
+        "seq": int(extra["seq"]), "event_id": record["eventID"], "time": record["eventTime"],
+        "actor": identity["userName"], "actor_role": identity["role"], "actor_kind": identity["type"],
+        "action": extra["action"], "resource": record["requestParameters"]["resource"],
+        "before": record["requestParameters"]["before"], "after": record["responseElements"]["after"],
+        "source_ip": record["sourceIPAddress"], "prev_hash": extra["prevHash"], "hash": extra["hash"],
     }
 
 

@@ -1,4 +1,4 @@
-"""``assetguard audit``: verify and export the audit trail."""
+"""``assetguard audit``: sign, verify and export the audit trail."""
 
 from __future__ import annotations
 
@@ -7,34 +7,121 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from assetguard.cli.context import console, err_console, platform
+from assetguard.audit.digests import write_digest
+from assetguard.audit.signing import Signer, key_id, key_path, load_public_key, public_pem
+from assetguard.audit.trail import VerifyReport, verify_export
+from assetguard.cli.context import console, err_console, platform, state
+from assetguard.core.errors import ConfigError, ValidationError
 
 NAME = "audit"
-app = typer.Typer(help="The tamper-evident audit trail: verify its chain, export it as CloudTrail-shaped records.", no_args_is_help=True)
+app = typer.Typer(help="Sign (digest), verify, export and show the key of the tamper-evident audit trail.",
+                  no_args_is_help=True)
+
+PublicKeyOpt = Annotated[list[Path] | None, typer.Option(
+    "--public-key", help="trusted Ed25519 public key (PEM); repeat for keys used before a rotation")]
+
+
+def _read(path: Path, what: str) -> str:
+    """The file as UTF-8 text; a missing file or other bytes are one-line errors naming it."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationError(f"cannot read the {what}: {exc.strerror}", where=str(path)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"the {what} is not UTF-8 text: byte 0x{data[exc.start:exc.start + 1].hex()} at "
+                              f"offset {exc.start}; pass the file `audit export` wrote", where=str(path)) from None
+
+
+def _pinned(paths: list[Path] | None) -> dict[str, Ed25519PublicKey]:
+    keys: dict[str, Ed25519PublicKey] = {}
+    for path in paths or []:
+        key = load_public_key(_read(path, "public key").encode(), where=str(path))
+        keys[key_id(key)] = key
+    return keys
+
+
+def _own_key(ctx: typer.Context) -> Ed25519PublicKey | None:
+    """The public half of this deployment's signing key, if it has one (never created here)."""
+    path = key_path(state(ctx).settings())
+    if not path.exists():
+        return None
+    return Signer.from_file(path, create=False).public_key
+
+
+def _print(report: VerifyReport, what: str) -> None:
+    for note in report.notes:
+        console.print(note, highlight=False)
+    if report.ok:
+        console.print(f"{what} intact: {report.rows} rows and {report.digests} digest(s) verified", highlight=False)
+        return
+    for problem in report.problems:
+        err_console.print(f"[red]TAMPERED[/red] {problem}", highlight=False, soft_wrap=True)
+    err_console.print(f"{len(report.problems)} problem(s) in {report.rows} rows and {report.digests} digest(s)")
+    raise typer.Exit(1)
 
 
 @app.command()
-def verify(ctx: typer.Context) -> None:
-    """Check the hash chain; exit 1 and name each row edited, deleted or reordered."""
-    report = platform(ctx).audit.verify()
-    if report.ok:
-        console.print(f"audit trail intact: {report.rows} rows verified")
+def verify(ctx: typer.Context, public_key: PublicKeyOpt = None,
+           export: Annotated[Path | None, typer.Option(
+               "--export", help="verify this `audit export` file offline instead of the database")] = None) -> None:
+    """Check the hash chain and every signed digest; exit 1 naming each row or digest tampered with.
+
+    Trusted keys: each --public-key, plus (for the database) this deployment's own signing key.
+    Rows written after the newest digest are listed as not yet covered (not an error).
+    """
+    keys = _pinned(public_key)
+    if export is not None:
+        lines = _read(export, "export").splitlines()
+        report, used = verify_export(lines, keys or None, where=str(export))
+        if not keys:
+            ids = ", ".join(used) or "none"
+            err_console.print(f"warning: trusting the public key inside the export (key id {ids}); pass "
+                              "--public-key with the key you were given to pin it", highlight=False)
+        _print(report, "audit export")
         return
-    for problem in report.problems:
-        err_console.print(f"[red]TAMPERED[/red] {problem}", highlight=False)
-    err_console.print(f"{len(report.problems)} problem(s) in {report.rows} rows")
-    raise typer.Exit(1)
+    own = _own_key(ctx)
+    if own is not None:
+        keys.setdefault(key_id(own), own)
+    _print(platform(ctx).audit.verify(keys), "audit trail")
+
+
+@app.command()
+def digest(ctx: typer.Context) -> None:
+    """Sign a digest of the rows written since the last one now (the scheduler also does, periodically)."""
+    settings = state(ctx).settings()
+    signer = Signer.from_file(key_path(settings))
+    written = write_digest(platform(ctx).db, signer)
+    if written is None:
+        console.print("no new audit rows since the last digest: nothing to sign")
+        return
+    data = written.data()
+    console.print(f"digest #{written.number} signed: rows {data['firstSeq']}-{data['lastSeq']} "
+                  f"(key {signer.key_id})", highlight=False)
+
+
+@app.command("public-key")
+def public_key_cmd(ctx: typer.Context) -> None:
+    """Print the public key that verifies this deployment's digests (PEM), to hand to an auditor."""
+    key = _own_key(ctx)
+    if key is None:
+        raise ConfigError("no audit signing key yet (`assetguard audit digest` creates it)",
+                          where=str(key_path(state(ctx).settings())))
+    sys.stdout.write(public_pem(key))
 
 
 @app.command()
 def export(ctx: typer.Context,
            output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default stdout)")] = None) -> None:
-    """Write the trail as JSON Lines shaped like CloudTrail records."""
+    """Write the trail as JSON Lines shaped like CloudTrail records, then its digests and public key."""
     trail = platform(ctx).audit
+    key = _own_key(ctx)
     if output is None:
-        trail.export(sys.stdout)
+        trail.export(sys.stdout, key)
         return
     with output.open("w", encoding="utf-8") as fh:
-        n = trail.export(fh)
+        n = trail.export(fh, key)
     console.print(f"wrote {n} records to {output}")

@@ -102,6 +102,18 @@ class OutboundSettings(Section):
         return value
 
 
+class AuditSettings(Section):
+    """Signed digests of the audit trail (see ``assetguard audit digest``)."""
+
+    signing_key_path: Path | None = Field(
+        None, description="Ed25519 private key (PEM, mode 0600) that signs digests; created on first use; "
+        "default data_dir/audit-signing.key. Keep a copy: it is not in the database")
+    digest_every_rows: int = Field(1000, ge=1, description="the scheduler writes a digest once this many rows "
+                                   "are not yet covered")
+    digest_interval_seconds: float = Field(3600.0, ge=60, description="... or when the oldest uncovered row "
+                                           "is this old")
+
+
 class AwsAccount(Section):
     account_id: str
     role_arn: str | None = None
@@ -263,6 +275,7 @@ class Settings(BaseSettings):
     scheduler: SchedulerSettings = Field(default_factory=SchedulerSettings)
     retention: RetentionSettings = Field(default_factory=RetentionSettings)
     outbound: OutboundSettings = Field(default_factory=OutboundSettings)
+    audit: AuditSettings = Field(default_factory=AuditSettings)
 
     @field_validator("database_url")
     @classmethod
