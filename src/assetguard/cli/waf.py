@@ -18,7 +18,7 @@ from assetguard.core.errors import ValidationError
 from assetguard.core.settings import Settings
 
 NAME = "waf"
-app = typer.Typer(help="WAFv2-compatible web ACLs: evaluate requests offline, wcu capacity, export and validate ACLs, run the reverse proxy, update-lists of the IP groups.",
+app = typer.Typer(help="WAFv2-compatible web ACLs: evaluate requests offline, wcu capacity, export and validate ACLs, put ACLs and their sets into the WAF store, run the reverse proxy, update-lists of the IP groups.",
                   no_args_is_help=True)
 
 AclOption = Annotated[str, typer.Option("--acl", help="ACL name (the WAF store, then the built-in set: baseline, "
@@ -152,6 +152,51 @@ def validate(ctx: typer.Context, acl: AclOption, resources: ResourcesOption = No
     """Check an ACL (and what it references); errors name the JSON path."""
     compiled = compile_from_cli(state(ctx).settings(), acl, resources)
     console.print(f"[green]ok[/green]: web ACL {compiled.name}, {len(compiled.rules)} rules, {compiled.capacity:,} WCU")
+
+
+StoreKind = Annotated[str, typer.Option("--kind", help="acl, rule-group, ip-set or regex-pattern-set")]
+
+
+@app.command()
+def put(ctx: typer.Context, name: Annotated[str, typer.Argument(help="name in the WAF store (1-128 of A-Z a-z 0-9 _ -)")],
+        file: Annotated[Path, typer.Argument(help="WAFv2 JSON or YAML document (Create*/Get* shape)")],
+        kind: StoreKind = "acl") -> None:
+    """Save a file as the next version of a web ACL, rule group, IP set or regex pattern set in the WAF
+    store; every proxy following it reloads within seconds."""
+    from assetguard.auth.principal import cli_principal
+    from assetguard.cli.context import platform
+    from assetguard.waf.acl_source import compile_document, validate_resource
+    from assetguard.waf.documents import builtin_acl_names, read_document, unwrap
+    from assetguard.waf.ratelimit import MemoryRateCounter
+    from assetguard.waf.store import KINDS, WafStore, check_kind, check_name
+
+    check_kind(kind)
+    check_name(name)
+    if kind == "acl" and name in builtin_acl_names():
+        raise ValidationError(f"{name!r} is a built-in ACL and cannot be replaced; choose another name", where="NAME")
+    try:
+        document = unwrap(read_document(file), KINDS[kind])
+    except UnicodeDecodeError as exc:
+        raise ValidationError(f"not UTF-8 text (byte {exc.start}); save the file as UTF-8", where=str(file)) from None
+    except OSError as exc:
+        raise ValidationError(f"cannot read: {exc.strerror}", where=str(file)) from None
+    if not isinstance(document, dict):
+        raise ValidationError("a WAF document must be an object", where=str(file))
+    plat = platform(ctx)
+    store = WafStore(plat.db)
+    waf = state(ctx).settings().waf
+    if kind == "acl":
+        compile_document(waf, store, document, str(file), MemoryRateCounter())
+    else:
+        validate_resource(waf, store, kind, name, document)
+    actor = cli_principal()
+
+    def audit(conn, before, saved) -> None:  # type: ignore[no-untyped-def]
+        plat.audit.record(conn, actor, f"waf.{kind}.put", f"waf:{kind}/{name}",
+                          before=before.document if before else None, after=saved.document)
+
+    saved = store.put(kind, name, document, actor=actor.name, audit=audit)
+    console.print(f"[green]saved[/green] {kind} {name} version {saved.version} (etag {saved.etag[:12]})")
 
 
 @app.command()
