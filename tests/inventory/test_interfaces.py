@@ -63,11 +63,14 @@ def test_cli_collect_list_show(platform: Any, tmp_path: Path) -> None:
 
 def test_api(client: Any, platform: Any, operator_headers: dict[str, str], viewer_headers: dict[str, str],
              tmp_path: Path) -> None:
+    from assetguard.core.settings import InventorySource
+
     root = alpine_root(tmp_path / "alpine")
-    r = client.post("/inventory/collect", json={"source": "host", "options": {"root": str(root)}},
-                    headers=viewer_headers)
+    # The API takes no server path: the host root comes from settings.inventory.sources.
+    platform.settings.inventory.sources = [InventorySource(source="host", options={"root": str(root)})]
+    r = client.post("/inventory/collect", json={"source": "host"}, headers=viewer_headers)
     assert r.status_code == 403
-    r = client.post("/inventory/collect", json={"source": "host", "options": {"root": str(root)}},
+    r = client.post("/inventory/collect", json={"source": "host", "options": {"scan_filesystem": False}},
                     headers=operator_headers)
     assert r.status_code == 200, r.text
     assert r.json()["created"] == 1
@@ -83,9 +86,17 @@ def test_api(client: Any, platform: Any, operator_headers: dict[str, str], viewe
     assert runs[0]["status"] == "COMPLETE" and runs[0]["actor"].startswith("test-operator")
     names = {c["name"] for c in client.get("/inventory/collectors", headers=viewer_headers).json()}
     assert names >= {"aws", "host", "sbom", "image", "snapshot"}
-    r = client.post("/inventory/collect", json={"source": "sbom", "options": {"paths": [str(tmp_path / "x.json")]}},
-                    headers=operator_headers)
-    assert r.status_code == 400 and "does not exist" in r.json()["detail"]
+    # A path, profile or endpoint in the request is refused before anything is read or called, so the
+    # answer says nothing about the server's files.
+    for source, options in [("sbom", {"paths": [str(tmp_path / "x.json")]}), ("host", {"root": "/etc"}),
+                            ("snapshot", {"paths": ["/etc/passwd"]}), ("image", {"paths": ["/"]}),
+                            ("aws", {"endpoint_url": "http://169.254.169.254/"}), ("aws", {"profile": "x"})]:
+        r = client.post("/inventory/collect", json={"source": source, "options": options}, headers=operator_headers)
+        assert r.status_code == 400, (source, r.text)
+        assert f"options.{next(iter(options))}: not accepted over the API" in r.json()["detail"]
+        assert "does not exist" not in r.text and "/etc" not in r.json()["detail"]
+    r = client.post("/inventory/collect", json={"source": "sbom"}, headers=operator_headers)
+    assert r.status_code == 400 and "no sbom source is configured" in r.json()["detail"]
     assert client.get("/inventory/assets", headers={}).status_code == 401
     assert platform.audit.query(action="inventory.create")[0]["actor"].startswith("test-operator")
 

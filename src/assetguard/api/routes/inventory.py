@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
+from assetguard.core.errors import ValidationError
 from assetguard.inventory.collectors.base import collectors
 from assetguard.inventory.runner import aws_options, run_collection
 from assetguard.inventory.service import InventoryService
@@ -16,7 +17,8 @@ router = APIRouter(prefix="/inventory", tags=["inventory"])
 
 
 class CollectRequest(BaseModel):
-    """``options`` are the collector's own (``root`` for host, ``paths`` for files, ``regions`` for aws)."""
+    """``options`` are a subset of the collector's own: the API never takes a server path, profile
+    or URL (see :data:`API_OPTIONS`); those come from ``settings.inventory.sources`` and ``settings.aws``."""
 
     model_config = ConfigDict(extra="forbid")
     source: Literal["aws", "host", "sbom", "image", "snapshot"]
@@ -64,8 +66,36 @@ def list_collectors(_p: ViewerDep) -> list[dict[str, Any]]:
     return [{"name": name, "permissions": list(plugin.permissions)} for name, plugin in collectors.items()]
 
 
+# Options a caller may set over the API. The others name a server file or directory (``root``,
+# ``paths``), a local AWS profile or a URL the server would call (``endpoint_url``): they come from
+# the settings, or from the CLI run by a local user.
+API_OPTIONS: dict[str, frozenset[str]] = {"aws": frozenset({"regions", "accounts", "services"}),
+                                          "host": frozenset({"scan_filesystem"}), "sbom": frozenset(),
+                                          "image": frozenset(), "snapshot": frozenset()}
+
+
+def api_collect_options(platform: Any, source: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The collector options for an API collection: the configured source's (or ``settings.aws``)
+    with the caller's allowed options on top; a refused option is a ValidationError naming it."""
+    for key in options:
+        if key not in API_OPTIONS[source]:
+            allowed = ", ".join(sorted(API_OPTIONS[source])) or "none"
+            raise ValidationError(f"not accepted over the API (options allowed for {source}: {allowed}); server "
+                                  "paths, profiles and endpoints come from settings.inventory.sources and "
+                                  "settings.aws, or run `assetguard inventory collect` on the server",
+                                  where=f"options.{key}")
+    if source == "aws":
+        return {**aws_options(platform), **options}
+    configured = next((s.options for s in platform.settings.inventory.sources if s.source == source), None)
+    if configured is None and source != "host":
+        raise ValidationError(f"no {source} source is configured in settings.inventory.sources (the API does not "
+                              "take file paths)", where="source")
+    return {**(configured or {}), **options}
+
+
 @router.post("/collect")
 def collect(body: CollectRequest, principal: OperatorDep, platform: PlatformDep) -> dict[str, Any]:
-    """Run one collection now and return its summary (``aws`` defaults to ``settings.aws``)."""
-    options = {**aws_options(platform), **body.options} if body.source == "aws" else body.options
+    """Run one collection now and return its summary. ``aws`` uses ``settings.aws``; the other
+    sources use their entry in ``settings.inventory.sources`` (``host`` defaults to this machine)."""
+    options = api_collect_options(platform, body.source, body.options)
     return run_collection(platform, body.source, options, actor=principal).as_dict()
