@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi import APIRouter, Body
@@ -10,6 +11,7 @@ from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
 from assetguard.core.errors import ValidationError
 
 router = APIRouter(prefix="/rules", tags=["rules"])
+PATH_KEY = re.compile(r"(^|_)(file|path|dir)$", re.IGNORECASE)
 
 
 @router.get("")
@@ -37,8 +39,33 @@ def put_rule(name: str, principal: OperatorDep, platform: PlatformDep,
                               where="name")
     store = RuleStore(platform)
     # A rule fetched with GET shows its secrets as ``***``: putting it back keeps the stored ones.
-    rule = parse_rule(store.restore_masked({**body, "name": name}))
+    document = store.restore_masked({**body, "name": name})
+    refuse_new_paths(store, document)
+    rule = parse_rule(document)
     return store.put(rule, actor=principal).as_dict()
+
+
+def refuse_new_paths(store: Any, document: dict[str, Any]) -> None:
+    """The API never takes a file path: a target config key naming a server file (``ca_file``, any
+    ``*_file``, ``*_path`` or ``*_dir``) may only keep the value already stored for that target;
+    setting or changing one is for ``assetguard rules put`` run on the server."""
+    from assetguard.core.errors import NotFoundError
+
+    try:
+        stored = {t.id: t.config for t in store.get(document.get("name")).rule.targets}
+    except NotFoundError:
+        stored = {}
+    for index, target in enumerate(document.get("targets") or []):
+        config = target.get("config") if isinstance(target, dict) else None
+        if not isinstance(config, dict):
+            continue
+        for key, value in config.items():
+            if value is None or not PATH_KEY.search(str(key)):
+                continue
+            if stored.get(target.get("id"), {}).get(key) != value:
+                raise ValidationError("names a file on the server, which the API does not take; set it with "
+                                      "`assetguard rules put FILE` on the server (an unchanged stored value is kept)",
+                                      where=f"targets[{index}].config.{key}")
 
 
 @router.delete("/{name}")
