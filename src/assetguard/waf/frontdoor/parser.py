@@ -153,6 +153,10 @@ class MessageParser:
             self.upgrade = True
             if not self.complete or self._is_chunked() or self.content_length():
                 raise Refusal(400, "upgrade_with_body", "a protocol upgrade request with a body") from None
+        except httptools.HttpParserCallbackError as exc:
+            if isinstance(exc.__context__, Refusal):  # raised by a callback here (e.g. too many headers)
+                raise exc.__context__ from None
+            raise Refusal(400, "malformed_message", "message rejected while parsing") from None
         except httptools.HttpParserInvalidMethodError:
             raise Refusal(400 if self.is_request else 502, "invalid_method", "invalid method") from None
         except httptools.HttpParserInvalidURLError:

@@ -33,13 +33,11 @@ def partial_request(message: MessageParser | None, client_ip: str) -> HttpReques
     """As much of the refused request as was parsed (method and target may be missing)."""
     if message is None:
         return HttpRequest("-", "/", [], b"", client_ip)
-    try:
-        method = message.method.decode("latin-1") if message.head_done else "-"
-    except Exception:  # noqa: BLE001 - llhttp has no method before the request line is parsed
-        method = "-"
+    started = bool(message.headers) or message.head_done  # llhttp knows method and version after the request line
+    method = message.method.decode("latin-1") if started else "-"
     url = message.url.decode("latin-1") or "/"
     headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in message.headers]
-    version = f"HTTP/{message.version}" if message.head_done else "HTTP/1.1"
+    version = f"HTTP/{message.version}" if started else "HTTP/1.1"
     return HttpRequest(method, url if url.startswith("/") else "/" + url, headers, b"", client_ip,
                        http_version=version)
 
