@@ -31,11 +31,6 @@ BUILTIN_DIR = Path(__file__).parent / "acls"
 DOC_SUFFIXES = (".json", ".yaml", ".yml")
 
 
-def stored_acl_dir(data_dir: Path) -> Path:
-    """Where ACLs saved through the API live (``<data_dir>/waf/acls/<name>.json``)."""
-    return data_dir / "waf" / "acls"
-
-
 def builtin_acl_names() -> list[str]:
     return sorted(p.stem for p in BUILTIN_DIR.iterdir() if p.suffix in DOC_SUFFIXES)
 
@@ -51,15 +46,14 @@ def builtin_acl_document(name: str) -> dict[str, Any] | None:
     return doc if isinstance(doc, dict) else None
 
 
-def resolve_acl_path(name_or_path: str | Path, acl_dirs: list[Path] | None = None) -> Path:
-    """A stored ACL name (``acl_dirs``, e.g. ``<data_dir>/waf/acls``), a built-in name, or a file path."""
+def resolve_acl_path(name_or_path: str | Path) -> Path:
+    """A built-in name, or a file path (the CLI's ``--acl FILE``; the API never calls this)."""
     text = str(name_or_path)
     if not any(sep in text for sep in ("/", "\\")) and not text.endswith(DOC_SUFFIXES):
-        for directory in [*(acl_dirs or []), BUILTIN_DIR]:
-            for suffix in DOC_SUFFIXES:
-                candidate = directory / f"{text}{suffix}"
-                if candidate.exists():
-                    return candidate
+        for suffix in DOC_SUFFIXES:
+            candidate = BUILTIN_DIR / f"{text}{suffix}"
+            if candidate.exists():
+                return candidate
         if not Path(text).exists():
             raise NotFoundError(f"no built-in ACL {text!r} and no such file; built-ins: {', '.join(builtin_acl_names())}")
     path = Path(text)
@@ -90,9 +84,9 @@ def unwrap(doc: Any, wrapper: str) -> Any:
     return doc
 
 
-def load_acl_document(name_or_path: str | Path, acl_dirs: list[Path] | None = None) -> dict[str, Any]:
+def load_acl_document(name_or_path: str | Path) -> dict[str, Any]:
     """The ACL document (unwrapped) as a dict, key order preserved for a lossless export."""
-    path = resolve_acl_path(name_or_path, acl_dirs)
+    path = resolve_acl_path(name_or_path)
     doc = unwrap(read_document(path), "WebACL")
     if not isinstance(doc, dict):
         raise ValidationError("a web ACL document must be an object", where=str(path))

@@ -427,14 +427,14 @@ def _set_needs(rules: list[CompiledRule]) -> None:
 
 def load_compiled_acl(name_or_path: str | Path, *, resources: list[Path] | None = None,
                       ipsets: IPSetStore | None = None, rate_counter: RateCounter | None = None,
-                      geoip_path: Path | None = None, managed_dir: Path | None = None,
-                      acl_dirs: list[Path] | None = None) -> CompiledACL:
-    """Load a built-in ACL (``baseline``, ``recommended``), a stored one (``acl_dirs``) or a file; compile it.
+                      geoip_path: Path | None = None, managed_dir: Path | None = None) -> CompiledACL:
+    """Load a built-in ACL (``baseline``, ``recommended``) or a file; compile it. (Stored ACLs are
+    compiled by name through :mod:`assetguard.waf.acl_source`.)
 
     ``resources`` are files or directories holding referenced IP sets, regex pattern sets and
     rule groups; the ACL file's own directory is searched as well.
     """
-    path = resolve_acl_path(name_or_path, acl_dirs)
+    path = resolve_acl_path(name_or_path)
     doc = load_acl_document(path)
     res = AclResources.from_paths(resources or [], base_dir=path.parent)
     return compile_acl(doc, source=str(path), resources=res, ipsets=ipsets, rate_counter=rate_counter,
@@ -443,7 +443,6 @@ def load_compiled_acl(name_or_path: str | Path, *, resources: list[Path] | None 
 
 def load_compiled_acl_from_settings(waf: WafSettings, acl: str | Path | None = None,
                                     resources: list[Path] | None = None,
-                                    acl_dirs: list[Path] | None = None,
                                     rate_counter: RateCounter | None = None) -> CompiledACL:
     """Compile ``acl`` (default ``waf.acl``) with the deployment's WAF settings: resources, GeoIP
     database, managed group and IP set directories, and Redis rate counters when configured
@@ -456,4 +455,4 @@ def load_compiled_acl_from_settings(waf: WafSettings, acl: str | Path | None = N
     ipsets = IPSetStore(Path(waf.ipset_dir)) if waf.ipset_dir else None
     return load_compiled_acl(acl or waf.acl, resources=paths, rate_counter=counter, ipsets=ipsets,
                              geoip_path=Path(waf.geoip_path) if waf.geoip_path else None,
-                             managed_dir=Path(waf.managed_dir) if waf.managed_dir else None, acl_dirs=acl_dirs)
+                             managed_dir=Path(waf.managed_dir) if waf.managed_dir else None)
