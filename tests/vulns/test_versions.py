@@ -183,6 +183,11 @@ def test_go_versions_and_pseudo_versions() -> None:
                    "v1.2.4-0.20191109021931-daa7c04131f5", "v1.2.4", "v1.3.0-pre",
                    "v1.3.0-pre.0.20191109021931-daa7c04131f5", "v1.3.0"])
     equal("Go", "v2.0.0+incompatible", "2.0.0")
+    equal("Go", "v1", "v1.0.0")        # golang.org/x/mod/semver's shorthands
+    equal("Go", "v1.2", "v1.2.0")
+    for bad in ("v1-pre", "v1.2+meta", "v01"):
+        with pytest.raises(InvalidVersion):
+            version_key("Go", bad)
     ordered("Go", ["go1.21.0", "go1.21.3", "go1.22", "go1.22rc1", "go1.22.0", "go1.22.1"])
 
 

@@ -64,7 +64,12 @@ def go_key(version: str) -> tuple[int, int, int, tuple[int, tuple[tuple[int, int
     v = version.strip()
     if v.startswith("go"):  # the Go toolchain itself ("stdlib"): go1.21.3, go1.22rc1
         v = _go_toolchain(v[2:])
+    elif (short := _GO_SHORTHAND.match(v)) is not None:  # golang.org/x/mod/semver: v1 = v1.0.0
+        v = f"{short[1]}.{short[2] or 0}.0"
     return parse(v)
+
+
+_GO_SHORTHAND = re.compile(r"^v?(0|[1-9]\d*)(?:\.(0|[1-9]\d*))?$", re.ASCII)
 
 
 _GO_TOOLCHAIN = re.compile(r"^(0|[1-9]\d*)(?:\.(0|[1-9]\d*)(?:\.(0|[1-9]\d*)|([a-z]+)(0|[1-9]\d*)?)?)?$", re.ASCII)
