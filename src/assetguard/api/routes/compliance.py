@@ -83,9 +83,32 @@ class ConfigBody(BaseModel):
     use_ssm: bool | None = None
 
 
+def refuse_path_parameters(platform: Any, rule_id: str, body: ConfigBody) -> None:
+    """The API never takes a server path: a runbook parameter naming host files (the runbook's
+    ``path_params``) may only keep its stored value; setting one is for the CLI on the server."""
+    from assetguard.compliance.runbooks.base import load_all_runbooks
+
+    if not body.parameters:
+        return
+    try:
+        current: Any = RemediationService(platform).config(rule_id)
+    except NotFoundError:
+        current = None
+    name = body.runbook or (current.runbook if current is not None else None)
+    if name is None:
+        return
+    stored = current.parameters if current is not None and current.runbook == name else {}
+    for key in load_all_runbooks().get(name).path_params:
+        if key in body.parameters and body.parameters[key] != stored.get(key):
+            raise ValidationError("names files on the server, which the API does not take; set it with "
+                                  "`assetguard compliance remediation configure --parameters` on the server "
+                                  "(an unchanged stored value is kept)", where=f"parameters.{key}")
+
+
 @router.put("/remediation/configs/{rule_id}")
 def put_config(rule_id: str, body: ConfigBody, principal: OperatorDep, platform: PlatformDep) -> dict[str, Any]:
     try:
+        refuse_path_parameters(platform, rule_id, body)
         return RemediationService(platform).configure(rule_id, actor=principal, **body.model_dump()).model_dump()
     except (ValidationError, NotFoundError, PluginError) as exc:
         raise _error(exc) from None

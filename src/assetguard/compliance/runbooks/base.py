@@ -81,6 +81,9 @@ class Runbook:
     resource_types: ClassVar[tuple[str, ...]] = ()
     # Other resource types the rule reads, re-collected after a run (flow logs for a VPC ...).
     refresh_types: ClassVar[tuple[str, ...]] = ()
+    # Parameters that name files on the host. The API does not take them (it never takes a server
+    # path): they are set with the CLI on the server, or left to their defaults.
+    path_params: ClassVar[tuple[str, ...]] = ()
 
     def run(self, item: dict[str, Any], params: Any, env: RunbookEnv, dry_run: bool) -> RunbookOutput:
         raise NotImplementedError

@@ -106,6 +106,7 @@ class LinuxFilePermissions(Runbook):
 
     name = "linux-file-permissions"
     Params = FilePermissionParams
+    path_params = ("modes", "remove_world_write", "remove_setid")
     resource_types = (HOST,)
 
     def run(self, item: dict[str, Any], params: FilePermissionParams, env: RunbookEnv,
