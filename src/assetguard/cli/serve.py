@@ -40,6 +40,7 @@ def register(app: typer.Typer) -> None:
         """Run the periodic jobs. Several may be started; one leads (a lease with a fencing token), the rest wait."""
         from assetguard.runtime.leader import LeadershipLost
         from assetguard.runtime.scheduler import Scheduler
+        from assetguard.runtime.shutdown import arm_hard_stop
 
         settings = state(ctx).settings()
         logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -52,8 +53,12 @@ def register(app: typer.Typer) -> None:
         async def main() -> None:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
+            def on_signal() -> None:
+                stop.set()
+                arm_hard_stop("assetguard scheduler")
+
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
+                loop.add_signal_handler(sig, on_signal)
             console.print(f"scheduler started ({platform.db.dialect}); one scheduler leads, the others wait")
             await Scheduler(platform, exit_on_lost_job=True).run(stop)
 

@@ -39,6 +39,9 @@ class GracefulServer(uvicorn.Server):
     exits 0. A second SIGINT still forces an immediate exit."""
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        from assetguard.runtime.shutdown import arm_hard_stop
+
+        arm_hard_stop("assetguard")  # whatever hangs in the graceful stop, the process ends
         if self.should_exit and sig == signal.SIGINT:
             self.force_exit = True
         else:

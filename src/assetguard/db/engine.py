@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -93,6 +94,24 @@ class Database:
         with self.engine.connect() as conn:
             yield conn
 
+    def wait_until_reachable(self, timeout: float) -> None:
+        """Return once the database answers; after ``timeout`` seconds raise ConfigError naming the
+        URL (password masked) and the last cause, in one line."""
+        from assetguard.core.urls import mask_url
+
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                with self.engine.connect() as conn:
+                    conn.execute(text("SELECT 1"))
+                return
+            except SQLAlchemyError as exc:
+                cause = _first_line(exc)
+            if time.monotonic() >= deadline:
+                raise ConfigError(f"cannot reach the database at {mask_url(self.url)} within {timeout:.0f} s: "
+                                  f"{cause}", where="database_url")
+            time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+
     def ping(self) -> bool:
         try:
             with self.engine.connect() as conn:
@@ -103,3 +122,10 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _first_line(exc: SQLAlchemyError) -> str:
+    """The driver's own message, first line only (psycopg adds hints on further lines)."""
+    orig = getattr(exc, "orig", None) or exc
+    text_ = " ".join(str(orig).split("\n")[0].split())
+    return f"{type(orig).__name__}: {text_}"[:300]

@@ -20,11 +20,15 @@ def _worker(platform: Platform) -> EventWorker:
 
 def _select_bus(platform: Platform) -> None:
     """``bus_url=nats://...`` swaps the in-process bus for NATS JetStream (same producer interface)."""
-    url = platform.settings.bus_url
-    if url and url.startswith(("nats://", "tls://")):
+    settings = platform.settings
+    url = settings.bus_url
+    if url:  # settings refuse any other scheme, so a typo never falls back to the database outbox
         from assetguard.events.nats_bus import JetStreamBus
 
-        platform.bus = JetStreamBus(platform.db, url, stream=platform.settings.events.stream)
+        platform.bus = JetStreamBus(platform.db, url, stream=settings.events.stream,
+                                    connect_timeout=settings.connect_timeout_seconds,
+                                    max_age=settings.retention.stream_max_age_hours * 3600.0,
+                                    max_bytes=settings.retention.stream_max_bytes)
 
 
 def _register_hook() -> None:

@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+STEP_STOP_SECONDS = 10.0  # how long a stopping worker waits for its current step
+
 
 class EventWorker:
     name = "worker"
@@ -122,7 +124,9 @@ class EventWorker:
         finally:
             stopped.cancel()
             halt.set()
-            await asyncio.shield(finished)
+            # A step stuck in a driver call (a database that stopped answering) must not hold the
+            # shutdown: its daemon thread is left behind and dies with the process.
+            await asyncio.wait([finished], timeout=STEP_STOP_SECONDS)
             if extra:  # the backend's tasks watch ``stop`` and shut down in order; cancel stragglers
                 _, pending = await asyncio.wait(extra, timeout=10)
                 for task in pending:
@@ -175,10 +179,17 @@ def run_worker_forever(platform: Platform, *, once: bool = False) -> int:
         return 0 if ok else 1
 
     async def main() -> None:
+        from assetguard.runtime.shutdown import arm_hard_stop
+
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
+
+        def on_signal() -> None:
+            stop.set()
+            arm_hard_stop("assetguard worker")
+
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop.set)
+            loop.add_signal_handler(sig, on_signal)
         await worker.run(stop)
 
     asyncio.run(main())

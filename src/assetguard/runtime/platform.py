@@ -40,8 +40,8 @@ class Platform:
         from assetguard.runtime.plugins import load_builtin_plugins
 
         db = Database(settings.resolved_database_url)
-        db.wait_until_reachable(settings.connect_timeout_seconds)  # or one line naming URL and cause
         if upgrade:
+            db.wait_until_reachable(settings.connect_timeout_seconds)  # or one line: URL and cause
             migrate.upgrade(db.engine)
         load_builtin_plugins()
         platform = cls(settings, db)
