@@ -194,9 +194,13 @@ class WafProxyComponent:
         self.tracer = tracer
 
     async def run(self, stop: asyncio.Event) -> None:
+        from assetguard.waf.store import NAME_RE
+
+        # waf.acl is a name; a value that cannot be one is a file the operator configured
+        acl_file = Path(self.waf.acl) if NAME_RE.fullmatch(self.waf.acl) is None else None
         try:
             await serve(self.waf, self.waf.acl, [self.waf.upstream], self.waf.listen, stop=stop, bus=self.bus,
-                        stop_signals=False, store=self.store, tracer=self.tracer)
+                        stop_signals=False, store=self.store, acl_file=acl_file, tracer=self.tracer)
         except OSError as exc:
             log.warning("WAF proxy not started: cannot listen on %s (%s); the rest keeps running",
                         self.waf.listen, exc)
