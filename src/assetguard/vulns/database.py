@@ -96,9 +96,11 @@ class AdvisoryDatabase:
 
     # -- import ---------------------------------------------------------------------------------
     def import_source(self, source: str | Path, *, actor: Principal = SYSTEM,
-                      progress: Callable[[int], None] | None = None) -> ImportSummary:
-        """Import every record of a directory, file, zip export or URL."""
-        return self.import_records(iter_records(source), source=str(source), actor=actor, progress=progress)
+                      progress: Callable[[int], None] | None = None, guard: Any = None) -> ImportSummary:
+        """Import every record of a directory, file, zip export or URL (fetched through ``guard``,
+        an ``OutboundGuard``, when given: the API passes the deployment's)."""
+        return self.import_records(iter_records(source, guard=guard), source=str(source), actor=actor,
+                                   progress=progress)
 
     def import_records(self, items: Iterable[tuple[str, Any]], *, source: str, actor: Principal = SYSTEM,
                        progress: Callable[[int], None] | None = None) -> ImportSummary:

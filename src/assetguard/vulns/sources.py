@@ -85,12 +85,21 @@ def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
 
-def iter_records(source: str | Path) -> Iterator[tuple[str, Any]]:
-    """Every record in ``source`` (path or http(s) URL) with the place it came from."""
+def iter_records(source: str | Path, *, guard: Any = None) -> Iterator[tuple[str, Any]]:
+    """Every record in ``source`` (path or http(s) URL) with the place it came from.
+
+    With an ``OutboundGuard`` (an API caller's URL), the URL is fetched only from vetted addresses
+    (:func:`assetguard.vulns.fetch.guarded_download`).
+    """
     text = str(source)
     if is_url(text):
         with tempfile.TemporaryDirectory(prefix="ag-osv-") as tmp:
-            local = download(text, Path(tmp) / "download")
+            if guard is not None:
+                from assetguard.vulns.fetch import guarded_download
+
+                local = guarded_download(text, Path(tmp) / "download", guard)
+            else:
+                local = download(text, Path(tmp) / "download")
             if zipfile.is_zipfile(local):
                 yield from _zip_records(local, text)
             else:

@@ -83,7 +83,10 @@ def import_source(body: ImportRequest, principal: AdminDep, platform: PlatformDe
     """Import an OSV export (``all.zip``) or record by URL; server paths are not accepted here."""
     if not body.source.startswith(("http://", "https://")):
         raise ValidationError("source must be an http(s) URL (use the CLI for local files)", where="source")
-    summary = AdvisoryDatabase(platform).import_source(body.source, actor=principal)
+    from assetguard.targets.outbound import guard_for
+
+    # Like the webhook targets: only globally routable addresses (plus outbound.allow_cidrs).
+    summary = AdvisoryDatabase(platform).import_source(body.source, actor=principal, guard=guard_for(platform.settings))
     out = summary.as_dict()
     if body.rescan and summary.changed_packages:
         out["rescan"] = VulnerabilityScanner(platform).rescan_packages(summary.changed_packages,
