@@ -10,7 +10,8 @@ from assetguard.auth.keys import WEBHOOK_KEY
 from assetguard.cli.context import platform
 
 NAME = "keys"
-app = typer.Typer(help="The deployment's shared keys, stored encrypted in the database.", no_args_is_help=True)
+app = typer.Typer(help="The deployment's shared keys, stored encrypted in the database: show the one a webhook "
+                  "receiver needs.", no_args_is_help=True)
 
 SHOWABLE = (WEBHOOK_KEY,)  # the session and parameter keys never leave the platform
 
