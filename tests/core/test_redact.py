@@ -89,3 +89,11 @@ def test_config_show_output_fed_back_is_refused_naming_the_key_and_line(tmp_path
     copied.write_text("slack:\n  bot_token: '**********'\n")  # pydantic's own mask too
     with pytest.raises(ConfigError, match=r"slack.bot_token"):
         load_settings(copied)
+
+
+def test_url_password_runs_to_the_last_at_sign_and_one_rule_serves_service_urls() -> None:
+    from assetguard.core.urls import mask_url
+
+    assert mask_text("postgresql://app:p@ss@db:5432/x") == f"postgresql://app:{REDACTED}@db:5432/x"
+    assert mask_text("nats://u:p@h1:4222,nats://u:q@h2:4222") == f"nats://u:{REDACTED}@h1:4222,nats://u:{REDACTED}@h2:4222"
+    assert mask_url("redis://:pw@h:6379/0") == mask_text("redis://:pw@h:6379/0") == f"redis://:{REDACTED}@h:6379/0"

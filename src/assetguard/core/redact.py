@@ -52,8 +52,9 @@ _SECRET_VALUE = re.compile(
     re.IGNORECASE,
 )
 # scheme://user:password@host — the password is hidden, the rest stays useful.
-_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)(?P<password>[^\s@/]+)(?P<at>@)",
-                           re.IGNORECASE)
+# The password runs to the last "@" of the authority (a password may contain "@"; urlsplit agrees).
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)(?P<password>[^\s/?#]*)(?P<at>@)"
+                           r"(?=[^\s@/?#]*(?:[/?#\s,]|$))", re.IGNORECASE)
 
 
 # Names a place, not a secret (``signing_key_path``, ``private_key_file``).

@@ -19,21 +19,11 @@ DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres", "postgresql+psycopg")
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``***`` (user and host kept, for diagnosis)."""
-    parts = []
-    for one in url.split(","):
-        try:
-            split = urlsplit(one)
-        except ValueError:
-            parts.append(one)
-            continue
-        if split.password is None:
-            parts.append(one)
-            continue
-        user = split.username or ""
-        host = split.netloc.rsplit("@", 1)[1]
-        parts.append(split._replace(netloc=f"{user}:***@{host}").geturl())
-    return ",".join(parts)
+    """The URL with its password replaced by ``***`` (user and host kept, for diagnosis), by the
+    one masking rule of :mod:`assetguard.core.redact`."""
+    from assetguard.core.redact import mask_text
+
+    return mask_text(url)
 
 
 def _split(url: str, schemes: tuple[str, ...], example: str) -> SplitResult:
