@@ -15,7 +15,7 @@ def test_absolute_form_becomes_origin_form_with_the_authority_as_host(make_harne
     assert response.status == 200
     assert response.json() | {"sha": ""} == {"method": "GET", "target": "/user/1?q=2", "host": "App.Example:8080",
                                              "id": "a", "len": 0, "sha": ""}
-    [response] = harness.send(b"GET http://app.example?x=1 HTTP/1.1\r\nX-Req-Id: b\r\n\r\n")
+    [response] = harness.send(b"GET http://app.example?x=1 HTTP/1.0\r\nX-Req-Id: b\r\n\r\n")
     assert response.json()["target"] == "/?x=1" and response.json()["host"] == "app.example"
 
 

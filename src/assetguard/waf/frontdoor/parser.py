@@ -223,14 +223,14 @@ class MessageParser:
 
     def _feed_chunk_line(self, data: bytes, view: memoryview, pos: int, end: int) -> int:
         limit = self.limits.max_chunk_line_bytes
-        idx = data.find(b"\r\n", pos, end)
-        stop = idx + 2 if idx >= 0 else end
+        found = self._line_end(data, pos, end)
+        stop = found if found >= 0 else end
         line = self._line + data[pos:stop]
         if len(line) > limit + 2:
             raise Refusal(400, "chunk_line_too_long", f"chunk-size line longer than {limit} bytes")
         self._chunk_seen = False
         self._llhttp(view[pos:stop])
-        if idx < 0:
+        if found < 0:
             self._line = line
             return stop
         self._line = b""
@@ -247,9 +247,17 @@ class MessageParser:
             self._remaining = size + 2  # the data and its CRLF, which llhttp checks
         return stop
 
-    def _feed_trailers(self, data: bytes, view: memoryview, pos: int, end: int) -> int:
+    def _line_end(self, data: bytes, pos: int, end: int) -> int:
+        """Where the line in progress ends (after its CRLF, which may straddle two feeds), or -1."""
+        if self._line.endswith(b"\r") and data[pos:pos + 1] == b"\n":
+            return pos + 1
         idx = data.find(b"\r\n", pos, end)
-        stop = idx + 2 if idx >= 0 else end
+        return idx + 2 if idx >= 0 else -1
+
+    def _feed_trailers(self, data: bytes, view: memoryview, pos: int, end: int) -> int:
+        found = self._line_end(data, pos, end)
+        stop = found if found >= 0 else end
+        self._line = b"" if found >= 0 else data[stop - 1:stop]  # only whether it ended with CR matters
         self._trailer_bytes += stop - pos
         if self._trailer_bytes > self.limits.max_trailer_bytes:
             raise Refusal(400, "trailers_too_large", f"trailer section larger than {self.limits.max_trailer_bytes} bytes")

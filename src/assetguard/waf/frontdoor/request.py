@@ -133,6 +133,8 @@ def _host(hosts: list[bytes], authority: bytes | None, version: str) -> bytes | 
             raise Refusal(400, "invalid_host", "absolute-form target with an invalid host")
         if hosts and hosts[0].lower() != authority.lower():
             raise Refusal(400, "host_mismatch", "Host differs from the absolute-form target's authority")
+        if not hosts and version == "1.1":
+            raise Refusal(400, "missing_host", "HTTP/1.1 request without Host")  # RFC 9112 3.2, whatever the form
         return authority
     if not hosts:
         if version == "1.1":
