@@ -112,6 +112,11 @@ def test_postgresql_without_secret_key_refuses_to_start(tmp_path: Path, db_url: 
             with pytest.raises(ConfigError, match=r"^secret_key: ASSETGUARD_SECRET_KEY must be set \(the same "
                                                   r"value on every process\) when the database is postgresql"):
                 attempt()
+        store = LocalParameterStore(platform)
+        store.put("/assetguard/tags/default/Owner", "team", actor=SYSTEM)  # a plain parameter needs no key
+        assert store.get("/assetguard/tags/default/Owner").value == "team"
+        with pytest.raises(ConfigError, match="ASSETGUARD_SECRET_KEY must be set"):
+            store.put("/assetguard/tags/default/Token", "s3cret", "SecureString", actor=SYSTEM)
         assert not (tmp_path / "scaleout" / ".assetguard" / "secret.key").exists()
     finally:
         platform.close()

@@ -134,7 +134,15 @@ class LocalParameterStore:
     def __init__(self, platform: Any) -> None:
         self.db = platform.db
         self.audit = platform.audit
-        self._fernet = _store_fernet(platform)
+        self._platform = platform
+        self._cipher: MultiFernet | None = None
+
+    @property
+    def _fernet(self) -> MultiFernet:
+        # Made on first SecureString use: plain parameters need no key (nor a secret_key on PostgreSQL).
+        if self._cipher is None:
+            self._cipher = _store_fernet(self._platform)
+        return self._cipher
 
     def put(self, name: str, value: str, type_: str = "String", *, overwrite: bool = False,
             description: str | None = None, actor: Principal) -> int:
