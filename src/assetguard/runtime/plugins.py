@@ -20,3 +20,4 @@ def load_builtin_plugins() -> None:
     for domain in (*DOMAINS, *EXTRA_DOMAINS):
         if (PACKAGE_DIR / domain / "plugins.py").exists():
             importlib.import_module(f"assetguard.{domain}.plugins")
+    importlib.import_module("assetguard.runtime.retention")  # the retention.prune job

@@ -11,7 +11,8 @@ from assetguard.telemetry.store import TelemetryStore
 
 def _prune(platform: Any) -> None:
     cfg = platform.settings.telemetry
-    TelemetryStore(platform.db).prune(retention_days=cfg.retention_days, max_spans=cfg.max_spans)
+    TelemetryStore(platform.db).prune(retention_days=cfg.retention_days, max_spans=cfg.max_spans,
+                                      batch=platform.settings.retention.batch_rows)
 
 
 @jobs.register("telemetry.sample")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from assetguard.core.clock import utcnow
 from assetguard.db.engine import Database
@@ -67,18 +67,21 @@ class TelemetryStore:
         with self.db.begin() as conn:
             conn.execute(metric_rollups.insert(), prepared)
 
-    def prune(self, *, retention_days: int = 7, max_spans: int = 2_000_000) -> int:
-        """Drop spans and roll-ups past retention, then the oldest spans beyond ``max_spans``."""
+    def prune(self, *, retention_days: int = 7, max_spans: int = 2_000_000, batch: int = 5000) -> int:
+        """Drop spans and roll-ups past retention, then the oldest spans beyond ``max_spans``;
+        ``batch`` rows per transaction, so a large prune never holds a long lock."""
+        from assetguard.runtime.retention import delete_in_batches
+
         cutoff = utcnow() - timedelta(days=retention_days)
-        removed = 0
-        with self.db.begin() as conn:
-            removed += conn.execute(delete(spans).where(spans.c.start_time < cutoff)).rowcount or 0
-            conn.execute(delete(metric_rollups).where(metric_rollups.c.minute < cutoff))
+        removed = delete_in_batches(self.db, spans, [spans.c.id], spans.c.start_time < cutoff, batch)
+        delete_in_batches(self.db, metric_rollups, [metric_rollups.c.id], metric_rollups.c.minute < cutoff, batch)
+        with self.db.connect() as conn:
             total = conn.execute(select(func.count()).select_from(spans)).scalar() or 0
+            edge = None
             if total > max_spans:
                 edge = conn.execute(select(spans.c.id).order_by(spans.c.id.desc()).offset(max_spans).limit(1)).scalar()
-                if edge is not None:
-                    removed += conn.execute(delete(spans).where(spans.c.id <= edge)).rowcount or 0
+        if edge is not None:
+            removed += delete_in_batches(self.db, spans, [spans.c.id], spans.c.id <= edge, batch)
         return removed
 
     # ------------------------------------------------------------------ reads
