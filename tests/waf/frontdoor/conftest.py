@@ -273,11 +273,16 @@ class Harness:
     """Upstream(s) and the proxy in a background loop; the test talks to ``proxy_port`` with sockets."""
 
     def __init__(self, gate: WafGate, upstream: StrictUpstream | LenientUpstream, limits: FrontDoorLimits,
-                 extra_upstreams: int = 0) -> None:
+                 extra_upstreams: int = 0, use_uvloop: bool = False) -> None:
         self.gate = gate
         self.upstream = upstream
         self.errors: list[str] = []
-        self.loop = asyncio.new_event_loop()
+        if use_uvloop:  # what `assetguard waf proxy` runs on
+            import uvloop
+
+            self.loop = uvloop.new_event_loop()
+        else:
+            self.loop = asyncio.new_event_loop()
         self.stopping = False
         self.loop.set_exception_handler(lambda _loop, ctx: None if self.stopping else self.errors.append(
             f"{ctx.get('message')}: {ctx.get('exception')!r}"))
@@ -389,7 +394,7 @@ def make_harness(compile_doc, tmp_path: Path) -> Iterator[Callable[..., Harness]
     made: list[Harness] = []
 
     def make(upstream: str | StrictUpstream | LenientUpstream = "strict", *, events: Any = None,
-             extra_upstreams: int = 0, **limits: Any) -> Harness:
+             extra_upstreams: int = 0, use_uvloop: bool = False, **limits: Any) -> Harness:
         target = upstream if not isinstance(upstream, str) else (
             StrictUpstream() if upstream == "strict" else LenientUpstream())
         publisher = BlockedEventPublisher(events, sample_rate=1.0) if events is not None else None
@@ -397,7 +402,7 @@ def make_harness(compile_doc, tmp_path: Path) -> Iterator[Callable[..., Harness]
                        source="assetguard-proxy")
         limits.setdefault("header_timeout", 5.0)
         limits.setdefault("body_timeout", 5.0)
-        harness = Harness(gate, target, FrontDoorLimits(**limits), extra_upstreams)
+        harness = Harness(gate, target, FrontDoorLimits(**limits), extra_upstreams, use_uvloop)
         made.append(harness)
         return harness
 

@@ -91,3 +91,19 @@ def test_the_health_endpoint_answers_without_the_upstream(make_harness: Callable
         [response] = read_responses(sock, 1)
     assert response.status == 200 and response.json()["status"] == "ok"
     assert harness.upstream.requests == []
+
+
+def test_the_same_under_uvloop(make_harness: Callable[..., Harness]) -> None:
+    """`assetguard waf proxy` runs on uvloop: pooled reuse, chunked both ways and a refusal there too."""
+    upstream = StrictUpstream()
+    harness = make_harness(upstream, use_uvloop=True)
+    for i in range(5):
+        [response] = harness.send(request(f"/user/{i}", rid=str(i), method="POST", body=b"x" * i))
+        assert response.json()["id"] == str(i) and response.json()["len"] == i
+    [chunked] = harness.send(b"PUT /user HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n"
+                             b"3\r\nabc\r\n0\r\n\r\n")
+    assert chunked.json()["len"] == 3
+    assert harness.send(request("/chunked-response"))[0].body == b"hello world"
+    assert harness.send(b"GET /user HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n")[0] \
+        .status == 400
+    assert len(upstream.raw) == 1 and upstream.violations == []
