@@ -61,6 +61,12 @@ def _rate_counter(waf: WafSettings) -> RateCounter:
     return MemoryRateCounter()
 
 
+def _database_error(exc: Exception) -> str:
+    """One line for the heartbeat (viewers see it): the error's type and its first line, no SQL."""
+    first = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"database unreachable: {type(exc).__name__}: {first[0][:300] if first else ''}"
+
+
 class AclFollower:
     """Compile the ACL a proxy serves - by name from the store (or the built-in set), or from a
     file the CLI user named - and follow its new versions (see the module docstring)."""
@@ -171,7 +177,7 @@ class AclFollower:
             self.generation, self.reload_generation = state.generation, state.reload_generation
         except Exception as exc:  # noqa: BLE001 - keep serving the running ACL; retry at the next poll
             self._force = self._force or force
-            self._degraded(f"database unreachable: {type(exc).__name__}: {exc}"[:500])
+            self._degraded(_database_error(exc))
             return False
         if force or requested or stale:
             self._reload()
@@ -204,7 +210,7 @@ class AclFollower:
                 fp.version if fp else 0, fp.digest if fp else "", self.generation, self.reload_generation,
                 self.health, self.detail, self.started_at))
         except Exception as exc:  # noqa: BLE001 - the next beat tries again
-            self._degraded(f"database unreachable: {type(exc).__name__}: {exc}"[:500])
+            self._degraded(_database_error(exc))
 
     def _listen(self) -> None:
         """LISTEN for the store's notifications on a connection of its own; reconnect on failure."""

@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
 from assetguard.auth.principal import Principal
-from assetguard.core.errors import ConflictError, NotFoundError
+from assetguard.core.errors import AssetGuardError, ConflictError, NotFoundError
 from assetguard.runtime.platform import Platform
 from assetguard.waf.acl_source import (
     AclFingerprint,
@@ -250,11 +250,15 @@ def reload(body: ReloadBody, principal: OperatorDep, platform: PlatformDep) -> d
                               after={"acl": body.acl, "reload_generation": generation})
 
     generation = store.request_reload(audit)
-    in_process = []
+    in_process: list[dict[str, Any]] = []
     for gate in active_gates():  # gates in this process that no proxy follower drives (e.g. middleware)
         if gate not in followed_gates() and (body.acl is None or gate.acl.name == body.acl):
             before = gate.acl.name
-            acl = gate.reload()
+            try:
+                acl = gate.reload()
+            except AssetGuardError as exc:  # the gate keeps its running ACL
+                in_process.append({"before": before, "after": before, "error": str(exc)})
+                continue
             in_process.append({"before": before, "after": acl.name, "capacity": acl.capacity})
     started = time.monotonic()
     while True:
