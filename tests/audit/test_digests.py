@@ -271,3 +271,15 @@ def test_api_verify_checks_digests_with_the_deployments_key(platform: Platform, 
     recompute_chain(platform)
     body = client.get("/audit/verify", headers=viewer_headers).json()
     assert not body["ok"] and any("rewritten since digest #1" in p for p in body["problems"]), body
+
+
+def test_verify_trusts_the_deployments_own_key_and_reports_an_unusable_one(platform: Platform) -> None:
+    """The console's home figure and Audit page call verify() without keys: the own key is trusted."""
+    fill(platform, 2)
+    write_digest(platform.db, Signer.from_file(key_path(platform.settings)))
+    report = platform.audit.verify()
+    assert report.ok and report.digests == 1, report.problems
+    os.chmod(key_path(platform.settings), 0o644)
+    problems = platform.audit.verify().problems
+    assert problems[0].startswith("the audit signing key cannot be used (") and "chmod 600" in problems[0]
+    assert "which is not trusted" in problems[1]

@@ -82,7 +82,7 @@ def test_digest_verify_and_offline_export_verify(platform: Platform, tmp_path: P
     again = in_process(platform, data, "audit", "digest")
     assert again.exit_code == 0 and "nothing to sign" in again.stdout
     ok = in_process(platform, data, "audit", "verify")
-    assert ok.exit_code == 0 and "5 rows and 1 digest(s) verified" in ok.stdout, ok.output
+    assert ok.exit_code == 0 and "5 rows verified, 1 signed digest(s)" in ok.stdout, ok.output
     pub = in_process(platform, data, "audit", "public-key")
     assert pub.exit_code == 0 and pub.stdout.startswith("-----BEGIN PUBLIC KEY-----")
     (tmp_path / "audit.pub").write_text(pub.stdout)
@@ -94,7 +94,7 @@ def test_digest_verify_and_offline_export_verify(platform: Platform, tmp_path: P
     elsewhere = tmp_path / "auditor"
     offline = in_process(None, elsewhere, "audit", "verify", "--export", str(tmp_path / "trail.jsonl"),
                          "--public-key", str(tmp_path / "audit.pub"))
-    assert offline.exit_code == 0 and "audit export intact: 5 rows and 1 digest(s)" in offline.stdout, offline.output
+    assert offline.exit_code == 0 and "audit export intact: 5 rows verified, 1 signed digest(s)" in offline.stdout, offline.output
     assert not elsewhere.exists()  # nothing opened a database
     other = tmp_path / "other.pub"
     other.write_text(public_pem(Ed25519PrivateKey.generate().public_key()))

@@ -20,16 +20,18 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Select, select, update
 
 from assetguard.audit.digests import Digest, check_digests, load_digests, needed_rows
-from assetguard.audit.signing import key_id, public_pem
+from assetguard.audit.signing import Signer, key_id, public_pem
 from assetguard.audit.tables import audit_head, audit_log
 from assetguard.auth.principal import Principal
 from assetguard.core.clock import new_id, utcnow
+from assetguard.core.errors import ConfigError
 from assetguard.core.redact import redact
 from assetguard.db.base import canonical_json
 from assetguard.db.engine import Database
@@ -73,8 +75,15 @@ class VerifyReport:
 
 
 class AuditTrail:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, signing_key: Path | None = None) -> None:
         self.db = db
+        self.signing_key = signing_key  # the key file whose public half verify() trusts
+
+    def own_public_key(self) -> Ed25519PublicKey | None:
+        """The public half of the deployment's signing key (None before the first digest)."""
+        if self.signing_key is None or not self.signing_key.exists():
+            return None
+        return Signer.from_file(self.signing_key, create=False).public_key
 
     def record(self, conn: Connection, actor: Principal, action: str, resource: str, *,
                before: Any = None, after: Any = None, source_ip: str | None = None) -> int:
@@ -142,16 +151,24 @@ class AuditTrail:
                 yield dict(r._mapping)
 
     def verify(self, keys: Mapping[str, Ed25519PublicKey] | None = None) -> VerifyReport:
-        """Walk the chain and check every digest; ``keys`` (by key id) are the trusted public keys.
-
-        Without ``keys`` digests are still chained and compared with the rows, but every signature
-        is reported as untrusted.
-        """
+        """Walk the chain and check every digest against the trusted public keys: the deployment's
+        own (``signing_key``) plus ``keys`` (by key id, e.g. keys used before a rotation)."""
+        trusted = dict(keys or {})
+        unusable = None
+        try:
+            own = self.own_public_key()
+        except ConfigError as exc:  # e.g. a key file others can read: say so, check the rest
+            own, unusable = None, f"the audit signing key cannot be used ({exc}); digests are unchecked"
+        if own is not None:
+            trusted.setdefault(key_id(own), own)
         digests = load_digests(self.db)
         with self.db.connect() as conn:
             head = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one_or_none()
-        return verify_trail(self.iter_rows(), (int(head.seq), str(head.hash)) if head is not None else None,
-                            digests, keys or {})
+        report = verify_trail(self.iter_rows(), (int(head.seq), str(head.hash)) if head is not None else None,
+                              digests, trusted)
+        if unusable is not None:
+            report.problems.insert(0, unusable)
+        return report
 
     def export(self, out: IO[str], public_key: Ed25519PublicKey | None = None) -> int:
         """Write the trail as JSON Lines shaped like CloudTrail records; returns the count.

@@ -46,17 +46,14 @@ def _pinned(paths: list[Path] | None) -> dict[str, Ed25519PublicKey]:
 
 def _own_key(ctx: typer.Context) -> Ed25519PublicKey | None:
     """The public half of this deployment's signing key, if it has one (never created here)."""
-    path = key_path(state(ctx).settings())
-    if not path.exists():
-        return None
-    return Signer.from_file(path, create=False).public_key
+    return platform(ctx).audit.own_public_key()
 
 
 def _print(report: VerifyReport, what: str) -> None:
     for note in report.notes:
         console.print(note, highlight=False)
     if report.ok:
-        console.print(f"{what} intact: {report.rows} rows and {report.digests} digest(s) verified", highlight=False)
+        console.print(f"{what} intact: {report.rows} rows verified, {report.digests} signed digest(s)", highlight=False)
         return
     for problem in report.problems:
         err_console.print(f"[red]TAMPERED[/red] {problem}", highlight=False, soft_wrap=True)
@@ -83,10 +80,7 @@ def verify(ctx: typer.Context, public_key: PublicKeyOpt = None,
                               "--public-key with the key you were given to pin it", highlight=False)
         _print(report, "audit export")
         return
-    own = _own_key(ctx)
-    if own is not None:
-        keys.setdefault(key_id(own), own)
-    _print(platform(ctx).audit.verify(keys), "audit trail")
+    _print(platform(ctx).audit.verify(keys), "audit trail")  # plus the deployment's own key
 
 
 @app.command()
