@@ -90,3 +90,14 @@ def test_ssm_backend_round_trip(ssm: SsmParameterStore) -> None:
     ssm.delete("/assetguard/secret", actor=SYSTEM)
     with pytest.raises(NotFoundError):
         ssm.get("/assetguard/secret")
+
+
+@pytest.mark.parametrize("shown", ["***", "**********"])
+def test_a_masked_secure_string_is_refused_not_stored(platform: Platform, shown: str) -> None:
+    """``params list`` shows a SecureString as ``***``; putting that back must not store it."""
+    store = LocalParameterStore(platform)
+    store.put("/assetguard/tags/default/Token", "real-secret", "SecureString", actor=SYSTEM)
+    with pytest.raises(ValidationError, match="how a SecureString is shown"):
+        store.put("/assetguard/tags/default/Token", shown, "SecureString", overwrite=True, actor=SYSTEM)
+    assert store.get("/assetguard/tags/default/Token").value == "real-secret"
+    assert store.put("/assetguard/tags/default/Stars", "***", "String", actor=SYSTEM) == 1  # a plain value may be

@@ -31,6 +31,7 @@ from sqlalchemy import delete, func, select
 from assetguard.auth.principal import Principal
 from assetguard.core.clock import utcnow
 from assetguard.core.errors import ConflictError, NotFoundError, ProviderError, ValidationError
+from assetguard.core.redact import MASKS, REDACTED
 from assetguard.tagging.tables import parameter_labels, parameter_versions
 
 ParameterType = Literal["String", "StringList", "SecureString"]
@@ -81,6 +82,9 @@ def validate_value(value: str, type_: str, name: str) -> None:
         raise ValidationError("value must not be empty", where=f"parameter {name!r}")
     if len(value.encode()) > MAX_VALUE:
         raise ValidationError(f"value exceeds {MAX_VALUE} bytes (standard tier)", where=f"parameter {name!r}")
+    if type_ == "SecureString" and value in MASKS:
+        raise ValidationError(f"{value!r} is how a SecureString is shown, not its value: send the secret itself",
+                              where=f"parameter {name!r}")
 
 
 def split_selector(name: str) -> tuple[str, str | None]:
@@ -163,7 +167,7 @@ class LocalParameterStore:
                 name=name, version=version, type=type_, value=stored, description=description,
                 modified_at=utcnow(), modified_by=actor.name))
             self._trim(conn, name)
-            shown = "***" if type_ == "SecureString" else value
+            shown = REDACTED if type_ == "SecureString" else value
             self.audit.record(conn, actor, "params.put", f"parameter:{name}",
                               before={"version": latest, "type": prev} if latest else None,
                               after={"version": version, "type": type_, "value": shown})
@@ -323,7 +327,7 @@ class SsmParameterStore:
             kwargs["Description"] = description
         version = int(self._call("put_parameter", **kwargs)["Version"])
         self._audit(actor, "params.put", name, {"version": version, "type": type_,
-                                                "value": "***" if type_ == "SecureString" else value})
+                                                "value": REDACTED if type_ == "SecureString" else value})
         return version
 
     def get(self, name: str, *, decrypt: bool = True) -> Parameter:
