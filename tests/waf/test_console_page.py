@@ -54,12 +54,16 @@ def test_waf_page_lists_proxies_with_versions_and_refuses_path_names(client, pla
     store.put("acl", "shop", make_acl([], default="Block"), actor="t")
     store.heartbeat(ProxyBeat("host-a:41:8000", "10.0.0.7:8000", "shop", 1, "e" * 64, 1, 0, "degraded",
                               "ACL shop not reloaded", utcnow()))
-    console_login("viewer")
+    csrf = console_login("operator")
     page = client.get("/console/waf?acl=shop")
     assert page.status_code == 200
     assert 'data-proxy="host-a:41:8000" data-version="1"' in page.text and "10.0.0.7:8000" in page.text
     assert "current v2" in page.text and "ACL shop not reloaded" in page.text
     assert "version 2" in page.text
+    done = client.post("/console/waf/reload", data={"csrf_token": csrf}, follow_redirects=False)
+    assert done.status_code == 303
+    assert store.state().reload_generation == 1 and "pending" in client.get("/console/waf").text
+    assert platform.audit.query(action="waf.reload")[0]["after"]["from"] == "console"
     for bad in ("/etc/passwd", "../x", "/root"):
         page = client.get("/console/waf", params={"acl": bad})
         assert page.status_code == 200 and "1-128 characters" in page.text and "root:" not in page.text

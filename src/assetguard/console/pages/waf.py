@@ -8,10 +8,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from prometheus_client import REGISTRY
 
-from assetguard.console.page import ConsoleViewerDep, NavItem, PlatformDep, render
+from assetguard.console.page import (
+    ConsoleOperatorDep,
+    ConsoleViewerDep,
+    NavItem,
+    PlatformDep,
+    console_url,
+    render,
+)
 from assetguard.core.errors import AssetGuardError
 from assetguard.waf.acl_source import AclFingerprint, changed, compile_named_acl
 from assetguard.waf.gate import active_gates
@@ -75,8 +82,23 @@ def waf_page(request: Request, principal: ConsoleViewerDep, platform: PlatformDe
     latest = {row["name"]: row["version"] for row in store.names("acl")}
     for row in proxies:
         row["current_version"] = latest.get(row["acl"], 0)
+    reload_generation = store.state().reload_generation
+    for row in proxies:
+        row["reloaded"] = row["reload_generation"] >= reload_generation
     return render(request, "waf/index.html", {
-        "name": name, "acl_version": version, "report": report, "error": error, "gates": [g.status() for g in gates],
+        "reload_generation": reload_generation, "name": name, "acl_version": version, "report": report, "error": error, "gates": [g.status() for g in gates],
         "proxies": proxies, "stored": store.names("acl"),
         "counters": _counters(), "blocks": _blocks(platform), "base_price": BASE_PRICE_WCU, "max_wcu": MAX_WCU,
         "listen": settings.waf.listen, "upstream": settings.waf.upstream})
+
+
+@router.post("/waf/reload")
+def reload_proxies(request: Request, principal: ConsoleOperatorDep, platform: PlatformDep) -> RedirectResponse:
+    """Ask every proxy to compile its ACL again (as ``POST /waf/reload``); the page then shows which
+    proxies confirmed."""
+    def audit(conn: Any, generation: int) -> None:
+        platform.audit.record(conn, principal, "waf.reload", "waf:proxies", before=None,
+                              after={"acl": None, "reload_generation": generation, "from": "console"})
+
+    WafStore(platform.db).request_reload(audit)
+    return RedirectResponse(console_url("/waf"), status_code=303)
