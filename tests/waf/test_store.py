@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from assetguard.core.clock import utcnow
 from assetguard.core.errors import ConflictError, NotFoundError, ValidationError
@@ -140,3 +143,15 @@ def test_heartbeats_upsert_and_age(store: WafStore) -> None:
     store.heartbeat(beat)
     store.forget_proxy("p1")
     assert store.proxies(alive_seconds=30) == []
+
+
+@hypothesis_settings(max_examples=300, derandomize=False, deadline=None)
+@given(st.text(max_size=140))
+def test_an_accepted_name_can_never_be_a_path(name: str) -> None:
+    try:
+        check_name(name)
+    except ValidationError:
+        assert not (1 <= len(name) <= 128 and all(c.isascii() and (c.isalnum() or c in "_-") for c in name))
+        return
+    assert 1 <= len(name) <= 128 and "/" not in name and "\\" not in name and "." not in name
+    assert all(c.isascii() and (c.isalnum() or c in "_-") for c in name)
