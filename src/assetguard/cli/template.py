@@ -9,6 +9,8 @@ data_dir: .assetguard
 
 # PostgreSQL for a team server, e.g. postgresql://postgres@127.0.0.1:5432/assetguard
 # database_url: null
+# With PostgreSQL, set ASSETGUARD_SECRET_KEY too (the same value on every process): it encrypts
+# the session, webhook and parameter keys kept in the database.
 
 # NATS JetStream for scale-out workers, e.g. nats://127.0.0.1:4222 (default: in-process bus)
 # bus_url: null
@@ -19,6 +21,7 @@ api:
   host: 127.0.0.1
   port: 8080
   # public_url: https://assetguard.example.com   # used for links in alerts
+  # trusted_proxies: [10.0.1.0/24]   # load balancers whose X-Forwarded-For names the client
 
 # E-mail alerts (budgets, new HIGH/CRITICAL findings).
 smtp:
