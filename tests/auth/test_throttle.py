@@ -73,6 +73,20 @@ def test_two_processes_count_together_in_the_database(platform: Platform) -> Non
         other_db.dispose()
 
 
+def test_a_throttled_flood_is_answered_from_memory(platform: Platform) -> None:
+    from sqlalchemy import func, select
+
+    from assetguard.auth.tables import auth_failures
+
+    throttle = AuthThrottle(DatabaseFailureCounter(platform.db), limit=2, clock=Clock())
+    waits = [throttle.failed("203.0.113.9", f"ag_{i:08x}_guess", via="bearer") for i in range(50)]
+    assert [w > 0 for w in waits] == [False, False] + [True] * 48
+    with platform.db.connect() as conn:
+        # the address's row and the ids of the three attempts that reached the store
+        assert conn.execute(select(func.count()).select_from(auth_failures)).scalar() == 4
+        assert conn.execute(select(auth_failures.c.count).where(auth_failures.c.scope == "address")).scalar() == 3
+
+
 def test_old_windows_are_pruned(platform: Platform) -> None:
     from sqlalchemy import func, select
 

@@ -18,8 +18,9 @@ address's count between guesses.
 
 The counts live in Redis when ``waf.redis_url`` is set (``INCR`` with expiry; a Redis outage falls
 back to the database), else in the ``auth_failures`` table, so two API processes count together.
-A process that has seen a key over the limit answers 429 for it from memory until the window
-ends, so a flood costs the store at most about one write per key, window and process past the limit.
+A process that has seen a key over the limit answers failures carrying it with 429 from memory
+until the window ends, without counting them, so a flood from a throttled address costs the
+store nothing more.
 
     throttle = AuthThrottle(DatabaseFailureCounter(platform.db), limit=10)
     wait = throttle.failed("203.0.113.9", "ag_1a2b3c4d_...", via="bearer")   # 0.0: answer 401
@@ -163,7 +164,8 @@ class AuthThrottle:
             keys.append(("token", ident))
         with self._lock:
             over = [k for k in keys if self._over.get(k) == window_start]
-        to_count = [k for k in keys if k not in over]
+        # Already throttled here: answer from memory, without a store write per flooded request.
+        to_count = [] if over else keys
         if to_count:
             for key, count in zip(to_count, self.counter.add(to_count, window_start), strict=True):
                 if count > self.limit:
