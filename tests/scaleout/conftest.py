@@ -177,6 +177,21 @@ class Cluster:
         return subprocess.run([sys.executable, "-m", "assetguard", *args], env=full_env, cwd=self.root,
                               capture_output=True, text=True, timeout=timeout, check=False)
 
+    def token(self, role: str = "admin") -> str:
+        """A new API token of ``role``, made directly in the shared (migrated) database."""
+        from assetguard.auth.principal import SYSTEM
+        from assetguard.core.settings import Settings
+        from assetguard.runtime.platform import Platform
+
+        settings = Settings(data_dir=self.root / "token" / ".assetguard",  # type: ignore[arg-type]
+                            database_url=self.env["ASSETGUARD_DATABASE_URL"], secret_key=self.env.get("ASSETGUARD_SECRET_KEY"))
+        platform = Platform.create(settings, upgrade=False)
+        try:
+            _info, plaintext = platform.tokens.create(f"scaleout-{role}-{uuid.uuid4().hex[:6]}", role, actor=SYSTEM)
+        finally:
+            platform.close()
+        return plaintext
+
     def close(self) -> None:
         for proc in self.procs:
             proc.close()

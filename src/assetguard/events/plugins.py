@@ -25,7 +25,10 @@ def _select_bus(platform: Platform) -> None:
     if url:  # settings refuse any other scheme, so a typo never falls back to the database outbox
         from assetguard.events.nats_bus import JetStreamBus
 
+        # A message fetched by a worker that dies is redelivered after ack_wait: no later than a
+        # delivery claimed by a dead worker is retried (events.lease_seconds), at most 30 s.
         platform.bus = JetStreamBus(platform.db, url, stream=settings.events.stream,
+                                    ack_wait=min(30.0, settings.events.lease_seconds),
                                     connect_timeout=settings.connect_timeout_seconds,
                                     max_age=settings.retention.stream_max_age_hours * 3600.0,
                                     max_bytes=settings.retention.stream_max_bytes)
