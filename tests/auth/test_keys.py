@@ -197,3 +197,32 @@ def test_webhooks_from_two_workers_verify_with_one_key(tmp_path: Path, db_url: s
         assert request.headers["x-assetguard-signature"] == expected
     refused = CliRunner().invoke(app, ["keys", "show", "session"])
     assert refused.exit_code == 2 and "cannot be shown" in refused.output
+
+
+@pytest.mark.parametrize(("url", "secret", "ok"), [
+    ("postgresql://postgres@127.0.0.1:5432/x", None, False),
+    ("postgres://postgres@127.0.0.1:5432/x", None, False),
+    ("postgresql://postgres@127.0.0.1:5432/x", SECRET, True),
+    (None, None, True),  # embedded SQLite: data_dir/secret.key
+])
+def test_config_check_names_a_missing_secret_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, url: str | None,
+                                                 secret: str | None, ok: bool) -> None:
+    from typer.testing import CliRunner
+
+    from assetguard.cli.main import app
+
+    for name in ("ASSETGUARD_CONFIG", "ASSETGUARD_DATABASE_URL", "ASSETGUARD_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ASSETGUARD_DATA_DIR", str(tmp_path / ".assetguard"))
+    monkeypatch.chdir(tmp_path)
+    if url:
+        monkeypatch.setenv("ASSETGUARD_DATABASE_URL", url)
+    if secret:
+        monkeypatch.setenv("ASSETGUARD_SECRET_KEY", secret)
+    result = CliRunner().invoke(app, ["config", "check"])
+    if ok:
+        assert result.exit_code == 0 and "configuration OK" in result.output, result.output
+        assert not (tmp_path / ".assetguard" / "secret.key").exists()  # checking creates nothing
+    else:
+        assert result.exit_code == 2
+        assert "ASSETGUARD_SECRET_KEY must be set (the same value on every process)" in result.output

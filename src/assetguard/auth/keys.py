@@ -41,7 +41,7 @@ from assetguard.auth.tables import signing_keys
 from assetguard.core.clock import utcnow
 from assetguard.core.errors import ConfigError
 from assetguard.core.settings import Settings
-from assetguard.db.engine import Database
+from assetguard.db.engine import Database, normalise_url
 
 SESSION_KEY = "session"  # console session cookies and CSRF tokens (HMAC-SHA256)
 WEBHOOK_KEY = "webhook"  # X-AssetGuard-Signature of webhook targets without their own secret
@@ -62,6 +62,18 @@ def kek_id(kek: bytes) -> str:
     return hmac.new(kek, b"assetguard kek id", hashlib.sha256).hexdigest()[:16]
 
 
+def check_kek_setting(settings: Settings, dialect: str | None = None) -> None:
+    """ConfigError when the deployment has no key-encryption key: PostgreSQL without ``secret_key``.
+
+    ``dialect`` defaults to the one ``database_url`` names, so ``config check`` needs no connection.
+    """
+    if dialect is None:
+        dialect = normalise_url(settings.resolved_database_url).split(":", 1)[0].split("+", 1)[0]
+    if settings.secret_key is None and dialect != "sqlite":
+        raise ConfigError(f"{SECRET_SETTING} must be set (the same value on every process) when the "
+                          f"database is {dialect}: it encrypts the shared signing keys", where="secret_key")
+
+
 class KeyStore:
     """The deployment's data keys; each is read (or created) once per process, then cached."""
 
@@ -75,10 +87,7 @@ class KeyStore:
 
     def kek_source(self) -> bytes:
         """The secret the KEK is derived from: ``secret_key``, else (SQLite only) ``data_dir/secret.key``."""
-        if self.settings.secret_key is None and self.db.dialect != "sqlite":
-            raise ConfigError(f"{SECRET_SETTING} must be set (the same value on every process) when the "
-                              f"database is {self.db.dialect}: it encrypts the shared signing keys",
-                              where="secret_key")
+        check_kek_setting(self.settings, self.db.dialect)
         return self.settings.secret()
 
     def check(self) -> None:

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 import yaml
 
+from assetguard.auth.keys import check_kek_setting
 from assetguard.cli.context import console, state
 from assetguard.core.redact import public_settings
 from assetguard.core.settings import config_path
@@ -24,7 +25,7 @@ app = typer.Typer(help="The effective configuration: check it for errors, or sho
 def check(ctx: typer.Context) -> None:
     """Validate assetguard.yaml and ASSETGUARD_* variables; exit 2 with the key and line if wrong."""
     st = state(ctx)
-    st.settings()
+    check_kek_setting(st.settings())  # PostgreSQL needs secret_key: the API and workers would refuse to start
     source = config_path(st.config)
     console.print(f"configuration OK ({source if source else 'defaults and environment; no assetguard.yaml'})")
 
