@@ -263,7 +263,7 @@ class BrowserPage:
 
     >>> browser_page.login("viewer")          # pastes a new token into /login
     >>> browser_page.goto("/console/audit")
-    >>> browser_page.page.locator("svg.chart [data-value]").count()
+    >>> browser_page.page.locator("figure.chart [data-value]").count()
     >>> browser_page.screenshot("audit")      # test-output/audit-<backend>.png
     """
 

@@ -62,7 +62,7 @@ def test_time_range_filter_and_chart_counts(client: TestClient, platform: Platfo
     assert _seqs(html) == [4, 3]
     html = client.get("/console/audit", params={"since": "2026-03-08", "until": "2026-03-11"}).text
     assert _seqs(html) == [5, 4, 3, 2]
-    values = re.findall(r'<rect [^>]*data-series="([^"]+)" data-x="([^"]+)" data-value="([^"]+)"', html)
+    values = re.findall(r'<td [^>]*data-series="([^"]+)" data-x="([^"]+)" data-value="([^"]+)"', html)
     assert sorted(values) == [("rules.put", "03-10", "1.0"), ("rules.put", "03-11", "1.0"),
                               ("tagging.put", "03-08", "1.0"), ("tagging.put", "03-10", "1.0")]
     assert "Changes per day by action" in html

@@ -31,10 +31,10 @@ def test_login_and_audit_page(browser_page) -> None:  # type: ignore[no-untyped-
     assert page.locator("h1").inner_text() == "Audit trail"
     assert page.locator("table.audit-rows tbody tr").count() == 5  # 4 + the viewer token creation
     assert page.locator("[data-verify=ok]").is_visible()
-    bars = page.locator("svg.chart [data-value]")
+    bars = page.locator("figure.chart [data-value]")
     assert bars.count() >= 2
     total = sum(float(v) for v in page.eval_on_selector_all(
-        "svg.chart [data-value]", "els => els.map(e => e.getAttribute('data-value'))"))
+        "figure.chart [data-value]", "els => els.map(e => e.getAttribute('data-value'))"))
     assert total == 5
     assert page.locator("nav.mainnav a.active").inner_text() == "Audit"
     # the stylesheet loaded (no CDN): the top bar is dark

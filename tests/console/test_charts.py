@@ -1,26 +1,19 @@
-"""SVG charts: valid XML, one tagged element per data point, axes, legend, bands, gaps."""
+"""Console charts: the figure's markup (caption, the JSON spec charts.js draws, the data table with one
+cell per data point), time axes for dates, escaping and bad input. Drawing and label layout are
+checked in a real browser by tests/e2e/test_console_layout.py."""
 
 from __future__ import annotations
 
+import json
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from markupsafe import Markup
 
-from assetguard.console.charts import (
-    Band,
-    Series,
-    bar_chart,
-    format_number,
-    line_chart,
-    nice_ticks,
-    stacked_bar_chart,
-)
-
-SVG = "{http://www.w3.org/2000/svg}"
+from assetguard.console.charts import Band, Series, bar_chart, format_number, line_chart, stacked_bar_chart
 
 
 def parse(markup: Markup) -> ET.Element:
@@ -28,33 +21,14 @@ def parse(markup: Markup) -> ET.Element:
     return ET.fromstring(str(markup))
 
 
-def points(svg: ET.Element) -> list[ET.Element]:
-    return [e for e in svg.iter() if "data-value" in e.attrib]
+def spec(markup: Markup) -> dict[str, Any]:
+    match = re.search(r'<script type="application/json" class="chart-spec">(.*?)</script>', str(markup), re.S)
+    assert match, markup
+    return json.loads(match.group(1))  # type: ignore[no-any-return]
 
 
-def texts(svg: ET.Element, group: str) -> list[str]:
-    g = next(e for e in svg.iter(SVG + "g") if e.get("class") == group)
-    return [t.text or "" for t in g.iter(SVG + "text")]
-
-
-def test_nice_ticks() -> None:
-    assert nice_ticks(0, 87) == [0, 20, 40, 60, 80, 100]
-    assert nice_ticks(0, 1) == [0, 0.2, 0.4, 0.6, 0.8, 1.0]
-    assert nice_ticks(0, 3, integer=True) == [0, 1, 2, 3]
-    assert nice_ticks(-7, 12)[0] <= -7 and nice_ticks(-7, 12)[-1] >= 12
-    assert nice_ticks(5, 5) == [5, 5.2, 5.4, 5.6, 5.8, 6.0]
-    with pytest.raises(ValueError):
-        nice_ticks(0, float("nan"))
-
-
-@given(st.floats(-1e6, 1e6), st.floats(-1e6, 1e6))
-@settings(max_examples=200, deadline=None)
-def test_nice_ticks_cover_the_range_with_few_ascending_ticks(a: float, b: float) -> None:
-    ticks = nice_ticks(a, b)
-    tolerance = 1e-6 + 2e-9 * (ticks[-1] - ticks[0])  # float noise is snapped to the nearest tick
-    assert ticks[0] <= min(a, b) + tolerance and ticks[-1] >= max(a, b) - tolerance
-    assert 2 <= len(ticks) <= 12
-    assert all(x < y for x, y in zip(ticks, ticks[1:], strict=False))
+def points(figure: ET.Element) -> list[ET.Element]:
+    return [e for e in figure.iter() if "data-value" in e.attrib]
 
 
 def test_format_number() -> None:
@@ -62,61 +36,66 @@ def test_format_number() -> None:
     assert [format_number(v) for v in values] == ["2", "0.125", "3.14", "1500", "25k", "3.4M", "-0.5"]
 
 
-def test_line_chart_points_gaps_band_legend_and_tooltips() -> None:
+def test_line_chart_points_gaps_band_and_caption() -> None:
     x = [date(2026, 11, 1) + timedelta(days=i) for i in range(5)]
-    svg = parse(line_chart(
+    markup = line_chart(
         x, [Series("actual", [1.0, 2.0, 3.0, None, None]), Series("forecast", [None, None, 3.0, 4.0, 5.5])],
         band=Band("80% interval", [None, None, 3.0, 3.2, 4.0], [None, None, 3.0, 4.9, 7.0]),
-        title="Spend <per> day", y_label="USD"))
-    assert svg.get("aria-label") == "Spend <per> day"  # escaped in the markup, intact once parsed
-    pts = points(svg)
+        title="Spend <per> day", y_label="USD")
+    figure = parse(markup)
+    assert figure.get("class") == "chart" and figure.get("data-kind") == "line"
+    assert figure.find("figcaption").text == "Spend <per> day (USD)"  # type: ignore[union-attr]
+    pts = [p for p in points(figure) if "interval" not in (p.get("data-series") or "")]
     assert len(pts) == 6
     assert [p.get("data-value") for p in pts if p.get("data-series") == "forecast"] == ["3.0", "4.0", "5.5"]
-    assert all(p.find(SVG + "title") is not None for p in pts)
-    assert pts[0].find(SVG + "title").text == "actual · 2026-11-01: 1"  # type: ignore[union-attr]
-    polys = [e for e in svg.iter(SVG + "polygon") if e.get("class") == "band"]
-    assert len(polys) == 1 and len(polys[0].get("points", "").split()) == 6
-    assert texts(svg, "legend") == ["actual", "forecast", "80% interval"]
-    assert texts(svg, "y-axis")[-1] == "USD" and texts(svg, "y-axis")[0] == "0"
-    assert texts(svg, "x-axis")[0] == "2026-11-01"
-    # higher values are drawn higher up (smaller y)
-    forecast = [float(p.get("cy", 0)) for p in pts if p.get("data-series") == "forecast"]
-    assert forecast == sorted(forecast, reverse=True)
+    assert pts[0].get("data-x") == "2026-11-01" and pts[0].text == "1"
+    s = spec(markup)
+    assert s["kind"] == "line" and s["unit"] == "USD"
+    # dates are a time axis: epoch milliseconds at UTC midnight, shown in local time by the browser
+    assert s["x"] == {"type": "time", "dates": True,
+                      "values": [int(datetime(2026, 11, 1 + i, tzinfo=UTC).timestamp() * 1000) for i in range(5)]}
+    assert [series["name"] for series in s["series"]] == ["actual", "forecast"]
+    assert s["series"][0]["values"] == [1.0, 2.0, 3.0, None, None]
+    assert s["band"]["lower"] == [None, None, 3.0, 3.2, 4.0] and s["band"]["upper"][-1] == 7.0
 
 
-def test_line_chart_places_dates_proportionally() -> None:
-    x = [datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 11, tzinfo=UTC)]
-    cx = [float(p.get("cx", 0)) for p in points(parse(line_chart(x, [Series("s", [1, 2, 3])])))]
-    assert (cx[2] - cx[1]) == pytest.approx(9 * (cx[1] - cx[0]), rel=0.01)
+def test_datetimes_make_a_time_axis_and_strings_categories() -> None:
+    x = [datetime(2026, 11, 1, 12, 30, tzinfo=UTC), datetime(2026, 11, 1, 12, 31, tzinfo=UTC)]
+    s = spec(line_chart(x, [Series("s", [1, 2])]))
+    assert s["x"]["type"] == "time" and s["x"]["dates"] is False
+    assert s["x"]["values"][1] - s["x"]["values"][0] == 60_000
+    assert spec(line_chart(["a", "b"], [Series("s", [1, 2])]))["x"] == {"type": "category", "values": ["a", "b"]}
 
 
-def test_single_series_has_no_legend_and_empty_chart_says_so() -> None:
-    svg = parse(line_chart(["a", "b"], [Series("only", [1, 2])]))
-    assert texts(svg, "legend") == []
-    empty = parse(line_chart([], []))
-    assert "no data" in "".join(empty.itertext()) and points(empty) == []
+def test_empty_chart_says_so() -> None:
+    empty = line_chart([], [], title="Nothing")
+    figure = parse(empty)
+    assert "no data" in "".join(figure.itertext()) and points(figure) == []
+    assert "chart-spec" not in str(empty)
 
 
-def test_bar_chart_one_rect_per_category_including_negative() -> None:
-    svg = parse(bar_chart(["a", "b", "c"], [3, -2, 5], title="t"))
-    rects = points(svg)
-    assert [r.get("data-x") for r in rects] == ["a", "b", "c"]
-    assert [r.get("data-value") for r in rects] == ["3", "-2", "5"]
-    zero_y = float(next(t for t in next(e for e in svg.iter(SVG + "g") if e.get("class") == "y-axis")
-                        .iter(SVG + "text") if t.text == "0").get("y", 0))
-    neg = rects[1]
-    assert float(neg.get("y", 0)) == pytest.approx(zero_y, abs=0.2)  # grows down from zero
+def test_bar_chart_one_point_per_category_including_negative() -> None:
+    markup = bar_chart(["a", "b", "c"], [3, -2, 5], title="t")
+    pts = points(parse(markup))
+    assert [p.get("data-x") for p in pts] == ["a", "b", "c"]
+    assert [p.get("data-value") for p in pts] == ["3.0", "-2.0", "5.0"]
+    s = spec(markup)
+    assert s["kind"] == "bar" and s["stacked"] is False and s["legend"] is False
+    assert s["x"] == {"type": "category", "values": ["a", "b", "c"]}
 
 
-def test_stacked_bar_chart_stacks_segments() -> None:
-    svg = parse(stacked_bar_chart(["mon", "tue"], [Series("a", [2, 1]), Series("b", [3, 0])], integer=True))
-    rects = points(svg)
-    assert [(r.get("data-x"), r.get("data-series")) for r in rects] == [("mon", "a"), ("mon", "b"), ("tue", "a")]
-    a, b = rects[0], rects[1]
-    # b sits directly on top of a
-    assert float(b.get("y", 0)) + float(b.get("height", 0)) == pytest.approx(float(a.get("y", 0)), abs=0.2)
-    assert texts(svg, "legend") == ["a", "b"]
-    assert texts(svg, "y-axis") == ["0", "1", "2", "3", "4", "5"]
+def test_stacked_bar_chart_skips_zero_segments() -> None:
+    markup = stacked_bar_chart(["mon", "tue"], [Series("a", [2, 1]), Series("b", [3, 0])], integer=True)
+    pts = points(parse(markup))
+    assert [(p.get("data-x"), p.get("data-series")) for p in pts] == [("mon", "a"), ("mon", "b"), ("tue", "a")]
+    s = spec(markup)
+    assert s["stacked"] is True and s["legend"] is True and s["integer"] is True
+
+
+def test_full_category_names_reach_the_browser() -> None:
+    name = "AWSManagedRulesKnownBadInputsRuleSet/Log4JRCE_QUERYSTRING"
+    s = spec(bar_chart([name], [1.0]))
+    assert s["x"]["values"] == [name]  # shortened on the axis by charts.js, whole in the tooltip
 
 
 def test_bad_input_is_rejected() -> None:
@@ -124,19 +103,13 @@ def test_bad_input_is_rejected() -> None:
         line_chart(["a", "b"], [Series("s", [1])])
     with pytest.raises(ValueError, match="negative"):
         stacked_bar_chart(["a"], [Series("x", [1]), Series("y", [-1])])
+    with pytest.raises(ValueError, match="finite"):
+        bar_chart(["a"], [float("nan")])
 
 
-def test_names_are_escaped() -> None:
-    markup = str(bar_chart(["<script>"], [1], name="x"))
-    assert "<script>" not in markup and "&lt;script&gt;" in markup
-
-
-def test_long_legends_wrap_without_overlapping_the_plot() -> None:
-    series = [Series(f"a-rather-long-action-name-{i}", [1.0]) for i in range(8)]
-    svg = parse(stacked_bar_chart(["d"], series))
-    legend = next(e for e in svg.iter(SVG + "g") if e.get("class") == "legend")
-    ys = {t.get("y") for t in legend.iter(SVG + "text")}
-    assert len(ys) > 1
-    plot_bottom = float(next(e for e in svg.iter(SVG + "line") if e.get("class") == "axis" and
-                             e.get("y1") == e.get("y2")).get("y1", 0))
-    assert all(float(y or 0) > plot_bottom + 16 for y in ys)
+def test_names_are_escaped_and_the_spec_cannot_close_its_script() -> None:
+    markup = str(bar_chart(["<script>"], [1], name="x</script><b>"))
+    assert "<script>" not in markup.replace('<script type="application/json" class="chart-spec">', "")
+    assert "&lt;script&gt;" in markup
+    assert markup.count("</script>") == 1
+    assert spec(Markup(markup))["series"][0]["name"] == "x</script><b>"

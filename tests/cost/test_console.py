@@ -26,7 +26,7 @@ def test_cost_page(client: TestClient, platform: Platform, console_login: Callab
     assert 'data-kpi="actual"' in html and "560.00" in html          # 14 × 40
     # Budget chart: cumulative actual for 14 days, forecast line and its 80 % band, limit and 85 % line.
     assert html.count('data-series="actual (cumulative)" data-x=') == 14
-    assert 'class="band" data-series="80 % interval"' in html
+    assert 'data-series="80 % interval (lower)"' in html and 'data-series="80 % interval (upper)"' in html
     assert html.count('data-series="forecast" data-x=') == 17              # from the 14th to the 30th
     assert 'data-series="budget 1,000"' in html and 'data-series="actual 85%"' in html
     assert 'data-notification="FORECASTED-100.0"' in html

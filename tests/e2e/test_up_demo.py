@@ -66,7 +66,7 @@ def test_up_demo_fills_every_page(tmp_path: Path, browser: Any) -> None:
                 page.wait_for_load_state()
                 while True:
                     points = page.eval_on_selector_all(
-                        "svg.chart", "els => els.map(e => e.querySelectorAll('[data-value]').length)")
+                        "figure.chart", "els => els.map(e => e.querySelectorAll('[data-value]').length)")
                     if all(n > 0 for n in points):
                         break
                     assert time.monotonic() - started < FILL_TIMEOUT, f"{label}: charts without data ({points})"

@@ -18,7 +18,7 @@ def test_list_filter_chart_and_detail(client, platform, console_login):
     _seed(platform)
     console_login("viewer")
     html = client.get("/console/findings").text
-    assert re.findall(r'<tr data-id="([^"]+)"', html) and "<svg" in html
+    assert re.findall(r'<tr data-id="([^"]+)"', html) and '<figure class="chart"' in html
     assert set(re.findall(r'<tr data-id="([^"]+)"', html)) == {"a", "b", "c"}
     only_high = client.get("/console/findings", params={"severity": "HIGH"}).text
     assert re.findall(r'<tr data-id="([^"]+)"', only_high) == ["a"]

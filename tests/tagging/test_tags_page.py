@@ -27,7 +27,7 @@ def test_bulk_edit_in_browser(browser_page) -> None:  # type: ignore[no-untyped-
     browser_page.login("operator", next_path="/console/tags")
     assert page.url.endswith("/console/tags")
     assert page.locator("table.tag-resources tbody tr").count() == 4
-    assert page.locator("svg.chart [data-value]").count() >= 1
+    assert page.locator("figure.chart [data-value]").count() >= 1
     page.check("#select-all")
     assert page.locator("input[name=arn]:checked").count() == 4
     page.uncheck("#select-all")

@@ -63,5 +63,5 @@ def test_traces_list_and_waterfall_in_browser(browser_page) -> None:  # type: ig
     assert "demo-app" in page.locator("table.waterfall").inner_text()
     browser_page.screenshot("trace-waterfall")
     browser_page.goto("/console/system")
-    assert page.locator("svg.chart [data-value]").count() > 10
+    assert page.locator("figure.chart [data-value]").count() > 10
     browser_page.screenshot("system")

@@ -54,8 +54,7 @@ def activity_chart(counts: dict[tuple[date, str], int], first: date, last: date)
             values = per[action if action in top else "other"]
             values[index[day]] = (values[index[day]] or 0.0) + n
     return stacked_bar_chart([d.isoformat()[5:] for d in days], [Series(n, per[n]) for n in names],
-                             title="Changes per day by action", y_label="changes", legend=True, integer=True,
-                             width=1120, height=240)
+                             title="Changes per day by action", y_label="changes", legend=True, integer=True, height=240)
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -81,7 +81,7 @@ def security_page(request: Request, principal: ConsoleViewerDep, platform: Platf
             title="New findings per day by severity", y_label="findings", legend=True, integer=True)
     by_rule = finding_stats.open_top(platform, "generator_id", 10)
     if by_rule:
-        charts["rules"] = bar_chart([g.rsplit("/", 1)[-1][:28] for g, _ in by_rule], [float(n) for _, n in by_rule],
+        charts["rules"] = bar_chart([g.rsplit("/", 1)[-1] for g, _ in by_rule], [float(n) for _, n in by_rule],
                                     name="open findings", title="Open findings by rule (top 10)", integer=True)
     scores = [s for s in compliance_stats.pack_scores(platform) if s.score is not None]
     if scores:
@@ -91,7 +91,7 @@ def security_page(request: Request, principal: ConsoleViewerDep, platform: Platf
     if rules:
         names = sorted(rules, key=lambda r: -sum(rules[r].values()))[:10]
         charts["waf"] = stacked_bar_chart(
-            [n[:24] for n in names],
+            list(names),
             [Series(a, [rules[n].get(a, 0.0) for n in names]) for a in ("BLOCK", "COUNT", "ALLOW")
              if any(rules[n].get(a) for n in names)],
             title="WAF decisions per rule (this process)", y_label="requests", legend=True, integer=True)
@@ -100,7 +100,7 @@ def security_page(request: Request, principal: ConsoleViewerDep, platform: Platf
     categories = Counter(attack_category(e.get("detail") or {}) for e in blocked)
     if categories:
         top = categories.most_common(8)
-        charts["categories"] = bar_chart([c[:26] for c, _ in top], [float(n) for _, n in top], name="blocked",
+        charts["categories"] = bar_chart([c for c, _ in top], [float(n) for _, n in top], name="blocked",
                                          title="Blocked requests by attack category (recent)", integer=True)
     mttn = finding_stats.mean_time_to_notify(platform)
     return render(request, "telemetry/security.html", {

@@ -36,7 +36,7 @@ def minutes_between(start: datetime, end: datetime) -> list[datetime]:
 
 def service_charts(store: TelemetryStore, since: datetime, now: datetime) -> dict[str, Markup]:
     axis = minutes_between(since, now)
-    labels = [m.strftime("%H:%M") for m in axis]
+    labels = axis  # datetimes: the chart shows a time axis in the viewer's local time
     services = [s for s in store.services() if not s.startswith("assetguard-worker")]
     rate, errors, latency = [], [], []
     for svc in services:
@@ -82,7 +82,7 @@ def sample_chart(store: TelemetryStore, names: dict[str, str], since: datetime, 
         series.append(Series(label, values))
     if not series:
         return None
-    return line_chart([m.strftime("%H:%M") for m in axis], series, title=title, y_label=y_label)
+    return line_chart(axis, series, title=title, y_label=y_label)  # datetimes: a time axis in local time
 
 
 @router.get("/system", response_class=HTMLResponse)
