@@ -30,3 +30,21 @@ def test_finding_notification_link_opens_that_finding(client: TestClient, platfo
     assert page.status_code == 200
     assert "Security group open to the world" in page.text
     assert "A different finding entirely" not in page.text
+
+
+def test_other_notifications_link_to_the_page_of_what_they_name(client: TestClient, platform: Platform,
+                                                                console_login: Callable[[str], str]) -> None:
+    from assetguard.events.rule_store import RuleStore
+
+    RuleStore(platform).install_defaults()
+    console_login("viewer")
+    budget = {"source": "assetguard.cost", "detail-type": "Budget Threshold Breached",
+              "detail": {"budget": "monthly-total"}}
+    other = {"source": "assetguard.remediation", "detail-type": "Remediation Execution Status Change",
+             "detail": {}}
+    for event, expected in ((budget, "Budget monthly-total"), (other, 'id="rule-security-alerts"')):
+        link = urlsplit(Notification.from_event(event, None, rule="security-alerts",
+                                                console_url="http://127.0.0.1:8080").link)
+        page = client.get(f"{link.path}?{link.query}")
+        assert page.status_code == 200, link
+        assert expected in page.text, (link, expected)

@@ -14,11 +14,27 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from assetguard.targets.base import Delivery
 
 SEVERITY_ICONS = {"CRITICAL": "🔴", "HIGH": "🟠", "MEDIUM": "🟡", "LOW": "🔵", "INFORMATIONAL": "⚪"}
+
+
+def console_link(console_url: str, event: Mapping[str, Any], rule: str) -> str:
+    """The console page that shows what an event is about (a finding's link is built with its ids)."""
+    base = console_url.rstrip("/") + "/console"
+    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+    assert isinstance(detail, dict)
+    source = str(event.get("source", ""))
+    if source == "assetguard.cost" and detail.get("budget"):
+        return f"{base}/cost?" + urlencode({"budget": str(detail["budget"])})
+    if source == "assetguard.waf":
+        return f"{base}/waf"
+    resources = event.get("resources") or []
+    if source == "assetguard.inventory" and resources:
+        return f"{base}/assets/view?" + urlencode({"arn": str(resources[0])})
+    return f"{base}/rules#rule-" + quote(rule)  # the rule that sent it: its targets, deliveries and dead letters
 
 
 @dataclass(frozen=True)
@@ -52,7 +68,7 @@ class Notification:
         title = str(event.get("detail-type", "event"))
         severity: str | None = None
         resource = str(resources[0]) if resources else ""
-        link = f"{console_url.rstrip('/')}/console/events"
+        link = console_link(console_url, event, rule)
         body = ""
         is_finding = False
         findings = detail.get("findings")
