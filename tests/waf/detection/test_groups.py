@@ -348,3 +348,22 @@ def test_ordinary_request_passes_every_group(group: str) -> None:
         headers=[["Cookie", "session=abc123; theme=dark"], ["Accept", "text/html"]],
     )
     assert _only(group).evaluate(request_).action == "ALLOW"
+
+
+# In the whole baseline ACL, each attack carries the label of the AWS rule documented for it:
+# a Linux system file named in a query belongs to AWSManagedRulesLinuxRuleSet LFI_QUERYSTRING
+# ("files like /proc/version"); GenericLFI_* is documented as path traversal ("../../").
+BASELINE_LABELS = [
+    ("/content?f=%2Fproc%2Fself%2Fenviron", "awswaf:managed:aws:linux-os:LFI_QueryString"),
+    ("/content?f=/etc/hosts", "awswaf:managed:aws:linux-os:LFI_QueryString"),
+    ("/content?a=1&f=/root/.ssh/id_rsa", "awswaf:managed:aws:linux-os:LFI_QueryString"),
+    ("/content?f=../../etc/passwd", "awswaf:managed:aws:core-rule-set:GenericLFI_QueryArguments"),
+]
+
+
+@pytest.mark.parametrize(("uri", "label"), BASELINE_LABELS)
+def test_baseline_labels_the_documented_rule(uri: str, label: str) -> None:
+    verdict = load_compiled_acl("baseline").evaluate(_req(uri))
+    assert verdict.action == "BLOCK"
+    managed = [x for x in verdict.labels if x.startswith("awswaf:managed:aws:")]
+    assert managed == [label]

@@ -377,7 +377,11 @@ def sqli_rule_set() -> Doc:
 def linux_rule_set() -> Doc:
     rules = [
         ("LFI_URIPATH", "LFI_URIPath", pat("linux_files", URI_PATH, PATH_CHAIN)),
-        ("LFI_QUERYSTRING", "LFI_QueryString", pat("linux_files", QUERY_STRING, PATH_CHAIN)),
+        (
+            "LFI_QUERYSTRING",
+            "LFI_QueryString",
+            any_of(pat("linux_files", QUERY_STRING, PATH_CHAIN), pat("linux_abs_arg", QUERY_STRING, PATH_CHAIN)),
+        ),
         (
             "LFI_HEADER",
             "LFI_Header",

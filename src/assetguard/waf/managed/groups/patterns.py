@@ -50,7 +50,7 @@ P: dict[str, str] = {
     ),
     "lfi_traversal_arg": (
         r"(?:^|[\\/])\.{2,3}[\\/;]+[^\s]|(?:^|[\\/])\.{2,3}[\\/]*$|%(?:c0%ae|c0%af|e0%80%ae|u002e|252e)"
-        r"|^(?:file:/*)?/(?:etc|proc|root|sys)/|[a-z]:[\\/](?:windows|winnt|inetpub|boot\.ini)"
+        r"|[a-z]:[\\/](?:windows|winnt|inetpub|boot\.ini)"
         r"|(?:^|[\\/])(?:boot|win|system)\.ini\b|\.ht(?:access|passwd)\b|\bweb\.config\b"
     ),
     "lfi_traversal_path": r"(?:^|[\\/])\.{2,3}(?:[\\/]|$)|[\\/]\.\.;[\\/]|%2e%2e|%c0%ae|\.\.\\",
@@ -113,6 +113,9 @@ P: dict[str, str] = {
         r"|\b(?:database|db_name|schema_name|current_user|system_user|session_user|user_name|sysdate|xmltype"
         r"|sys_context|@@\w+|version|last_insert_id|row_count|found_rows)\s*\(|::(?:int|text|jsonb?|bigint|varchar|regclass)\b"
     ),
+    # A query argument that is an absolute path into a Linux system directory: Linux LFI
+    # (AWSManagedRulesLinuxRuleSet LFI_QUERYSTRING), not path traversal (GenericLFI).
+    "linux_abs_arg": r"(?:^|[=&])(?:file:/*)?/(?:etc|proc|root|sys)/",
     "linux_files": (
         r"/etc/(?:passwd|shadow|group|gshadow|hosts|issue|crontab|sudoers|motd|fstab|mtab|hostname|resolv\.conf"
         r"|security/|ssh/|apache2/|nginx/|mysql/|httpd/|init\.d/|profile|bashrc|environment|os-release"
