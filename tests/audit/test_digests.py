@@ -283,3 +283,55 @@ def test_verify_trusts_the_deployments_own_key_and_reports_an_unusable_one(platf
     problems = platform.audit.verify().problems
     assert problems[0].startswith("the audit signing key cannot be used (") and "chmod 600" in problems[0]
     assert "which is not trusted" in problems[1]
+
+
+# ------------------------------------------------------------------ AWS KMS (moto)
+@pytest.fixture
+def kms_key(monkeypatch: pytest.MonkeyPatch) -> Any:
+    import boto3
+    from moto import mock_aws
+
+    for k, v in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_SESSION_TOKEN": "testing",
+                 "AWS_DEFAULT_REGION": "us-east-1"}.items():
+        monkeypatch.setenv(k, v)
+    with mock_aws():
+        kms = boto3.client("kms", region_name="eu-west-1")
+        meta = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+        rsa = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]
+        yield meta["Arn"], rsa["Arn"]
+
+
+def test_kms_signs_digests_that_verify_and_catch_a_rewrite(platform: Platform, kms_key: Any, tmp_path: Path) -> None:
+    from assetguard.audit.signing import public_pem, signer_for
+
+    arn, _rsa = kms_key
+    platform.settings.audit.kms_key_id = arn
+    fill(platform, 4)
+    signer = signer_for(platform.settings)
+    digest = write_digest(platform.db, signer)
+    assert digest is not None and digest.data()["algorithm"] == "ECDSA_SHA_256"
+    assert not key_path(platform.settings).exists()  # no key file: the private key stays in KMS
+    report = platform.audit.verify()  # trusts kms:GetPublicKey's answer
+    assert report.ok and report.digests == 1, report.problems
+    buf = io.StringIO()
+    platform.audit.export(buf, signer.public_key)
+    from assetguard.audit.signing import load_public_key
+
+    pinned = load_public_key(public_pem(signer.public_key).encode(), where="kms.pem")
+    offline, _ = verify_export(buf.getvalue().splitlines(), {signer.key_id: pinned})
+    assert offline.ok, offline.problems
+    with platform.db.begin() as conn:
+        conn.execute(text("UPDATE audit_log SET actor = 'mallory' WHERE seq = 2"))
+    recompute_chain(platform)
+    assert platform.audit.verify().problems == [
+        "row seq 4: rewritten since digest #1 signed it (its hash differs, even if later hashes were recomputed)"]
+
+
+def test_kms_key_of_the_wrong_kind_is_one_config_error(platform: Platform, kms_key: Any) -> None:
+    from assetguard.audit.signing import signer_for
+
+    _arn, rsa = kms_key
+    platform.settings.audit.kms_key_id = rsa
+    with pytest.raises(ConfigError) as info:
+        signer_for(platform.settings)
+    assert "ECC_NIST_P256" in str(info.value) and "audit.kms_key_id" in str(info.value)

@@ -30,10 +30,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import func, select, update
 
-from assetguard.audit.signing import ALGORITHM, Signer, verify_signature
+from assetguard.audit.signing import DigestSigner, PublicKey, verify_signature
 from assetguard.audit.tables import audit_digests, audit_head, audit_log
 from assetguard.core.clock import utcnow
 from assetguard.core.errors import ConflictError
@@ -84,7 +83,7 @@ def needed_rows(digests: Iterable[Digest]) -> set[int]:
 
 
 def check_digests(digests: Iterable[Digest], row_hashes: Mapping[int, str], last_row: int,
-                  keys: Mapping[str, Ed25519PublicKey]) -> DigestReport:
+                  keys: Mapping[str, PublicKey]) -> DigestReport:
     """Check signatures, the digest chain, and the covered rows' hashes (``row_hashes`` holds at
     least :func:`needed_rows`; ``last_row`` is the highest row number present)."""
     report = DigestReport()
@@ -155,7 +154,7 @@ def load_digests(db: Database) -> list[Digest]:
     return [Digest(int(r.seq), str(r.payload), str(r.signature)) for r in rows]
 
 
-def write_digest(db: Database, signer: Signer, *, now: datetime | None = None) -> Digest | None:
+def write_digest(db: Database, signer: DigestSigner, *, now: datetime | None = None) -> Digest | None:
     """Check the rows written since the last digest and sign a digest of them (None: no new rows).
 
     Runs under the audit head's lock, so it serialises with writers and with another process
@@ -202,7 +201,7 @@ def write_digest(db: Database, signer: Signer, *, now: datetime | None = None) -
         number = previous.number + 1 if previous is not None else 1
         data = {
             "version": VERSION, "digest": number, "time": now.isoformat(timespec="microseconds"),
-            "algorithm": ALGORITHM, "keyId": signer.key_id,
+            "algorithm": signer.algorithm, "keyId": signer.key_id,
             "firstSeq": start, "firstHash": first_hash, "lastSeq": int(head.seq), "lastHash": prev_hash,
             "rows": int(head.seq) - start + 1,
             "previousDigest": previous.number if previous is not None else None,

@@ -18,13 +18,13 @@ def digest_if_due(platform: Platform) -> None:
     """Sign a digest once ``audit.digest_every_rows`` rows, or a row older than
     ``audit.digest_interval_seconds``, are not yet covered."""
     from assetguard.audit.digests import digest_due, write_digest
-    from assetguard.audit.signing import Signer, key_path
+    from assetguard.audit.signing import signer_for
 
     settings = platform.settings.audit
     if not digest_due(platform.db, every_rows=settings.digest_every_rows,
                       interval=timedelta(seconds=settings.digest_interval_seconds)):
         return
-    written = write_digest(platform.db, Signer.from_file(key_path(platform.settings)))
+    written = write_digest(platform.db, signer_for(platform.settings))
     if written is not None:
         log.info("audit digest #%d signed", written.number)
 

@@ -1,4 +1,4 @@
-"""The Ed25519 key that signs audit digests, kept in a file outside the database.
+"""The key that signs audit digests, kept outside the database: an Ed25519 key file, or AWS KMS.
 
 The file holds a PKCS#8 PEM private key with mode 0600. It is created on first use (atomically,
 so two processes starting together end up with the same key) and refused when its group or
@@ -9,6 +9,10 @@ digest, which is what makes a rewritten trail detectable::
     signature = signer.sign(b"payload")
     verify_signature(signer.public_key, signature, b"payload")   # True
     public_pem(signer.public_key)     # give this to an auditor with an export
+
+With ``audit.kms_key_id`` set, an ECC_NIST_P256 KMS key signs instead (``kms:Sign``,
+ECDSA_SHA_256; :mod:`assetguard.audit.kms`) and the private key never leaves KMS.
+:func:`signer_for` picks the one the settings name.
 """
 
 from __future__ import annotations
@@ -19,16 +23,46 @@ import os
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from assetguard.core.errors import ConfigError
 
 ALGORITHM = "Ed25519"
 KEY_FILE = "audit-signing.key"
+
+PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
+
+
+class DigestSigner(Protocol):
+    """What :func:`~assetguard.audit.digests.write_digest` needs from a signer."""
+
+    key_id: str
+    algorithm: str
+    public_key: PublicKey
+
+    def sign(self, payload: bytes) -> str: ...  # base64 signature
+
+
+def signer_for(settings: Any) -> DigestSigner:
+    """The deployment's signer: KMS when ``audit.kms_key_id`` is set, else the key file (created on first use)."""
+    if settings.audit.kms_key_id:
+        from assetguard.audit.kms import KmsSigner
+
+        return KmsSigner.from_settings(settings)
+    return Signer.from_file(key_path(settings))
+
+
+def deployment_public_key(settings: Any) -> PublicKey | None:
+    """The public key that verifies this deployment's digests (None before the first key file)."""
+    if settings.audit.kms_key_id:
+        return signer_for(settings).public_key
+    path = key_path(settings)
+    return Signer.from_file(path, create=False).public_key if path.exists() else None
 
 
 def key_path(settings: Any) -> Path:
@@ -37,19 +71,23 @@ def key_path(settings: Any) -> Path:
     return Path(configured) if configured is not None else Path(settings.data_dir) / KEY_FILE
 
 
-def key_id(public_key: Ed25519PublicKey) -> str:
-    """A short fingerprint: the first 16 bytes of SHA-256 over the raw public key, in hex."""
-    raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+def key_id(public_key: PublicKey) -> str:
+    """A short fingerprint: the first 16 bytes of SHA-256 over the raw Ed25519 key (over the DER
+    SubjectPublicKeyInfo for an EC key), in hex."""
+    if isinstance(public_key, Ed25519PublicKey):
+        raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    else:
+        raw = public_key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     return hashlib.sha256(raw).hexdigest()[:32]
 
 
-def public_pem(public_key: Ed25519PublicKey) -> str:
+def public_pem(public_key: PublicKey) -> str:
     return public_key.public_bytes(serialization.Encoding.PEM,
                                    serialization.PublicFormat.SubjectPublicKeyInfo).decode()
 
 
-def load_public_key(data: bytes, *, where: str) -> Ed25519PublicKey:
-    """An Ed25519 public key from PEM (a private key file yields its public half)."""
+def load_public_key(data: bytes, *, where: str) -> PublicKey:
+    """An Ed25519 or P-256 public key from PEM (an Ed25519 private key file yields its public half)."""
     try:
         if b"PRIVATE KEY" in data:
             private = serialization.load_pem_private_key(data, password=None)
@@ -59,26 +97,35 @@ def load_public_key(data: bytes, *, where: str) -> Ed25519PublicKey:
             public = serialization.load_pem_public_key(data)
             if isinstance(public, Ed25519PublicKey):
                 return public
+            if isinstance(public, ec.EllipticCurvePublicKey) and isinstance(public.curve, ec.SECP256R1):
+                return public
     except (ValueError, TypeError):
-        raise ConfigError("not a PEM key (expected an Ed25519 public key, as `audit export` writes)",
-                          where=where) from None
-    raise ConfigError("not an Ed25519 key", where=where)
+        raise ConfigError("not a PEM key (expected an Ed25519 or P-256 public key, as `audit public-key` "
+                          "prints)", where=where) from None
+    raise ConfigError("not an Ed25519 or P-256 (KMS ECC_NIST_P256) key", where=where)
 
 
-def verify_signature(public_key: Ed25519PublicKey, signature_b64: str, payload: bytes) -> bool:
+def verify_signature(public_key: PublicKey, signature_b64: str, payload: bytes) -> bool:
+    """Ed25519, or ECDSA with SHA-256 (DER signature, as KMS returns) for a P-256 key."""
     try:
-        public_key.verify(base64.b64decode(signature_b64, validate=True), payload)
+        signature = base64.b64decode(signature_b64, validate=True)
+        if isinstance(public_key, Ed25519PublicKey):
+            public_key.verify(signature, payload)
+        else:
+            public_key.verify(signature, payload, ec.ECDSA(hashes.SHA256()))
     except (InvalidSignature, ValueError):
         return False
     return True
 
 
 class Signer:
-    """Signs with the private key; ``key_id`` names the public half in every digest."""
+    """Signs with an Ed25519 private key; ``key_id`` names the public half in every digest."""
+
+    algorithm = ALGORITHM
 
     def __init__(self, private_key: Ed25519PrivateKey) -> None:
         self._key = private_key
-        self.public_key = private_key.public_key()
+        self.public_key: PublicKey = private_key.public_key()
         self.key_id = key_id(self.public_key)
 
     def sign(self, payload: bytes) -> str:

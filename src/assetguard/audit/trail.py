@@ -17,21 +17,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Select, select, update
 
 from assetguard.audit.digests import Digest, check_digests, load_digests, needed_rows
-from assetguard.audit.signing import Signer, key_id, public_pem
+from assetguard.audit.signing import PublicKey, key_id, public_pem
 from assetguard.audit.tables import audit_head, audit_log
 from assetguard.auth.principal import Principal
 from assetguard.core.clock import new_id, utcnow
-from assetguard.core.errors import ConfigError
+from assetguard.core.errors import ConfigError, ProviderError
 from assetguard.core.redact import redact
 from assetguard.db.base import canonical_json
 from assetguard.db.engine import Database
@@ -75,15 +74,13 @@ class VerifyReport:
 
 
 class AuditTrail:
-    def __init__(self, db: Database, *, signing_key: Path | None = None) -> None:
+    def __init__(self, db: Database, *, own_key: Callable[[], PublicKey | None] | None = None) -> None:
         self.db = db
-        self.signing_key = signing_key  # the key file whose public half verify() trusts
+        self._own_key = own_key  # the deployment's public key, which verify() trusts
 
-    def own_public_key(self) -> Ed25519PublicKey | None:
-        """The public half of the deployment's signing key (None before the first digest)."""
-        if self.signing_key is None or not self.signing_key.exists():
-            return None
-        return Signer.from_file(self.signing_key, create=False).public_key
+    def own_public_key(self) -> PublicKey | None:
+        """The public key of the deployment's signer (None before the first digest's key file)."""
+        return self._own_key() if self._own_key is not None else None
 
     def record(self, conn: Connection, actor: Principal, action: str, resource: str, *,
                before: Any = None, after: Any = None, source_ip: str | None = None) -> int:
@@ -150,14 +147,14 @@ class AuditTrail:
             for r in result:
                 yield dict(r._mapping)
 
-    def verify(self, keys: Mapping[str, Ed25519PublicKey] | None = None) -> VerifyReport:
+    def verify(self, keys: Mapping[str, PublicKey] | None = None) -> VerifyReport:
         """Walk the chain and check every digest against the trusted public keys: the deployment's
         own (``signing_key``) plus ``keys`` (by key id, e.g. keys used before a rotation)."""
         trusted = dict(keys or {})
         unusable = None
         try:
             own = self.own_public_key()
-        except ConfigError as exc:  # e.g. a key file others can read: say so, check the rest
+        except (ConfigError, ProviderError) as exc:  # a key file others can read, KMS unreachable ...
             own, unusable = None, f"the audit signing key cannot be used ({exc}); digests are unchecked"
         if own is not None:
             trusted.setdefault(key_id(own), own)
@@ -170,7 +167,7 @@ class AuditTrail:
             report.problems.insert(0, unusable)
         return report
 
-    def export(self, out: IO[str], public_key: Ed25519PublicKey | None = None) -> int:
+    def export(self, out: IO[str], public_key: PublicKey | None = None) -> int:
         """Write the trail as JSON Lines shaped like CloudTrail records; returns the count.
 
         After the records come one ``{"assetguardDigest": ...}`` line per digest, the head as
@@ -188,13 +185,14 @@ class AuditTrail:
         if head is not None:
             out.write(json.dumps({"assetguardHead": {"seq": int(head.seq), "hash": str(head.hash)}}) + "\n")
         if public_key is not None:
-            out.write(json.dumps({"assetguardPublicKey": {"keyId": key_id(public_key), "algorithm": "Ed25519",
+            algorithm = "Ed25519" if isinstance(public_key, Ed25519PublicKey) else "ECDSA_SHA_256"
+            out.write(json.dumps({"assetguardPublicKey": {"keyId": key_id(public_key), "algorithm": algorithm,
                                                           "pem": public_pem(public_key)}}) + "\n")
         return n
 
 
 def verify_trail(rows: Iterable[Mapping[str, Any]], head: tuple[int, str] | None, digests: Sequence[Digest],
-                 keys: Mapping[str, Ed25519PublicKey], *, head_known: bool = True) -> VerifyReport:
+                 keys: Mapping[str, PublicKey], *, head_known: bool = True) -> VerifyReport:
     """Check the hash chain of ``rows`` (ascending seq), the head, and the digests."""
     report = VerifyReport()
     wanted = needed_rows(digests)
@@ -233,8 +231,8 @@ def verify_trail(rows: Iterable[Mapping[str, Any]], head: tuple[int, str] | None
     return report
 
 
-def verify_export(lines: Iterable[str], keys: Mapping[str, Ed25519PublicKey] | None, *,
-                  where: str = "export") -> tuple[VerifyReport, dict[str, Ed25519PublicKey]]:
+def verify_export(lines: Iterable[str], keys: Mapping[str, PublicKey] | None, *,
+                  where: str = "export") -> tuple[VerifyReport, dict[str, PublicKey]]:
     """Verify an ``export()`` without the database.
 
     ``keys`` pins the trusted public keys; None trusts the key embedded in the export (which
@@ -245,7 +243,7 @@ def verify_export(lines: Iterable[str], keys: Mapping[str, Ed25519PublicKey] | N
     from assetguard.core.errors import ValidationError
 
     digests: list[Digest] = []
-    embedded: dict[str, Ed25519PublicKey] = {}
+    embedded: dict[str, PublicKey] = {}
     head: tuple[int, str] | None = None
     rows: list[dict[str, Any]] = []
     for number, line in enumerate(lines, 1):

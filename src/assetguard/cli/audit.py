@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from assetguard.audit.digests import write_digest
-from assetguard.audit.signing import Signer, key_id, key_path, load_public_key, public_pem
+from assetguard.audit.signing import PublicKey, key_id, key_path, load_public_key, public_pem, signer_for
 from assetguard.audit.trail import VerifyReport, verify_export
 from assetguard.cli.context import console, err_console, platform, state
 from assetguard.core.errors import ConfigError, ValidationError
@@ -36,15 +35,15 @@ def _read(path: Path, what: str) -> str:
                               f"offset {exc.start}; pass the file `audit export` wrote", where=str(path)) from None
 
 
-def _pinned(paths: list[Path] | None) -> dict[str, Ed25519PublicKey]:
-    keys: dict[str, Ed25519PublicKey] = {}
+def _pinned(paths: list[Path] | None) -> dict[str, PublicKey]:
+    keys: dict[str, PublicKey] = {}
     for path in paths or []:
         key = load_public_key(_read(path, "public key").encode(), where=str(path))
         keys[key_id(key)] = key
     return keys
 
 
-def _own_key(ctx: typer.Context) -> Ed25519PublicKey | None:
+def _own_key(ctx: typer.Context) -> PublicKey | None:
     """The public half of this deployment's signing key, if it has one (never created here)."""
     return platform(ctx).audit.own_public_key()
 
@@ -86,8 +85,7 @@ def verify(ctx: typer.Context, public_key: PublicKeyOpt = None,
 @app.command()
 def digest(ctx: typer.Context) -> None:
     """Sign a digest of the rows written since the last one now (the scheduler also does, periodically)."""
-    settings = state(ctx).settings()
-    signer = Signer.from_file(key_path(settings))
+    signer = signer_for(state(ctx).settings())
     written = write_digest(platform(ctx).db, signer)
     if written is None:
         console.print("no new audit rows since the last digest: nothing to sign")

@@ -108,6 +108,8 @@ class AuditSettings(Section):
     signing_key_path: Path | None = Field(
         None, description="Ed25519 private key (PEM, mode 0600) that signs digests; created on first use; "
         "default data_dir/audit-signing.key. Keep a copy: it is not in the database")
+    kms_key_id: str | None = Field(None, description="sign with this AWS KMS key (ECC_NIST_P256, SIGN_VERIFY) "
+                                   "instead of the key file")
     digest_every_rows: int = Field(1000, ge=1, description="the scheduler writes a digest once this many rows "
                                    "are not yet covered")
     digest_interval_seconds: float = Field(3600.0, ge=60, description="... or when the oldest uncovered row "

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from assetguard.audit.signing import key_path
+from assetguard.audit.signing import deployment_public_key
 from assetguard.audit.trail import AuditTrail
 from assetguard.auth.keys import KeyStore
 from assetguard.auth.tokens import TokenService
@@ -29,7 +29,7 @@ class Platform:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
-        self.audit = AuditTrail(db, signing_key=key_path(settings))  # verify trusts this key's public half
+        self.audit = AuditTrail(db, own_key=lambda: deployment_public_key(settings))  # verify trusts it
         self.tokens = TokenService(db, self.audit)
         self.keys = KeyStore(settings, db)  # session, webhook and parameter keys, shared through the database
         self.bus: EventBus = OutboxBus(db)
