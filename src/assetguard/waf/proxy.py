@@ -49,6 +49,8 @@ REASONS = {400: b"Bad Request", 403: b"Forbidden", 404: b"Not Found", 405: b"Met
            408: b"Request Timeout", 413: b"Content Too Large", 429: b"Too Many Requests",
            431: b"Request Header Fields Too Large", 501: b"Not Implemented", 502: b"Bad Gateway",
            503: b"Service Unavailable", 504: b"Gateway Timeout", 505: b"HTTP Version Not Supported"}
+LINGER_SECONDS = 5.0  # after a refusal, unread client input is drained this long at most (nginx: lingering_time)
+LINGER_READ_SECONDS = 1.0  # ... and closed after this long without any (nginx: lingering_timeout)
 
 
 class WafProxy:
@@ -116,28 +118,47 @@ class WafProxy:
             task.add_done_callback(self._handlers.discard)
         stream = ClientStream(reader, self.limits)
         try:
-            first = True
-            while True:
-                message = await stream.next_head(first)
-                first = False
-                if message is None or not await self.exchange(message, stream, writer, client_ip):
-                    break
-        except Refusal as exc:
-            record_refusal(self.gate, exc, partial_request(stream.message, client_ip))
-            await self._refuse_quietly(writer, exc)
-        except (ConnectionError, TimeoutError, asyncio.IncompleteReadError, asyncio.CancelledError):
-            pass
+            try:
+                first = True
+                while True:
+                    message = await stream.next_head(first)
+                    first = False
+                    if message is None or not await self.exchange(message, stream, writer, client_ip):
+                        break
+            except Refusal as exc:
+                record_refusal(self.gate, exc, partial_request(stream.message, client_ip))
+                await self._refuse_quietly(writer, exc, reader)
+        except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.CancelledError):
+            pass  # the client went away, was too slow to take a response, or the proxy is closing
         finally:
             self.active -= 1
             writer.close()
 
-    async def _refuse_quietly(self, writer: asyncio.StreamWriter, refusal: Refusal) -> None:
+    async def _refuse_quietly(self, writer: asyncio.StreamWriter, refusal: Refusal,
+                              reader: asyncio.StreamReader | None = None) -> None:
         try:
             await self.simple(writer, refusal.status, (refusal.detail + "\n").encode(), close=True)
-        except (ConnectionError, TimeoutError):
+            if reader is not None:
+                await self._linger(reader, writer)
+        except (OSError, TimeoutError):
             pass
         finally:
             writer.close()
+
+    async def _linger(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        """Drop what the client still sends for a moment before closing (nginx's lingering close):
+        closing a socket with unread input resets it, and the client may never see the refusal."""
+        if writer.can_write_eof():
+            writer.write_eof()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + LINGER_SECONDS
+        try:
+            while True:
+                async with asyncio.timeout_at(min(deadline, loop.time() + LINGER_READ_SECONDS)):
+                    if not await reader.read(self.limits.stream_buffer):
+                        return
+        except TimeoutError:
+            return
 
     async def simple(self, writer: asyncio.StreamWriter, status: int, body: bytes, *, close: bool,
                      content_type: bytes = b"text/plain; charset=utf-8",

@@ -162,3 +162,13 @@ def test_a_large_upload_streams_in_bounded_memory(make_harness: Callable[..., Ha
         thread.join(0.05)
     assert status == [200] and received[-1] == 256 << 20
     assert peak - rss < 8 << 20, f"RSS grew by {(peak - rss) / 2**20:.1f} MiB"
+
+
+def test_a_client_still_uploading_sees_its_413(make_harness: Callable[..., Harness]) -> None:
+    """Lingering close: the refused client's remaining body is drained, so no reset hides the answer."""
+    harness = make_harness(max_body_bytes=1 << 20)
+    with harness.connect() as sock:
+        sock.sendall(POST + b"Content-Length: %d\r\n\r\n" % (4 << 20))
+        sock.sendall(b"x" * (4 << 20))
+        [response] = read_responses(sock, 1)
+    assert response.status == 413 and response.header(b"connection") == b"close"

@@ -69,7 +69,7 @@ def h11_fields(parsed: Parsed) -> Parsed:
     return parsed[0], parsed[1], [(k.lower(), v) for k, v in parsed[2]], parsed[3]
 
 
-@settings(max_examples=300, deadline=None, derandomize=False,
+@settings(max_examples=200, deadline=None, derandomize=False,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(raw_request(), st.lists(st.integers(0, 400), max_size=4))
 def test_what_the_front_door_accepts_h11_reads_the_same(raw: bytes, cuts: list[int]) -> None:
