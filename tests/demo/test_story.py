@@ -11,12 +11,15 @@ from assetguard.compliance.stats import pack_scores
 from assetguard.cost.budgets import BudgetStore
 from assetguard.cost.store import CostStore
 from assetguard.demo.story import (
+    DEMO_ARCHIVE,
+    DEMO_REPLAY_RULE,
     MONTH_TO_DATE_TARGET,
     StoryLoader,
     focus_rows,
     write_focus_csv,
 )
 from assetguard.demo.story_data import ACCOUNT, REGION
+from assetguard.events.archive import Archives
 from assetguard.findings.hub import FindingsHub
 from assetguard.inventory.service import InventoryService
 from assetguard.runtime.platform import Platform
@@ -76,6 +79,15 @@ def test_demo_load_fills_every_domain_and_is_idempotent(platform: Platform) -> N
     assert {n["severity"] for n in notes if n["rule"] == "security-alerts"} <= {"HIGH", "CRITICAL"}
     assert platform.bus.recent(detail_type="Budget Threshold Breached")
 
+    # Archives: the story's findings events are archived, and replayed once to a rule that only logs
+    archives = Archives(platform)
+    archive = archives.get(DEMO_ARCHIVE)
+    assert archive["event_count"] > 0
+    [replay] = archives.list_replays()
+    assert replay["state"] == "COMPLETED" and replay["events_replayed"] == archive["event_count"]
+    assert [n for n in list_notifications(platform, limit=10_000) if n["rule"] == DEMO_REPLAY_RULE] == []
+    assert len(list_notifications(platform, limit=10_000)) == len(notes)  # no alert was sent twice
+
     before = _counts(platform, today)
     again = StoryLoader(platform, scan_filesystem=False, focus_sample=None, today=today).run()
     assert all(r.ok for r in again), [(r.name, r.summary) for r in again if not r.ok]
@@ -86,6 +98,7 @@ def test_demo_load_fills_every_domain_and_is_idempotent(platform: Platform) -> N
     assert autotag["counts"] == {"duplicate": autotag["counts"].get("duplicate", 0)} and autotag["counts"]
     for arn in VOLUMES:  # the re-collected snapshot keeps the applied tags
         assert "CreatedBy" in inventory.get(arn)["tags"]
+    assert len(archives.list_replays()) == 1  # the replay of a story day runs once
 
 
 def test_a_failing_step_is_reported_and_the_rest_runs(platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,7 +12,9 @@ The story is one small AWS account (``story_data``) and this machine:
 5. **compliance** — the ``baseline`` and ``kisa-unix`` packs, whose failures become findings;
 6. **vulns** — the shipped synthetic OSV advisories, then a scan of every asset with packages;
 7. **alerts** — the shipped event rules are installed and the event worker drains the bus once, so
-   ``security-alerts`` and ``budget-alerts`` deliveries land in the outbox (or e-mail/Slack).
+   ``security-alerts`` and ``budget-alerts`` deliveries land in the outbox (or e-mail/Slack);
+8. **archive and replay** — before the events flow, an archive of findings events (``demo-findings``);
+   at the end, a replay of it to ``demo-replay-log``, a rule that only logs replayed events.
 
 Every step is idempotent: running the loader again replaces the same cost periods, re-collects the
 same assets (no duplicates) and re-imports the same findings. A failing step is reported and the
@@ -45,6 +47,9 @@ log = logging.getLogger(__name__)
 
 # FOCUS 1.0 sample data, CC BY 4.0 (c) FinOps Foundation; see data/focus_sample.LICENSE.md and data/README.md
 FOCUS_SAMPLE = Path(__file__).resolve().parent / "data" / "focus_sample.csv"
+DEMO_ARCHIVE = "demo-findings"
+DEMO_REPLAY_RULE = "demo-replay-log"
+REPLAY_WAIT_SECONDS = 120.0  # inside ``up --demo``: how long the replay step waits for archived events
 MONTH_TO_DATE_TARGET = 900.0  # USD this month so far: 90 % of monthly-total's 1,000 USD → ACTUAL > 85 % fires
 SUPPORT_CHARGE = 100.0  # the month-start charge (a support plan billed on day 1)
 IMAGE_NAME, IMAGE_VERSION = "acme/api", "1.4"  # the container image the ECS task definition runs
@@ -199,9 +204,10 @@ class StoryLoader:
 
     @property
     def steps(self) -> list[tuple[str, Callable[[], tuple[str, dict[str, Any]]]]]:
-        return [("rules", self.install_rules), ("cost", self.load_cost), ("aws-config", self.load_snapshot),
-                ("image-sbom", self.load_sbom), ("autotag", self.autotag), ("host", self.load_host),
-                ("compliance", self.evaluate_compliance), ("vulns", self.scan_vulns), ("alerts", self.deliver)]
+        return [("rules", self.install_rules), ("archive", self.create_archive), ("cost", self.load_cost),
+                ("aws-config", self.load_snapshot), ("image-sbom", self.load_sbom), ("autotag", self.autotag),
+                ("host", self.load_host), ("compliance", self.evaluate_compliance), ("vulns", self.scan_vulns),
+                ("alerts", self.deliver), ("replay", self.replay_findings)]
 
     def run(self, on_start: Callable[[str], None] | None = None,
             on_step: Callable[[StepResult], None] | None = None) -> list[StepResult]:
@@ -233,6 +239,50 @@ class StoryLoader:
         in_place = sorted({rule.name for rule in load_default_rules()} & {stored.rule.name for stored in store.list_rules()})
         return (f"{len(in_place)} default event rule(s) in place ({len(installed)} installed by this step)",
                 {"installed": installed, "in_place": in_place})
+
+    def create_archive(self) -> tuple[str, dict[str, Any]]:
+        """An archive of the story's findings events (before they flow, so that they are archived)."""
+        from assetguard.events.archive import Archives, ArchiveSpec
+
+        archives = Archives(self.platform)
+        if DEMO_ARCHIVE not in {a["name"] for a in archives.list_archives()}:
+            archives.create(ArchiveSpec(name=DEMO_ARCHIVE, retention_days=30, pattern={"source": ["assetguard.findings"]},
+                                        description="Findings events of the demo story, kept 30 days for replays"),
+                            actor=self.actor)
+        return f"archive {DEMO_ARCHIVE} keeps findings events for 30 days", {"archive": DEMO_ARCHIVE}
+
+    def replay_findings(self) -> tuple[str, dict[str, Any]]:
+        """Replay the archived findings events to a rule that only logs replays: the Archives page then
+        shows a finished replay, and no alert is sent twice."""
+        from assetguard.events.archive import Archives, ReplaySpec
+        from assetguard.events.rule_store import RuleStore
+        from assetguard.events.rules import Rule
+
+        store = RuleStore(self.platform)
+        if DEMO_REPLAY_RULE not in {stored.rule.name for stored in store.list_rules()}:
+            store.put(Rule.model_validate({
+                "name": DEMO_REPLAY_RULE, "description": "Logs replayed findings events (the demo's replay)",
+                "pattern": {"source": ["assetguard.findings"], "replay-name": [{"exists": True}]},
+                "targets": [{"id": "log", "type": "log"}]}), actor=self.actor)
+        archives = Archives(self.platform)
+        name = f"demo-replay-{self.story_day().isoformat()}"
+        done = [r for r in archives.list_replays() if r["name"] == name]
+        if not done:
+            # Inside ``up --demo`` the running worker archives the events: wait for it a little.
+            deadline = time.monotonic() + (0 if self.drain else REPLAY_WAIT_SECONDS)
+            while not archives.get(DEMO_ARCHIVE)["event_count"] and time.monotonic() < deadline:
+                time.sleep(1.0)
+            now = datetime.now(UTC)
+            done = [archives.replay(ReplaySpec(name=name, archive=DEMO_ARCHIVE, rules=[DEMO_REPLAY_RULE],
+                                               start=now - timedelta(days=2), end=now + timedelta(minutes=1)),
+                                    actor=self.actor)]
+            if self.drain:
+                from assetguard.events.worker import run_worker_forever
+
+                run_worker_forever(self.platform, once=True)
+        replay = done[0]
+        return (f"replay {name}: {replay['events_replayed']} archived event(s) to rule {DEMO_REPLAY_RULE}, "
+                f"{replay['state']}", {"replay": name, "events": replay["events_replayed"]})
 
     def load_cost(self) -> tuple[str, dict[str, Any]]:
         from assetguard.cost.budget import BudgetDefinition, load_definitions
