@@ -57,6 +57,7 @@ SECRETS = {
     "unknown target api_key": "pl4nt-pager-api-key-91c2",
     "unknown target password": "pl4nt-pager-password-91c2",
     "SecureString parameter": "pl4nt-secure-parameter-91c2",
+    "query-string token": "pl4ntQueryToken91c2",
 }
 MARKERS = {what: re.findall(r"pl4nt[A-Za-z-]*91c2", value)[0] for what, value in SECRETS.items()}
 VIEWER_ROUTE_PARAMS = {"rule": "planted-notify", "path": "/", "recursive": "true", "decrypt": "true",
@@ -209,6 +210,9 @@ def test_no_planted_secret_reaches_a_viewer(client: TestClient, platform: Platfo
     found: list[str] = []
     answered: dict[str, int] = {}
 
+    # A request carrying a token in its query string (traced with its URL).
+    client.get("/rules", params={"access_token": SECRETS["query-string token"]}, headers=viewer_headers)
+
     # Every GET route of the API, as a viewer.
     for url, params in viewer_get_routes(client, admin_headers):
         resp = client.get(url, params=params, headers=viewer_headers)
@@ -223,8 +227,15 @@ def test_no_planted_secret_reaches_a_viewer(client: TestClient, platform: Platfo
     deliveries = client.get("/events/deliveries", params={"rule": "planted-notify"}, headers=viewer_headers).json()
     assert {d["target_id"] for d in deliveries} >= {"chat", "siem", "pager"}  # the walk read real records
 
+    # The trace of the request with the query-string token was read, with the token masked.
+    from assetguard.telemetry.setup import telemetry_for
+
+    telemetry_for(platform).flush()
+    traces = client.get("/telemetry/traces", params={"limit": 200}, headers=admin_headers).json()
+    bodies = [client.get(f"/telemetry/traces/{t['trace_id']}", headers=viewer_headers).text for t in traces]
+    assert any("access_token=***" in body for body in bodies), "the query-string request was not traced"
+
     # Every console page, as a viewer.
-    traces = client.get("/telemetry/traces", headers=admin_headers).json()
     trace = str(traces[0].get("trace_id", "none")) if traces else "none"
     console_login("viewer")
     for path in console_get_pages():
@@ -234,7 +245,9 @@ def test_no_planted_secret_reaches_a_viewer(client: TestClient, platform: Platfo
         found += [f"console {path}: {what}" for what in leaks(resp.text)]
     assert answered["/console/rules"] == 200
 
-    found += [f"log record: {what}" for what in leaks("\n".join(r.getMessage() for r in caplog.records))]
+    # (The test client's own request log, logger "httpx", is not the platform's.)
+    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "httpx2")))
+    found += [f"log record: {what}" for what in leaks(logged)]
     assert not found, "planted secrets shown:\n" + "\n".join(found)
 
 

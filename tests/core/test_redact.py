@@ -97,3 +97,14 @@ def test_url_password_runs_to_the_last_at_sign_and_one_rule_serves_service_urls(
     assert mask_text("postgresql://app:p@ss@db:5432/x") == f"postgresql://app:{REDACTED}@db:5432/x"
     assert mask_text("nats://u:p@h1:4222,nats://u:q@h2:4222") == f"nats://u:{REDACTED}@h1:4222,nats://u:{REDACTED}@h2:4222"
     assert mask_url("redis://:pw@h:6379/0") == mask_text("redis://:pw@h:6379/0") == f"redis://:{REDACTED}@h:6379/0"
+
+
+def test_secret_query_parameters_are_masked_and_come_back_only_onto_the_stored_value() -> None:
+    presigned = "https://b.s3.amazonaws.com/k?X-Amz-Credential=AKIA%2F1&X-Amz-Signature=deadbeef&X-Amz-Expires=60"
+    shown = mask_text(presigned)
+    assert shown == f"https://b.s3.amazonaws.com/k?X-Amz-Credential={REDACTED}&X-Amz-Signature={REDACTED}&X-Amz-Expires=60"
+    assert mask_text("a=1&b=2") == "a=1&b=2" and mask_text("password=hunter2") == f"password={REDACTED}"
+    assert contains_mask({"endpoint": shown})
+    assert restore_masked({"endpoint": shown}, {"endpoint": presigned}) == {"endpoint": presigned}
+    with pytest.raises(ValidationError, match="endpoint"):
+        restore_masked({"endpoint": shown.replace("b.s3", "c.s3")}, {"endpoint": presigned})

@@ -148,11 +148,12 @@ def test_log_record_masks_credential_headers(baseline) -> None:  # type: ignore[
     from assetguard.waf.logs import log_record
     from assetguard.waf.request import HttpRequest
 
-    request = HttpRequest("GET", "/user/1", headers=[
+    request = HttpRequest("GET", "/user/1?page=2&access_token=pl4nt-query-token", headers=[
         ("Authorization", "Bearer pl4nt-client-token"), ("Cookie", "session=pl4nt-cookie"),
         ("X-Api-Key", "pl4nt-api-key"), ("Accept", "text/html")])
     record = log_record(baseline, request, WafGate(lambda: baseline).inspect(request))
     assert record["httpRequest"]["headers"] == [
         {"name": "Authorization", "value": "***"}, {"name": "Cookie", "value": "***"},
         {"name": "X-Api-Key", "value": "***"}, {"name": "Accept", "value": "text/html"}]
+    assert record["httpRequest"]["args"] == "page=2&access_token=***"
     assert "pl4nt" not in json.dumps(record)

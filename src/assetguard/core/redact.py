@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from assetguard.core.errors import ValidationError
 
@@ -39,7 +40,7 @@ MASKS = frozenset({REDACTED, PYDANTIC_MASK})
 
 _SECRET_KEY = re.compile(
     r"(pass(word|wd|phrase)?|secret|token|webhook_?url|api_?key|private_?key|authorization|cookie|credential"
-    r"|signing_?key|dsn)",
+    r"|signing_?key|signature|dsn)",
     re.IGNORECASE,
 )
 # Secrets recognisable by their value alone. Slack incoming webhooks (and workflow triggers) carry
@@ -61,6 +62,10 @@ _URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^\s:/@]*:)(?P<passw
 _LOCATION_KEY = re.compile(r"_(path|file|dir)$", re.IGNORECASE)
 
 
+# name=value pairs of a query string (or form body); a secret-named parameter's value is hidden.
+_QUERY_PAIR = re.compile(r"(?P<head>(?:^|[?&;])(?P<name>[^=&;?#\s]+)=)(?P<value>[^&;#\s]*)")
+
+
 def is_secret_key(key: str) -> bool:
     """Is the value under ``key`` a secret by its name alone?"""
     return bool(_SECRET_KEY.search(key)) and not _LOCATION_KEY.search(key)
@@ -71,8 +76,20 @@ def is_secret_value(value: str) -> bool:
     return bool(_SECRET_VALUE.search(value))
 
 
+def mask_query(text: str) -> str:
+    """A query string (or a URL, or form data) with the values of secret-named parameters hidden:
+    ``?user=ann&token=abc`` → ``?user=ann&token=***`` (also ``X-Amz-Signature`` of a presigned URL)."""
+    if "=" not in text:
+        return text
+    return _QUERY_PAIR.sub(lambda m: m["head"] + (REDACTED if m["value"] and is_secret_key(unquote(m["name"]))
+                                                  else m["value"]), text)
+
+
 def mask_text(text: str) -> str:
-    """``text`` with self-evident secrets masked: Slack webhook URLs and tokens, URL passwords."""
+    """``text`` with self-evident secrets masked: Slack webhook URLs and tokens, URL passwords,
+    secret-named query parameters."""
+    if "=" in text:
+        text = mask_query(text)
     if "://" not in text and "xox" not in text and "xapp-" not in text and "ag_" not in text:
         return text
     text = _SECRET_VALUE.sub(REDACTED, text)
@@ -184,14 +201,22 @@ def restore_masked(new: Any, old: Any, where: str = "") -> Any:
         olds = old if isinstance(old, list) else []
         return [restore_masked(v, olds[i] if i < len(olds) else None, f"{where}[{i}]")
                 for i, v in enumerate(new)]
-    if isinstance(new, str) and "://" in new and REDACTED in new:
-        # A URL whose password was shown masked: keep the stored URL if it is the same one unmasked.
+    if isinstance(new, str) and _partly_masked(new):
+        # A URL (or query string) shown with its password or a secret parameter masked: keep the
+        # stored value if it is the same one unmasked.
         if isinstance(old, str) and mask_text(old) == new:
             return old
-        if _URL_PASSWORD.search(new) and _URL_PASSWORD.search(new)["password"] in MASKS:  # type: ignore[index]
-            raise ValidationError("the URL's password is shown masked and no stored URL matches it: send the "
-                                  "password itself", where=where or None)
+        raise ValidationError("part of this value is shown masked (a URL's password or a secret parameter) and no "
+                              "stored value matches it: send the password itself", where=where or None)
     return new
+
+
+def _partly_masked(text: str) -> bool:
+    """Does ``text`` hold a mask where :func:`mask_text` puts one (``user:***@``, ``token=***``)?"""
+    if REDACTED not in text:
+        return False
+    return any(m["password"] in MASKS for m in _URL_PASSWORD.finditer(text)) or any(
+        m["value"] == REDACTED for m in _QUERY_PAIR.finditer(text))
 
 
 def masked_places(value: Any, where: tuple[str | int, ...] = (), *, secret: bool = False
@@ -206,8 +231,7 @@ def masked_places(value: Any, where: tuple[str | int, ...] = (), *, secret: bool
                 for place in masked_places(v, (*where, k), secret=isinstance(k, str) and is_secret_key(k))]
     if isinstance(value, list | tuple):
         return [place for i, v in enumerate(value) for place in masked_places(v, (*where, i))]
-    if isinstance(value, str) and ((secret and value in MASKS) or (
-            "://" in value and any(m["password"] in MASKS for m in _URL_PASSWORD.finditer(value)))):
+    if isinstance(value, str) and ((secret and value in MASKS) or _partly_masked(value)):
         return [where]
     return []
 
@@ -218,4 +242,4 @@ def contains_mask(value: Any) -> bool:
         return any(contains_mask(v) for v in value.values())
     if isinstance(value, list | tuple):
         return any(contains_mask(v) for v in value)
-    return isinstance(value, str) and (value in MASKS or ("://" in value and f":{REDACTED}@" in value))
+    return isinstance(value, str) and (value in MASKS or _partly_masked(value))

@@ -10,6 +10,7 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from sqlalchemy.exc import SQLAlchemyError
 
+from assetguard.core.redact import mask_text
 from assetguard.telemetry.store import TelemetryStore
 
 MAX_ATTRIBUTES = 40
@@ -18,7 +19,8 @@ MAX_VALUE = 500
 
 def _attr(value: Any) -> Any:
     if isinstance(value, str):
-        return value[:MAX_VALUE]
+        # Viewers read traces: a URL's password or a secret query parameter (?token=) is masked.
+        return mask_text(value[:MAX_VALUE])
     if isinstance(value, tuple | list):
         return [_attr(v) for v in value][:20]
     return value

@@ -2,8 +2,8 @@
 
 :func:`log_record` builds one AWS WAF log record (``timestamp, formatVersion, webaclId,
 terminatingRuleId, terminatingRuleType, action, httpRequest{...}, ruleGroupList, labels, ...``);
-credential headers (``Authorization``, ``Cookie``, ``X-Api-Key`` ...) are logged as ``***``, as AWS
-WAF's ``RedactedFields`` would.
+credential headers (``Authorization``, ``Cookie``, ``X-Api-Key`` ...) and secret-named query
+parameters (``?token=``) are logged as ``***``, as AWS WAF's ``RedactedFields`` would.
 :class:`WafLogWriter` appends sampled records as JSON lines to a file or stdout.
 :class:`BlockedEventPublisher` publishes a sample of blocks as ``WAF Request Blocked`` events on a
 background thread, so the request path never waits for the database.
@@ -31,7 +31,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from prometheus_client import Counter
 
-from assetguard.core.redact import REDACTED, is_secret_key
+from assetguard.core.redact import REDACTED, is_secret_key, mask_query
 from assetguard.waf.request import HttpRequest, wire_to_text
 
 if TYPE_CHECKING:
@@ -97,7 +97,7 @@ def log_record(acl: CompiledACL, request: HttpRequest, verdict: Verdict, *, now:
             "headers": [{"name": wire_to_text(n), "value": REDACTED if _secret_header(n) else wire_to_text(v)}
                         for n, v in request.headers],
             "uri": wire_to_text(request.path),
-            "args": wire_to_text(request.query_string),
+            "args": mask_query(wire_to_text(request.query_string)),
             "httpVersion": request.http_version,
             "httpMethod": request.method,
             "requestId": request.request_id or uuid.uuid4().hex,
