@@ -42,7 +42,7 @@ from tests.conftest import NATS_URL, PG_URL, _with_db, need_service
 
 REDIS_URL = os.environ.get("ASSETGUARD_TEST_REDIS_URL")
 SECRET = "scaleout-secret-key-0123456789abcdef"
-START_TIMEOUT = 60.0  # a cold start imports a lot; the CI box has 2 busy cores
+START_TIMEOUT = 120.0  # a cold start imports a lot; the CI box has 2 busy cores
 STOP_TIMEOUT = 20.0
 
 
