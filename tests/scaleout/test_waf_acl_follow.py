@@ -83,16 +83,14 @@ def test_an_acl_saved_on_one_api_is_followed_by_a_proxy_elsewhere(cluster: Clust
                                                                    "ASSETGUARD_WAF__HEARTBEAT_SECONDS": "1"})
         proxy.wait_output("WAF proxy on")
         front = f"http://127.0.0.1:{port}"
-        # Allowed requests go upstream: the answer is the upstream's (or a gateway error), never the
-        # WAF's 403; only the ACL decides which requests are refused.
-        until(lambda: status(front, "/admin") == 403, timeout=15)
-        assert status(front, "/ok") not in (0, 403)
+        until(lambda: status(front, "/ok") == 200, timeout=15)  # allowed: the upstream answers
+        assert status(front, "/admin") == 403
         assert not (proxy.data_dir / ".assetguard" / "waf").exists()  # nothing of the ACL on this host
 
         changed = http.put("/waf/acls/shop", json=blocking("/private"))
         assert changed.status_code == 200 and changed.json()["version"] == 2
         took = until(lambda: status(front, "/private") == 403, timeout=15)
-        assert status(front, "/admin") not in (0, 403), proxy.describe()
+        assert status(front, "/admin") == 200, proxy.describe()
         print(f"new version enforced {took:.2f} s after the save")
 
         def reported() -> list[dict]:
