@@ -86,3 +86,19 @@ def test_operator_approves_a_pending_runbook_from_the_finding(client, platform, 
     assert resp.status_code == 303 and "SUCCEEDED" in resp.headers["location"]
     assert (root / "etc/ssh/sshd_config").read_text().splitlines()[1] == "PermitRootLogin no"
     assert FindingsHub(platform).get(finding["ProductArn"], finding["Id"])["Workflow"]["Status"] == "RESOLVED"
+
+
+def test_findings_list_pages(client, platform, console_login):
+    from tests.findings.factory import make_finding
+
+    FindingsHub(platform).import_many([make_finding(f"p-{i:03d}", at=f"2026-01-01T00:{i // 60:02d}:{i % 60:02d}.000Z")
+                                       for i in range(120)])
+    console_login("viewer")
+    first = client.get("/console/findings").text
+    ids = re.findall(r'<tr data-id="([^"]+)"', first)
+    assert len(ids) == 50 and ids[0] == "p-119"
+    assert 'rel="next"' in first and 'rel="prev"' not in first and "120 finding(s)" in first
+    last = client.get("/console/findings", params={"offset": 100}).text
+    assert re.findall(r'<tr data-id="([^"]+)"', last) == [f"p-{i:03d}" for i in range(19, -1, -1)]
+    assert 'rel="next"' not in last and 'rel="prev"' in last
+    assert client.get("/console/findings", params={"offset": -1}).status_code == 422

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
 from assetguard.console.charts import Series, stacked_bar_chart
-from assetguard.console.page import ConsoleOperatorDep, ConsoleViewerDep, NavItem, PlatformDep, render
+from assetguard.console.page import ConsoleOperatorDep, ConsoleViewerDep, NavItem, Pager, PlatformDep, render
 from assetguard.core.clock import utcnow
 from assetguard.core.errors import AssetGuardError, NotFoundError
 from assetguard.findings.hub import FindingsHub
@@ -23,7 +23,7 @@ NAV = NavItem("Findings", "/findings")
 FILTERS = ("severity", "status", "record_state", "generator", "search")
 COLORS = {"CRITICAL": "#7b0000", "HIGH": "#d55e00", "MEDIUM": "#e69f00", "LOW": "#56b4e9", "INFORMATIONAL": "#999999"}
 DAYS = 14
-MAX_ROWS = 200
+PAGE_SIZE = 50
 
 
 def severity_chart(daily: dict[tuple[str, Any], int], days: int = DAYS) -> Markup:
@@ -36,10 +36,10 @@ def severity_chart(daily: dict[tuple[str, Any], int], days: int = DAYS) -> Marku
                              y_label="findings", legend=True, integer=True)
 
 
-def _query(platform: Any, f: dict[str, str], limit: int | None = MAX_ROWS) -> list[dict[str, Any]]:
+def _query(platform: Any, f: dict[str, str], limit: int | None = PAGE_SIZE + 1, offset: int = 0) -> list[dict[str, Any]]:
     return FindingsHub(platform).list(severity=f["severity"] or None, workflow_status=f["status"] or None,
                                       record_state=f["record_state"] or None, generator_id=f["generator"] or None,
-                                      text=f["search"] or None, limit=limit)
+                                      text=f["search"] or None, limit=limit, offset=offset)
 
 
 def _summary(platform: Any, f: dict[str, str]) -> tuple[int, dict[tuple[str, Any], int]]:
@@ -54,13 +54,13 @@ def _summary(platform: Any, f: dict[str, str]) -> tuple[int, dict[tuple[str, Any
 @router.get("/findings", response_class=HTMLResponse)
 def findings_page(request: Request, principal: ConsoleViewerDep, platform: PlatformDep, severity: str = "",
                   status: str = "", record_state: str = "ACTIVE", generator: str = "", search: str = "",
-                  updated: int | None = None, error: str = "") -> HTMLResponse:
+                  updated: int | None = None, error: str = "", offset: int = Query(0, ge=0, le=10**9)) -> HTMLResponse:
     f = {"severity": severity, "status": status, "record_state": record_state, "generator": generator,
          "search": search}
-    found = _query(platform, f)
+    found, pager = Pager.of(_query(platform, f, offset=offset), offset=offset, limit=PAGE_SIZE)
     total, daily = _summary(platform, f)
     return render(request, "findings/index.html", {
-        "findings": found, "total": total, "f": f, "chart": severity_chart(daily),
+        "findings": found, "pager": pager, "total": total, "f": f, "chart": severity_chart(daily),
         "severities": SEVERITY_LABELS, "statuses": WORKFLOW_STATUSES, "updated": updated, "error": error,
         "filter_query": urlencode({k: v for k, v in f.items() if v})})
 
