@@ -245,6 +245,9 @@ def test_export_verifies_offline_and_detects_tampering(platform: Platform, signe
 
 # ------------------------------------------------------------------ the scheduled job
 def test_scheduled_job_signs_once_enough_rows_or_time(platform: Platform, tmp_path: Path) -> None:
+    from assetguard.runtime.scheduler import jobs
+
+    assert "audit.digest" in jobs.names()
     platform.settings.audit.signing_key_path = tmp_path / "job.key"
     platform.settings.audit.digest_every_rows = 3
     fill(platform, 2)
