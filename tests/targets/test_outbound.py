@@ -304,13 +304,16 @@ def test_webhook_to_cloud_metadata_in_shared_space_is_a_recorded_final_error(tmp
         worker = EventWorker(platform, install_defaults=False)
         assert worker.drain(20)
         worker._finish()
+        from assetguard.events.dlq import DeadLetters
+
+        dead = DeadLetters(platform).list()
         with platform.db.connect() as conn:
             rows = conn.execute(select(event_deliveries.c.status, event_deliveries.c.attempts,
                                        event_deliveries.c.last_error_code, event_deliveries.c.last_error_message)
                                 .where(event_deliveries.c.target_id == "hook")).all()
     finally:
         platform.close()
-    assert len(rows) == 1
+    assert len(rows) == 1 and [d["target_id"] for d in dead] == ["hook"]
     status, attempts, code, message = rows[0]
-    assert code == "ForbiddenAddress" and attempts == 1 and status != "DELIVERED"
+    assert (status, attempts, code) == ("FAILED", 1, "ForbiddenAddress")  # dead-lettered at once, no retry
     assert "100.100.100.200" in message and "100.64.0.0/10" in message
