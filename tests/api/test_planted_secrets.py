@@ -48,6 +48,7 @@ SECRETS = {
     "setting slack.bot_token": "xoxb-1111-2222-pl4ntSettingBot91c2",
     "setting secret_key": "pl4nt-deployment-secret-key-91c2",
     "setting bus_url password": "pl4ntNatsPassword91c2",
+    "setting waf.upstream password": "pl4ntUpstreamPassword91c2",
     "slack target webhook_url": "https://hooks.slack.com/services/TPL4NT02/BPL4NT02/pl4ntSlackTargetHook91c2",
     "slack target bot_token": "xoxb-3333-4444-pl4ntTargetBot91c2",
     "webhook target url": "https://siem.example.com/ingest/pl4ntWebhookPath91c2?key=pl4ntWebhookQuery91c2",
@@ -58,6 +59,8 @@ SECRETS = {
     "unknown target password": "pl4nt-pager-password-91c2",
     "SecureString parameter": "pl4nt-secure-parameter-91c2",
     "query-string token": "pl4ntQueryToken91c2",
+    "blocked request's Authorization": "pl4ntBlockedBearer91c2",
+    "blocked request's query token": "pl4ntBlockedQuery91c2",
 }
 MARKERS = {what: re.findall(r"pl4nt[A-Za-z-]*91c2", value)[0] for what, value in SECRETS.items()}
 VIEWER_ROUTE_PARAMS = {"rule": "planted-notify", "path": "/", "recursive": "true", "decrypt": "true",
@@ -76,6 +79,7 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
                           "password": SECRETS["setting smtp.password"], "recipients": ["ops@example.com"]},
                     slack={"webhook_url": SECRETS["setting slack.webhook_url"],
                            "bot_token": SECRETS["setting slack.bot_token"], "channel": "#alerts"},
+                    waf={"upstream": f"http://app:{SECRETS['setting waf.upstream password']}@127.0.0.1:8001"},
                     telemetry={"enabled": True})
 
 
@@ -210,6 +214,20 @@ def test_no_planted_secret_reaches_a_viewer(client: TestClient, platform: Platfo
     found: list[str] = []
     answered: dict[str, int] = {}
 
+    # A WAF gate in this process (the console shows its proxy line) that blocked a request carrying
+    # credentials (kept among the recent blocks a viewer reads).
+    from assetguard.waf.engine import compile_acl
+    from assetguard.waf.gate import WafGate
+    from assetguard.waf.request import HttpRequest
+
+    vis = {"SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "planted"}
+    gate = WafGate(lambda: compile_acl({"Name": "planted", "DefaultAction": {"Block": {}}, "Rules": [],
+                                        "VisibilityConfig": vis}))
+    query, bearer = SECRETS["blocked request's query token"], SECRETS["blocked request's Authorization"]
+    blocked = HttpRequest("GET", f"/x?token={query}", headers=[("Authorization", f"Bearer {bearer}")])
+    assert gate.inspect(blocked).action == "BLOCK"
+    assert client.get("/waf/status", headers=viewer_headers).json()["recent_blocks"]
+
     # A request carrying a token in its query string (traced with its URL).
     client.get("/rules", params={"access_token": SECRETS["query-string token"]}, headers=viewer_headers)
 
@@ -243,7 +261,8 @@ def test_no_planted_secret_reaches_a_viewer(client: TestClient, platform: Platfo
                                                                      "id": "planted-finding"})
         answered[path] = resp.status_code
         found += [f"console {path}: {what}" for what in leaks(resp.text)]
-    assert answered["/console/rules"] == 200
+    assert answered["/console/rules"] == 200 and answered["/console/waf"] == 200
+    gate.close()
 
     # (The test client's own request log, logger "httpx", is not the platform's.)
     logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith(("httpx", "httpx2")))

@@ -20,6 +20,7 @@ from assetguard.console.page import (
     render,
 )
 from assetguard.core.errors import AssetGuardError
+from assetguard.core.redact import mask_text
 from assetguard.waf.acl_source import AclFingerprint, changed, compile_named_acl
 from assetguard.waf.gate import active_gates
 from assetguard.waf.ratelimit import MemoryRateCounter
@@ -89,7 +90,7 @@ def waf_page(request: Request, principal: ConsoleViewerDep, platform: PlatformDe
         "reload_generation": reload_generation, "name": name, "acl_version": version, "report": report, "error": error, "gates": [g.status() for g in gates],
         "proxies": proxies, "stored": store.names("acl"),
         "counters": _counters(), "blocks": _blocks(platform), "base_price": BASE_PRICE_WCU, "max_wcu": MAX_WCU,
-        "listen": settings.waf.listen, "upstream": settings.waf.upstream})
+        "listen": settings.waf.listen, "upstream": mask_text(settings.waf.upstream)})
 
 
 @router.post("/waf/reload")
