@@ -68,6 +68,12 @@ def _until(check: Callable[[], bool], timeout: float = 15.0) -> bool:
     return False
 
 
+def _row(store: WafStore) -> dict:
+    """The one proxy's heartbeat row ({} before its first beat)."""
+    rows = store.proxies(alive_seconds=30)
+    return rows[0] if rows else {}
+
+
 def _action(gate: WafGate, path: str) -> str:
     return gate.inspect(HttpRequest("GET", path, [("User-Agent", "t")])).action
 
@@ -79,7 +85,7 @@ def test_a_new_version_is_followed_and_reported(follow, store: WafStore) -> None
     store.put("acl", "shop", _blocking("/private"), actor="t")
     assert _until(lambda: _action(gate, "/private") == "BLOCK")
     assert _action(gate, "/admin") == "ALLOW"
-    assert _until(lambda: store.proxies(alive_seconds=30)[0]["version"] == 2)
+    assert _until(lambda: _row(store).get("version") == 2)
     row = store.proxies(alive_seconds=30)[0]
     assert row["acl"] == "shop" and row["address"] == "127.0.0.1:18000" and row["health"] == "ok"
     assert row["id"] == follower.id
@@ -130,18 +136,34 @@ def test_reload_requests_bad_versions_and_counters(follow, store: WafStore) -> N
     reloads = gate.reloads
     wanted = store.request_reload()
     assert _until(lambda: gate.reloads > reloads)
-    assert _until(lambda: store.proxies(alive_seconds=30)[0]["reload_generation"] == wanted)
+    assert _until(lambda: _row(store).get("reload_generation") == wanted)
     assert gate.inspect(request).action == "BLOCK"  # the 11th request: counts survived the reload
     # a version that does not compile leaves the running ACL in place, and the proxy says so
     broken = make_acl([{"Name": "office", "Priority": 0, "Action": {"Block": {}}, "Statement": {
         "IPSetReferenceStatement": {"ARN": "missing"}}}])
     store.put("acl", "shop", broken, actor="t")
-    assert _until(lambda: store.proxies(alive_seconds=30)[0]["health"] == "degraded")
+    assert _until(lambda: _row(store).get("health") == "degraded")
     row = store.proxies(alive_seconds=30)[0]
     assert "not reloaded" in row["detail"] and row["version"] == 1
     assert gate.acl.rules[0].name == "rate"
     store.put("acl", "shop", _blocking("/admin"), actor="t")
-    assert _until(lambda: store.proxies(alive_seconds=30)[0]["health"] == "ok")
+    assert _until(lambda: _row(store).get("health") == "ok")
     assert store.proxies(alive_seconds=30)[0]["version"] == 3 and _action(gate, "/admin") == "BLOCK"
     follower.stop()
     assert store.proxies(alive_seconds=30) == []  # a stopped proxy removes its row
+
+
+def _health(store: WafStore) -> str | None:
+    return _row(store).get("health")
+
+
+def test_the_heartbeat_reports_upstream_health(follow, store: WafStore) -> None:  # type: ignore[no-untyped-def]
+    store.put("acl", "shop", _blocking("/admin"), actor="t")
+    follower, _gate = follow("shop")
+    upstreams = [{"url": "http://10.0.0.9:8001", "healthy": False}]
+    follower.health_probe = lambda: {"status": "degraded", "upstreams": upstreams}
+    assert _until(lambda: _health(store) == "degraded")
+    assert store.proxies(alive_seconds=30)[0]["detail"] == "no healthy upstream (http://10.0.0.9:8001)"
+    upstreams[0]["healthy"] = True
+    follower.health_probe = lambda: {"status": "ok", "upstreams": upstreams}
+    assert _until(lambda: _health(store) == "ok")

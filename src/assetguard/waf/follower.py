@@ -30,8 +30,9 @@ import socket
 import threading
 import time
 import weakref
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from assetguard.core.clock import utcnow
 from assetguard.waf.acl_source import AclFingerprint, changed, compile_named_acl
@@ -87,6 +88,8 @@ class AclFollower:
         self.detail: str | None = None
         self.started_at = utcnow()
         self._gate: WafGate | None = None
+        # the proxy's own health (its upstreams), reported beside the ACL's: {"status": "ok"|..., ...}
+        self.health_probe: Callable[[], dict[str, Any]] | None = None
         self._wake = subscribe_local()
         self._force = False
         self._stop = threading.Event()
@@ -204,11 +207,20 @@ class AclFollower:
         if self.store is None:
             return
         fp = self.fingerprint
+        health, detail = self.health, self.detail
+        if health == "ok" and self.health_probe is not None:
+            try:
+                probe = self.health_probe()
+            except Exception as exc:  # noqa: BLE001 - a failing probe is reported, not raised
+                probe = {"status": "degraded", "upstreams": [], "error": str(exc)}
+            if probe.get("status") != "ok":
+                down = [str(u.get("url")) for u in probe.get("upstreams", []) if not u.get("healthy")]
+                health, detail = "degraded", f"no healthy upstream ({', '.join(down) or probe.get('error', '?')})"
         try:
             self.store.heartbeat(ProxyBeat(
                 self.id, self.address, str(self.acl_file) if self.acl_file else self.name,
                 fp.version if fp else 0, fp.digest if fp else "", self.generation, self.reload_generation,
-                self.health, self.detail, self.started_at))
+                health, detail, self.started_at))
         except Exception as exc:  # noqa: BLE001 - the next beat tries again
             self._degraded(_database_error(exc))
 

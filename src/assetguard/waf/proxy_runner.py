@@ -77,6 +77,7 @@ async def serve(waf: WafSettings, acl: str, upstreams: list[str], listen: str, *
     proxy = WafProxy(gate, upstreams, scheme="https" if context else "http", tracer=tracer,
                      health_path=waf.health_check_path, limits=FrontDoorLimits.from_settings(waf))
     await proxy.start(host, port, ssl_context=context, reuse_port=reuse_port)
+    follower.health_probe = proxy.health
     follower.start(gate)
     loop = asyncio.get_running_loop()
     stop = stop or asyncio.Event()
