@@ -338,3 +338,38 @@ def test_kms_key_of_the_wrong_kind_is_one_config_error(platform: Platform, kms_k
     with pytest.raises(ConfigError) as info:
         signer_for(platform.settings)
     assert "ECC_NIST_P256" in str(info.value) and "audit.kms_key_id" in str(info.value)
+
+
+def test_concurrent_writers_and_digesters_never_fork_the_digest_chain(platform: Platform, signer: Signer) -> None:
+    """The scheduler leader and `audit digest` may sign at the same time as rows are written."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def writer(name: str) -> None:
+        try:
+            for i in range(15):
+                with platform.db.begin() as conn:
+                    platform.audit.record(conn, Principal(name, "operator"), "rules.put", f"rule/{name}{i}")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    def digester() -> None:
+        try:
+            for _ in range(8):
+                write_digest(platform.db, signer)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in ("a", "b")]
+    threads += [threading.Thread(target=digester) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    write_digest(platform.db, signer)
+    digests = load_digests(platform.db)
+    assert [d.number for d in digests] == list(range(1, len(digests) + 1))
+    report = platform.audit.verify(keys(signer))
+    assert report.ok and report.rows == 30 and report.notes == [], report.problems
