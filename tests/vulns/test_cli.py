@@ -8,7 +8,6 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from assetguard.cli.main import app
-from assetguard.core.errors import ValidationError
 from assetguard.inventory.service import InventoryService
 from assetguard.runtime.platform import Platform
 from assetguard.vulns.database import AdvisoryDatabase
@@ -50,11 +49,12 @@ def test_vulndb_import_reports_bad_record_and_exits_1(cli_env: Platform, tmp_pat
     assert "bad.json" in err and "affected[0].ranges[0].events[1].fixed" in err
 
 
-def user_error(*args: str) -> ValidationError:
-    """The ValidationError a command raised (main() prints it as one line and exits 2)."""
+def user_error(*args: str) -> str:
+    """The one ``error:`` line a command printed for a user's mistake (exit code 2)."""
     result = CliRunner().invoke(app, list(args))
-    assert isinstance(result.exception, ValidationError), result.exception
-    return result.exception
+    assert result.exit_code == 2 and result.stderr.startswith("error: "), (result.exception, result.output)
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    return result.stderr
 
 
 def test_vulndb_import_missing_path_is_a_user_error(cli_env: Platform, tmp_path: Path) -> None:

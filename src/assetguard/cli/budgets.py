@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -13,6 +12,7 @@ from rich.table import Table
 from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, platform
 from assetguard.core.errors import ValidationError
+from assetguard.core.jsonout import dumps
 
 NAME = "budgets"
 app = typer.Typer(help="Budgets with ACTUAL and FORECASTED notifications (AWS Budgets semantics): put, list, delete and evaluate them here, push them to or pull them from AWS Budgets.",
@@ -38,7 +38,7 @@ def list_budgets(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
 
     defs = BudgetStore(platform(ctx)).list()
     if as_json:
-        typer.echo(json.dumps([d.stored() for d in defs]))
+        typer.echo(dumps([d.stored() for d in defs]))
         return
     table = Table("budget", "unit", "limit", "metric", "notifications")
     for d in defs:
@@ -71,7 +71,7 @@ def evaluate(ctx: typer.Context,
     day = _day(as_of) if as_of else None
     results = BudgetEvaluator(platform(ctx)).evaluate(as_of=day, names=budget or None, actor=cli_principal())
     if as_json:
-        typer.echo(json.dumps(results))
+        typer.echo(dumps(results))
         return
     table = Table("budget", "period", "limit", "actual", "forecast (80 % interval)", "notifications")
     for r in results:

@@ -21,6 +21,7 @@ from sqlalchemy import select
 from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, platform
 from assetguard.core.errors import ValidationError
+from assetguard.core.jsonout import dumps
 
 NAME = "compliance"
 app = typer.Typer(help="Configuration compliance: the rules and conformance packs, evaluate assets against them, read the results, and run remediation runbooks.", no_args_is_help=True)
@@ -30,7 +31,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="machine-readable JSON out
 
 
 def _out(value: Any) -> None:
-    sys.stdout.write(json.dumps(value, indent=2, default=str) + "\n")
+    sys.stdout.write(dumps(value, indent=2, default=str) + "\n")
 
 
 @app.command()

@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -14,6 +13,7 @@ import yaml
 
 from assetguard.auth.keys import check_kek_setting
 from assetguard.cli.context import console, state
+from assetguard.core.jsonout import dumps
 from assetguard.core.redact import public_settings
 from assetguard.core.settings import config_path
 
@@ -36,6 +36,6 @@ def show(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json", hel
     """Print the effective settings (file + environment + defaults); secrets are masked."""
     data = public_settings(state(ctx).settings())
     if as_json:
-        typer.echo(json.dumps(data, indent=2, sort_keys=True))
+        typer.echo(dumps(data, indent=2, sort_keys=True))
     else:
         typer.echo(yaml.safe_dump(data, sort_keys=True).rstrip())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +13,7 @@ from rich.table import Table
 from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, platform
 from assetguard.core.errors import ValidationError
+from assetguard.core.jsonout import dumps
 
 NAME = "cost"
 app = typer.Typer(help="Cost data: ingest FOCUS / CUR 2.0 files, read daily cost from the Cost Explorer API (explorer), and a summary of spend by service and tag.", no_args_is_help=True)
@@ -44,7 +44,7 @@ def ingest(ctx: typer.Context,
         summary = CostIngestor(p).ingest(file, fmt, actor=cli_principal(), progress=progress)
         bar.update(store, completed=1.0, visible=True)
     if as_json:
-        typer.echo(json.dumps({"source": summary.source, "format": summary.format, "rowsRead": summary.rows_read,
+        typer.echo(dumps({"source": summary.source, "format": summary.format, "rowsRead": summary.rows_read,
                                "rowsStored": summary.rows_stored, "periods": summary.periods,
                                "seconds": round(summary.seconds, 3)}))
         return
@@ -76,7 +76,7 @@ def summary(ctx: typer.Context,
 
     report = CostReport(platform(ctx)).overview(_day(start) if start else None, _day(end) if end else None)
     if as_json:
-        typer.echo(json.dumps(report, default=str))
+        typer.echo(dumps(report, default=str))
         return
     table = Table("service", "cost", title=f"{report['start']} – {report['end']}")
     for row in report["services"]:

@@ -20,6 +20,7 @@ import typer
 
 from assetguard.cli.context import console
 from assetguard.core.errors import ConfigError, ProviderError
+from assetguard.core.jsonout import dumps
 
 NAME = "deploy"
 app = typer.Typer(help="Deploy the plan to AWS (CDK stacks in deploy/aws).", no_args_is_help=True)
@@ -66,10 +67,10 @@ def synth(context: ContextOpt = None,
     env = _env()
     env["CDK_OUTDIR"] = str(out)
     if context:
-        env["CDK_CONTEXT_JSON"] = json.dumps({**json.loads((directory / "cdk.json").read_text())["context"],
+        env["CDK_CONTEXT_JSON"] = dumps({**json.loads((directory / "cdk.json").read_text())["context"],
                                               "assetguard": json.loads(context)})
     else:
-        env["CDK_CONTEXT_JSON"] = json.dumps(json.loads((directory / "cdk.json").read_text())["context"])
+        env["CDK_CONTEXT_JSON"] = dumps(json.loads((directory / "cdk.json").read_text())["context"])
     proc = subprocess.run([sys.executable, str(directory / "app.py")], cwd=directory, env=env)
     if proc.returncode != 0:
         raise typer.Exit(proc.returncode)

@@ -8,7 +8,6 @@ archive events and replay them (``events archive ...``, ``events replay``).
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -19,6 +18,8 @@ from rich.table import Table
 from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, platform
 from assetguard.core.errors import ValidationError
+from assetguard.core.jsonout import dumps
+from assetguard.core.textfile import read_json, read_text
 
 NAME = "events"
 app = typer.Typer(help="Event bus: test-pattern against events, put events, replay archived ones, and manage the dead-letter queue (dlq) and archive.", no_args_is_help=True)
@@ -34,14 +35,7 @@ def _add_archive_commands() -> None:
 
 
 def _read_json(path: Path, what: str) -> Any:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(f"cannot read {what} file: {exc.strerror}", where=str(path)) from None
-    try:
-        return json.loads(text)
-    except ValueError as exc:
-        raise ValidationError(f"{what} is not valid JSON: {exc}", where=str(path)) from None
+    return read_json(path, f"{what} file")
 
 
 @app.command("test-pattern")
@@ -57,13 +51,9 @@ def test_pattern_cmd(
         if pattern is not None or event is not None:
             typer.echo("use either --cases or --pattern with --event", err=True)
             raise typer.Exit(2)
-        try:
-            lines = cases.read_text(encoding="utf-8").splitlines()
-        except OSError as exc:
-            typer.echo(f"{cases}: cannot read cases file: {exc.strerror}", err=True)
-            raise typer.Exit(2) from None
+        lines = read_text(cases, "cases file").splitlines()
         for result in run_cases_text(lines):
-            typer.echo(json.dumps(result))
+            typer.echo(dumps(result))
         return
     if pattern is None or event is None:
         typer.echo("--pattern and --event are required (or --cases)", err=True)
@@ -95,7 +85,7 @@ def put(ctx: typer.Context,
         batch = [{"Source": source, "DetailType": detail_type, "Detail": detail if detail is not None else "{}",
                   "Resources": resources or []}]
     result = put_events(platform(ctx), batch)
-    typer.echo(json.dumps(result, indent=2))
+    typer.echo(dumps(result, indent=2))
     if result["FailedEntryCount"]:
         raise typer.Exit(1)
 
@@ -110,7 +100,7 @@ def dlq_list(ctx: typer.Context, rule: Annotated[str | None, typer.Option("--rul
 
     rows = DeadLetters(platform(ctx)).list(rule=rule, include_redriven=include_redriven, limit=limit)
     if as_json:
-        typer.echo(json.dumps(rows, default=str, indent=2))
+        typer.echo(dumps(rows, default=str, indent=2))
         return
     table = Table("id", "failed at", "rule", "target", "code", "attempts", "message")
     for r in rows:

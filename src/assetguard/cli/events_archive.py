@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from rich.table import Table
 from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, platform
 from assetguard.core.clock import utcnow
+from assetguard.core.jsonout import dumps
 
 archive_app = typer.Typer(help="Archives of events (all, or those matching a pattern), for replays: create, list and delete them.",
                           no_args_is_help=True)
@@ -47,12 +47,12 @@ def archive_list(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
 
     rows = Archives(platform(ctx)).list_archives()
     if as_json:
-        typer.echo(json.dumps(rows, default=str, indent=2))
+        typer.echo(dumps(rows, default=str, indent=2))
         return
     table = Table("name", "events", "retention", "pattern", "created")
     for r in rows:
         table.add_row(r["name"], str(r["event_count"]), f"{r['retention_days']} d" if r["retention_days"] else "forever",
-                      json.dumps(r["pattern"]) if r["pattern"] else "(all events)", str(r["created_at"])[:19])
+                      dumps(r["pattern"]) if r["pattern"] else "(all events)", str(r["created_at"])[:19])
     console.print(table)
 
 
@@ -79,4 +79,4 @@ def replay(ctx: typer.Context,
     spec = parse_spec(ReplaySpec, {"name": name or f"replay-{archive}-{utcnow():%Y%m%dT%H%M%S}"[:48],
                                    "archive": archive, "start": start, "end": end, "rules": rules or []})
     record = Archives(platform(ctx)).replay(spec, actor=cli_principal())
-    typer.echo(json.dumps(record, default=str, indent=2))
+    typer.echo(dumps(record, default=str, indent=2))

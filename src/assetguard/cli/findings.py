@@ -23,6 +23,8 @@ from rich.table import Table
 from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, err_console, platform
 from assetguard.core.errors import ValidationError
+from assetguard.core.jsonout import dumps
+from assetguard.core.textfile import read_json, read_text_or_stdin
 
 NAME = "findings"
 app = typer.Typer(help="The findings hub (ASFF): list and show findings, update their workflow, export and import them, insight counts and automation rules.", no_args_is_help=True)
@@ -74,7 +76,7 @@ def list_findings(ctx: typer.Context,
     found = _select(ctx, severity=severity, min_severity=min_severity, status=status, record_state=record_state,
                     generator=generator, filters=filters, limit=limit)
     if as_json:
-        sys.stdout.write(json.dumps(found, indent=2, default=str) + "\n")
+        sys.stdout.write(dumps(found, indent=2, default=str) + "\n")
         return
     table = Table()
     for col in ("Severity", "Workflow", "Generator", "Resource", "Title", "Updated"):
@@ -98,7 +100,7 @@ def show(ctx: typer.Context, finding_id: Annotated[str, typer.Argument(help="the
     """One finding with its resources and remediation."""
     f = _find(ctx, finding_id, product_arn)
     if as_json:
-        sys.stdout.write(json.dumps(f, indent=2, default=str) + "\n")
+        sys.stdout.write(dumps(f, indent=2, default=str) + "\n")
         return
     console.print(f"[bold]{f['Title']}[/bold]  ({f['Severity']['Label']}, {f['Workflow']['Status']}, "
                   f"{f.get('RecordState')})", highlight=False)
@@ -130,7 +132,7 @@ def update(ctx: typer.Context, finding_ids: Annotated[list[str], typer.Argument(
                                        else None, note=note, severity_label=severity.upper() if severity else None,
                                        verification_state=verification)
     if as_json:
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        sys.stdout.write(dumps(result, indent=2) + "\n")
         return
     console.print(f"updated {len(result['ProcessedFindings'])} finding(s)")
 
@@ -218,8 +220,7 @@ def import_findings(ctx: typer.Context,
     else:
         if file is None:
             raise ValidationError("give a file (or - for stdin), or --from", where="FILE")
-        where = "stdin" if str(file) == "-" else str(file)
-        text = sys.stdin.read() if str(file) == "-" else file.read_text(encoding="utf-8")
+        text, where = read_text_or_stdin(file, "findings file")
         findings = read_asff(text, where=where)
         result = {"SuccessCount": 0, "FailedCount": 0, "FailedFindings": []}
         for i in range(0, len(findings), 100):
@@ -228,7 +229,7 @@ def import_findings(ctx: typer.Context,
                 result[k] += part[k]
             result["FailedFindings"] += part["FailedFindings"]
     if as_json:
-        sys.stdout.write(json.dumps(result, indent=2) + "\n")
+        sys.stdout.write(dumps(result, indent=2) + "\n")
         _exit_if_failed(result)
         return
     console.print(" ".join(f"{k}={v if not isinstance(v, list) else len(v)}" for k, v in result.items()))
@@ -245,7 +246,7 @@ def insight(ctx: typer.Context, group_by: Annotated[str, typer.Option("--group-b
     """Counts of findings grouped by a field (Security Hub insights)."""
     rows = _hub(ctx).insight(group_by, _filters(filters))
     if as_json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        sys.stdout.write(dumps(rows, indent=2) + "\n")
         return
     table = Table()
     table.add_column(group_by)
@@ -262,7 +263,7 @@ def automation_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
     rules = AutomationRules(platform(ctx)).list()
     if as_json:
-        sys.stdout.write(json.dumps(rules, indent=2) + "\n")
+        sys.stdout.write(dumps(rules, indent=2) + "\n")
         return
     for r in rules:
         console.print(f"{r['RuleOrder']:>4} {r['RuleName']} {r['RuleStatus']}"
@@ -274,10 +275,7 @@ def automation_add(ctx: typer.Context, file: Annotated[Path, typer.Argument(help
     """Create an automation rule from a JSON document (Security Hub CreateAutomationRule shape)."""
     from assetguard.findings.automation import AutomationRules
 
-    try:
-        doc = json.loads(file.read_text(encoding="utf-8"))
-    except ValueError as exc:
-        raise ValidationError(f"not JSON: {exc}", where=str(file)) from None
+    doc = read_json(file, "automation rule file")
     rule = AutomationRules(platform(ctx)).create(doc, actor=cli_principal())
     console.print(f"created {rule['RuleName']} ({rule['RuleArn']})", highlight=False)
 

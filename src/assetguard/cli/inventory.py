@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 import typer
@@ -12,6 +11,7 @@ from rich.table import Table
 from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, platform
 from assetguard.core.errors import ValidationError
+from assetguard.core.jsonout import dumps
 from assetguard.inventory.collectors.base import collectors
 from assetguard.inventory.runner import aws_options, run_collection
 from assetguard.inventory.service import CollectionSummary, InventoryService
@@ -86,7 +86,7 @@ def collect(ctx: typer.Context,
                   TimeElapsedColumn(), console=console, transient=as_json, disable=as_json) as progress:
         summary = run_collection(p, source, options, actor=cli_principal(), progress=_Bars(progress))
     if as_json:
-        typer.echo(json.dumps(summary.as_dict(), indent=2))
+        typer.echo(dumps(summary.as_dict(), indent=2))
     else:
         print_summary(summary)
 
@@ -103,7 +103,7 @@ def list_(ctx: typer.Context,
     items = InventoryService(platform(ctx)).list_assets(type_, include_deleted=include_deleted, tag=tag or None,
                                                         region=region, search=search)
     if as_json:
-        typer.echo(json.dumps(items, indent=2, default=str))
+        typer.echo(dumps(items, indent=2, default=str))
         return
     table = Table("type", "name", "region", "status", "state", "arn")
     for i in items:
@@ -122,15 +122,15 @@ def show(ctx: typer.Context, arn: Annotated[str, typer.Argument(help="the asset'
     item = inv.get(arn)
     versions = inv.history(arn) if history else None
     if as_json:
-        typer.echo(json.dumps({"configurationItem": item, "history": versions} if history else item, indent=2,
+        typer.echo(dumps({"configurationItem": item, "history": versions} if history else item, indent=2,
                               default=str))
         return
-    console.print_json(json.dumps(item, default=str))
+    console.print_json(dumps(item, default=str))
     if versions is not None:
         table = Table("state", "change", "captured", "changed properties")
         for v in versions:
             changed = v["diff"]["changedProperties"] if v.get("diff") else {}
-            lines = [f"{k}: {json.dumps(c['previousValue'])[:40]} → {json.dumps(c['updatedValue'])[:40]}"
+            lines = [f"{k}: {dumps(c['previousValue'])[:40]} → {dumps(c['updatedValue'])[:40]}"
                      for k, c in list(changed.items())[:12]]
             table.add_row(v["configurationStateId"], v["changeType"], v["configurationItemCaptureTime"][:19],
                           "\n".join(lines) + (f"\n… {len(changed) - 12} more" if len(changed) > 12 else ""))
@@ -144,4 +144,4 @@ def permissions(source: Annotated[str, typer.Option("--source", "-s")] = "aws") 
     actions = list(collectors.get(source).permissions)
     policy = {"Version": "2012-10-17",
               "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}] if actions else []}
-    typer.echo(json.dumps(policy, indent=2))
+    typer.echo(dumps(policy, indent=2))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ from rich.table import Table
 
 from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, platform
+from assetguard.core.jsonout import dumps
 from assetguard.tagging.params import parameter_store
 
 NAME = "params"
@@ -34,7 +34,7 @@ def get(ctx: typer.Context, name: Annotated[str, typer.Argument(help="name, or n
         as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Print a parameter's value."""
     p = parameter_store(platform(ctx)).get(name, decrypt=decrypt)
-    typer.echo(json.dumps(p.public(), default=str) if as_json else p.value)
+    typer.echo(dumps(p.public(), default=str) if as_json else p.value)
 
 
 @app.command("list")
@@ -44,7 +44,7 @@ def list_(ctx: typer.Context, path: Annotated[str, typer.Argument()] = "/",
     """List parameters under a path (SecureString values stay hidden)."""
     params = parameter_store(platform(ctx)).get_by_path(path, recursive=recursive, decrypt=False)
     if as_json:
-        typer.echo(json.dumps([p.public() for p in params], default=str, indent=2))
+        typer.echo(dumps([p.public() for p in params], default=str, indent=2))
         return
     table = Table("name", "type", "version", "value", "labels")
     for p in params:

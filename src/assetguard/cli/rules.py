@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -11,6 +10,7 @@ from rich.table import Table
 
 from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, platform
+from assetguard.core.jsonout import dumps
 
 NAME = "rules"
 app = typer.Typer(help="Event rules (pattern → targets): list, put and delete rules, enable or disable them.", no_args_is_help=True)
@@ -23,7 +23,7 @@ def list_(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] =
 
     rules = RuleStore(platform(ctx)).list_rules()
     if as_json:
-        typer.echo(json.dumps([r.as_dict() for r in rules], indent=2))
+        typer.echo(dumps([r.as_dict() for r in rules], indent=2))
         return
     table = Table("name", "state", "origin", "targets", "description")
     for r in rules:

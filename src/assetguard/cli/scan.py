@@ -32,6 +32,7 @@ from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, err_console, platform
 from assetguard.core.clock import utcnow
 from assetguard.core.errors import ValidationError
+from assetguard.core.jsonout import dumps
 
 NAME = "scan"
 scan_app = typer.Typer(help="Scan assets: configuration compliance (--source) or vulnerabilities (vulns).",
@@ -84,9 +85,7 @@ def render_report(report: Any, fmt: str, *, fail_on: str | None = None) -> str:
 
     failed = report.non_compliant()
     if fmt == "json":
-        import json
-
-        return json.dumps({"summary": report.counts, "results": report.as_dicts()}, indent=2, default=str)
+        return dumps({"summary": report.counts, "results": report.as_dicts()}, indent=2, default=str)
     if fmt in ("asff", "ocsf", "sarif"):
         stamp = format_time(utcnow())
         findings = [{**to_finding(e.rule, e.item, e.result.compliance_type, e.result.annotation, at=stamp),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +11,8 @@ from rich.progress import Progress
 
 from assetguard.cli.context import err_console, platform
 from assetguard.core.errors import ValidationError
+from assetguard.core.jsonout import dumps
+from assetguard.core.textfile import read_text
 from assetguard.tagging.autotag import AutoTagger, TagPlan
 from assetguard.tagging.sources import read_path, read_s3, read_sqs
 
@@ -70,7 +71,7 @@ def autotag(ctx: typer.Context,
             plan = tagger.plan(item)
             counts["skipped" if plan.skipped else "planned"] += 1
             if as_json:
-                sys.stdout.write(json.dumps(plan.contract(), sort_keys=False) + "\n")
+                sys.stdout.write(dumps(plan.contract(), sort_keys=False) + "\n")
             if not plan.skipped:
                 pending.append(plan)
                 if len(pending) >= BATCH:
@@ -86,7 +87,7 @@ def _print_changes(changes: list[Any], as_json: bool, dry_run: bool) -> None:
     from rich.table import Table
 
     if as_json:
-        sys.stdout.write(json.dumps([c.as_dict() for c in changes], indent=2) + "\n")
+        sys.stdout.write(dumps([c.as_dict() for c in changes], indent=2) + "\n")
         return
     table = Table("resource", "before", "after", "status", title="dry run (nothing written)" if dry_run else None)
     def fmt(tags: dict[str, Any]) -> str:
@@ -130,7 +131,7 @@ def find(ctx: typer.Context, region: FindOpt = None,
 
     items = _find(platform(ctx), region, type_, tag, missing, search)
     if as_json:
-        sys.stdout.write(json.dumps([{"arn": i["arn"], "resourceType": i["resourceType"], "region": i.get("awsRegion"),
+        sys.stdout.write(dumps([{"arn": i["arn"], "resourceType": i["resourceType"], "region": i.get("awsRegion"),
                                       "tags": i.get("tags") or {}} for i in items], indent=2) + "\n")
         return
     table = Table("arn", "type", "region", "tags")
@@ -210,10 +211,9 @@ def import_(ctx: typer.Context, file: Path,
     from assetguard.auth.principal import cli_principal
     from assetguard.tagging.editor import TagEditor
 
-    if not file.exists():
-        raise ValidationError("no such file", where=str(file))
+    text = read_text(file, "tags CSV file")
     editor = TagEditor(platform(ctx))
-    changes = editor.commit(editor.plan_csv(file.read_text(encoding="utf-8"), where=str(file)),
+    changes = editor.commit(editor.plan_csv(text, where=str(file)),
                             actor=cli_principal(), dry_run=dry_run)
     _print_changes(changes, as_json, dry_run)
     if any(c.status == "failed" for c in changes):
@@ -229,7 +229,7 @@ def backfill(ctx: typer.Context, dry_run: Annotated[bool, typer.Option("--dry-ru
 
     items = Backfill(platform(ctx)).run(dry_run=dry_run, actor=cli_principal())
     if as_json:
-        sys.stdout.write(json.dumps([i.as_dict() for i in items], indent=2) + "\n")
+        sys.stdout.write(dumps([i.as_dict() for i in items], indent=2) + "\n")
         return
     for i in items:
         err_console.print(f"{i.status:10} {i.arn}  createdBy={i.created_by or '?'} ({i.source}) "
@@ -258,7 +258,7 @@ def policy_list(ctx: typer.Context) -> None:
     """Print stored policies as JSON."""
     from assetguard.tagging.policy_store import TagPolicyStore
 
-    sys.stdout.write(json.dumps(TagPolicyStore(platform(ctx)).list(), indent=2) + "\n")
+    sys.stdout.write(dumps(TagPolicyStore(platform(ctx)).list(), indent=2) + "\n")
 
 
 @policy_app.command("check")
@@ -276,7 +276,7 @@ def policy_check(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--js
         if problems:
             report.append({"arn": asset["arn"], "problems": [x.as_dict() for x in problems]})
     if as_json:
-        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+        sys.stdout.write(dumps(report, indent=2) + "\n")
     else:
         for r in report:
             err_console.print(f"{r['arn']}: " + "; ".join(x["message"] for x in r["problems"]), highlight=False)

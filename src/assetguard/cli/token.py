@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -10,6 +9,7 @@ from rich.table import Table
 
 from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, platform
+from assetguard.core.jsonout import dumps
 
 NAME = "token"
 app = typer.Typer(help="API tokens: create, list and revoke them.", no_args_is_help=True)
@@ -29,7 +29,7 @@ def list_(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--json")] =
     """List tokens (never their secrets)."""
     tokens = platform(ctx).tokens.list()
     if as_json:
-        typer.echo(json.dumps([t.public() for t in tokens], default=str, indent=2))
+        typer.echo(dumps([t.public() for t in tokens], default=str, indent=2))
         return
     table = Table("id", "name", "role", "created", "last used", "revoked")
     for t in tokens:

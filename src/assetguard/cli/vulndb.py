@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -19,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, err_console, platform
 from assetguard.core.errors import ValidationError
+from assetguard.core.jsonout import dumps
 from assetguard.vulns.database import AdvisoryDatabase
 from assetguard.vulns.scanner import VulnerabilityScanner
 from assetguard.vulns.sources import count_hint
@@ -79,13 +79,13 @@ def import_(ctx: typer.Context,
 @app.command()
 def stats(ctx: typer.Context) -> None:
     """Advisories per ecosystem and the newest ``modified`` time."""
-    console.print_json(json.dumps(AdvisoryDatabase(platform(ctx)).stats()))
+    console.print_json(dumps(AdvisoryDatabase(platform(ctx)).stats()))
 
 
 @app.command()
 def show(ctx: typer.Context, advisory: Annotated[str, typer.Argument(help="OSV id or alias (CVE/GHSA)")]) -> None:
     """Print one stored OSV record with its computed severity."""
-    console.print_json(json.dumps(AdvisoryDatabase(platform(ctx)).get(advisory), default=str))
+    console.print_json(dumps(AdvisoryDatabase(platform(ctx)).get(advisory), default=str))
 
 
 @app.command("list")

@@ -6,7 +6,6 @@ on: one ``{"action", "terminatingRuleId", "labels"}`` line per request line.
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +14,7 @@ import typer
 
 from assetguard.cli.context import console, state
 from assetguard.core.errors import ValidationError
+from assetguard.core.jsonout import dumps
 from assetguard.core.settings import Settings
 
 NAME = "waf"
@@ -93,11 +93,11 @@ def evaluate(ctx: typer.Context, acl: AclOption,
     compiled = compile_from_cli(state(ctx).settings(), acl, resources)
     out = output.open("w", encoding="utf-8") if output else sys.stdout
     try:
-        for request_id, request in read_requests(requests, sys.stdin):
+        for request_id, request in read_requests(requests):
             record = compiled.evaluate(request).to_record()
             if with_id:
                 record = {"id": request_id, **record}
-            out.write(json.dumps(record, separators=(",", ":")) + "\n")
+            out.write(dumps(record, separators=(",", ":")) + "\n")
     finally:
         if output:
             out.close()
@@ -140,7 +140,7 @@ def export(ctx: typer.Context, acl: AclOption,
     compile_from_cli(settings, acl, resources)  # refuse to export what would not load
     path = acl_file(acl)
     doc = load_acl_document(path) if path is not None else named_acl(settings, acl)[0]
-    text = json.dumps(doc, indent=2, ensure_ascii=False) + "\n"
+    text = dumps(doc, indent=2, ensure_ascii=False) + "\n"
     if output:
         output.write_text(text, encoding="utf-8")
     else:

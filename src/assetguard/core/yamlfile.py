@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from assetguard.core.errors import ValidationError
+from assetguard.core.textfile import read_text
 
 PathKey = tuple[str | int, ...]
 
@@ -85,11 +86,7 @@ def parse_yaml(text: str, filename: str) -> tuple[Any, SourceMap]:
 
 def load_yaml(path: Path) -> tuple[Any, SourceMap]:
     """Read and parse a YAML (or JSON, which is YAML) file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(f"cannot read file: {exc.strerror}", where=str(path)) from None
-    return parse_yaml(text, str(path))
+    return parse_yaml(read_text(path), str(path))
 
 
 def pydantic_errors(exc: Any, where: SourceMap | None, filename: str = "") -> str:

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic import ValidationError as PydanticValidationError
 
 from assetguard.core.errors import ValidationError
+from assetguard.core.textfile import read_text
 from assetguard.core.yamlfile import SourceMap, parse_yaml, pydantic_errors
 
 TimeUnit = Literal["DAILY", "MONTHLY", "QUARTERLY", "ANNUALLY"]
@@ -47,6 +48,10 @@ class _AwsModel(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+# The largest amount a budget may hold: the ceiling AWS Budgets puts on an absolute threshold (1.5e13).
+MAX_AMOUNT = Decimal(15_000_000_000_000)
+
+
 class Spend(_AwsModel):
     Amount: str
     Unit: str = "USD"
@@ -54,13 +59,22 @@ class Spend(_AwsModel):
     @field_validator("Amount", mode="before")
     @classmethod
     def _amount(cls, value: Any) -> str:
+        """A finite decimal in [0, MAX_AMOUNT], kept in plain notation (``1e3`` is stored as ``1000``)."""
+        if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+            raise ValueError("Amount must be a decimal number such as \"500\" or \"99.50\"")
         try:
-            amount = Decimal(str(value))
+            amount = Decimal(str(value).strip())
         except (InvalidOperation, ValueError):
-            raise ValueError("Amount must be a number") from None
+            raise ValueError("Amount must be a decimal number such as \"500\" or \"99.50\"") from None
+        if not amount.is_finite():
+            raise ValueError("Amount must be a finite number (not NaN or Infinity)")
         if amount < 0:
             raise ValueError("Amount must not be negative")
-        return str(value)
+        if amount > MAX_AMOUNT:
+            raise ValueError(f"Amount must be at most {MAX_AMOUNT:,}")
+        if amount != amount.quantize(Decimal("1e-10"), rounding="ROUND_DOWN"):
+            raise ValueError("Amount has more than 10 decimal places")
+        return format(amount, "f") if isinstance(value, float) or "e" in str(value).lower() else str(value).strip()
 
     @property
     def amount(self) -> float:
@@ -292,8 +306,4 @@ class _Shifted:
 
 
 def load_definitions(path: Path) -> list[BudgetDefinition]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ValidationError(f"cannot read file: {exc.strerror}", where=str(path)) from None
-    return parse_definitions(text, str(path))
+    return parse_definitions(read_text(path, "budgets file"), str(path))

@@ -24,6 +24,7 @@ import duckdb
 
 from assetguard.auth.principal import SYSTEM, Principal
 from assetguard.core.errors import ValidationError
+from assetguard.core.textfile import check_utf8
 from assetguard.cost.mapping import CURRENCY_COLUMN, GROUP_KEYS, MAPPINGS, SourceMapping, lit
 from assetguard.cost.store import CostStore, PeriodKey
 
@@ -109,7 +110,7 @@ class CostIngestor:
         try:
             described = con.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()
         except duckdb.Error as exc:
-            raise ValidationError(f"cannot read file: {_first_line(exc)}", where=str(path)) from None
+            raise _read_error(exc, path) from None
         columns = {str(row[0]): str(row[1]) for row in described}
         mapping = self._mapping(columns, fmt, path)
         missing = mapping.missing(columns)
@@ -187,6 +188,20 @@ def _where(path: Path, kind: str, row: int) -> str:
     return f"{path}:{row + 1}" if kind == "csv" else f"{path} row {row}"
 
 
+def _read_error(exc: Exception, path: Path) -> ValidationError:
+    """DuckDB's reason in one line; for a CSV that is not UTF-8, the offending byte's offset instead."""
+    name = path.name.lower()
+    if name.endswith(".csv") or name.endswith(".csv.gz"):
+        import gzip
+
+        try:
+            with (gzip.open(path, "rb") if name.endswith(".gz") else path.open("rb")) as fh:
+                check_utf8(fh, str(path), "CSV file")
+        except (OSError, EOFError):
+            pass  # not readable or not gzip: DuckDB's own reason below says so
+    return ValidationError(f"cannot read file: {_first_line(exc)}", where=str(path))
+
+
 def _first_line(exc: Exception) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
@@ -214,7 +229,7 @@ def _run_with_progress(con: duckdb.DuckDBPyConnection, sql: str, progress: Progr
     if error:
         exc = error[0]
         if isinstance(exc, duckdb.Error):
-            raise ValidationError(f"cannot read file: {_first_line(exc)}", where=str(path)) from None
+            raise _read_error(exc, path) from None
         raise exc
     if progress is not None:
         progress("read", 1.0)

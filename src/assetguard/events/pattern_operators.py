@@ -13,6 +13,7 @@ Tests the rule index evaluates without a call expose their parameters: :class:`N
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -49,9 +50,16 @@ def is_number(value: Any) -> bool:
 
 
 def json_path(path: Sequence[str | int]) -> str:
+    """``$.detail.tags[0]``; a key with spaces, dots, brackets, quotes or control characters is quoted
+    (``$["a b"]``), so the path stays one unambiguous line."""
     out = "$"
     for part in path:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part and part.isprintable() and not any(c in part for c in ' .[]"\\'):
+            out += f".{part}"
+        else:
+            out += f"[{json.dumps(part, ensure_ascii=False)}]"
     return out
 
 

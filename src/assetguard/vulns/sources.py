@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 from assetguard.core.errors import ProviderError, ValidationError
+from assetguard.core.textfile import decode_text, parse_json
 
 
 class RecordError(str):
@@ -29,9 +30,9 @@ class RecordError(str):
 
 def _decode(where: str, data: bytes) -> Iterator[tuple[str, Any]]:
     try:
-        doc = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        yield where, RecordError(f"not valid JSON: {exc}")
+        doc = parse_json(decode_text(data, where, "OSV record"), where, "OSV record")
+    except ValidationError as exc:
+        yield where, RecordError(exc.message)
         return
     if isinstance(doc, list):  # a file holding several records
         for i, rec in enumerate(doc):

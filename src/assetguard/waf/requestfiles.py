@@ -12,6 +12,7 @@ Example::
 from __future__ import annotations
 
 import base64
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +21,7 @@ from typing import IO, Any
 import yaml
 
 from assetguard.core.errors import ValidationError
+from assetguard.core.textfile import read_stdin, read_text
 from assetguard.waf.request import HttpRequest
 
 
@@ -37,7 +39,7 @@ def read_jsonl(stream: IO[str], name: str = "requests") -> Iterator[tuple[str, H
 
 def read_har(path: Path) -> Iterator[tuple[str, HttpRequest]]:
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        doc = json.loads(read_text(path, "HAR file"))
         entries = doc["log"]["entries"]
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ValidationError(f"not a HAR file (log.entries): {exc}", where=str(path)) from None
@@ -114,7 +116,7 @@ def _crs_stage(inp: dict[str, Any], where: str) -> HttpRequest:
 def read_crs_yaml(path: Path) -> Iterator[tuple[str, HttpRequest]]:
     """Requests of a go-ftw regression file (``tests[].stages[].input``)."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.safe_load(read_text(path, "CRS regression file"))
     except yaml.YAMLError as exc:
         raise ValidationError(f"invalid YAML: {exc}", where=str(path)) from None
     if not isinstance(doc, dict) or not isinstance(doc.get("tests"), list):
@@ -132,10 +134,11 @@ def read_crs_yaml(path: Path) -> Iterator[tuple[str, HttpRequest]]:
             yield f"{rule}-{test.get('test_id', ti + 1)}{suffix}", _crs_stage(inp, f"{path} (tests[{ti}].stages[{si}])")
 
 
-def read_requests(path: Path, stdin: IO[str] | None = None) -> Iterator[tuple[str, HttpRequest]]:
-    """Pick the reader by extension: ``.har``, ``.yaml``/``.yml`` (or a directory of them), else JSONL."""
-    if str(path) == "-" and stdin is not None:
-        yield from read_jsonl(stdin, "stdin")
+def read_requests(path: Path, stdin: IO[bytes] | None = None) -> Iterator[tuple[str, HttpRequest]]:
+    """Pick the reader by extension: ``.har``, ``.yaml``/``.yml`` (or a directory of them), else JSONL;
+    ``-`` reads JSONL from ``stdin`` (bytes; default: standard input). Text is decoded strictly as UTF-8."""
+    if str(path) == "-":
+        yield from read_jsonl(io.StringIO(read_stdin("requests", stdin)), "stdin")
         return
     if path.is_dir():
         for file in sorted(path.rglob("*.y*ml")):
@@ -146,5 +149,4 @@ def read_requests(path: Path, stdin: IO[str] | None = None) -> Iterator[tuple[st
     elif path.suffix in (".yaml", ".yml"):
         yield from read_crs_yaml(path)
     else:
-        with path.open(encoding="utf-8") as fh:
-            yield from read_jsonl(fh, str(path))
+        yield from read_jsonl(io.StringIO(read_text(path, "requests file")), str(path))

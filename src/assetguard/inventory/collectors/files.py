@@ -7,17 +7,15 @@ from pathlib import Path
 from typing import Any
 
 from assetguard.core.errors import ValidationError
+from assetguard.core.textfile import read_text
 
 
 def load_json(path: Path, text: str | None = None) -> Any:
     """Parse a JSON file; a syntax error names ``path:line:column``."""
     if text is None:
-        try:
-            text = path.read_text(encoding="utf-8-sig")
-        except FileNotFoundError:
-            raise ValidationError("file does not exist", where=str(path)) from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"cannot read file: {exc}", where=str(path)) from None
+        if not path.exists():
+            raise ValidationError("file does not exist", where=str(path))
+        text = read_text(path)
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
