@@ -358,6 +358,10 @@ BASELINE_LABELS = [
     ("/content?f=/etc/hosts", "awswaf:managed:aws:linux-os:LFI_QueryString"),
     ("/content?a=1&f=/root/.ssh/id_rsa", "awswaf:managed:aws:linux-os:LFI_QueryString"),
     ("/content?f=../../etc/passwd", "awswaf:managed:aws:core-rule-set:GenericLFI_QueryArguments"),
+    # ... and in the URI path to LFI_URIPATH, not KnownBadInputs' ExploitablePaths_URIPATH ("web-inf")
+    ("/proc/version", "awswaf:managed:aws:linux-os:LFI_URIPath"),
+    ("/etc/passwd", "awswaf:managed:aws:linux-os:LFI_URIPath"),
+    ("/app/WEB-INF/web.xml", "awswaf:managed:aws:known-bad-inputs:ExploitablePaths_URIPath"),
 ]
 
 

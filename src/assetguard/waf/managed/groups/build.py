@@ -376,7 +376,11 @@ def sqli_rule_set() -> Doc:
 
 def linux_rule_set() -> Doc:
     rules = [
-        ("LFI_URIPATH", "LFI_URIPath", pat("linux_files", URI_PATH, PATH_CHAIN)),
+        (
+            "LFI_URIPATH",
+            "LFI_URIPath",
+            any_of(pat("linux_files", URI_PATH, PATH_CHAIN), pat("linux_paths_uri", URI_PATH, PATH_CHAIN)),
+        ),
         (
             "LFI_QUERYSTRING",
             "LFI_QueryString",

@@ -85,10 +85,15 @@ P: dict[str, str] = {
         r"/web-inf(?:/|$)|/meta-inf(?:/|$)|/\.(?:git|svn|hg|bzr|aws|ssh|vscode|idea)(?:/|$)|/\.env$"
         r"|/\.ht(?:access|passwd)|/\.ds_store|/wp-config\.php|/phpmyadmin|/actuator(?:/|$)"
         r"|/server-(?:status|info)|/jmx-console|/manager/html|/invoker/|/cgi-bin/|/solr/admin"
-        r"|/_ignition/|/vendor/phpunit|/xmlrpc\.php|/boaform/|/hnap1|/etc/passwd|/proc/self/"
+        r"|/_ignition/|/vendor/phpunit|/xmlrpc\.php|/boaform/|/hnap1"
         r"|/\.(?:[^w/.]|w[^e/]|we[^l/]|wel[^l/])[^/]*(?:/|$)"
-        r"|\.(?:sql|db|bak|dump)\.(?:zip|gz|bz2|xz|tar|7z|rar)$|^/(?:proc|sys)/|/(?:proc|sys)/(?:self|class|kernel"
-        r"|devices|block|firmware|interrupts|cpuinfo|meminfo|version|mounts|net)\b"
+        r"|\.(?:sql|db|bak|dump)\.(?:zip|gz|bz2|xz|tar|7z|rar)$"
+    ),
+    # Linux system files as a URI path (/proc/version): AWSManagedRulesLinuxRuleSet LFI_URIPATH,
+    # with linux_files; not ExploitablePaths_URIPATH (web application paths such as web-inf).
+    "linux_paths_uri": (
+        r"^/(?:proc|sys)/|/(?:proc|sys)/(?:self|class|kernel|devices|block|firmware|interrupts|cpuinfo|meminfo"
+        r"|version|mounts|net)\b"
     ),
     "log4j": (
         r"(?:\$|&dollar;|\\u0024)(?:\{|&lbrace;|\\u007b)\s*(?:jndi|[^}]{0,60}(?:\$\{|:-))|&lbrace;\s*jndi|\$\{\s*(?:jndi|ldaps?|rmi|dns|iiop|corba|nds|nis|lower|upper|env|sys"
