@@ -317,3 +317,28 @@ def test_webhook_to_cloud_metadata_in_shared_space_is_a_recorded_final_error(tmp
     status, attempts, code, message = rows[0]
     assert (status, attempts, code) == ("FAILED", 1, "ForbiddenAddress")  # dead-lettered at once, no retry
     assert "100.100.100.200" in message and "100.64.0.0/10" in message
+
+
+def test_ipv6_destination_is_pinned_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Server6(ThreadingHTTPServer):
+        address_family = socket.AF_INET6
+
+    try:
+        server = Server6(("::1", 0), Recorder)
+    except OSError:
+        pytest.skip("no IPv6 loopback on this machine")
+    server.daemon_threads = True
+    server.seen = []  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    calls: list[str] = []
+    monkeypatch.setattr(socket, "getaddrinfo", fake_resolver({"v6.test": ["::1"]}, calls))
+    try:
+        response = HttpClient(guard=OutboundGuard(["::1/128"])).post(f"http://v6.test:{port}/x", json={}, timeout=5)
+        with pytest.raises(OutboundRefused):
+            HttpClient(guard=OutboundGuard()).post(f"http://v6.test:{port}/x", json={}, timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert response.status_code == 204 and calls == ["v6.test", "v6.test"]
+    assert server.seen == [{"host": f"v6.test:{port}", "local": "::1", "sni": ""}]  # type: ignore[attr-defined]
