@@ -49,6 +49,7 @@ SECRETS = {
     "setting secret_key": "pl4nt-deployment-secret-key-91c2",
     "setting bus_url password": "pl4ntNatsPassword91c2",
     "setting waf.upstream password": "pl4ntUpstreamPassword91c2",
+    "setting waf.redis_url password": "pl4ntRedisPassword91c2",
     "slack target webhook_url": "https://hooks.slack.com/services/TPL4NT02/BPL4NT02/pl4ntSlackTargetHook91c2",
     "slack target bot_token": "xoxb-3333-4444-pl4ntTargetBot91c2",
     "webhook target url": "https://siem.example.com/ingest/pl4ntWebhookPath91c2?key=pl4ntWebhookQuery91c2",
@@ -79,7 +80,10 @@ def settings(tmp_path: Path, db_url: str) -> Settings:
                           "password": SECRETS["setting smtp.password"], "recipients": ["ops@example.com"]},
                     slack={"webhook_url": SECRETS["setting slack.webhook_url"],
                            "bot_token": SECRETS["setting slack.bot_token"], "channel": "#alerts"},
-                    waf={"upstream": f"http://app:{SECRETS['setting waf.upstream password']}@127.0.0.1:8001"},
+                    waf={"acl": "planted",  # a small stored ACL: the console's WAF page compiles it
+                         "upstream": f"http://app:{SECRETS['setting waf.upstream password']}@127.0.0.1:8001",
+                         # A Redis that refuses this password: the throttle falls back to the database.
+                         "redis_url": f"redis://:{SECRETS['setting waf.redis_url password']}@127.0.0.1:6379/15"},
                     telemetry={"enabled": True})
 
 
@@ -151,6 +155,10 @@ def populate(client: TestClient, admin: dict[str, str], platform: Platform) -> N
                               "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}
     assert client.post("/vulns/advisories", json=[advisory], headers=admin).status_code == 200
     InventoryService(platform).apply_collection("host", [host(ASSET, [pypi("six", "1.16.0")])])
+    acl = {"Name": "planted", "DefaultAction": {"Allow": {}}, "Rules": [], "VisibilityConfig": {
+        "SampledRequestsEnabled": False, "CloudWatchMetricsEnabled": False, "MetricName": "planted"}}
+    resp = client.put("/waf/acls/planted", json=acl, headers=admin)
+    assert resp.status_code == 200, resp.text
 
 
 def _fill(path: str, found: dict[str, str]) -> str:
@@ -189,7 +197,7 @@ def viewer_get_routes(client: TestClient, admin: dict[str, str]) -> list[tuple[s
              "/findings/insights/saved/{name}/results:name": "planted-insight",
              "trace_id": first("/telemetry/traces", "trace_id", "traceId"),
              "advisory_id": "OSV-2099-PLANT", "arn": ASSET, "id": "planted-finding",
-             "/waf/acls/{name}:name": "baseline", "/waf/acls/{name}/versions:name": "baseline"}
+             "/waf/acls/{name}:name": "planted", "/waf/acls/{name}/versions:name": "planted"}
     routes: list[tuple[str, dict[str, str]]] = []
     for path, ops in schema["paths"].items():
         if "get" not in ops:
@@ -227,6 +235,9 @@ def test_no_planted_secret_reaches_a_viewer(client: TestClient, platform: Platfo
     blocked = HttpRequest("GET", f"/x?token={query}", headers=[("Authorization", f"Bearer {bearer}")])
     assert gate.inspect(blocked).action == "BLOCK"
     assert client.get("/waf/status", headers=viewer_headers).json()["recent_blocks"]
+
+    # A failed authentication: the throttle tries the Redis that refuses its password, and logs it.
+    assert client.get("/rules", headers={"Authorization": "Bearer ag_0badc0de_wrong"}).status_code == 401
 
     # A request carrying a token in its query string (traced with its URL).
     client.get("/rules", params={"access_token": SECRETS["query-string token"]}, headers=viewer_headers)
