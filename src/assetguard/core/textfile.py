@@ -17,7 +17,7 @@ import codecs
 import json
 import sys
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from assetguard.core.errors import ValidationError
 
@@ -50,7 +50,11 @@ def read_bytes(path: Path, what: str = "file") -> bytes:
         raise ValidationError(f"cannot read {what}: {exc.strerror or exc}", where=str(path)) from None
 
 
-def check_utf8(stream: IO[bytes], where: str, what: str = "file", chunk: int = 1 << 20) -> None:
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+def check_utf8(stream: Readable, where: str, what: str = "file", chunk: int = 1 << 20) -> None:
     """Raise the :func:`decode_text` error if ``stream`` is not UTF-8, reading it in chunks (for files too
     large to hold, such as cost exports, whose own reader reported only that something failed)."""
     decoder = codecs.getincrementaldecoder("utf-8")("strict")

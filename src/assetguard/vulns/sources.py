@@ -11,7 +11,6 @@ zip member) so a malformed record is reported precisely while the rest are still
 
 from __future__ import annotations
 
-import json
 import tempfile
 import zipfile
 from collections.abc import Iterator
