@@ -141,8 +141,9 @@ def check_digests(digests: Iterable[Digest], row_hashes: Mapping[int, str], last
         report.problems.append(f"trail truncated: digest #{previous.number} covers rows up to {covered_to} "
                                f"but the trail ends at row {last_row} (rows {last_row + 1}-{covered_to} removed)")
     elif last_row > covered_to:
-        report.notes.append(f"rows {covered_to + 1}-{last_row} ({last_row - covered_to}) not yet covered "
-                            "by a digest")
+        span = f"row {last_row}" if last_row == covered_to + 1 else \
+            f"rows {covered_to + 1}-{last_row} ({last_row - covered_to})"
+        report.notes.append(f"{span} not yet covered by a digest")
     return report
 
 

@@ -76,7 +76,7 @@ def verify(ctx: typer.Context, public_key: PublicKeyOpt = None,
         if not keys:
             ids = ", ".join(used) or "none"
             err_console.print(f"warning: trusting the public key inside the export (key id {ids}); pass "
-                              "--public-key with the key you were given to pin it", highlight=False)
+                              "--public-key with the key you were given to pin it", highlight=False, soft_wrap=True)
         _print(report, "audit export")
         return
     _print(platform(ctx).audit.verify(keys), "audit trail")  # plus the deployment's own key
