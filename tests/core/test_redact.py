@@ -108,3 +108,8 @@ def test_secret_query_parameters_are_masked_and_come_back_only_onto_the_stored_v
     assert restore_masked({"endpoint": shown}, {"endpoint": presigned}) == {"endpoint": presigned}
     with pytest.raises(ValidationError, match="endpoint"):
         restore_masked({"endpoint": shown.replace("b.s3", "c.s3")}, {"endpoint": presigned})
+
+
+def test_a_literal_mask_stored_under_an_ordinary_key_comes_back_unchanged() -> None:
+    """``{"prefix": "***"}`` is shown as it is; sending it back is not a missing secret."""
+    assert restore_masked({"prefix": REDACTED, "n": 1}, {"prefix": REDACTED}) == {"prefix": REDACTED, "n": 1}

@@ -190,7 +190,7 @@ def restore_masked(new: Any, old: Any, where: str = "") -> Any:
             before = old.get(key) if isinstance(old, Mapping) else None
             here = f"{where}.{key}" if where else str(key)
             if isinstance(value, str) and value in MASKS:
-                if before in (None, "") or (isinstance(before, str) and before in MASKS):
+                if before in (None, ""):
                     raise ValidationError(f"{value!r} stands for a stored secret (that is how it is shown), but "
                                           "there is none to keep here: send the secret itself", where=here)
                 out[key] = before
