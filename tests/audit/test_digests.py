@@ -373,3 +373,14 @@ def test_concurrent_writers_and_digesters_never_fork_the_digest_chain(platform: 
     assert [d.number for d in digests] == list(range(1, len(digests) + 1))
     report = platform.audit.verify(keys(signer))
     assert report.ok and report.rows == 30 and report.notes == [], report.problems
+
+
+def test_verify_notes_rows_waiting_far_longer_than_the_digest_interval(platform: Platform, signer: Signer) -> None:
+    fill(platform, 2)
+    assert platform.audit.verify().notes == ["rows 1-2 (2) not yet covered by a digest (none written yet)"]
+    with platform.db.begin() as conn:
+        first = conn.execute(select(audit_log.c.time).where(audit_log.c.seq == 1)).scalar_one()
+        conn.execute(update(audit_log).where(audit_log.c.seq == 1).values(
+            time=first - timedelta(hours=3)))  # older than 2 x the default hour
+    notes = platform.audit.verify().notes
+    assert len(notes) == 2 and notes[1].startswith("row 1 (from ") and "is the scheduler running?" in notes[1]

@@ -19,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import IO, Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -74,9 +74,11 @@ class VerifyReport:
 
 
 class AuditTrail:
-    def __init__(self, db: Database, *, own_key: Callable[[], PublicKey | None] | None = None) -> None:
+    def __init__(self, db: Database, *, own_key: Callable[[], PublicKey | None] | None = None,
+                 digest_interval: timedelta | None = None) -> None:
         self.db = db
         self._own_key = own_key  # the deployment's public key, which verify() trusts
+        self.digest_interval = digest_interval  # audit.digest_interval_seconds, for the cadence note
 
     def own_public_key(self) -> PublicKey | None:
         """The public key of the deployment's signer (None before the first digest's key file)."""
@@ -165,7 +167,23 @@ class AuditTrail:
                               digests, trusted)
         if unusable is not None:
             report.problems.insert(0, unusable)
+        overdue = self._overdue(digests)
+        if overdue is not None:
+            report.notes.append(overdue)
         return report
+
+    def _overdue(self, digests: Sequence[Digest]) -> str | None:
+        """A note when the oldest uncovered row has waited more than twice the digest interval: the
+        scheduler is not running, or newer digests were removed together with their rows."""
+        if self.digest_interval is None:
+            return None
+        covered = max((_last_seq(d) for d in digests), default=0)
+        with self.db.connect() as conn:
+            oldest = conn.execute(select(audit_log.c.time).where(audit_log.c.seq == covered + 1)).scalar()
+        if oldest is None or utcnow() - oldest <= 2 * self.digest_interval:
+            return None
+        return (f"row {covered + 1} (from {_ts(oldest)}) has waited over twice audit.digest_interval_seconds for "
+                "a digest: is the scheduler running? (or were newer digests removed with their rows?)")
 
     def export(self, out: IO[str], public_key: PublicKey | None = None) -> int:
         """Write the trail as JSON Lines shaped like CloudTrail records; returns the count.
@@ -267,6 +285,13 @@ def verify_export(lines: Iterable[str], keys: Mapping[str, PublicKey] | None, *,
     rows.sort(key=lambda r: r["seq"])
     trusted = dict(keys) if keys is not None else embedded
     return verify_trail(rows, head, digests, trusted, head_known=head is not None), trusted
+
+
+def _last_seq(digest: Digest) -> int:
+    try:
+        return int(digest.data().get("lastSeq", 0))
+    except (ValueError, TypeError):
+        return 0  # reported by check_digests
 
 
 def to_cloudtrail(row: dict[str, Any]) -> dict[str, Any]:

@@ -11,6 +11,7 @@ Domain services are plain classes that take the platform; they are cheap to cons
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from assetguard.audit.signing import deployment_public_key
@@ -29,7 +30,8 @@ class Platform:
     def __init__(self, settings: Settings, db: Database) -> None:
         self.settings = settings
         self.db = db
-        self.audit = AuditTrail(db, own_key=lambda: deployment_public_key(settings))  # verify trusts it
+        self.audit = AuditTrail(db, own_key=lambda: deployment_public_key(settings),  # verify trusts it
+                                digest_interval=timedelta(seconds=settings.audit.digest_interval_seconds))
         self.tokens = TokenService(db, self.audit)
         self.keys = KeyStore(settings, db)  # session, webhook and parameter keys, shared through the database
         self.bus: EventBus = OutboxBus(db)
