@@ -55,6 +55,9 @@ def test_demo_load_fills_every_domain_and_is_idempotent(platform: Platform) -> N
         tags = inventory.get(arn)["tags"]
         assert tags["CreatedBy"] in {"alice", "bob", "ci-deploy"}
         assert "CreatedAt" in tags
+    # the step's log line counts resources, as the Tags page shows them
+    created_by = [a for a in inventory.list_assets() if "CreatedBy" in (a.get("tags") or {})]
+    assert f"; {len(created_by)} resource(s) tagged" in next(r for r in results if r.name == "autotag").summary
 
     hub = FindingsHub(platform)
     assert hub.list(severity="CRITICAL", limit=None) and hub.list(severity="HIGH", limit=None)

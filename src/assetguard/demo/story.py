@@ -383,8 +383,14 @@ class StoryLoader:
             counts[r.status] = counts.get(r.status, 0) + 1
         creates = sum(1 for p in plans if not p.skipped)
         tagged = sorted({r.arn for r in results if r.status in ("tagged", "duplicate")})
-        return (f"{len(records)} CloudTrail records ({day}), {creates} create(s); "
-                + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())), {"tagged": tagged, "counts": counts})
+        # Count resources, as the Tags page does: several create calls may name the same resource.
+        resources: dict[str, set[str]] = {}
+        for r in results:
+            resources.setdefault(r.status, set()).add(r.arn)
+        return (f"{len(records)} CloudTrail records ({day}), {creates} create call(s) for "
+                f"{len({r.arn for r in results})} resource(s); "
+                + ", ".join(f"{len(arns)} resource(s) {status}" for status, arns in sorted(resources.items())),
+                {"tagged": tagged, "counts": counts})
 
     def load_host(self) -> tuple[str, dict[str, Any]]:
         from assetguard.inventory.runner import run_collection
