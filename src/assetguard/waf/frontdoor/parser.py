@@ -37,13 +37,18 @@ class MessageParser:
 
     __slots__ = ("_parser", "limits", "state", "head_bytes", "url", "headers", "head_done", "complete",
                  "upgrade", "body", "body_bytes", "_remaining", "_line", "_chunk_seen", "_trailer_bytes",
-                 "_tail", "no_body", "status", "reason", "is_request", "_keep_alive", "_start_line", "framing")
+                 "_tail", "no_body", "status", "reason", "is_request", "_keep_alive", "_start_line", "framing",
+                 "method", "version")
 
     def __init__(self, limits: FrontDoorLimits, *, is_request: bool, no_body: bool = False) -> None:
         self.limits = limits
         self.is_request = is_request
-        self._parser: httptools.HttpRequestParser | httptools.HttpResponseParser = (
+        # llhttp holds this object for its callbacks and this object holds llhttp: the cycle is cut
+        # (``_parser = None``) once the message is complete, so it never waits for the cyclic GC
+        self._parser: httptools.HttpRequestParser | httptools.HttpResponseParser | None = (
             httptools.HttpRequestParser(self) if is_request else httptools.HttpResponseParser(self))
+        self.method = b""  # known at the end of the head (see request_line for a partial one)
+        self.version = ""
         self.state = HEAD
         self.head_bytes = 0
         self.url = b""
@@ -82,17 +87,21 @@ class MessageParser:
         self.reason += reason
 
     def on_header(self, name: bytes, value: bytes) -> None:
-        if self.head_done:
-            return  # a trailer field: validated by llhttp, counted, never forwarded
-        self.headers.append((name, value))
-        if len(self.headers) > self.limits.max_headers:
-            raise Refusal(431, "too_many_headers", f"more than {self.limits.max_headers} header fields")
+        if not self.head_done:  # after the head: a trailer field, validated by llhttp, counted, never forwarded
+            self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        if len(self.headers) > self.limits.max_headers:  # the head is bounded in bytes meanwhile
+            raise Refusal(431, "too_many_headers", f"more than {self.limits.max_headers} header fields")
         self.head_done = True
-        self._keep_alive = bool(self._parser.should_keep_alive())  # llhttp forgets it once the message ends
-        if not self.is_request:
-            self.status = self._parser.get_status_code()  # type: ignore[union-attr]
+        parser = self._parser
+        assert parser is not None
+        self._keep_alive = bool(parser.should_keep_alive())  # llhttp forgets it once the message ends
+        self.version = str(parser.get_http_version())
+        if isinstance(parser, httptools.HttpRequestParser):
+            self.method = bytes(parser.get_method())
+        else:
+            self.status = parser.get_status_code()
 
     def on_body(self, body: bytes) -> None:
         self.body.append(body)
@@ -106,13 +115,11 @@ class MessageParser:
 
     # feeding
 
-    @property
-    def version(self) -> str:
-        return str(self._parser.get_http_version())
-
-    @property
-    def method(self) -> bytes:
-        return bytes(self._parser.get_method())  # type: ignore[union-attr]
+    def request_line(self) -> tuple[bytes, str]:
+        """(method, version) as far as parsed: known once llhttp is past the request line."""
+        if self.head_done or not self.headers or not isinstance(self._parser, httptools.HttpRequestParser):
+            return self.method, self.version
+        return bytes(self._parser.get_method()), str(self._parser.get_http_version())
 
     def keep_alive(self) -> bool:
         """llhttp's verdict at the end of the head (version and Connection)."""
@@ -141,11 +148,15 @@ class MessageParser:
             else:  # UNTIL_CLOSE: a response whose body ends with the connection
                 self._llhttp(view[pos:end])
                 pos = end
+        if self.state == DONE:
+            self._parser = None
         return pos - start
 
     def _llhttp(self, chunk: memoryview) -> None:
+        parser = self._parser
+        assert parser is not None
         try:
-            self._parser.feed_data(chunk)
+            parser.feed_data(chunk)
         except httptools.HttpParserUpgrade:
             # llhttp stops after an Upgrade/CONNECT head and takes what follows as the new protocol.
             # Upgrades are not proxied: a body there would be lost or smuggled, so it is refused;
@@ -180,10 +191,15 @@ class MessageParser:
         if self.head_bytes + n > limit:
             raise Refusal(431, "head_too_large", f"request head larger than {limit} bytes")
         if self.is_request and not self._start_line.endswith(b"\r\n"):
-            self._start_line = (self._start_line + data[pos:pos + n]).lstrip(b"\r\n")
-            cut = self._start_line.find(b"\r\n")
-            if cut >= 0:
-                self._start_line = self._start_line[:cut + 2]
+            cut = data.find(b"\r\n", pos, pos + n) if not self._start_line and data[pos:pos + 1] not in (
+                b"\r", b"\n") else -1
+            if cut >= 0:  # the usual case: the whole request line in this piece
+                self._start_line = data[pos:cut + 2]
+            else:
+                self._start_line = (self._start_line + data[pos:pos + n]).lstrip(b"\r\n")
+                cut = self._start_line.find(b"\r\n")
+                if cut >= 0:
+                    self._start_line = self._start_line[:cut + 2]
         self._llhttp(view[pos:pos + n])
         self.head_bytes += n
         pos += n
@@ -279,6 +295,7 @@ class MessageParser:
         if self.state == UNTIL_CLOSE:
             self.complete = True
             self.state = DONE
+            self._parser = None
 
     def _is_chunked(self) -> bool:
         """Whether the final transfer coding is chunked (llhttp's rule; a request refuses any other)."""

@@ -33,13 +33,11 @@ def partial_request(message: MessageParser | None, client_ip: str) -> HttpReques
     """As much of the refused request as was parsed (method and target may be missing)."""
     if message is None:
         return HttpRequest("-", "/", [], b"", client_ip)
-    started = bool(message.headers) or message.head_done  # llhttp knows method and version after the request line
-    method = message.method.decode("latin-1") if started else "-"
+    method, version = message.request_line()
     url = message.url.decode("latin-1") or "/"
     headers = [(n.decode("latin-1"), v.decode("latin-1")) for n, v in message.headers]
-    version = f"HTTP/{message.version}" if started else "HTTP/1.1"
-    return HttpRequest(method, url if url.startswith("/") else "/" + url, headers, b"", client_ip,
-                       http_version=version)
+    return HttpRequest(method.decode("latin-1") or "-", url if url.startswith("/") else "/" + url, headers, b"",
+                       client_ip, http_version=f"HTTP/{version}" if version else "HTTP/1.1")
 
 
 def record_refusal(gate: WafGate, refusal: Refusal, request: HttpRequest) -> dict[str, Any]:
