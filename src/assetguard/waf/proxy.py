@@ -252,6 +252,8 @@ class WafProxy:
             extra = [(k, v) for k, v in headers if k not in (b"content-type", b"content-length")]
             await self.simple(writer, status, payload, close=close, content_type=dict(headers)[b"content-type"],
                               extra=extra)
+            if not finished:  # the rest of the body is unread: let the client see the answer before closing
+                await self._linger(stream.reader, writer)
             return not close
         self.served += 1
         inserts = [(n.encode("latin-1"), v.encode("latin-1")) for n, v in verdict.insert_headers]

@@ -183,6 +183,14 @@ class Upstream:
     idle: deque[UpstreamConnection] = field(default_factory=deque)
     max_idle: int = 64
 
+    _context: ssl.SSLContext | None = None
+
+    def _tls_context(self) -> ssl.SSLContext:
+        """One client context per upstream (building one loads the CA store: milliseconds)."""
+        if self._context is None:
+            self._context = ssl.create_default_context()
+        return self._context
+
     @classmethod
     def parse(cls, url: str, limits: FrontDoorLimits | None = None) -> Upstream:
         parts = urlsplit(url)
@@ -203,7 +211,7 @@ class Upstream:
         return (host if self.port == default else f"{host}:{self.port}").encode("ascii")
 
     async def connect(self, timeout: float | None = None) -> UpstreamConnection:
-        context = ssl.create_default_context() if self.tls else None
+        context = self._tls_context() if self.tls else None
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(timeout or self.limits.upstream_connect_timeout):
             _, protocol = await loop.create_connection(lambda: UpstreamConnection(self.limits), self.host,
