@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -70,3 +71,17 @@ def test_viewer_cannot_edit_and_bad_lines_are_named(client, platform: Platform, 
                                                    "action": "apply"})
     assert resp.status_code == 400 and "reserved prefix" in resp.text
     assert InventoryService(platform).get(arns[0])["tags"] == {"Env": "dev"}
+
+
+def test_resource_list_pages(client, platform: Platform, console_login) -> None:  # type: ignore[no-untyped-def]
+    items = [{"resourceType": "AssetGuard::Host::Linux", "resourceId": f"p{i:03d}", "arn": f"urn:assetguard:host:p{i:03d}",
+              "awsRegion": "local", "accountId": "local", "tags": {}, "configuration": {}} for i in range(130)]
+    InventoryService(platform).apply_collection("test", items)
+    console_login("viewer")
+    first = client.get("/console/tags").text
+    assert first.count('<tr data-arn="') == 100 and "130 resource(s)" in first
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    rest = client.get("/console/tags", params={"offset": 100}).text
+    assert rest.count('<tr data-arn="') == 30 and 'rel="prev"' in rest and 'rel="next"' not in rest
+    shown = set(re.findall(r'<tr data-arn="([^"]+)"', first)) | set(re.findall(r'<tr data-arn="([^"]+)"', rest))
+    assert shown == {i["arn"] for i in items}

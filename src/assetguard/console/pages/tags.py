@@ -6,12 +6,12 @@ import time
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from markupsafe import Markup
 
 from assetguard.console.charts import Series, stacked_bar_chart
-from assetguard.console.page import ConsoleOperatorDep, ConsoleViewerDep, NavItem, PlatformDep, render
+from assetguard.console.page import ConsoleOperatorDep, ConsoleViewerDep, NavItem, Pager, PlatformDep, render
 from assetguard.core.errors import AssetGuardError
 from assetguard.tagging.editor import TagEditor
 from assetguard.tagging.policy import evaluate
@@ -21,7 +21,7 @@ router = APIRouter()
 NAV = NavItem("Tags", "/tags")
 
 FILTERS = ("region", "type", "tag", "missing", "search")
-MAX_ROWS = 500
+PAGE_SIZE = 100
 COVERAGE_TTL = 10.0  # seconds
 
 
@@ -68,25 +68,27 @@ def _coverage(platform: Any, f: dict[str, str]) -> tuple[int, Markup | None]:
     return value
 
 
-def _page(request: Request, platform: Any, f: dict[str, str], *, status_code: int = 200,
+def _page(request: Request, platform: Any, f: dict[str, str], *, status_code: int = 200, offset: int = 0,
           **extra: Any) -> HTMLResponse:
-    # The table needs only the first rows; without a "missing" filter the inventory stops there.
-    items = _find(platform, f, limit=None if f["missing"] else MAX_ROWS)[:MAX_ROWS]
+    # The table needs only this page's rows; without a "missing" filter the inventory stops there.
+    end = offset + PAGE_SIZE + 1
+    items, pager = Pager.of(_find(platform, f, limit=None if f["missing"] else end)[offset:end], offset=offset,
+                            limit=PAGE_SIZE)
     total, chart = _coverage(platform, f)
     if extra.get("preview") or extra.get("errors") or extra.get("done") is not None:
         platform.singleton("console.tags.coverage", dict).clear()  # the data just changed or may change
         total, chart = _coverage(platform, f)
     return render(request, "tags/index.html", {
-        "items": items, "total": total, "f": f, "chart": chart,
+        "items": items, "pager": pager, "total": total, "f": f, "chart": chart,
         "filter_query": urlencode({k: v for k, v in f.items() if v}), **extra}, status_code=status_code)
 
 
 @router.get("/tags", response_class=HTMLResponse)
 def tags_page(request: Request, principal: ConsoleViewerDep, platform: PlatformDep, region: str = "",
               type: str = "", tag: str = "", missing: str = "", search: str = "", done: int | None = None,
-              failed: int | None = None) -> HTMLResponse:
+              failed: int | None = None, offset: int = Query(0, ge=0, le=10**9)) -> HTMLResponse:
     f = {"region": region, "type": type, "tag": tag, "missing": missing, "search": search}
-    return _page(request, platform, f, done=done, failed=failed)
+    return _page(request, platform, f, done=done, failed=failed, offset=offset)
 
 
 @router.post("/tags/edit", response_model=None)
