@@ -11,7 +11,8 @@
 Both answer ``200`` with a JSON echo (method, target, Host, ``X-Req-Id``, body length and hash),
 so a client can check it got the response to its own request. Special targets: ``/double``
 answers twice, ``/late-extra`` sends stray bytes after its response, ``/eof`` answers without
-length and closes, ``/chunked-response`` answers chunked, ``/hang`` never answers and
+length and closes, ``/chunked-response`` answers chunked, ``/no-content`` answers 204 with a stray length,
+``/hang`` never answers and
 ``/bad-framing`` answers with two Content-Lengths.
 """
 
@@ -147,6 +148,8 @@ async def respond(target: bytes, headers: list[tuple[bytes, bytes]], body: bytes
         await asyncio.sleep(3600)
     elif target.startswith(b"/bad-framing"):
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello!")
+    elif target.startswith(b"/no-content"):
+        writer.write(b"HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n")
     elif target.startswith(b"/chunked-response"):
         writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
     else:

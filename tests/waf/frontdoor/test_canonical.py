@@ -64,6 +64,11 @@ def test_responses_are_reframed_for_the_client(make_harness: Callable[..., Harne
     [old_client] = harness.send(b"GET /chunked-response HTTP/1.0\r\n\r\n")
     assert old_client.body == b"hello world" and old_client.header(b"connection") == b"close"
     assert old_client.header(b"transfer-encoding") is None
+    with harness.connect() as sock:  # a 204 has no body whatever its Content-Length says
+        sock.sendall(request("/no-content") + request("/user/after-204", rid="n2"))
+        responses = read_responses(sock, 2)
+    assert [r.status for r in responses] == [204, 200] and responses[1].json()["id"] == "n2"
+    assert responses[0].header(b"content-length") is None
     with harness.connect() as sock:  # a HEAD response has a Content-Length and no body
         sock.sendall(request("/user", method="HEAD") + request("/user/after-head", rid="h2"))
         data = b""

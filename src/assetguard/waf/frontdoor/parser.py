@@ -219,8 +219,8 @@ class MessageParser:
         if self.complete or self.no_body:
             self.state = DONE
             self.complete = True
-            if self.content_length() is not None and not self.no_body:
-                self.framing = "length"  # Content-Length: 0
+            if self.content_length() == 0 and not self.no_body:
+                self.framing = "length"  # an empty body (a 204's or 304's length is information only)
         elif self._is_chunked():
             self.state = CHUNK_LINE
             self.framing = "chunked"
