@@ -11,7 +11,8 @@ migration may only *expand* the schema in a way that release tolerates:
   ``op.get_context().autocommit_block()`` (a plain CREATE INDEX blocks writers while it builds).
 
 The *contract* step (drop what nothing reads any more) ships one release later, once no replica
-of the release that used it is left. Migrations run under a database-wide lock
+of the release that used it is left; ``tests/db/test_expand_only.py`` refuses a breaking
+operation unless its revision is listed there with the reason. Migrations run under a database-wide lock
 (``assetguard.db.migrate.migration_lock``), so concurrent starters never race.
 """
 
