@@ -136,14 +136,25 @@ class EventWorker:
 
     def _loop(self, halt: threading.Event) -> None:
         """Steps until ``halt``; an idle step waits for a publish (or the poll interval)."""
+        failing = 0  # consecutive failed steps (a database outage): back off, log sparingly
+        logged_at = 0.0
         while not halt.is_set():
             try:
                 work = self.step()
             except Exception as exc:  # noqa: BLE001 - the worker must survive a DB hiccup; it retries
                 self.errors += 1
-                # Type and a short head only: driver messages can quote whole rows (payloads).
-                log.warning("event worker step failed: %s: %.200s", type(exc).__name__, exc)
-                work = 0
+                failing += 1
+                now = time.monotonic()
+                if failing == 1 or now - logged_at >= 10.0:
+                    logged_at = now
+                    # Type and a short head only: driver messages can quote whole rows (payloads).
+                    log.warning("event worker step failed (%d in a row): %s: %.200s", failing,
+                                type(exc).__name__, str(exc).split("\n")[0])
+                halt.wait(min(5.0, self.idle_poll_seconds * 2 ** min(failing, 10)))
+                continue
+            if failing:
+                log.warning("event worker steps succeed again after %d failures", failing)
+                failing = 0
             if not work:
                 self._pause(halt)
 
