@@ -62,6 +62,7 @@ SECRETS = {
     "query-string token": "pl4ntQueryToken91c2",
     "blocked request's Authorization": "pl4ntBlockedBearer91c2",
     "blocked request's query token": "pl4ntBlockedQuery91c2",
+    "event detail password": "pl4nt-event-password-91c2",
 }
 MARKERS = {what: re.findall(r"pl4nt[A-Za-z-]*91c2", value)[0] for what, value in SECRETS.items()}
 VIEWER_ROUTE_PARAMS = {"rule": "planted-notify", "path": "/", "recursive": "true", "decrypt": "true",
@@ -127,8 +128,10 @@ def plant(platform: Platform) -> None:
     worker = EventWorker(platform, install_defaults=False)
     assert worker.drain(30)
     worker._finish()
-    # Deliveries for every other planted target: dispatched, not sent.
-    assert put_events(platform, [{"Source": "planted.app", "DetailType": "Planted", "Detail": "{}"}])[
+    # Deliveries for every other planted target: dispatched, not sent. The event's detail carries a
+    # credential of its own (as a CloudTrail record may).
+    detail = json.dumps({"db": {"user": "app", "password": SECRETS["event detail password"]}})
+    assert put_events(platform, [{"Source": "planted.app", "DetailType": "Planted", "Detail": detail}])[
         "FailedEntryCount"] == 0
     Dispatcher(platform).run_once()
     ledger = DeliveryLedger(platform).list(limit=1000)

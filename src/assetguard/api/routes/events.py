@@ -49,7 +49,10 @@ def test_pattern_route(principal: OperatorDep,
 @router.get("/recent")
 def recent_events(_p: ViewerDep, platform: PlatformDep, detail_type: str | None = None,
                   limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
-    return platform.bus.recent(detail_type=detail_type, limit=limit)
+    """The newest events, secrets masked (a producer's detail may carry a password or token)."""
+    from assetguard.core.redact import redact
+
+    return [redact(event) for event in platform.bus.recent(detail_type=detail_type, limit=limit)]
 
 
 @router.get("/deliveries")
