@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 import assetguard
 from assetguard.api import routes
 from assetguard.api.forwarded import TrustedProxyMiddleware
+from assetguard.api.schema import document_errors, install_allow_header
 from assetguard.auth.throttle import throttle_for
 from assetguard.core.errors import (
     AssetGuardError,
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
         module = importlib.import_module(f"{routes.__name__}.{info.name}")
         router = getattr(module, "router", None)
         if router is not None:
+            document_errors(router)
             app.include_router(router)
 
     if platform.settings.telemetry.enabled:
@@ -76,4 +78,5 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     # Outermost (added last), so everything inside sees the client behind trusted proxies.
     if settings.api.trusted_proxies:
         app.add_middleware(TrustedProxyMiddleware, trusted=settings.api.trusted_proxies)
+    install_allow_header(app)  # last: it wraps the console's error handler
     return app

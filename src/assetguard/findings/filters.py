@@ -13,6 +13,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
@@ -41,6 +42,8 @@ POSITIVE = {"EQUALS", "PREFIX", "CONTAINS"}
 NEGATIVE = {"NOT_EQUALS", "PREFIX_NOT_EQUALS", "NOT_CONTAINS"}
 
 Predicate = Callable[[dict[str, Any]], bool]
+# A path into the finding (``Compliance.Status``, ``Resources.Details.AwsS3Bucket.Name``): two or more names.
+_DOTTED = re.compile(r"[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+")
 
 
 def path_for(name: str) -> str:
@@ -169,5 +172,23 @@ def compile_filters(filters: dict[str, Any] | None) -> Predicate:
         return lambda _f: True
     if not isinstance(filters, dict):
         raise ValidationError("Filters must be an object of field name → conditions")
-    compiled = [_compile_field(name, conds) for name, conds in filters.items()]
+    compiled = [_checked_field(name, conds) for name, conds in filters.items()]
     return lambda f: all(p(f) for p in compiled)
+
+
+def _checked_field(name: Any, conditions: Any) -> Predicate:
+    """A field's predicate; any malformed name, condition or value is a ValidationError naming it."""
+    if not isinstance(name, str) or not (name in FIELD_PATHS or name in DATE_FIELDS or _DOTTED.fullmatch(name)):
+        raise ValidationError(f"unknown filter field {name!r}: use a Security Hub filter name "
+                              f"({', '.join(sorted(FIELD_PATHS))}) or a dotted ASFF path such as Compliance.Status",
+                              where="Filters")
+    if not isinstance(conditions, list) or not conditions:
+        raise ValidationError("a filter is a non-empty list of conditions", where=f"Filters.{name}")
+    for i, cond in enumerate(conditions):
+        if not isinstance(cond, dict):
+            raise ValidationError("a condition is an object such as {\"Value\": ..., \"Comparison\": \"EQUALS\"}",
+                                  where=f"Filters.{name}[{i}]")
+    try:
+        return _compile_field(name, conditions)
+    except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:
+        raise ValidationError(f"invalid condition: {exc}", where=f"Filters.{name}") from None

@@ -15,7 +15,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from assetguard.auth.principal import SYSTEM, Principal
+from assetguard.core.errors import ProviderError
 from assetguard.inventory.service import InventoryService
 from assetguard.tagging.autotag import AutoTagger, TagDefaults
 from assetguard.tagging.cloudtrail import CreatedResource
@@ -59,12 +62,15 @@ class Backfill:
         for name in dict.fromkeys(n for n in names if n):
             pages = client.get_paginator("lookup_events").paginate(
                 LookupAttributes=[{"AttributeKey": "ResourceName", "AttributeValue": name}])
-            for page in pages:
-                for event in page.get("Events", []):
-                    raw = event.get("CloudTrailEvent")
-                    record = json.loads(raw) if isinstance(raw, str) else raw
-                    if isinstance(record, dict) and self.tagger.plan(record).skipped is None:
-                        return record
+            try:
+                for page in pages:
+                    for event in page.get("Events", []):
+                        raw = event.get("CloudTrailEvent")
+                        record = json.loads(raw) if isinstance(raw, str) else raw
+                        if isinstance(record, dict) and self.tagger.plan(record).skipped is None:
+                            return record
+            except (BotoCoreError, ClientError) as exc:  # no credentials, no access, no network
+                raise ProviderError(f"CloudTrail LookupEvents for {name}: {exc}") from None
         return None
 
     def plan(self) -> list[BackfillItem]:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Query
 
 from assetguard.api.auth import PlatformDep, ViewerDep
+from assetguard.api.schema import IsoDateTime, Offset
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 
 @router.get("")
 def list_audit(_p: ViewerDep, platform: PlatformDep, actor: str | None = None, action: str | None = None,
-               resource: str | None = None, since: datetime | None = None, until: datetime | None = None,
-               limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
+               resource: str | None = None, since: IsoDateTime | None = None, until: IsoDateTime | None = None,
+               limit: int = Query(100, ge=1, le=1000), offset: Offset = 0) -> list[dict[str, Any]]:
     return platform.audit.query(actor=actor, action=action, resource=resource, since=since, until=until,
                                 limit=limit, offset=offset)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel
+from pydantic import BaseModel, StrictBool
 from sqlalchemy import select
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
@@ -80,7 +80,7 @@ class ConfigBody(BaseModel):
     parameters: dict[str, Any] | None = None
     max_attempts: int | None = None
     cooldown_seconds: int | None = None
-    use_ssm: bool | None = None
+    use_ssm: StrictBool | None = None
 
 
 def refuse_path_parameters(platform: Any, rule_id: str, body: ConfigBody) -> None:
@@ -123,7 +123,7 @@ def list_executions(_p: ViewerDep, platform: PlatformDep, status: str | None = N
 class RunBody(BaseModel):
     rule: str
     resource_arn: str
-    dry_run: bool = False
+    dry_run: StrictBool = False
 
 
 @router.post("/remediation/executions")

@@ -6,13 +6,14 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Query
 from fastapi.concurrency import run_in_threadpool
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
+from assetguard.api.schema import IsoDate
+from assetguard.core.errors import ValidationError
 from assetguard.cost.budget import parse_definitions
 from assetguard.cost.budgets import BudgetStore
 from assetguard.cost.evaluate import BudgetEvaluator
@@ -23,7 +24,7 @@ router = APIRouter(prefix="/cost", tags=["cost"])
 
 
 @router.get("/overview")
-def overview(_p: ViewerDep, platform: PlatformDep, start: date | None = None, end: date | None = None,
+def overview(_p: ViewerDep, platform: PlatformDep, start: IsoDate | None = None, end: IsoDate | None = None,
              metric: Literal["BilledCost", "EffectiveCost"] = "BilledCost",
              top: int = Query(10, ge=1, le=100)) -> dict[str, Any]:
     """Daily spend, top services and spend by tag with the untagged share."""
@@ -51,6 +52,8 @@ def put_budgets(principal: OperatorDep, platform: PlatformDep,
                 body: Any = Body(..., description="a CreateBudget input, a list of them, or {Budgets: [...]}")
                 ) -> dict[str, Any]:
     """Create or replace budgets (AWS CreateBudget JSON)."""
+    if not isinstance(body, dict | list):  # a body that is not JSON arrives as bytes
+        raise ValidationError("expected a JSON object or array (Content-Type: application/json)", where="request body")
     definitions = parse_definitions(json.dumps(body), "request body")
     return {"results": BudgetStore(platform).put(definitions, actor=principal)}
 
@@ -62,7 +65,7 @@ def delete_budget(name: str, principal: OperatorDep, platform: PlatformDep) -> d
 
 
 @router.post("/budgets/evaluate")
-async def evaluate(principal: OperatorDep, platform: PlatformDep, as_of: date | None = Query(None, alias="asOf"),
+async def evaluate(principal: OperatorDep, platform: PlatformDep, as_of: IsoDate | None = Query(None, alias="asOf"),
                    budget: list[str] | None = Query(None)) -> list[dict[str, Any]]:
     """Evaluate (stateful: fires due notifications); returns the ``budgets evaluate --json`` contract."""
     return await run_in_threadpool(BudgetEvaluator(platform).evaluate, as_of, budget, actor=principal)
@@ -70,6 +73,6 @@ async def evaluate(principal: OperatorDep, platform: PlatformDep, as_of: date | 
 
 @router.get("/budgets/{name}/status")
 def get_budget_status(name: str, _p: ViewerDep, platform: PlatformDep,
-                      as_of: date | None = Query(None, alias="asOf")) -> dict[str, Any]:
+                      as_of: IsoDate | None = Query(None, alias="asOf")) -> dict[str, Any]:
     """Actual, forecast and notification states without firing anything (read-only)."""
     return budget_status(platform, name, as_of)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Response
 from pydantic import BaseModel, Field
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
+from assetguard.api.schema import Offset
 from assetguard.core.errors import ConflictError, NotFoundError, ValidationError
 from assetguard.findings.automation import AutomationRules
 from assetguard.findings.export import render
@@ -41,7 +42,7 @@ def list_findings(_p: ViewerDep, platform: PlatformDep, severity: str | None = N
                   record_state: str | None = None, compliance_status: str | None = None,
                   generator_id: str | None = None, resource_id: str | None = None, text: str | None = None,
                   filters: Annotated[str | None, Query(description="ASFF filters as JSON")] = None,
-                  limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0)) -> dict[str, Any]:
+                  limit: int = Query(100, ge=1, le=1000), offset: Offset = 0) -> dict[str, Any]:
     try:
         found = FindingsHub(platform).list(_filters(filters), severity=severity, min_severity=min_severity,
                                            workflow_status=workflow_status, record_state=record_state,
@@ -52,7 +53,8 @@ def list_findings(_p: ViewerDep, platform: PlatformDep, severity: str | None = N
     return {"Findings": found}
 
 
-@router.get("/export")
+@router.get("/export", responses={200: {"description": "the findings in the chosen format", "content": {
+    "application/json": {}, "text/csv": {}}}})
 def export_findings(_p: ViewerDep, platform: PlatformDep,
                     format: Literal["asff", "ocsf", "sarif", "csv"] = "asff",
                     min_severity: str | None = None, workflow_status: str | None = None,

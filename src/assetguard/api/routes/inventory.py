@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
+from assetguard.api.schema import Offset
 from assetguard.core.errors import ValidationError
 from assetguard.inventory.collectors.base import collectors
 from assetguard.inventory.runner import aws_options, run_collection
@@ -30,7 +31,7 @@ def list_assets(_p: ViewerDep, platform: PlatformDep, type: str | None = None,
                 tag: list[str] | None = Query(None, description="K=V or K; repeat to require several"),
                 region: str | None = None, account_id: str | None = None, search: str | None = None,
                 include_deleted: bool = False, limit: int = Query(500, ge=1, le=10000),
-                offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
+                offset: Offset = 0) -> list[dict[str, Any]]:
     """Configuration items matching every filter."""
     return InventoryService(platform).list_assets(type, include_deleted=include_deleted, tag=tag, region=region,
                                                   account_id=account_id, search=search, limit=limit, offset=offset)

@@ -20,7 +20,7 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz", response_model=None)
+@router.get("/readyz", response_model=None, responses={503: {"description": "the database is unreachable or not migrated"}})
 def readyz(platform: PlatformDep) -> dict[str, Any] | JSONResponse:
     """Readiness: the database answers and is migrated."""
     if not platform.db.ping():

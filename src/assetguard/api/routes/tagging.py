@@ -6,10 +6,12 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
+from assetguard.api.schema import PROVIDER_ERROR
 from assetguard.core.errors import ValidationError
+from assetguard.core.textfile import decode_text
 from assetguard.tagging.autotag import AutoTagger
 from assetguard.tagging.backfill import Backfill
 from assetguard.tagging.cloudtrail import check_record
@@ -24,7 +26,7 @@ router = APIRouter(tags=["tagging"])
 class ParameterPut(BaseModel):
     value: str
     type: str = "String"
-    overwrite: bool = False
+    overwrite: StrictBool = False
     description: str | None = None
 
 
@@ -70,7 +72,7 @@ class TagEdit(BaseModel):
     arns: list[str] = Field(min_length=1, max_length=1000)
     set: dict[str, str] = Field(default_factory=dict)
     remove: list[str] = Field(default_factory=list)
-    dry_run: bool = False
+    dry_run: StrictBool = False
 
 
 @router.get("/tags/resources")
@@ -102,8 +104,8 @@ def export_tags(_p: ViewerDep, platform: PlatformDep, region: str | None = None,
 @router.post("/tags/import")
 async def import_tags(request: Request, principal: OperatorDep, platform: PlatformDep,
                       dry_run: bool = False) -> list[dict[str, Any]]:
-    """Body: an edited CSV export (text/csv)."""
-    text = (await request.body()).decode("utf-8", errors="replace")
+    """Body: an edited CSV export (text/csv), UTF-8."""
+    text = decode_text(await request.body(), "request body", "CSV")
     editor = TagEditor(platform)
     changes = editor.commit(editor.plan_csv(text, where="request body"), actor=principal, dry_run=dry_run)
     return [c.as_dict() for c in changes]
@@ -111,7 +113,7 @@ async def import_tags(request: Request, principal: OperatorDep, platform: Platfo
 
 class AutotagRequest(BaseModel):
     records: list[dict[str, Any]] = Field(min_length=1, max_length=10000)
-    dry_run: bool = True
+    dry_run: StrictBool = True
 
 
 @router.post("/tags/autotag")
@@ -133,7 +135,7 @@ def autotag(body: AutotagRequest, principal: OperatorDep, platform: PlatformDep)
     return out
 
 
-@router.post("/tags/backfill")
+@router.post("/tags/backfill", responses=PROVIDER_ERROR)
 def backfill(principal: OperatorDep, platform: PlatformDep, dry_run: bool = True) -> list[dict[str, Any]]:
     return [i.as_dict() for i in Backfill(platform).run(dry_run=dry_run, actor=principal)]
 

@@ -15,9 +15,10 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
 from assetguard.api.auth import AdminDep, OperatorDep, PlatformDep, ViewerDep
+from assetguard.api.schema import Offset
 from assetguard.core.errors import NotFoundError, ValidationError
 from assetguard.vulns.database import AdvisoryDatabase
 from assetguard.vulns.scanner import VulnerabilityScanner, asset_report
@@ -27,7 +28,7 @@ router = APIRouter(prefix="/vulns", tags=["vulns"])
 
 class ImportRequest(BaseModel):
     source: str = Field(min_length=8, max_length=2048, description="http(s) URL of an OSV export or record")
-    rescan: bool = True
+    rescan: StrictBool = True
 
 
 class MatchRequest(BaseModel):
@@ -50,7 +51,7 @@ def stats(_p: ViewerDep, platform: PlatformDep) -> dict[str, Any]:
 @router.get("/advisories")
 def list_advisories(_p: ViewerDep, platform: PlatformDep, ecosystem: str | None = None, package: str | None = None,
                     severity: str | None = None, limit: int = Query(100, ge=1, le=1000),
-                    offset: int = Query(0, ge=0)) -> list[dict[str, Any]]:
+                    offset: Offset = 0) -> list[dict[str, Any]]:
     return AdvisoryDatabase(platform).list(ecosystem=ecosystem, package=package, severity=severity, limit=limit,
                                            offset=offset)
 
