@@ -35,6 +35,7 @@ from assetguard.waf.frontdoor.parser import MessageParser
 from assetguard.waf.frontdoor.refusals import partial_request, record_refusal
 from assetguard.waf.frontdoor.request import CanonicalRequest, canonical_request, response_head, upstream_head
 from assetguard.waf.frontdoor.upstream import Upstream, UpstreamConnection, UpstreamPool, _feed
+from assetguard.waf.frontdoor.watchdog import Watchdog
 from assetguard.waf.gate import WafGate
 from assetguard.waf.middleware import block_response
 from assetguard.waf.request import HttpRequest
@@ -69,6 +70,9 @@ class WafProxy:
         self.gate = gate
         self.tracer = tracer  # an OpenTelemetry tracer: spans per request and W3C traceparent upstream
         self.pool = UpstreamPool(upstreams, check_interval, health_path=health_path, limits=limits)
+        self.watchdog = Watchdog.for_limits(limits)  # every client and upstream deadline, one periodic check
+        for upstream in self.pool.upstreams:
+            upstream.watchdog = self.watchdog
         self.scheme = scheme.encode()
         self.server: asyncio.base_events.Server | None = None
         self.active = 0
@@ -82,6 +86,7 @@ class WafProxy:
                                                  limit=self.limits.stream_buffer, reuse_port=reuse_port or None,
                                                  backlog=1024)
         self._checks = asyncio.create_task(self.pool.run_checks())
+        self.watchdog.start()
 
     @property
     def port(self) -> int:
@@ -102,6 +107,7 @@ class WafProxy:
             await self.server.wait_closed()
         for upstream in self.pool.upstreams:
             upstream.close()
+        await self.watchdog.stop()
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         peer = writer.get_extra_info("peername")
@@ -116,7 +122,8 @@ class WafProxy:
         if task is not None:
             self._handlers.add(task)
             task.add_done_callback(self._handlers.discard)
-        stream = ClientStream(reader, self.limits)
+        stream = ClientStream(reader, self.limits, self.watchdog)
+        self.watchdog.add(stream)
         try:
             try:
                 first = True
@@ -131,6 +138,7 @@ class WafProxy:
         except (OSError, TimeoutError, asyncio.IncompleteReadError, asyncio.CancelledError):
             pass  # the client went away, was too slow to take a response, or the proxy is closing
         finally:
+            self.watchdog.discard(stream)
             self.active -= 1
             writer.close()
 

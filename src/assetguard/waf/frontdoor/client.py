@@ -4,7 +4,8 @@
 :class:`~assetguard.waf.frontdoor.parser.MessageParser` per request, so memory per connection is
 one read plus what the caller keeps (the inspection window). A request's head must arrive within
 ``header_timeout``; an idle kept-alive connection closes after ``keepalive_timeout``; a body read
-may wait ``body_timeout``; a body longer than ``max_body_bytes`` is refused with 413.
+may wait ``body_timeout``; a body longer than ``max_body_bytes`` is refused with 413. With a
+:class:`~assetguard.waf.frontdoor.watchdog.Watchdog` the deadlines cost no timer per read.
 
 Example::
 
@@ -20,23 +21,37 @@ import asyncio
 from assetguard.waf.frontdoor.errors import Refusal
 from assetguard.waf.frontdoor.limits import FrontDoorLimits
 from assetguard.waf.frontdoor.parser import MessageParser
+from assetguard.waf.frontdoor.watchdog import Watchdog
 
 
 class ClientStream:
-    __slots__ = ("reader", "limits", "buf", "pos", "message", "_connected_at")
+    __slots__ = ("reader", "limits", "buf", "pos", "message", "_connected_at", "deadline", "watchdog")
 
-    def __init__(self, reader: asyncio.StreamReader, limits: FrontDoorLimits) -> None:
+    def __init__(self, reader: asyncio.StreamReader, limits: FrontDoorLimits, watchdog: Watchdog | None = None) -> None:
         self.reader = reader
         self.limits = limits
         self.buf = b""
         self.pos = 0
         self.message: MessageParser | None = None
         self._connected_at = asyncio.get_running_loop().time()
+        self.deadline = 0.0  # while a read waits, when it times out (see Watchdog)
+        self.watchdog = watchdog
+
+    def expire(self) -> None:
+        """The watchdog's verdict: the pending read fails with TimeoutError (the connection is done)."""
+        self.reader.set_exception(TimeoutError())
 
     async def _read(self, deadline: float) -> bool:
         """More bytes before ``deadline`` (loop time); False at end of stream; TimeoutError after it."""
-        async with asyncio.timeout_at(deadline):
-            data = await self.reader.read(self.limits.stream_buffer)
+        if self.watchdog is None:
+            async with asyncio.timeout_at(deadline):
+                data = await self.reader.read(self.limits.stream_buffer)
+        else:
+            self.deadline = deadline
+            try:
+                data = await self.reader.read(self.limits.stream_buffer)
+            finally:
+                self.deadline = 0.0
         if not data:
             return False
         self.buf = self.buf[self.pos:] + data if self.pos < len(self.buf) else data

@@ -29,6 +29,7 @@ from assetguard.core.errors import ValidationError
 from assetguard.waf.frontdoor.errors import Refusal, UpstreamError
 from assetguard.waf.frontdoor.limits import FrontDoorLimits
 from assetguard.waf.frontdoor.parser import MessageParser
+from assetguard.waf.frontdoor.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
 
@@ -36,8 +37,11 @@ log = logging.getLogger(__name__)
 class UpstreamConnection(asyncio.Protocol):
     """One upstream connection with read backpressure and write flow control."""
 
-    def __init__(self, limits: FrontDoorLimits) -> None:
+    def __init__(self, limits: FrontDoorLimits, watchdog: Watchdog | None = None) -> None:
         self.limits = limits
+        self.watchdog = watchdog
+        self.deadline = 0.0  # while a read or drain waits, when it times out (see Watchdog)
+        self._timed_out = False
         self.transport: asyncio.Transport | None = None
         self.busy = False  # a request is in flight; bytes are expected
         self.request_sent = False
@@ -55,6 +59,15 @@ class UpstreamConnection(asyncio.Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         self.transport = cast(asyncio.Transport, transport)  # uvloop's transports do not subclass asyncio's
+        if self.watchdog is not None:
+            self.watchdog.add(self)
+
+    def expire(self) -> None:
+        """The watchdog's verdict: the pending read or drain fails with a 504."""
+        self._timed_out = True
+        self._wake()
+        if self._drain is not None and not self._drain.done():
+            self._drain.set_result(None)
 
     def data_received(self, data: bytes) -> None:
         if not self.busy:  # an idle connection has nothing to say: a late or extra response
@@ -75,6 +88,8 @@ class UpstreamConnection(asyncio.Protocol):
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
+        if self.watchdog is not None:
+            self.watchdog.discard(self)
         self.closed = True
         self._eof = True
         self._wake()
@@ -115,24 +130,19 @@ class UpstreamConnection(asyncio.Protocol):
             raise UpstreamError("upstream connection closed")
         if not self._write_paused:
             return
-        self._drain = asyncio.get_running_loop().create_future()
-        try:
-            async with asyncio.timeout(self.limits.upstream_timeout):
-                await self._drain
-        except TimeoutError:
-            raise UpstreamError("upstream did not take the request body in time", 504) from None
+        loop = asyncio.get_running_loop()
+        self._drain = loop.create_future()
+        await self._wait(self._drain, loop, "upstream did not take the request body in time")
         if self.closed:
             raise UpstreamError("upstream connection closed")
 
     async def read(self) -> bytes:
         """The next received bytes; b"" at end of stream; waits at most ``upstream_timeout``."""
         if not self._chunks and not self._eof:
-            self._waiter = asyncio.get_running_loop().create_future()
+            loop = asyncio.get_running_loop()
+            self._waiter = loop.create_future()
             try:
-                async with asyncio.timeout(self.limits.upstream_timeout):
-                    await self._waiter
-            except TimeoutError:
-                raise UpstreamError("upstream timed out", 504) from None
+                await self._wait(self._waiter, loop, "upstream timed out")
             finally:
                 self._waiter = None
         if not self._chunks:
@@ -143,6 +153,23 @@ class UpstreamConnection(asyncio.Protocol):
             self._paused = False
             self.transport.resume_reading()
         return data
+
+    async def _wait(self, future: asyncio.Future[None], loop: asyncio.AbstractEventLoop, what: str) -> None:
+        """Wait for ``future`` at most ``upstream_timeout`` (by the watchdog when there is one)."""
+        if self.watchdog is None:
+            try:
+                async with asyncio.timeout(self.limits.upstream_timeout):
+                    await future
+            except TimeoutError:
+                raise UpstreamError(what, 504) from None
+            return
+        self.deadline = loop.time() + self.limits.upstream_timeout
+        try:
+            await future
+        finally:
+            self.deadline = 0.0
+        if self._timed_out:
+            raise UpstreamError(what, 504)
 
     async def read_response_head(self, no_body: bool) -> tuple[MessageParser, bytes, int]:
         """The final response's parser once its head is complete, with the bytes it has not consumed yet."""
@@ -179,6 +206,7 @@ class Upstream:
     port: int
     tls: bool
     limits: FrontDoorLimits = field(default_factory=FrontDoorLimits)
+    watchdog: Watchdog | None = None
     healthy: bool = True
     idle: deque[UpstreamConnection] = field(default_factory=deque)
     max_idle: int = 64
@@ -214,8 +242,8 @@ class Upstream:
         context = self._tls_context() if self.tls else None
         loop = asyncio.get_running_loop()
         async with asyncio.timeout(timeout or self.limits.upstream_connect_timeout):
-            _, protocol = await loop.create_connection(lambda: UpstreamConnection(self.limits), self.host,
-                                                       self.port, ssl=context)
+            _, protocol = await loop.create_connection(lambda: UpstreamConnection(self.limits, self.watchdog),
+                                                       self.host, self.port, ssl=context)
         return protocol
 
     async def acquire(self) -> tuple[UpstreamConnection, bool]:
