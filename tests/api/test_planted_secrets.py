@@ -111,6 +111,8 @@ PLANTED_RULES: list[dict[str, Any]] = [
     ]},
     {"name": "planted-rescan", "pattern": {"source": ["planted.app"]}, "targets": [
         {"id": "rescan", "type": "vulns-rescan"}]},
+    {"name": "planted-outbox", "pattern": {"source": ["planted.outbox"]}, "targets": [
+        {"id": "box", "type": "outbox"}]},
 ]
 ASSET = "urn:assetguard:host:planted-web-1"
 
@@ -123,20 +125,26 @@ def plant(platform: Platform) -> None:
     parameter_store(platform).put("/assetguard/tags/default/DbPassword", SECRETS["SecureString parameter"],
                                   "SecureString", actor=SYSTEM)
     # A real failed delivery: the local webhook's port is closed, no retries, so it is dead-lettered.
-    assert put_events(platform, [{"Source": "planted.local", "DetailType": "Planted", "Detail": "{}"}])[
+    # A real outbox notification of an event whose detail carries a credential (as a CloudTrail
+    # record may): its body is what mail, Slack and the outbox show.
+    detail = json.dumps({"db": {"user": "app", "password": SECRETS["event detail password"]}})
+    assert put_events(platform, [{"Source": "planted.local", "DetailType": "Planted", "Detail": "{}"},
+                                 {"Source": "planted.outbox", "DetailType": "Planted", "Detail": detail}])[
         "FailedEntryCount"] == 0
     worker = EventWorker(platform, install_defaults=False)
     assert worker.drain(30)
     worker._finish()
     # Deliveries for every other planted target: dispatched, not sent. The event's detail carries a
     # credential of its own (as a CloudTrail record may).
-    detail = json.dumps({"db": {"user": "app", "password": SECRETS["event detail password"]}})
     assert put_events(platform, [{"Source": "planted.app", "DetailType": "Planted", "Detail": detail}])[
         "FailedEntryCount"] == 0
     Dispatcher(platform).run_once()
     ledger = DeliveryLedger(platform).list(limit=1000)
     assert {d["rule"] for d in ledger} >= {"planted-notify", "planted-local"}
     assert DeadLetters(platform).list(rule="planted-local"), "the local webhook delivery was expected to fail"
+    from assetguard.targets.outbox import list_notifications
+
+    assert list_notifications(platform, limit=10), "the outbox delivery was expected to succeed"
 
 
 def populate(client: TestClient, admin: dict[str, str], platform: Platform) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode
 
+from assetguard.core.redact import mask_text, redact
 from assetguard.targets.base import Delivery
 
 SEVERITY_ICONS = {"CRITICAL": "🔴", "HIGH": "🟠", "MEDIUM": "🟡", "LOW": "🔵", "INFORMATIONAL": "⚪"}
@@ -87,12 +88,13 @@ class Notification:
                 {"id": str(finding.get("Id", "")), "product_arn": str(finding.get("ProductArn", ""))})
         elif isinstance(detail.get("severity"), str):
             severity = str(detail["severity"]).upper()
+        # The body goes to mail, Slack and the outbox viewers read: secrets in it are masked.
         if isinstance(payload, str):
-            body = payload
+            body = mask_text(payload)
         elif payload is not None and payload is not event and payload != event:
-            body = json.dumps(payload, indent=2, default=str)
+            body = json.dumps(redact(payload), indent=2, default=str)
         elif not body and not is_finding:
-            body = json.dumps(detail, indent=2, default=str)
+            body = json.dumps(redact(detail), indent=2, default=str)
         return cls(title=title, severity=severity, account=str(event.get("account", "")),
                    region=str(event.get("region", "")), resource=resource, rule=rule,
                    event_id=str(event.get("id", "")), time=str(event.get("time", "")),
