@@ -182,3 +182,13 @@ def test_grafana_is_provisioned_with_the_dashboards(synthesized: dict[str, Any])
                                                   "grafana/traces.json"]
     code = json.dumps(_resources(obs, "AWS::Lambda::Function"))
     assert "/api/dashboards/db" in code and "create_workspace_api_key" in code
+
+
+def test_api_task_listens_on_its_interface_for_the_load_balancer(synthesized: dict[str, Any]) -> None:
+    hosts = {}
+    for task in _resources(synthesized["templates"]["platform"], "AWS::ECS::TaskDefinition").values():
+        for container in task["Properties"]["ContainerDefinitions"]:
+            if container["Name"] in ("api", "worker", "scheduler"):
+                env = {e["Name"]: e.get("Value") for e in container.get("Environment", [])}
+                hosts[container["Name"]] = env.get("ASSETGUARD_API__HOST")
+    assert hosts == {"api": "0.0.0.0", "worker": None, "scheduler": None}

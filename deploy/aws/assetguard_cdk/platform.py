@@ -62,7 +62,9 @@ class PlatformStack(Stack):
                 events_queue.grant_consume_messages(task.task_role)
             container = task.add_container(
                 name, image=ecs.ContainerImage.from_registry(cfg.assetguard_image),
-                entry_point=["sh", "-c"], command=[DB_URL.format(command=name)], environment=environment,
+                entry_point=["sh", "-c"], command=[DB_URL.format(command=name)],
+                # The API must listen on the task's interface for the load balancer (default 127.0.0.1).
+                environment={**environment, "ASSETGUARD_API__HOST": "0.0.0.0"} if name == "api" else environment,
                 secrets=secrets, logging=ecs.LogDrivers.aws_logs(stream_prefix=name),
                 port_mappings=[ecs.PortMapping(container_port=8080)] if name == "api" else None)
             container.add_ulimits(ecs.Ulimit(name=ecs.UlimitName.NOFILE, soft_limit=65536, hard_limit=65536))
