@@ -65,3 +65,12 @@ def test_backfill_without_aws_credentials_is_a_502(client: Any, admin_headers: d
     answer = client.post("/tags/backfill?dry_run=true", headers=admin_headers)
     assert answer.status_code == 502, answer.text
     assert "CloudTrail LookupEvents" in answer.json()["detail"] and "credentials" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(("body", "where"), [(b"\xff\xfe\x00\x80garbage", "byte 0xff at offset 0"),
+                                             (b'{"Entries": ["\xe9"]}', "byte 0xe9 at offset 14")])
+def test_a_non_utf8_json_body_is_a_400_naming_the_byte(client: Any, admin_headers: dict[str, str], body: bytes,
+                                                        where: str) -> None:
+    answer = client.post("/events", content=body, headers={**admin_headers, "Content-Type": "application/json"})
+    assert answer.status_code == 400
+    assert answer.json()["detail"].startswith(f"request body: not UTF-8 JSON: {where}"), answer.text

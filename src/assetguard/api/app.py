@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 import assetguard
 from assetguard.api import routes
 from assetguard.api.forwarded import TrustedProxyMiddleware
-from assetguard.api.schema import document_errors, install_allow_header
+from assetguard.api.schema import document_errors, refine_http_errors
 from assetguard.auth.throttle import throttle_for
 from assetguard.core.errors import (
     AssetGuardError,
@@ -78,5 +78,5 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     # Outermost (added last), so everything inside sees the client behind trusted proxies.
     if settings.api.trusted_proxies:
         app.add_middleware(TrustedProxyMiddleware, trusted=settings.api.trusted_proxies)
-    install_allow_header(app)  # last: it wraps the console's error handler
+    refine_http_errors(app)  # last: it wraps the console's error handler
     return app
