@@ -173,3 +173,39 @@ def test_a_leader_that_loses_the_lease_during_a_job_stops_within_a_check(platfor
         release.set()
         other_db.dispose()
     assert took < 5 * check + 2  # one check interval, with room for a busy CI box
+
+
+class BlippingLease(LeaderLease):
+    """A lease whose first slot claim fails as during a database blip."""
+
+    def __init__(self, db: Database) -> None:
+        super().__init__(db, ttl=30, check=0.2)
+        self.claims = 0
+
+    def claim(self, job: str, slot: int) -> bool:
+        self.claims += 1
+        if self.claims == 1:
+            from sqlalchemy.exc import OperationalError
+
+            raise OperationalError("INSERT", {}, Exception("server closed the connection unexpectedly"))
+        return super().claim(job, slot)
+
+
+def test_a_failed_claim_is_retried_not_counted_as_a_run(platform: Platform, monkeypatch: Any) -> None:
+    ran: list[float] = []
+    fake_jobs(monkeypatch, Job("hourly", 3600, lambda _p: ran.append(time.time()), run_at_start=True))
+    lease = BlippingLease(platform.db)
+    scheduler = Scheduler(platform, lease=lease)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        task = asyncio.create_task(scheduler.run(stop))
+        deadline = time.monotonic() + 15
+        while not ran:
+            assert time.monotonic() < deadline and not task.done(), "the job never ran after the failed claim"
+            await asyncio.sleep(0.05)
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+    asyncio.run(main())
+    assert lease.claims == 2 and len(ran) == 1

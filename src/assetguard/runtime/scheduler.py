@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from assetguard.core.registry import Registry
 from assetguard.runtime.components import components
 from assetguard.runtime.leader import LeaderLease, LeadershipLost
@@ -83,8 +85,14 @@ class Scheduler:
                 if self.lease is not None:
                     if not await self._wait_for_leadership(stop, stopping):
                         return
-                    self.last_run = {job: when.timestamp() for job, when in
-                                     (await asyncio.to_thread(self.lease.last_runs)).items()}
+                    try:
+                        self.last_run = {job: when.timestamp() for job, when in
+                                         (await asyncio.to_thread(self.lease.last_runs)).items()}
+                    except SQLAlchemyError as exc:  # a blip right after taking the lease: hand it back
+                        log.warning("scheduler cannot read the last runs (%s); stepping down", type(exc).__name__)
+                        await asyncio.to_thread(self.lease.release)
+                        await asyncio.wait({stopping}, timeout=self.check_seconds)
+                        continue
                 outcome, running = await self._lead(stop, stopping)
                 if outcome == "stopped":
                     return
@@ -125,7 +133,6 @@ class Scheduler:
             for job in self.due(time.time()):
                 now = time.time()
                 slot = int(now // job.interval_seconds)
-                self.last_run[job.name] = now
                 if lease is not None:
                     try:  # re-verify before each job, then claim its slot under the fencing token
                         if not await asyncio.to_thread(lease.verify):
@@ -133,11 +140,18 @@ class Scheduler:
                         claimed = await asyncio.to_thread(lease.claim, job.name, slot)
                     except LeadershipLost:
                         return "lost", None
+                    except SQLAlchemyError as exc:  # not claimed, not run: tried again at the next round
+                        log.warning("job %s not started: claiming its slot failed (%s)", job.name,
+                                    type(exc).__name__)
+                        break
                     next_check = time.monotonic() + self.check_seconds
+                    self.last_run[job.name] = now
                     if not claimed:
                         self.skipped_slots += 1
                         log.info("job %s slot %d already ran; skipped", job.name, slot)
                         continue
+                else:
+                    self.last_run[job.name] = now
                 finished = run_in_daemon_thread(self._run_job, job, slot)
                 while True:  # wait for the job, re-verifying the lease every check interval
                     await asyncio.wait({finished, stopping}, timeout=self.check_seconds,
