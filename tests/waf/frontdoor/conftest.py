@@ -9,11 +9,15 @@
   must stay empty.
 
 Both answer ``200`` with a JSON echo (method, target, Host, ``X-Req-Id``, body length and hash),
-so a client can check it got the response to its own request. Special targets: ``/double``
-answers twice, ``/late-extra`` sends stray bytes after its response, ``/eof`` answers without
-length and closes, ``/chunked-response`` answers chunked, ``/no-content`` answers 204 with a stray length,
-``/hang`` never answers and
-``/bad-framing`` answers with two Content-Lengths.
+so a client can check it got the response to its own request. Special targets:
+
+- ``/double`` answers twice (``/split-double`` in two writes);
+- ``/late-extra`` sends stray bytes 50 ms after its response;
+- ``/eof`` answers without a length and closes;
+- ``/chunked-response`` answers chunked;
+- ``/no-content`` answers 204 with a stray Content-Length;
+- ``/hang`` never answers;
+- ``/bad-framing`` answers with two Content-Lengths.
 """
 
 from __future__ import annotations
@@ -135,6 +139,10 @@ async def respond(target: bytes, headers: list[tuple[bytes, bytes]], body: bytes
     answer = echo(method, target, headers, body)
     if target.startswith(b"/double"):
         writer.write(answer + SECOND)
+    elif target.startswith(b"/split-double"):  # the second answer in its own write, right after the first
+        writer.write(answer)
+        await writer.drain()
+        writer.write(SECOND)
     elif target.startswith(b"/late-extra"):
         writer.write(answer)
         await writer.drain()

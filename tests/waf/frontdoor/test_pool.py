@@ -30,11 +30,13 @@ def test_concurrent_clients_only_ever_get_their_own_responses(make_harness: Call
             with harness.connect() as sock:
                 for i in range(15):
                     rid = f"c{n}-{i}"
-                    kind = rng.choice(["get", "post", "double", "chunked"])
+                    kind = rng.choice(["get", "post", "double", "split", "chunked"])
                     if kind == "post":
                         raw = request(f"/user/{rid}", rid=rid, method="POST", body=rid.encode() * rng.randint(1, 900))
                     elif kind == "double":  # the upstream answers twice: the second answer must die with its connection
                         raw = request(f"/double/{rid}", rid=rid)
+                    elif kind == "split":
+                        raw = request(f"/split-double/{rid}", rid=rid)
                     elif kind == "chunked":
                         raw = (f"PUT /user/{rid} HTTP/1.1\r\nHost: app.example\r\nX-Req-Id: {rid}\r\n"
                                f"Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n").encode()
