@@ -138,3 +138,39 @@ def test_an_early_answer_stops_the_upload_and_spends_the_connection(make_harness
     assert response.status == 413 and response.body == b"big!"
     assert response.header(b"connection") == b"close"
     assert harness.proxy.pool.upstreams[0].idle == type(harness.proxy.pool.upstreams[0].idle)()
+
+
+def test_a_pooled_connection_with_bytes_still_in_the_kernel_is_not_reused(make_harness: Callable[..., Harness]
+                                                                          ) -> None:
+    """Stray bytes the event loop has not delivered yet (a second answer written just after the first)."""
+    server_side: list[socket.socket] = []
+    accepted = threading.Event()
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def accept() -> None:
+        conn, _ = listener.accept()
+        server_side.append(conn)
+        accepted.set()
+
+    threading.Thread(target=accept, daemon=True).start()
+    harness = make_harness()
+    upstream = harness.proxy.pool.upstreams[0]
+    upstream.port = listener.getsockname()[1]
+
+    async def scenario() -> tuple[bool, bool]:
+        conn, _ = await upstream.acquire()
+        conn.request_sent = True
+        upstream.release(conn)  # clean so far: into the idle list
+        assert accepted.wait(5)
+        server_side[0].sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nPOISON")
+        time.sleep(0.2)  # the bytes reach the proxy's socket; the loop is blocked, so nothing delivers them
+        again, pooled = await upstream.acquire()
+        return again is conn, pooled
+
+    try:
+        same, pooled = harness.call(scenario())
+        assert not same and not pooled
+    finally:
+        for sock in server_side:
+            sock.close()
+        listener.close()

@@ -3,7 +3,8 @@
 An :class:`UpstreamConnection` carries one request and its response at a time. It goes back to
 its upstream's idle list only after a complete, well-framed response to that one request, with
 no byte left unread, no byte received before the request was fully sent, and keep-alive on both
-sides. A byte that arrives while it sits idle closes it at once. Anything else (a framing error,
+sides. A byte that arrives while it sits idle closes it at once, and it is taken again only if
+its socket has nothing pending. Anything else (a framing error,
 a timeout, an early response) discards it.
 
 :class:`UpstreamPool` picks upstreams round-robin among the healthy ones and runs the health
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import select
 import ssl
 from collections import deque
 from dataclasses import dataclass, field
@@ -114,6 +116,18 @@ class UpstreamConnection(asyncio.Protocol):
     def reusable(self) -> bool:
         return not self.closed and not self._eof and not self._chunks and self.transport is not None \
             and not self.transport.is_closing()
+
+    def quiet(self) -> bool:
+        """Nothing waits unread in the kernel either: bytes the event loop has not delivered yet (a
+        second answer sent just after the first) would otherwise be read as the next request's."""
+        sock = self.transport.get_extra_info("socket") if self.transport is not None else None
+        if sock is None:
+            return True
+        try:
+            readable, _, _ = select.select([sock.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return False
+        return not readable
 
     def close(self) -> None:
         self.closed = True
@@ -250,7 +264,7 @@ class Upstream:
         """A connection and whether it came from the pool (a pooled one may have gone stale)."""
         while self.idle:
             conn = self.idle.pop()
-            if conn.reusable:
+            if conn.reusable and conn.quiet():
                 conn.busy = True
                 return conn, True
             conn.close()
