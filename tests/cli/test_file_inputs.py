@@ -45,6 +45,7 @@ COMMANDS: list[tuple[tuple[str, ...], str, frozenset[int]]] = [
     (("waf", "evaluate", "--acl", "ACL", "--requests", "FILE"), ".jsonl", frozenset({0})),
     (("waf", "evaluate", "--acl", "ACL", "--requests", "FILE"), ".har", frozenset({0})),
     (("waf", "evaluate", "--acl", "ACL", "--requests", "FILE"), ".yaml", frozenset({0})),
+    (("waf", "update-lists", "--anonymous", "FILE", "--dir", "IPSETS"), ".txt", frozenset({0})),
     (("scan", "vulns", "--sbom", "FILE"), ".json", frozenset({0, 1})),
     (("inventory", "collect", "--source", "sbom", "--path", "FILE"), ".json", frozenset({0})),
     (("inventory", "collect", "--source", "snapshot", "--path", "FILE"), ".json", frozenset({0})),
@@ -122,7 +123,8 @@ def run(cli: CliEnv, argv: tuple[str, ...], suffix: str, data: bytes) -> tuple[i
     target = base / f"input{suffix}"
     target.write_bytes(data)
     args = [str(target) if a == "FILE" else str(base / "event.json") if a == "EVENT"
-            else str(base / "pattern.json") if a == "PATTERN" else str(base / "acl.json") if a == "ACL" else a
+            else str(base / "pattern.json") if a == "PATTERN" else str(base / "acl.json") if a == "ACL"
+            else str(base / "ipsets") if a == "IPSETS" else a
             for a in argv]
     result = CliRunner().invoke(app, args, env=cli.env, catch_exceptions=True)
     return result.exit_code, result.stdout, result.stderr, result.exception

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
@@ -16,7 +16,7 @@ from assetguard.tagging.autotag import AutoTagger
 from assetguard.tagging.backfill import Backfill
 from assetguard.tagging.cloudtrail import check_record
 from assetguard.tagging.editor import TagEditor
-from assetguard.tagging.params import parameter_store
+from assetguard.tagging.params import MAX_VALUE, ParameterType, parameter_store
 from assetguard.tagging.policy import evaluate
 from assetguard.tagging.policy_store import TagPolicyStore, effective_policy
 
@@ -24,15 +24,16 @@ router = APIRouter(tags=["tagging"])
 
 
 class ParameterPut(BaseModel):
-    value: str
-    type: str = "String"
+    value: str = Field(min_length=1, max_length=MAX_VALUE)
+    type: ParameterType = "String"
     overwrite: StrictBool = False
     description: str | None = None
 
 
 class LabelPut(BaseModel):
-    version: int
-    labels: list[str] = Field(min_length=1, max_length=10)
+    version: int = Field(ge=1, le=2**31 - 1)
+    # not starting with a digit (nor aws/ssm, which the store refuses)
+    labels: list[Annotated[str, Field(pattern=r"^[A-Za-z_.-][A-Za-z0-9_.-]{0,99}$")]] = Field(min_length=1, max_length=10)
 
 
 @router.get("/params")

@@ -27,7 +27,8 @@ router = APIRouter(prefix="/vulns", tags=["vulns"])
 
 
 class ImportRequest(BaseModel):
-    source: str = Field(min_length=8, max_length=2048, description="http(s) URL of an OSV export or record")
+    source: str = Field(min_length=8, max_length=2048, pattern=r"^https?://",
+                        description="http(s) URL of an OSV export or record")
     rescan: StrictBool = True
 
 

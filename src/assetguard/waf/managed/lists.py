@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from assetguard.core.errors import ProviderError, ValidationError
+from assetguard.core.textfile import read_text
 from assetguard.waf.ipsets import IPSetStore, default_store, parse_networks
 
 # managed:ipset/<name> files the shipped groups reference, and the CLI option naming each.
@@ -104,7 +105,7 @@ def read_source(source: str, *, timeout: float = 30.0) -> str:
     path = Path(source)
     if not path.is_file():
         raise ValidationError(f"no such file: {source}", where=source)
-    return path.read_text(encoding="utf-8", errors="replace")
+    return read_text(path, "IP list")  # strict: a mangled file must not silently empty a list
 
 
 def update_lists(
