@@ -194,6 +194,7 @@ def test_target_http_calls_are_child_spans_of_the_delivery(platform: Platform) -
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Ok)
     threading.Thread(target=server.serve_forever, daemon=True).start()
+    platform.settings.outbound.allow_cidrs = ["127.0.0.0/8"]  # the receiver listens on loopback
     target = Target(TargetConfig(), platform)
     url = f"http://127.0.0.1:{server.server_address[1]}/hook"
     tracer = telemetry_for(platform).tracer("assetguard-worker")
