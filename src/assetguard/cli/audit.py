@@ -15,7 +15,7 @@ from assetguard.cli.context import console, err_console, platform, state
 from assetguard.core.errors import ConfigError, ValidationError
 
 NAME = "audit"
-app = typer.Typer(help="Sign (digest), verify, export and show the key of the tamper-evident audit trail.",
+app = typer.Typer(help="The tamper-evident audit trail: sign it (digest), verify it, export it as CloudTrail-shaped records, print the signing public-key.",
                   no_args_is_help=True)
 
 PublicKeyOpt = Annotated[list[Path] | None, typer.Option(
