@@ -36,6 +36,9 @@ ATTACKS: list[tuple[str, str, HttpRequest]] = [
     (UNIX, U_ARGS, req(q("; 'ifc'onfig -a"))),
     (UNIX, U_ARGS, req(q('$(get"ent" passwd)'))),
     (UNIX, U_BODY, req(form=f("cscli decisions add --ip 10.0.0.1"))),
+    # a path glued on by a separator CMD_LINE deletes (",/" and ";/" lose the separator, as AWS does)
+    (UNIX, U_BODY, req(form=f("example.org;/bin/ca? /et*/passwd"))),
+    (UNIX, U_BODY, req(form=f("x,/bin/cat /etc/passwd"))),
     (UNIX, U_BODY, req(form=f("unshare -r"))),
     (UNIX, U_BODY, req(doc={"cmd": "ssh-keyscan internal.example"})),
     (UNIX, U_HDR, req(headers=[["User-Agent", "journalctl -b"]])),

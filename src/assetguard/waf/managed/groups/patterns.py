@@ -133,10 +133,12 @@ P: dict[str, str] = {
     # After CMD_LINE (quotes, carets and backslashes removed, ',' ';' become spaces).
     "unix_cmd": (
         _each(
-            r"(?:^|[\s|&`(){}$])(?:CMDS)(?:/(?:etc|bin|usr|tmp|dev|proc|var|home|root)\b|\s+-{1,2}[a-z]{1,12}\s*/)",
+            # after CMD_LINE a ";" or "," before "/" is gone: "x;/bin/cat /etc" reads "x/bin/cat/etc"
+            r"(?:^|[\s|&`(){}$/])(?:CMDS)(?:/(?:etc|bin|usr|tmp|dev|proc|var|home|root)\b|\s+-{1,2}[a-z]{1,12}\s*/)",
             _STRONG_CMDS,
         )
-        + r"|\$\{?ifs\b|(?:^|[\s;|&`(])/(?:usr/)?s?bin/[a-z]|/[?*]{1,4}/[a-z?*]{0,5}[?*]|^\s*\(\s*\)\s*\{|"
+        + r"|\$\{?ifs\b|(?:^|[\s;|&`(])/(?:usr/)?s?bin/[a-z]|/(?:usr/)?s?bin/[a-z]*[?*]"
+        + r"|/[?*]{1,4}/[a-z?*]{0,5}[?*]|^\s*\(\s*\)\s*\{|"
         + r"/\[[?*]\][a-z]|[a-z]\[[?*]\][a-z]*/|"
         + _each(r"\{\s*(?:CMDS)\s*,", _STRONG_CMDS)
     ),
