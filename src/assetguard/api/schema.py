@@ -54,7 +54,8 @@ def error(description: str) -> dict[str, Any]:
 
 
 PROVIDER_ERROR: dict[int | str, dict[str, Any]] = {
-    502: error("the cloud provider refused the call or could not be reached (no credentials, no access)")}
+    502: error("the cloud provider or the named upstream refused the call or could not be reached "
+               "(no credentials, no access, a name that does not resolve)")}
 
 _AUTH: dict[int | str, dict[str, Any]] = {401: error("no token, or an invalid or revoked one"),
          403: error("the token's role is too weak (or the CSRF token is missing)"),
@@ -144,4 +145,13 @@ def refine_http_errors(app: FastAPI) -> None:
         return await response if inspect.isawaitable(response) else response
 
     app.add_exception_handler(StarletteHTTPException, _http_error)
+
+
+def json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    """``openapi_extra`` that documents the JSON body a route reads itself (as ``dict[str, Any]``) and
+    checks with its domain's own rules, so the schema says what is required::
+
+        @router.post("", openapi_extra=json_body({"required": ["Entries"], ...}))
+    """
+    return {"requestBody": {"content": {"application/json": {"schema": schema}}}}
 

@@ -7,12 +7,17 @@ from typing import Any
 from fastapi import APIRouter, Body, Query
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
+from assetguard.api.schema import json_body
 from assetguard.core.errors import ValidationError
+from assetguard.events.archive import ArchiveSpec
+from assetguard.events.put_events import MAX_ENTRIES
 
 router = APIRouter(prefix="/events", tags=["events"])
 
 
-@router.post("")
+@router.post("", openapi_extra=json_body({
+    # a malformed entry is that entry's failure in the answer (PutEvents semantics), so items are unconstrained
+    "required": ["Entries"], "properties": {"Entries": {"type": "array", "minItems": 1, "maxItems": MAX_ENTRIES}}}))
 def put_events_route(principal: OperatorDep, platform: PlatformDep,
                      body: dict[str, Any] = Body(..., examples=[{"Entries": [
                          {"Source": "my.app", "DetailType": "Thing Happened", "Detail": "{\"x\": 1}"}]}])
@@ -25,7 +30,10 @@ def put_events_route(principal: OperatorDep, platform: PlatformDep,
     return put_events(platform, body["Entries"])
 
 
-@router.post("/test-pattern")
+@router.post("/test-pattern", openapi_extra=json_body({"anyOf": [
+    {"required": ["pattern", "event"], "properties": {"pattern": {"type": "object", "minProperties": 1},
+                                                      "event": {"type": "object"}}},
+    {"required": ["cases"], "properties": {"cases": {"type": "array"}}}]}))  # a bad case is its own error
 def test_pattern_route(principal: OperatorDep,
                        body: dict[str, Any] = Body(..., examples=[{"pattern": {"source": ["a"]},
                                                                    "event": {"source": "a"}}])
@@ -98,7 +106,7 @@ def list_archives(_p: ViewerDep, platform: PlatformDep) -> list[dict[str, Any]]:
     return Archives(platform).list_archives()
 
 
-@router.post("/archives")
+@router.post("/archives", openapi_extra=json_body(ArchiveSpec.model_json_schema()))
 def create_archive(principal: OperatorDep, platform: PlatformDep,
                    body: dict[str, Any] = Body(..., examples=[{"name": "security", "retention_days": 30,
                                                                "pattern": {"source": ["assetguard.findings"]}}])

@@ -37,7 +37,8 @@ class LabelPut(BaseModel):
 
 
 @router.get("/params")
-def list_params(_p: ViewerDep, platform: PlatformDep, path: str = "/", recursive: bool = True) -> list[dict[str, Any]]:
+def list_params(_p: ViewerDep, platform: PlatformDep, path: Annotated[str, Query(pattern="^/")] = "/",
+                recursive: bool = True) -> list[dict[str, Any]]:
     """Parameters under a path; SecureString values are never returned by listing."""
     return [p.public() for p in parameter_store(platform).get_by_path(path, recursive=recursive, decrypt=False)]
 

@@ -18,7 +18,7 @@ from fastapi import APIRouter, HTTPException, Query
 from pydantic import BaseModel, Field, StrictBool
 
 from assetguard.api.auth import AdminDep, OperatorDep, PlatformDep, ViewerDep
-from assetguard.api.schema import Offset
+from assetguard.api.schema import PROVIDER_ERROR, Offset
 from assetguard.core.errors import NotFoundError, ValidationError
 from assetguard.vulns.database import AdvisoryDatabase
 from assetguard.vulns.scanner import VulnerabilityScanner, asset_report
@@ -80,7 +80,7 @@ def import_records(records: list[dict[str, Any]], principal: OperatorDep, platfo
     return out
 
 
-@router.post("/import")
+@router.post("/import", responses=PROVIDER_ERROR)
 def import_source(body: ImportRequest, principal: AdminDep, platform: PlatformDep) -> dict[str, Any]:
     """Import an OSV export (``all.zip``) or record by URL; server paths are not accepted here."""
     if not body.source.startswith(("http://", "https://")):
