@@ -41,8 +41,8 @@ def guarded_download(url: str, dest: Path, guard: OutboundGuard, *, timeout: flo
                 address = guard.resolve(host, port)[0]
             except OutboundRefused as exc:
                 raise ValidationError(str(exc), where=where) from None
-            except OutboundUnresolved as exc:
-                raise ProviderError(f"GET {mask_text(url)} failed: {exc}") from None
+            except OutboundUnresolved as exc:  # a name that does not resolve is the caller's to fix
+                raise ValidationError(f"cannot fetch {mask_text(url)}: {exc}", where=where) from None
             literal = f"[{address}]" if isinstance(address, ipaddress.IPv6Address) else str(address)
             pinned = urlunsplit((parts.scheme, f"{literal}:{port}", parts.path or "/", parts.query, ""))
             host_header = host if parts.port is None else f"{host}:{parts.port}"
