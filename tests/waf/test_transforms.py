@@ -221,3 +221,20 @@ def test_cmd_line_triggers_catch_what_it_changes() -> None:
     for changed in ("a\\b", 'a"b', "a'b", "a^b", "a,b", "a;b", "a\tb", "a  b", "a /b", "a (b", "a\xa0b"):
         assert trigger.search(changed) is not None, changed
     assert trigger.search("Select Shoes 42") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["a/b", "/a/b/", "/", "", "..", "...", "a/...", ".../a", "a/.b", "a./b", "/a/b.", "x/..y", "a\\b", "a//b",
+     "./a", "a/.", "a/./b", "../a", "a/..", "/..", "."],
+)
+def test_normalize_path_without_its_trigger_is_the_identity_on_path_edges(text: str) -> None:
+    """Random text rarely builds "." segments, so the edges are spelled out (the trigger may
+    over-approximate: ".." alone triggers and is kept)."""
+    import re
+
+    from assetguard.waf.transforms import IDENTITY_UNLESS, transformations
+
+    for name in ("NORMALIZE_PATH", "NORMALIZE_PATH_WIN"):
+        if re.search(IDENTITY_UNLESS[name], text) is None:
+            assert transformations.get(name)(text) == text, (name, text)

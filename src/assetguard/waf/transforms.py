@@ -344,8 +344,9 @@ def utf8_to_unicode(text: str) -> str:
 TRANSFORMATION_TYPES = tuple(transformations.names())
 
 # What a transformation reacts to (a regex): on text without it the transformation is the identity.
-# Types not listed here or in LOWERCASE_UNLESS (BASE64_*, HEX_DECODE, MD5, SQL_HEX_DECODE,
-# NORMALIZE_PATH*) change ordinary text; LOWERCASE is handled by callers (it only changes A-Z).
+# Types not listed here or in LOWERCASE_UNLESS (BASE64_*, HEX_DECODE, MD5, SQL_HEX_DECODE) change
+# ordinary text; LOWERCASE is handled by callers (it only changes A-Z). NORMALIZE_PATH changes a
+# path only where it has an empty, "." or ".." segment.
 IDENTITY_UNLESS = {
     "NONE": None,
     "URL_DECODE": r"%(?:[0-9a-fA-F]{2}|[uU][0-9a-fA-F]{4})|\+",
@@ -359,6 +360,8 @@ IDENTITY_UNLESS = {
     "COMPRESS_WHITE_SPACE": "[\t\n\r\f\v\xa0]|  ",
     "REPLACE_COMMENTS": r"/\*",
     "UTF8_TO_UNICODE": "[^\x00-\x7f]",
+    "NORMALIZE_PATH": r"//|(?:^|/)\.\.?(?:/|$)",
+    "NORMALIZE_PATH_WIN": r"//|(?:^|/)\.\.?(?:/|$)|\\",
 }
 
 

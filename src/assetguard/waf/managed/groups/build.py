@@ -19,6 +19,8 @@ from typing import Any
 from assetguard.waf.managed.groups.patterns import P, chunks
 from assetguard.waf.managed.groups.patterns_cmd import C as CMD
 from assetguard.waf.managed.groups.patterns_code import CODE
+from assetguard.waf.managed.groups.patterns_nosql import NOSQL
+from assetguard.waf.managed.groups.patterns_paths import PATHS
 from assetguard.waf.managed.groups.patterns_proto import PROTO
 
 Doc = dict[str, Any]
@@ -652,6 +654,74 @@ def code_injection_rules() -> list[tuple[str, str, Doc]]:
     return rules
 
 
+_NOSQL_TEXT = ("operator_key", "operator_name", "js_breakout", "js_document", "js_loop", "db_call", "match_all_regex")
+JSON_KEYS: Doc = {"JsonBody": {**JSON_BODY["JsonBody"], "MatchScope": "KEY"}}
+
+
+def nosql_rules() -> list[tuple[str, str, Doc]]:
+    """NoSQL injection (:mod:`.patterns_nosql`): operators and server-side JavaScript in every place
+    a value arrives, operator parameter names in the query string, operator keys of a JSON body."""
+    rules: list[tuple[str, str, Doc]] = []
+    for suffix, label, field in (
+        ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
+        ("BODY", "Body", BODY),
+        ("JSON", "Json", JSON_BODY),
+        ("COOKIE", "Cookie", COOKIES_ALL),
+        ("HEADER", "Header", HEADERS),
+        ("URIPATH", "URIPath", URI_PATH),
+    ):
+        text = "|".join(NOSQL[key] for key in _NOSQL_TEXT)
+        # Headers and the path share the chain most rules use there (JavaScript escapes are rare in
+        # them, and a chain of their own would cost every request).
+        transforms = URL2_LOWER if field is HEADERS or field is URI_PATH else JS_LOWER
+        rules.append((f"NoSQLi_{suffix}", f"NoSQLi_{label}", regex(text, field, transforms)))
+    rules.append(
+        (
+            "NoSQLi_QUERYSTRING",
+            "NoSQLi_QueryString",
+            regex(NOSQL["operator_name"] + "|" + NOSQL["match_all_regex"], QUERY_STRING, URL2_LOWER),
+        )
+    )
+    rules.append(("NoSQLi_JSONKEY", "NoSQLi_JsonKey", regex(NOSQL["operator_json_key"], JSON_KEYS, chain("LOWERCASE"))))
+    return rules
+
+
+# Each value decoded, then resolved the way a file system would (NORMALIZE_PATH_WIN), then read.
+PATH_NORMALIZED = chain("URL_DECODE_UNI", "URL_DECODE_UNI", "REMOVE_NULLS", "NORMALIZE_PATH_WIN", "LOWERCASE")
+_PATH_TEXT = ("traversal_steps", "traversal_target", "traversal_evasion", "wrapper")
+
+
+def path_rules() -> list[tuple[str, str, Doc]]:
+    """Path traversal and local file inclusion (:mod:`.patterns_paths`) in every place a path arrives.
+
+    Values are read twice: as decoded text (steps, evasions, wrappers) and resolved
+    (``NORMALIZE_PATH_WIN``: where the value leads). Raw bodies get the text checks and
+    whole-value paths to secrets, not the byte-level evasions (binary uploads carry any byte).
+    """
+    value_text = "|".join(PATHS[key] for key in (*_PATH_TEXT, "traversal_evasion_bytes"))
+    resolved = "|".join(PATHS[key] for key in ("normalized_escape", "normalized_app_secret", "normalized_target"))
+    rules: list[tuple[str, str, Doc]] = []
+    for suffix, label, field in (
+        ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
+        ("JSON", "Json", JSON_BODY),
+        ("COOKIE", "Cookie", COOKIES_ALL),
+        ("HEADER", "Header", HEADERS),
+    ):
+        rules.append(
+            (
+                f"PathTraversal_{suffix}",
+                f"PathTraversal_{label}",
+                any_of(regex(value_text, field, URL2_LOWER), regex(resolved, field, PATH_NORMALIZED)),
+            )
+        )
+    body_text = "|".join(PATHS[key] for key in (*_PATH_TEXT, "value_target"))
+    rules.append(("PathTraversal_BODY", "PathTraversal_Body", regex(body_text, BODY, URL2_LOWER)))
+    path_keys = ("traversal_steps", "traversal_evasion", "traversal_evasion_bytes", "path_target", "wrapper")
+    path_text = "|".join(PATHS[key] for key in path_keys)
+    rules.append(("PathTraversal_URIPATH", "PathTraversal_URIPath", regex(path_text, URI_PATH, URL2_LOWER)))
+    return rules
+
+
 def injection_rule_set() -> Doc:
     args_body = (
         ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
@@ -660,7 +730,6 @@ def injection_rule_set() -> Doc:
     )
     rules: list[tuple[str, str, Doc]] = []
     for prefix, key, transforms in (
-        ("NoSQLi", "nosql", URL2_LOWER),
         ("SSTI", "ssti", URL2_LOWER),
         ("LDAPi", "ldap", URL2_LOWER),
         ("XXE", "xxe", URL2_LOWER),
@@ -672,7 +741,8 @@ def injection_rule_set() -> Doc:
         fields = (*args_body, ("HEADER", "Header", HEADERS)) if prefix == "JavaCodeInjection" else args_body
         for suffix, label, field in fields:
             rules.append((f"{prefix}_{suffix}", f"{prefix}_{label}", regex(P[key], field, transforms)))
-    rules.append(("NoSQLi_QUERYSTRING", "NoSQLi_QueryString", pat("nosql_names", QUERY_STRING, URL2_LOWER)))
+    rules.extend(nosql_rules())
+    rules.extend(path_rules())
     for suffix, label, field in (
         ("QUERYSTRING", "QueryString", QUERY_STRING),
         ("BODY", "Body", BODY),
