@@ -6,7 +6,7 @@ a deterministic sample (every third placed record, every whole request) so a pat
 firing, or starts firing on JSON Schema, OData or a CMS post, fails here.
 
 Floors sit under the figures the bench measured (``bench.waf_quality.depth``, recommended:
-attacks 99.8-100 %; the legitimate requests it blocks are all blocked by the AWS-named groups or by
+attacks 99.4-100 %; the legitimate requests it blocks are all blocked by the AWS-named groups or by
 rules outside these classes, which is why the whole-ACL legitimate floors are lower than the
 floors for the NoSQLi_* and PathTraversal_* rules alone).
 """
