@@ -8,6 +8,8 @@ or ``CREATE DATABASE ... TEMPLATE`` on PostgreSQL.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import shutil
 import uuid
@@ -79,18 +81,44 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         shutil.copy(template, path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("postgres_template")
-    url = normalise_url(PG_URL or "")
-    name = f"ag_t_{uuid.uuid4().hex[:12]}"
+    with fresh_postgres_database("ag_t", template=request.getfixturevalue("postgres_template")) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def fresh_postgres_database(prefix: str, *, template: str | None = None) -> Iterator[str]:
+    """The URL of a new PostgreSQL database (empty, or a copy of ``template``), dropped afterwards."""
+    url = normalise_url(need_service("PostgreSQL", PG_URL, "ASSETGUARD_TEST_POSTGRES_URL"))
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")))
     try:
         yield _with_db(url, name)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextlib.contextmanager
+def nats_test_stream(prefix: str) -> Iterator[tuple[str, str]]:
+    """``(nats_url, stream)``: a JetStream stream name of the caller's own, deleted afterwards."""
+    url = need_service("NATS", NATS_URL, "ASSETGUARD_TEST_NATS_URL")
+    name = f"{prefix}-{uuid.uuid4().hex[:10]}"
+    try:
+        yield url, name
+    finally:
+        async def cleanup() -> None:
+            import nats
+            from nats.js.errors import NotFoundError
+
+            nc = await nats.connect(url)
+            with contextlib.suppress(NotFoundError):
+                await nc.jetstream().delete_stream(name)
+            await nc.close()
+
+        asyncio.run(cleanup())
 
 
 @pytest.fixture

@@ -6,16 +6,15 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from assetguard.db import migrate
-from assetguard.db.engine import make_engine, normalise_url
-from tests.conftest import PG_URL, _with_db, need_service
+from assetguard.db.engine import make_engine
+from tests.conftest import fresh_postgres_database
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -23,17 +22,8 @@ def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'empty.db'}"
         return
-    url = normalise_url(need_service("PostgreSQL", PG_URL, "ASSETGUARD_TEST_POSTGRES_URL"))
-    name = f"ag_mig_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield _with_db(url, name)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database("ag_mig") as url:
+        yield url
 
 
 def test_three_concurrent_upgrades_on_an_empty_database(empty_url: str) -> None:

@@ -4,8 +4,6 @@ stream that exists with other limits (or none)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -13,25 +11,13 @@ import pytest
 from assetguard.core.errors import ConfigError
 from assetguard.events.nats_bus import JetStreamBus
 from assetguard.runtime.platform import Platform
-from tests.conftest import NATS_URL, need_service
+from tests.conftest import nats_test_stream
 
 
 @pytest.fixture
 def stream() -> Iterator[tuple[str, str]]:
-    url = need_service("NATS", NATS_URL, "ASSETGUARD_TEST_NATS_URL")
-    name = f"aglim-{uuid.uuid4().hex[:10]}"
-    yield url, name
-
-    async def cleanup() -> None:
-        import nats
-        from nats.js.errors import NotFoundError
-
-        nc = await nats.connect(url)
-        with contextlib.suppress(NotFoundError):
-            await nc.jetstream().delete_stream(name)
-        await nc.close()
-
-    asyncio.run(cleanup())
+    with nats_test_stream("aglim") as named:
+        yield named
 
 
 async def limits(url: str, name: str) -> tuple[float, int]:

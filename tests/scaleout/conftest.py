@@ -20,8 +20,6 @@ with that reason (CI sets them).
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import signal
 import socket
@@ -35,10 +33,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
-from assetguard.db.engine import normalise_url
-from tests.conftest import NATS_URL, PG_URL, _with_db, need_service
+from tests.conftest import fresh_postgres_database, nats_test_stream, need_service
 
 REDIS_URL = os.environ.get("ASSETGUARD_TEST_REDIS_URL")
 SECRET = "scaleout-secret-key-0123456789abcdef"
@@ -202,36 +198,15 @@ class Cluster:
 @pytest.fixture
 def pg_empty_url() -> Iterator[str]:
     """A new, empty PostgreSQL database (no tables), dropped after the test."""
-    url = normalise_url(need_service("PostgreSQL", PG_URL, "ASSETGUARD_TEST_POSTGRES_URL"))
-    name = f"ag_so_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield _with_db(url, name)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with fresh_postgres_database("ag_so") as url:
+        yield url
 
 
 @pytest.fixture
 def nats_stream() -> Iterator[tuple[str, str]]:
     """``(nats_url, stream)``: a stream name of this test's own, deleted afterwards."""
-    url = need_service("NATS", NATS_URL, "ASSETGUARD_TEST_NATS_URL")
-    name = f"agso-{uuid.uuid4().hex[:10]}"
-    yield url, name
-
-    async def cleanup() -> None:
-        import nats
-        from nats.js.errors import NotFoundError
-
-        nc = await nats.connect(url)
-        with contextlib.suppress(NotFoundError):
-            await nc.jetstream().delete_stream(name)
-        await nc.close()
-
-    asyncio.run(cleanup())
+    with nats_test_stream("agso") as stream:
+        yield stream
 
 
 @pytest.fixture
