@@ -25,3 +25,23 @@ def test_rules_page_says_when_a_target_sends(client: TestClient, platform: Platf
     assert "sends only when SMTP is configured: inactive now" in html
     assert "sends only when neither SMTP nor Slack is configured: active now" in html
     assert "(smtp-configured)" not in html
+
+
+
+def test_rules_page_pages_the_dead_letter_queue(client: TestClient, platform: Platform,
+                                                console_login: Callable[[str], str]) -> None:
+    from datetime import UTC, datetime
+
+    from assetguard.events.tables import event_dlq
+
+    now = datetime.now(UTC)
+    with platform.db.begin() as conn:  # 60 dead letters, as failed deliveries leave them
+        conn.execute(event_dlq.insert(), [
+            {"delivery_id": f"d-{i}", "event_id": f"e-{i}", "rule": "r", "target_id": "t", "target_type": "webhook",
+             "error_code": "HttpError", "error_message": "HTTP 500", "attempts": 3, "failed_at": now}
+            for i in range(60)])
+    console_login("viewer")
+    page1 = client.get("/console/rules").text
+    page2 = client.get("/console/rules", params={"offset": 50}).text
+    assert page1.count("<tr data-dlq=") == 50 and 'rel="next"' in page1
+    assert page2.count("<tr data-dlq=") == 10 and 'rel="prev"' in page2 and 'rel="next"' not in page2

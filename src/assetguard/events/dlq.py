@@ -26,8 +26,8 @@ class DeadLetters:
         self.platform = platform
 
     def list(self, *, rule: str | None = None, include_redriven: bool = False,
-             limit: int = 100) -> list[dict[str, Any]]:
-        stmt = select(event_dlq).order_by(event_dlq.c.id.desc()).limit(limit)
+             limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        stmt = select(event_dlq).order_by(event_dlq.c.id.desc()).limit(limit).offset(offset)
         if rule:
             stmt = stmt.where(event_dlq.c.rule == rule)
         if not include_redriven:
