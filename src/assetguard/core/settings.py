@@ -34,6 +34,18 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def checked_networks(value: list[str]) -> list[str]:
+    """``value`` unchanged when every entry is an IP address or network (the CIDR-list settings)."""
+    import ipaddress
+
+    for cidr in value:
+        try:
+            ipaddress.ip_network(cidr.strip(), strict=False)
+        except ValueError:
+            raise ValueError(f"{cidr!r} is not an IP address or network (expected e.g. 10.0.0.0/8 or fd00::/8)") from None
+    return value
+
+
 class ApiSettings(Section):
     host: str = "127.0.0.1"
     port: int = Field(8080, ge=1, le=65535)
@@ -47,14 +59,7 @@ class ApiSettings(Section):
     @field_validator("trusted_proxies")
     @classmethod
     def _proxy_networks(cls, value: list[str]) -> list[str]:
-        import ipaddress
-
-        for cidr in value:
-            try:
-                ipaddress.ip_network(cidr.strip(), strict=False)
-            except ValueError:
-                raise ValueError(f"{cidr!r} is not an IP address or network (expected e.g. 10.0.0.0/8)") from None
-        return value
+        return checked_networks(value)
 
 
 class SmtpSettings(Section):
@@ -92,14 +97,7 @@ class OutboundSettings(Section):
     @field_validator("allow_cidrs")
     @classmethod
     def _cidrs(cls, value: list[str]) -> list[str]:
-        import ipaddress
-
-        for cidr in value:
-            try:
-                ipaddress.ip_network(cidr, strict=False)
-            except ValueError:
-                raise ValueError(f"{cidr!r} is not a network (expected e.g. 10.0.0.0/8 or fd00::/8)") from None
-        return value
+        return checked_networks(value)
 
 
 class AuditSettings(Section):
