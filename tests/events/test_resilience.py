@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -28,20 +27,10 @@ from assetguard.events.rules import Rule
 from assetguard.events.tables import event_deliveries, event_outbox
 from assetguard.events.worker import EventWorker
 from assetguard.runtime.platform import Platform
-from tests.targets.receivers import HttpReceiver, Received
+from tests.targets.receivers import CountingReceiver, HttpReceiver, Received
 
 N_EVENTS = 10_000
 
-
-class CountingReceiver(HttpReceiver):
-    def __init__(self) -> None:
-        self.seen: Counter[str] = Counter()
-        super().__init__(self._answer)
-
-    def _answer(self, r: Received) -> tuple[int, dict[str, str], bytes]:
-        with self.lock:
-            self.seen[r.headers["x-assetguard-event-id"]] += 1
-        return 204, {}, b""
 
 
 def worker_env(db_url: str, tmp_path: Path) -> dict[str, str]:

@@ -6,26 +6,15 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections import Counter
 
 import httpx
 
 from tests.scaleout.conftest import Cluster
-from tests.targets.receivers import HttpReceiver, Received
+from tests.targets.receivers import CountingReceiver
 
 BATCHES = 40
 PER_BATCH = 10
 
-
-class CountingReceiver(HttpReceiver):
-    def __init__(self) -> None:
-        self.seen: Counter[str] = Counter()
-        super().__init__(self._answer)
-
-    def _answer(self, r: Received) -> tuple[int, dict[str, str], bytes]:
-        with self.lock:
-            self.seen[r.headers["x-assetguard-event-id"]] += 1
-        return 204, {}, b""
 
 
 def test_events_through_two_apis_survive_a_killed_worker_and_api(nats_cluster: Cluster) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -74,3 +75,16 @@ class HttpReceiver:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(5)
+
+
+class CountingReceiver(HttpReceiver):
+    """Answers 204 and counts deliveries per event id (``X-AssetGuard-Event-Id``), to find losses and duplicates."""
+
+    def __init__(self) -> None:
+        self.seen: Counter[str] = Counter()
+        super().__init__(self._answer)
+
+    def _answer(self, r: Received) -> tuple[int, dict[str, str], bytes]:
+        with self.lock:
+            self.seen[r.headers["x-assetguard-event-id"]] += 1
+        return 204, {}, b""
