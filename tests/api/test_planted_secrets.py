@@ -6,6 +6,9 @@ appear anywhere, nor in the log records written meanwhile.
 Deliveries exist for every planted target (dispatched, not sent: nothing here talks to Slack),
 and one webhook delivery really fails against a closed loopback port, so its error message is
 in the ledger and the dead-letter queue.
+
+Runs on SQLite and, when ``ASSETGUARD_TEST_POSTGRES_URL`` is set, on a throwaway PostgreSQL
+database (the ``db_url`` fixture's two backends): a scaled-out deployment must mask as well.
 """
 
 from __future__ import annotations
@@ -30,8 +33,6 @@ from assetguard.events.rule_store import RuleStore, parse_rule
 from assetguard.events.worker import EventWorker
 from assetguard.runtime.platform import Platform
 from assetguard.tagging.params import parameter_store
-
-pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
 
 def _closed_port() -> int:
