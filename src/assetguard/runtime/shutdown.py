@@ -1,8 +1,8 @@
 """A hard stop behind every graceful one: SIGTERM always ends the process.
 
-Each long-running command (``api``, ``worker``, ``scheduler``, ``up``) stops gracefully on
-SIGTERM/SIGINT: it finishes or hands back its current work, then exits 0. Work stuck where it
-cannot be interrupted (a driver call against a database that stopped answering, a job thread)
+Each long-running command (``api``, ``worker``, ``scheduler``, ``waf proxy``, ``up``) stops
+gracefully on SIGTERM/SIGINT: it finishes or hands back its current work, then exits 0. Work stuck
+where it cannot be interrupted (a driver call against a database that stopped answering, a job thread)
 must not hold the process forever, so the signal handler also arms :func:`arm_hard_stop`: if
 the process is still alive ``HARD_STOP_SECONDS`` later, it writes one line and exits with
 status 1. Process managers (systemd ``TimeoutStopSec``, Fargate's ``stopTimeout``) should allow

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from assetguard.core.errors import ConfigError, ValidationError
+from assetguard.runtime.shutdown import arm_hard_stop
 from assetguard.waf.follower import AclFollower
 from assetguard.waf.frontdoor.limits import FrontDoorLimits
 from assetguard.waf.gate import WafGate
@@ -84,9 +85,13 @@ async def serve(waf: WafSettings, acl: str, upstreams: list[str], listen: str, *
     own_signals = threading_main()
     if own_signals:
         loop.add_signal_handler(signal.SIGHUP, lambda: loop.create_task(_reload(follower)))
-        if stop_signals:  # inside ``assetguard up`` uvicorn owns SIGINT/SIGTERM
+        if stop_signals:  # inside ``assetguard up`` uvicorn owns SIGINT/SIGTERM (and arms its own hard stop)
+            def on_stop() -> None:
+                stop.set()
+                arm_hard_stop("assetguard waf proxy")  # a graceful stop that hangs still ends the process
+
             for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
+                loop.add_signal_handler(sig, on_stop)
     log.info("WAF proxy on %s:%d -> %s (ACL %s, %d WCU)", host, port, ", ".join(upstreams), gate.acl.name,
              gate.acl.capacity)
     try:
@@ -171,15 +176,23 @@ def run_proxy(waf: WafSettings, *, acl: str, upstreams: list[str], listen: str, 
         proc.start()
 
     def forward(sig: int, _frame: object) -> None:
+        if sig != signal.SIGHUP:
+            arm_hard_stop("assetguard waf proxy")  # each worker arms its own; this bounds the parent too
         for proc in procs:
-            if proc.pid:
-                os.kill(proc.pid, sig)
+            if proc.pid and proc.exitcode is None:
+                try:
+                    os.kill(proc.pid, sig)
+                except ProcessLookupError:
+                    pass
 
     signal.signal(signal.SIGHUP, forward)
     signal.signal(signal.SIGTERM, forward)
     signal.signal(signal.SIGINT, forward)
     for proc in procs:
         proc.join()
+    failed = [proc.exitcode for proc in procs if proc.exitcode]
+    if failed:
+        raise SystemExit(1)
 
 
 class WafProxyComponent:
