@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from assetguard.core.errors import NotFoundError
+from assetguard.core.errors import NotFoundError, ValidationError
 from assetguard.runtime.platform import Platform
 from assetguard.vulns.database import AdvisoryDatabase
 from assetguard.vulns.osv import parse_record
@@ -144,13 +144,17 @@ def http_server(tmp_path: Path) -> Iterator[str]:
 
 
 def test_url_import_zip_and_json(platform: Platform, http_server: str) -> None:
-    db = AdvisoryDatabase(platform)
-    assert db.import_source(f"{http_server}/PyPI/all.zip").added == 3
-    assert db.import_source(f"{http_server}/one.json").added == 1
     from assetguard.core.errors import ProviderError
+    from assetguard.targets.outbound import OutboundGuard
 
+    db = AdvisoryDatabase(platform)
+    with pytest.raises(ValidationError, match="outbound.allow_cidrs"):  # loopback: only when allowed
+        db.import_source(f"{http_server}/one.json")
+    loopback = OutboundGuard(["127.0.0.0/8"])
+    assert db.import_source(f"{http_server}/PyPI/all.zip", guard=loopback).added == 3
+    assert db.import_source(f"{http_server}/one.json", guard=loopback).added == 1
     with pytest.raises(ProviderError, match="HTTP 404"):
-        db.import_source(f"{http_server}/missing.zip")
+        db.import_source(f"{http_server}/missing.zip", guard=loopback)
 
 
 def test_import_is_audited(fixture_db: AdvisoryDatabase, platform: Platform) -> None:

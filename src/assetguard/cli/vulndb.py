@@ -5,6 +5,9 @@
     assetguard vulndb import --fixtures              # the small synthetic set shipped for demos
     assetguard vulndb stats
     assetguard vulndb show CVE-2099-1001
+
+A URL is fetched through the outbound guard, as the API's imports are: only globally routable
+addresses, plus the operator's ``outbound.allow_cidrs`` (e.g. an internal mirror).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, err_console, platform
 from assetguard.core.errors import ValidationError
 from assetguard.core.jsonout import dumps
+from assetguard.targets.outbound import guard_for
 from assetguard.vulns.database import AdvisoryDatabase
 from assetguard.vulns.scanner import VulnerabilityScanner
 from assetguard.vulns.sources import count_hint
@@ -52,7 +56,9 @@ def import_(ctx: typer.Context,
     with Progress(TextColumn("[bold]importing[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err_console, transient=True) as bar:
         task = bar.add_task(target[-60:], total=count_hint(target))
-        summary = database.import_source(target, actor=cli_principal(), progress=lambda n: bar.advance(task, n))
+        # A URL is fetched like the API's imports: vetted addresses only, plus outbound.allow_cidrs.
+        summary = database.import_source(target, actor=cli_principal(), progress=lambda n: bar.advance(task, n),
+                                         guard=guard_for(p.settings))
     console.print(f"read {summary.read}: added {summary.added}, updated {summary.updated}, "
                   f"unchanged {summary.unchanged}, withdrawn {summary.withdrawn}, errors {len(summary.errors)}")
     for err in summary.errors[:50]:

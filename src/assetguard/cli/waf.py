@@ -261,6 +261,7 @@ def update_lists_command(ctx: typer.Context,
     """Refresh the IP lists of the IP-reputation and anonymous-IP groups (Tor list, CIDR feeds, ip-ranges.json)."""
     from assetguard.auth.principal import cli_principal
     from assetguard.cli.context import platform
+    from assetguard.targets.outbound import guard_for
     from assetguard.waf.ipsets import IPSetStore, default_store
     from assetguard.waf.managed.lists import update_lists
 
@@ -273,8 +274,9 @@ def update_lists_command(ctx: typer.Context,
     configured = state(ctx).settings().waf.ipset_dir
     target = directory or (Path(configured) if configured else None)
     store = IPSetStore(target) if target is not None else default_store()
-    counts = update_lists(sources, store=store)
     plat = platform(ctx)
+    # URLs only from vetted addresses (globally routable, plus outbound.allow_cidrs), as targets are.
+    counts = update_lists(sources, store=store, guard=guard_for(plat.settings))
     with plat.db.begin() as conn:
         plat.audit.record(conn, cli_principal(), "waf.update_lists", f"managed:ipset/{','.join(counts)}",
                           after={"counts": counts, "sources": sources})

@@ -17,9 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from assetguard.core.errors import ProviderError, ValidationError
+from assetguard.core.errors import ValidationError
 from assetguard.core.textfile import decode_text, parse_json
 
 
@@ -67,20 +65,6 @@ def _path_records(path: Path) -> Iterator[tuple[str, Any]]:
         raise ValidationError("no such file or directory", where=str(path))
 
 
-def download(url: str, dest: Path, *, timeout: float = 60.0) -> Path:
-    """Stream ``url`` to ``dest`` (httpx); ProviderError on HTTP or network failure."""
-    try:
-        with httpx.stream("GET", url, timeout=timeout, follow_redirects=True) as resp:
-            if resp.status_code != 200:
-                raise ProviderError(f"GET {url} answered HTTP {resp.status_code}")
-            with dest.open("wb") as fh:
-                for chunk in resp.iter_bytes(1 << 16):
-                    fh.write(chunk)
-    except httpx.HTTPError as exc:
-        raise ProviderError(f"GET {url} failed: {exc}") from exc
-    return dest
-
-
 def is_url(source: str) -> bool:
     return source.startswith(("http://", "https://"))
 
@@ -88,18 +72,17 @@ def is_url(source: str) -> bool:
 def iter_records(source: str | Path, *, guard: Any = None) -> Iterator[tuple[str, Any]]:
     """Every record in ``source`` (path or http(s) URL) with the place it came from.
 
-    With an ``OutboundGuard`` (an API caller's URL), the URL is fetched only from vetted addresses
-    (:func:`assetguard.vulns.fetch.guarded_download`).
+    A URL is fetched only from addresses the outbound guard vets
+    (:func:`assetguard.vulns.fetch.guarded_download`): ``guard``, the deployment's from the API and
+    the CLI (``outbound.allow_cidrs``), by default one that allows globally routable addresses only.
     """
     text = str(source)
     if is_url(text):
         with tempfile.TemporaryDirectory(prefix="ag-osv-") as tmp:
-            if guard is not None:
-                from assetguard.vulns.fetch import guarded_download
+            from assetguard.targets.outbound import OutboundGuard
+            from assetguard.vulns.fetch import guarded_download
 
-                local = guarded_download(text, Path(tmp) / "download", guard)
-            else:
-                local = download(text, Path(tmp) / "download")
+            local = guarded_download(text, Path(tmp) / "download", guard or OutboundGuard())
             if zipfile.is_zipfile(local):
                 yield from _zip_records(local, text)
             else:

@@ -22,13 +22,17 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from assetguard.core.errors import ProviderError, ValidationError
-from assetguard.core.textfile import read_text
+from assetguard.core.errors import ValidationError
+from assetguard.core.textfile import decode_text, read_text
 from assetguard.waf.ipsets import IPSetStore, default_store, parse_networks
+
+if TYPE_CHECKING:
+    from assetguard.targets.outbound import OutboundGuard
 
 # managed:ipset/<name> files the shipped groups reference, and the CLI option naming each.
 LIST_NAMES = {
@@ -91,17 +95,21 @@ def _plain_candidates(text: str) -> list[str]:
     return out
 
 
-def read_source(source: str, *, timeout: float = 30.0) -> str:
-    """The text of a local file or an http(s) URL (ProviderError when it cannot be fetched)."""
-    if source.startswith(("http://", "https://")):
-        import httpx
+def read_source(source: str, *, timeout: float = 30.0, guard: OutboundGuard | None = None) -> str:
+    """The text of a local file or an http(s) URL (ProviderError when it cannot be fetched).
 
-        try:
-            response = httpx.get(source, timeout=timeout, follow_redirects=True)
-            response.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise ProviderError(f"cannot fetch {source}: {exc}") from None
-        return response.text
+    A URL is fetched through the outbound guard (``guard``, by default one that allows only
+    globally routable addresses): resolved once, every redirect vetted, the vetted address used.
+    """
+    if source.startswith(("http://", "https://")):
+        from assetguard.core.redact import mask_text
+        from assetguard.targets.outbound import OutboundGuard
+        from assetguard.vulns.fetch import guarded_download
+
+        with tempfile.TemporaryDirectory(prefix="ag-list-") as tmp:
+            path = guarded_download(source, Path(tmp) / "list", guard or OutboundGuard(), timeout=timeout,
+                                    where=mask_text(source))
+            return decode_text(path.read_bytes(), mask_text(source), "IP list")
     path = Path(source)
     if not path.is_file():
         raise ValidationError(f"no such file: {source}", where=source)
@@ -113,8 +121,11 @@ def update_lists(
     *,
     store: IPSetStore | None = None,
     directory: Path | None = None,
+    guard: OutboundGuard | None = None,
 ) -> dict[str, int]:
     """Replace each named list with the union of its sources; returns ``{name: CIDR count}``.
+
+    URLs are fetched through ``guard`` (the CLI passes the deployment's, with ``outbound.allow_cidrs``).
 
     All sources are fetched and validated before anything is written, so a bad feed never
     leaves a list half-updated.
@@ -128,7 +139,7 @@ def update_lists(
         merged: list[str] = []
         seen: set[str] = set()
         for source in urls:
-            for cidr in parse_list(read_source(source), where=source):
+            for cidr in parse_list(read_source(source, guard=guard), where=source):
                 if cidr not in seen:
                     seen.add(cidr)
                     merged.append(cidr)
