@@ -1,4 +1,5 @@
-"""Inputs outside the schema are 4xx with a message, a provider failure is a documented 502, never a 500."""
+"""Inputs outside the schema are 4xx with a message; a provider the platform has no credentials for is a 409
+naming the setting, a provider that fails a documented 502; never a 500."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def test_every_operation_documents_its_error_statuses(client: Any) -> None:
     assert set(paths["/healthz"]["get"]["responses"]) == {"200"}
 
 
-def test_backfill_without_aws_credentials_is_a_502(client: Any, admin_headers: dict[str, str], platform: Platform,
+def test_backfill_without_aws_credentials_is_a_409_naming_the_setting(client: Any, admin_headers: dict[str, str], platform: Platform,
                                                     monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
                  "AWS_ENDPOINT_URL"):
@@ -63,8 +64,10 @@ def test_backfill_without_aws_credentials_is_a_502(client: Any, admin_headers: d
         "resourceType": "AWS::EC2::Volume", "resourceId": "vol-1", "arn": arn, "awsRegion": "eu-west-1",
         "accountId": "123456789012", "tags": {}, "configuration": {}}])
     answer = client.post("/tags/backfill?dry_run=true", headers=admin_headers)
-    assert answer.status_code == 502, answer.text
-    assert "CloudTrail LookupEvents" in answer.json()["detail"] and "credentials" in answer.json()["detail"]
+    assert answer.status_code == 409, answer.text
+    detail = answer.json()["detail"]
+    assert detail.startswith("CloudTrail LookupEvents for vol-1: no AWS credentials: set aws.profile"), detail
+    assert "\n" not in detail
 
 
 @pytest.mark.parametrize(("body", "where"), [(b"\xff\xfe\x00\x80garbage", "byte 0xff at offset 0"),

@@ -26,13 +26,16 @@ from assetguard.core.errors import (
     NotFoundError,
     PluginError,
     ProviderError,
+    ProviderNotConfigured,
     ValidationError,
 )
 from assetguard.core.settings import Settings
 from assetguard.runtime.platform import Platform
 
+# First match wins: a provider the platform has no credentials or region for is the operator's to set up
+# (409, naming the setting); 502 is kept for a provider that was reached and failed.
 STATUS = {ValidationError: 400, PluginError: 400, AuthError: 401, NotFoundError: 404, ConflictError: 409,
-          ProviderError: 502}
+          ProviderNotConfigured: 409, ProviderError: 502}
 
 
 def create_app(settings: Settings | None = None, *, platform: Platform | None = None) -> FastAPI:

@@ -8,8 +8,9 @@ lists each status a client may see (a schema fuzzer checks exactly that):
   a name that names nothing), 409 where the route changes state;
 - 422 (FastAPI's own request validation) where it takes input.
 
-A route that can answer with anything else (502 from a provider, 503) declares it itself with
-``responses=`` - :data:`PROVIDER_ERROR` for instance. Shared parameter bounds live here too.
+A route that calls a provider declares :data:`PROVIDER_ERROR` with ``responses=``: 409 when the
+platform has no credentials or region for it (the operator's to set up), 502 when the provider was
+reached and failed. Shared parameter bounds live here too.
 """
 
 from __future__ import annotations
@@ -54,8 +55,10 @@ def error(description: str) -> dict[str, Any]:
 
 
 PROVIDER_ERROR: dict[int | str, dict[str, Any]] = {
+    409: error("the change conflicts with stored state, or the platform has no credentials or region for the "
+               "cloud provider (the message names the setting; nothing was sent to the provider)"),
     502: error("the cloud provider or the named upstream refused the call or could not be reached "
-               "(no credentials, no access, a name that does not resolve)")}
+               "(no access, throttled, unreachable)")}
 
 _AUTH: dict[int | str, dict[str, Any]] = {401: error("no token, or an invalid or revoked one"),
          403: error("the token's role is too weak (or the CSRF token is missing)"),

@@ -10,6 +10,7 @@ can turn it into a one-line message instead of a traceback::
      ├── ConflictError        the change clashes with stored state
      ├── PluginError          unknown or duplicate plugin name, broken entry point
      ├── ProviderError        a cloud or external provider call failed
+     │    └── ProviderNotConfigured  the platform has no credentials or region for the provider
      ├── DeliveryError        a target could not deliver an event (retried, never dropped)
      └── AuthError            missing, invalid or too weak credentials
 """
@@ -48,6 +49,33 @@ class PluginError(AssetGuardError):
 
 class ProviderError(AssetGuardError):
     """An external provider (AWS, SMTP, Slack, ...) failed."""
+
+
+class ProviderNotConfigured(ProviderError):
+    """The platform has no configuration for the provider a request needs (no credentials, no
+    region): nothing reached the provider, and the operator can fix it. The API answers 409."""
+
+
+# botocore's errors for a client that cannot even sign a request, and the settings that fix each.
+_AWS_SETUP = {
+    "NoCredentialsError": "no AWS credentials: set aws.profile in assetguard.yaml, or AWS_ACCESS_KEY_ID and "
+                          "AWS_SECRET_ACCESS_KEY, or run with an instance or task role",
+    "PartialCredentialsError": "incomplete AWS credentials: set both AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
+                               "or aws.profile in assetguard.yaml",
+    "ProfileNotFound": "the AWS profile named by aws.profile (or AWS_PROFILE) is not in the AWS config files",
+    "NoRegionError": "no AWS region: set aws.regions in assetguard.yaml or AWS_DEFAULT_REGION",
+}
+
+
+def provider_error(what: str, exc: Exception) -> ProviderError:
+    """The error for a failed provider call ``what``: :class:`ProviderNotConfigured` naming the setting
+    when the platform lacks credentials or a region (botocore's NoCredentialsError and kin), else
+    :class:`ProviderError` with the provider's own message."""
+    for cls in type(exc).__mro__:
+        setup = _AWS_SETUP.get(cls.__name__)
+        if setup is not None and cls.__module__.startswith("botocore"):
+            return ProviderNotConfigured(f"{what}: {setup}")
+    return ProviderError(f"{what}: {exc}")
 
 
 class DeliveryError(AssetGuardError):

@@ -20,7 +20,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from assetguard.auth.principal import Principal
-from assetguard.core.errors import ProviderError, ValidationError
+from assetguard.core.errors import ValidationError, provider_error
 from assetguard.cost.budget import BudgetDefinition, Notification, NotificationWithSubscribers, Subscriber
 from assetguard.cost.budgets import BudgetStore
 
@@ -50,7 +50,7 @@ class AwsBudgets:
                                            endpoint_url=self.platform.settings.aws.endpoint_url)
                 self._account_id = str(sts.get_caller_identity()["Account"])
             except (ClientError, BotoCoreError) as exc:
-                raise ProviderError(f"cannot determine the AWS account: {exc}") from None
+                raise provider_error("cannot determine the AWS account", exc) from None
         return self._account_id
 
     # -- push ---------------------------------------------------------------------------------
@@ -107,7 +107,7 @@ class AwsBudgets:
                     changes.append(f"created notification {key} of {d.name}")
             return [*notes, *(changes or [f"unchanged {d.name}"])]
         except (ClientError, BotoCoreError) as exc:
-            raise ProviderError(f"AWS Budgets ({d.name}): {exc}") from None
+            raise provider_error(f"AWS Budgets ({d.name})", exc) from None
 
     def _aws_notification(self, nws: NotificationWithSubscribers, topic: str | None) -> dict[str, Any]:
         emails = nws.emails or list(self.platform.settings.smtp.recipients)
@@ -169,7 +169,7 @@ class AwsBudgets:
                     for n, subs in self._notifications(raw["BudgetName"]).values()]
                 definitions.append(from_aws_budget(raw, notifications, self.account_id))
         except (ClientError, BotoCoreError) as exc:
-            raise ProviderError(f"AWS Budgets: {exc}") from None
+            raise provider_error("AWS Budgets", exc) from None
         results = BudgetStore(self.platform).put(definitions, actor=actor) if definitions else []
         return [*skipped, *(r.replace(":", " budget ", 1) for r in results)]
 

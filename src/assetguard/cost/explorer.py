@@ -15,7 +15,7 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from assetguard.auth.principal import Principal
-from assetguard.core.errors import ProviderError, ValidationError
+from assetguard.core.errors import ValidationError, provider_error
 from assetguard.cost.ingest import IngestSummary
 from assetguard.cost.period import budget_period
 from assetguard.cost.store import CostStore, PeriodKey
@@ -46,7 +46,7 @@ def ingest_cost_explorer(platform: Platform, start: date, end: date, *, actor: P
             .get_caller_identity()["Account"]
         results = _fetch(ce, start, end)
     except (ClientError, BotoCoreError) as exc:
-        raise ProviderError(f"Cost Explorer: {exc}") from None
+        raise provider_error("Cost Explorer", exc) from None
     rows: list[tuple[Any, ...]] = []
     currencies: set[str] = set()
     for result in results:

@@ -18,7 +18,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from assetguard.auth.principal import SYSTEM, Principal
-from assetguard.core.errors import ProviderError
+from assetguard.core.errors import provider_error
 from assetguard.inventory.service import InventoryService
 from assetguard.tagging.autotag import AutoTagger, TagDefaults
 from assetguard.tagging.cloudtrail import CreatedResource
@@ -70,7 +70,7 @@ class Backfill:
                         if isinstance(record, dict) and self.tagger.plan(record).skipped is None:
                             return record
             except (BotoCoreError, ClientError) as exc:  # no credentials, no access, no network
-                raise ProviderError(f"CloudTrail LookupEvents for {name}: {exc}") from None
+                raise provider_error(f"CloudTrail LookupEvents for {name}", exc) from None
         return None
 
     def plan(self) -> list[BackfillItem]:

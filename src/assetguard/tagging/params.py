@@ -30,7 +30,13 @@ from sqlalchemy import delete, func, select
 
 from assetguard.auth.principal import Principal
 from assetguard.core.clock import utcnow
-from assetguard.core.errors import ConflictError, NotFoundError, ProviderError, ValidationError
+from assetguard.core.errors import (
+    ConflictError,
+    NotFoundError,
+    ProviderError,
+    ValidationError,
+    provider_error,
+)
 from assetguard.core.redact import MASKS, REDACTED
 from assetguard.tagging.tables import parameter_labels, parameter_versions
 
@@ -305,7 +311,7 @@ class SsmParameterStore:
                 raise ValidationError(msg) from None
             raise ProviderError(f"ssm {op}: {code}: {msg}") from None
         except BotoCoreError as exc:
-            raise ProviderError(f"ssm {op}: {exc}") from None
+            raise provider_error(f"ssm {op}", exc) from None
 
     def _audit(self, actor: Principal, action: str, name: str, after: Any) -> None:
         if self.audit is not None and self.db is not None:

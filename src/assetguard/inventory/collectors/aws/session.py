@@ -15,7 +15,7 @@ import boto3
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from assetguard.core.errors import ProviderError
+from assetguard.core.errors import provider_error
 
 
 def retry_config() -> BotoConfig:
@@ -81,7 +81,7 @@ def base_session(profile: str | None) -> boto3.Session:
     try:
         return boto3.Session(profile_name=profile) if profile else boto3.Session()
     except BotoCoreError as exc:
-        raise ProviderError(f"cannot create AWS session: {exc}") from None
+        raise provider_error("cannot create AWS session", exc) from None
 
 
 def assume_role(session: boto3.Session, role_arn: str, endpoint_url: str | None,
