@@ -210,18 +210,58 @@ def test_planned_limits_and_absolute_thresholds(platform: Platform, tmp_path: Pa
     assert [n["fired"] for n in entry["notifications"]] == [False, False]
 
 
-def test_scheduled_job_respects_the_interval(platform: Platform, tmp_path: Path) -> None:
-    from assetguard.cost.plugins import evaluate_if_due
-    from assetguard.runtime.scheduler import jobs
+def test_scheduled_job_evaluates_and_keeps_the_interval_across_leaders(platform: Platform, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job runs every cost.evaluate_interval_seconds from its last recorded run (scheduler_runs),
+    whoever led then: a new leader does not evaluate again at takeover."""
+    import asyncio
+    import time
+
+    from assetguard.core.clock import utcnow
+    from assetguard.core.registry import Registry
+    from assetguard.cost.plugins import evaluate_budgets
+    from assetguard.runtime.leader import LeaderLease
+    from assetguard.runtime.scheduler import Scheduler, jobs
 
     job = jobs.get("cost.budgets.evaluate")()
-    assert job.func is evaluate_if_due and job.run_at_start
-    from assetguard.core.clock import utcnow
-
+    assert job.func is evaluate_budgets and job.run_at_start
+    platform.settings.cost.evaluate_interval_seconds = 7200
+    assert job.interval(platform.settings) == 7200
     today = utcnow().date()
     rows = daily_rows(today.replace(day=1), today + timedelta(days=1), lambda d: 1100.0)
     CostIngestor(platform).ingest(write_focus_csv(tmp_path / "now.csv", rows), evaluate=False)
-    assert evaluate_if_due(platform) is True
-    assert evaluate_if_due(platform) is False            # within evaluate_interval_seconds
+    runs: list[float] = []
+    real = BudgetEvaluator.evaluate
+    monkeypatch.setattr(BudgetEvaluator, "evaluate", lambda self, *a, **k: runs.append(time.time()) or real(self, *a, **k))
+    only: Registry[Any] = Registry("job")
+    only.add(job.name, lambda: job)
+    monkeypatch.setattr("assetguard.runtime.scheduler.jobs", only)
+
+    def lead_for(seconds: float) -> None:
+        """One scheduler process: a platform of its own (no memory shared with the others)."""
+        own = Platform.create(platform.settings, upgrade=False)
+        lease = LeaderLease(own.db, ttl=30, check=0.2)
+        scheduler = Scheduler(own, lease=lease)
+
+        async def main() -> None:
+            stop = asyncio.Event()
+            task = asyncio.create_task(scheduler.run(stop))
+            await asyncio.sleep(seconds)
+            stop.set()
+            await asyncio.wait_for(task, 10)
+
+        try:
+            asyncio.run(main())
+        finally:
+            own.close()
+
+    lead_for(2.0)  # the deployment's first leader evaluates at start ...
+    assert len(runs) == 1
     fired = {e["detail"]["notification"]["threshold"] for e in platform.bus.recent(detail_type=DETAIL_TYPE)}
     assert {85.0, 100.0} <= fired
+    lead_for(2.0)  # ... a leader taking over a moment later does not evaluate again
+    assert len(runs) == 1
+    platform.settings.cost.evaluate_interval_seconds = 60  # once the interval has passed since that run, it does
+    monkeypatch.setattr(time, "time", lambda real_time=time.time: real_time() + 61)
+    lead_for(2.0)
+    assert len(runs) == 2

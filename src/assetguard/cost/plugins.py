@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from assetguard.runtime.scheduler import Job, jobs
@@ -10,30 +9,21 @@ from assetguard.runtime.scheduler import Job, jobs
 if TYPE_CHECKING:
     from assetguard.runtime.platform import Platform
 
-TICK_SECONDS = 60.0
 
-
-class _LastRun:
-    at: float | None = None
-
-
-def evaluate_if_due(platform: Platform) -> bool:
-    """Evaluate every budget as of today when the configured interval has passed; True if it ran."""
+def evaluate_budgets(platform: Platform) -> None:
+    """Evaluate every budget as of today (the scheduled job ``cost.budgets.evaluate``)."""
     from assetguard.cost.evaluate import BudgetEvaluator
 
-    last = platform.singleton("cost.evaluate.last_run", _LastRun)
-    now = time.monotonic()
-    if last.at is not None and now - last.at < platform.settings.cost.evaluate_interval_seconds:
-        return False
-    last.at = now
     BudgetEvaluator(platform).evaluate()
-    return True
 
 
 @jobs.register("cost.budgets.evaluate")
 def _job() -> Job:
-    # The job factory cannot see settings, so it ticks each minute and the run checks the interval.
-    return Job("cost.budgets.evaluate", TICK_SECONDS, evaluate_if_due, run_at_start=True)
+    # Every cost.evaluate_interval_seconds from the last recorded run (scheduler_runs), by whichever
+    # scheduler led then: a new leader does not evaluate again at takeover. A deployment's first
+    # leader evaluates at start.
+    return Job("cost.budgets.evaluate", 3600.0, evaluate_budgets, run_at_start=True,
+               interval_setting=lambda settings: settings.cost.evaluate_interval_seconds)
 
 
 def _register_targets() -> None:

@@ -22,6 +22,7 @@ from assetguard.runtime.components import components
 from assetguard.runtime.leader import LeaderLease, LeadershipLost
 
 if TYPE_CHECKING:
+    from assetguard.core.settings import Settings
     from assetguard.runtime.platform import Platform
 
 log = logging.getLogger(__name__)
@@ -29,10 +30,19 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Job:
+    """``interval_seconds``, or ``interval_setting`` (read from the settings each round) when the
+    operator sets the interval: the leader keeps to it from the job's last recorded run."""
+
     name: str
     interval_seconds: float
     func: Callable[[Platform], Any]
     run_at_start: bool = False
+    interval_setting: Callable[[Settings], float] | None = None
+
+    def interval(self, settings: Settings | None) -> float:
+        if self.interval_setting is not None and settings is not None:
+            return float(self.interval_setting(settings))
+        return self.interval_seconds
 
 
 jobs: Registry[Callable[[], Job]] = Registry("job")
@@ -66,6 +76,7 @@ class Scheduler:
 
     def due(self, now: float) -> list[Job]:
         out = []
+        settings = self.platform.settings if self.platform is not None else None
         for _name, factory in jobs.items():
             job = factory()
             last = self.last_run.get(job.name)
@@ -74,7 +85,7 @@ class Scheduler:
                     out.append(job)
                 else:
                     self.last_run[job.name] = now
-            elif now - last >= job.interval_seconds:
+            elif now - last >= job.interval(settings):
                 out.append(job)
         return out
 
@@ -132,7 +143,7 @@ class Scheduler:
                 next_check = time.monotonic() + self.check_seconds
             for job in self.due(time.time()):
                 now = time.time()
-                slot = int(now // job.interval_seconds)
+                slot = int(now // job.interval(self.platform.settings if self.platform is not None else None))
                 if lease is not None:
                     try:  # re-verify before each job, then claim its slot under the fencing token
                         if not await asyncio.to_thread(lease.verify):
