@@ -199,7 +199,8 @@ def validate_rule_group(doc: Any, source: str) -> None:
         if unknown:
             key = sorted(unknown)[0]
             raise ValidationError(f"unknown key {key!r}", where=key)
-        if not isinstance(doc.get("Capacity"), int) or doc["Capacity"] < 1:
+        capacity = doc.get("Capacity")
+        if not isinstance(capacity, int) or isinstance(capacity, bool) or capacity < 1:
             raise ValidationError("Capacity must be a positive integer", where="Capacity")
         _rules(doc.get("Rules"), "Rules", require_visibility=False)
     except ValidationError as exc:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Header, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
+from assetguard.api.schema import json_body
 from assetguard.auth.principal import Principal
 from assetguard.core.errors import AssetGuardError, ConflictError, NotFoundError
 from assetguard.runtime.platform import Platform
@@ -26,6 +27,7 @@ from assetguard.waf.acl_source import (
     find_acl,
     validate_resource,
 )
+from assetguard.waf.document_schema import check_resource, resource_schema, web_acl_schema
 from assetguard.waf.documents import builtin_acl_names, unwrap
 from assetguard.waf.engine import CompiledACL
 from assetguard.waf.follower import followed_gates
@@ -128,7 +130,8 @@ def acl_versions(name: Name, _p: ViewerDep, platform: PlatformDep,
     return [v.meta() for v in found]
 
 
-@router.put("/acls/{name}", responses={409: {"description": "built-in name, or If-Match no longer current"}})
+@router.put("/acls/{name}", responses={409: {"description": "built-in name, or If-Match no longer current"}},
+            openapi_extra=json_body(web_acl_schema()))
 def put_acl(name: Name, document: dict[str, Any], principal: OperatorDep, platform: PlatformDep,
             response: Response, if_match: IfMatch = None) -> dict[str, Any]:
     """Save a new version of ``name`` after compiling it against the store; built-in names are read-only."""
@@ -189,6 +192,7 @@ def _resource_routes(path: str, kind: str) -> None:
     def put(name: Name, document: dict[str, Any], principal: OperatorDep, platform: PlatformDep,
             response: Response, if_match: IfMatch = None) -> dict[str, Any]:
         document = _document(document, wrapper)
+        check_resource(kind, name, document, f"{kind} {name}")
         store = _store(platform)
         validate_resource(platform.settings.waf, store, kind, name, document)
         saved = store.put(kind, name, document, actor=principal.name, if_match=_etag(if_match),
@@ -207,7 +211,8 @@ def _resource_routes(path: str, kind: str) -> None:
                          summary=f"Versions of a {label}", responses={404: {"description": f"no such {label}"}})
     router.add_api_route(f"/{path}/{{name}}", put, methods=["PUT"], name=f"put_{path}",
                          summary=f"Save a new version of a {label}",
-                         responses={409: {"description": "If-Match no longer current"}})
+                         responses={409: {"description": "If-Match no longer current"}},
+                         openapi_extra=json_body(resource_schema(kind, wrapper)))
     router.add_api_route(f"/{path}/{{name}}", delete, methods=["DELETE"], name=f"delete_{path}",
                          summary=f"Delete a {label}", responses={404: {"description": f"no such {label}"}})
 
