@@ -17,7 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from assetguard.waf.detectors import xss
-from assetguard.waf.detectors.sqli_folded import lex_folded
+from assetguard.waf.detectors.sqli_folded import lex_folded_python as lex_folded
 from assetguard.waf.detectors.sqli_lexer import fold, tokenize
 from tests.conftest import CORPORA
 

@@ -13,6 +13,12 @@
 ``tests/waf/detection/test_detector_fast_paths.py`` holds both to the two-step reference
 (hypothesis, CRS attack values, the legitimate corpus's vocabulary).
 
+The same algorithm runs in C when the optional extension ``assetguard.waf.detectors._native``
+was built (the package installed with a C compiler and Python's headers): :data:`lex_folded` is
+then the native lexer and :func:`lex_folded_python` this module's own; both return the same
+tokens (``tests/waf/detection/test_native_lexer.py`` holds them to each other on every input it
+generates and on the shipped corpora). ``ASSETGUARD_WAF_NATIVE=0`` keeps the Python lexer.
+
 Example::
 
     >>> [(t.kind, t.text) for t in lex_folded("it was a cold day in april and 1=1")]
@@ -21,7 +27,10 @@ Example::
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
+from types import ModuleType
 
 from assetguard.waf.detectors.sqli_lexer import (
     _COMPARISONS,
@@ -41,7 +50,7 @@ from assetguard.waf.detectors.sqli_lexer import (
 )
 from assetguard.waf.detectors.sqli_names import CATALOG_NAMES
 
-__all__ = ["lex_folded"]
+__all__ = ["NATIVE", "NATIVE_BUILT", "lex_folded", "lex_folded_python"]
 
 # Words whose kind does not depend on what follows them (checked before the call test).
 _EARLY_KINDS: dict[str, str] = {
@@ -98,7 +107,7 @@ _SIGNS = ("-", "+", "~", "!")
 _SIGN_CONTEXT = "o=L&(,kESF"
 
 
-def lex_folded(
+def lex_folded_python(
     text: str, start_quote: str = "", backslash_escapes: bool = True, skip_prose: bool = False
 ) -> list[Token]:
     """``fold(tokenize(text, start_quote, backslash_escapes))``, computed in one pass.
@@ -333,3 +342,25 @@ def _fold_into(out: list[Token], tok: Token) -> bool:
     if pkind == "c" and prev.text == "/*":
         out.pop()  # an inline comment between tokens is only whitespace
     return False
+
+
+LexFolded = Callable[..., list[Token]]
+
+
+def _load_native() -> ModuleType | None:
+    """The C lexer (``assetguard.waf.detectors._native``) configured with this module's tables,
+    or None when the package was installed without a C compiler."""
+    try:
+        from assetguard.waf.detectors import _native
+    except ImportError:
+        return None
+    _native.configure(Token, _EARLY_KINDS, _LATE_KINDS, sorted(_HOT_WORDS), sorted(CATALOG_NAMES),
+                      sorted(_KNOWN_OPERATORS), sorted(_COMPARISONS))
+    return _native
+
+
+_NATIVE_MODULE = _load_native()
+NATIVE_BUILT = _NATIVE_MODULE is not None
+# ``ASSETGUARD_WAF_NATIVE=0`` keeps the Python lexer even when the extension is built.
+NATIVE = NATIVE_BUILT and os.environ.get("ASSETGUARD_WAF_NATIVE", "1") != "0"
+lex_folded: LexFolded = _NATIVE_MODULE.lex_folded if NATIVE and _NATIVE_MODULE is not None else lex_folded_python
