@@ -31,6 +31,8 @@ typedef struct {
     char early; /* kind whatever follows the word, or 0 */
     char late;  /* kind unless a '(' follows, or 0 */
     char hot;   /* a word the prose skip must not leave out */
+    char pre;   /* prefilter table: a word that lets text through the SQLi prefilter */
+    char func;  /* prefilter table: an SQL function name (through when a '(' follows) */
     char used;
 } WordEntry;
 
@@ -62,12 +64,12 @@ static unsigned int word_hash(const char *s, Py_ssize_t len) {
     return h;
 }
 
-static WordEntry *word_find(const char *s, Py_ssize_t len, int create) {
+static WordEntry *table_find(WordEntry *table, const char *s, Py_ssize_t len, int create) {
     if (len <= 0 || len > MAX_WORD)
         return NULL;
     unsigned int i = word_hash(s, len) & (WORD_SLOTS - 1);
     for (int probes = 0; probes < WORD_SLOTS; probes++) {
-        WordEntry *e = &WORDS[i];
+        WordEntry *e = &table[i];
         if (!e->used) {
             if (!create)
                 return NULL;
@@ -82,6 +84,10 @@ static WordEntry *word_find(const char *s, Py_ssize_t len, int create) {
         i = (i + 1) & (WORD_SLOTS - 1);
     }
     return NULL;
+}
+
+static WordEntry *word_find(const char *s, Py_ssize_t len, int create) {
+    return table_find(WORDS, s, len, create);
 }
 
 static int ascii_of(PyObject *s, const char **out, Py_ssize_t *len) {
@@ -1050,11 +1056,167 @@ static PyObject *lex_folded(PyObject *self, PyObject *args, PyObject *kwargs) {
     return result;
 }
 
+/* ------------------------------------------------------------------ the SQLi prefilter on ASCII text */
+
+static WordEntry PRE_WORDS[WORD_SLOTS];
+static char PRE_PREFIXES[8][MAX_WORD + 1];
+static int PRE_PREFIX_COUNT = 0;
+static char TAIL_NAMES[MAX_NAMES][MAX_WORD + 1];
+static int TAIL_COUNT = 0;
+static int PRE_CONFIGURED = 0;
+
+static int load_flagged(WordEntry *table, PyObject *names, int func) {
+    PyObject *seq = PySequence_Fast(names, "configure_prefilter: expected a sequence of words");
+    if (seq == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
+        const char *w;
+        Py_ssize_t len;
+        WordEntry *e;
+        if (ascii_of(PySequence_Fast_GET_ITEM(seq, i), &w, &len) < 0 || (e = table_find(table, w, len, 1)) == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetString(PyExc_ValueError, "configure_prefilter: too many words");
+            Py_DECREF(seq);
+            return -1;
+        }
+        if (func)
+            e->func = 1;
+        else
+            e->pre = 1;
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+static PyObject *configure_prefilter(PyObject *self, PyObject *args) {
+    PyObject *words, *prefixes, *functions, *tail_names;
+    if (!PyArg_ParseTuple(args, "OOOO:configure_prefilter", &words, &prefixes, &functions, &tail_names))
+        return NULL;
+    static WordEntry table[WORD_SLOTS];
+    static char prefix_table[8][MAX_WORD + 1];
+    static char tail_table[MAX_NAMES][MAX_WORD + 1];
+    int prefix_count = 0, tail_count = 0;
+    memset(table, 0, sizeof(table));
+    if (load_flagged(table, words, 0) < 0 || load_flagged(table, functions, 1) < 0
+        || load_names(prefixes, prefix_table, &prefix_count, 8, 0) < 0
+        || load_names(tail_names, tail_table, &tail_count, MAX_NAMES, 0) < 0)
+        return NULL;
+    memcpy(PRE_WORDS, table, sizeof(table));
+    memcpy(PRE_PREFIXES, prefix_table, sizeof(prefix_table));
+    PRE_PREFIX_COUNT = prefix_count;
+    memcpy(TAIL_NAMES, tail_table, sizeof(tail_table));
+    TAIL_COUNT = tail_count;
+    PRE_CONFIGURED = 1;
+    Py_RETURN_NONE;
+}
+
+#define A_SPACE(c) ((c) == ' ' || ((c) >= 9 && (c) <= 13) || ((c) >= 28 && (c) <= 31))
+#define A_WORD(c) (((c) >= 'a' && (c) <= 'z') || ((c) >= 'A' && (c) <= 'Z') || ((c) >= '0' && (c) <= '9') || (c) == '_')
+#define A_DIGIT(c) ((c) >= '0' && (c) <= '9')
+
+/* [\d'"] \s* (?:[!<>=]?=|<>|<=>) \s* [\d'"] starting with the digit at i (quotes let text through earlier). */
+static int comparison_at(const unsigned char *s, Py_ssize_t n, Py_ssize_t i) {
+    static const char *ops[] = {"<=>", "!=", "<=", ">=", "==", "<>", "="};
+    Py_ssize_t k = i + 1;
+    while (k < n && A_SPACE(s[k]))
+        k++;
+    for (int o = 0; o < 7; o++) {
+        Py_ssize_t len = (Py_ssize_t)strlen(ops[o]);
+        if (k + len > n || memcmp(s + k, ops[o], (size_t)len) != 0)
+            continue;
+        Py_ssize_t m = k + len;
+        while (m < n && A_SPACE(s[m]))
+            m++;
+        if (m < n && A_DIGIT(s[m]))
+            return 1;
+    }
+    return 0;
+}
+
+/* The SQLi detector's prefilter on lower-cased ASCII text, in one pass: one of its pieces, a whole
+ * word it lists (or xp_/sp_/utl_ and more), a literal comparison, a number glued to ".e(" or ".e.",
+ * an SQL function name before "(" (up to 8 other characters between), or a catalog name or type-limit
+ * number ending the last 40 characters (spaces and quotes after it). */
+static PyObject *may_be_sqli(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) {
+        PyErr_SetString(PyExc_ValueError, "may_be_sqli: the text must be an ASCII str");
+        return NULL;
+    }
+    if (!PRE_CONFIGURED) {
+        PyErr_SetString(PyExc_RuntimeError, "may_be_sqli: configure_prefilter() has not been called");
+        return NULL;
+    }
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    for (Py_ssize_t i = 0; i < n;) {
+        unsigned char c = s[i];
+        unsigned char d = i + 1 < n ? s[i + 1] : 0;
+        switch (c) {
+        case '\'': case '"': case '`': case ';': case '#':
+            Py_RETURN_TRUE;
+        case '-': if (d == '-') Py_RETURN_TRUE; break;
+        case '/': if (d == '*') Py_RETURN_TRUE; break;
+        case '@': if (d == '@' || d == '>') Py_RETURN_TRUE; break;
+        case '&': if (d == '&') Py_RETURN_TRUE; break;
+        case '|': if (d == '|') Py_RETURN_TRUE; break;
+        case ':': if (d == ':') Py_RETURN_TRUE; break;
+        case '<': if (d == '@') Py_RETURN_TRUE; break;
+        case '?': if (d == '|' || d == '&') Py_RETURN_TRUE; break;
+        default: break;
+        }
+        if (!A_WORD(c)) {
+            i++;
+            continue;
+        }
+        Py_ssize_t j = i + 1, digits = A_DIGIT(c);
+        while (j < n && A_WORD(s[j])) {
+            digits &= A_DIGIT(s[j]);
+            j++;
+        }
+        /* runs of word characters: \b falls only at their ends */
+        WordEntry *e = table_find(PRE_WORDS, (const char *)s + i, j - i, 0);
+        if (e && e->pre)
+            Py_RETURN_TRUE;
+        for (int p = 0; p < PRE_PREFIX_COUNT; p++) {
+            Py_ssize_t len = (Py_ssize_t)strlen(PRE_PREFIXES[p]);
+            if (j - i > len && memcmp(s + i, PRE_PREFIXES[p], (size_t)len) == 0)
+                Py_RETURN_TRUE;
+        }
+        if (e && e->func) {
+            for (Py_ssize_t k = j; k < n && k <= j + 8; k++) {
+                if (s[k] == '(')
+                    Py_RETURN_TRUE;
+                if (A_WORD(s[k]))
+                    break;
+            }
+        }
+        if (digits && j + 2 < n && s[j] == '.' && s[j + 1] == 'e' && (s[j + 2] == '(' || s[j + 2] == '.'))
+            Py_RETURN_TRUE;
+        for (Py_ssize_t k = i; k < j; k++)
+            if (A_DIGIT(s[k]) && comparison_at(s, n, k))
+                Py_RETURN_TRUE;
+        i = j;
+    }
+    /* _catalog_tail */
+    Py_ssize_t lo = n > 40 ? n - 40 : 0, end = n;
+    while (end > lo && (A_SPACE(s[end - 1]) || s[end - 1] == '\'' || s[end - 1] == '"' || s[end - 1] == '`'))
+        end--;
+    for (int t = 0; t < TAIL_COUNT; t++) {
+        Py_ssize_t len = (Py_ssize_t)strlen(TAIL_NAMES[t]);
+        if (end - len >= lo && memcmp(s + end - len, TAIL_NAMES[t], (size_t)len) == 0)
+            Py_RETURN_TRUE;
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS,
      "configure(Token, early_kinds, late_kinds, hot_words, catalog_names, known_operators, comparisons)"},
     {"lex_folded", (PyCFunction)(void (*)(void))lex_folded, METH_VARARGS | METH_KEYWORDS,
      "lex_folded(text, start_quote='', backslash_escapes=True, skip_prose=False) -> list[Token]"},
+    {"configure_prefilter", configure_prefilter, METH_VARARGS,
+     "configure_prefilter(words, prefixes, function_names, tail_names)"},
+    {"may_be_sqli", may_be_sqli, METH_O, "may_be_sqli(lowered_ascii_text) -> bool"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -50,7 +50,7 @@ from assetguard.waf.detectors.sqli_lexer import (
 )
 from assetguard.waf.detectors.sqli_names import CATALOG_NAMES
 
-__all__ = ["NATIVE", "NATIVE_BUILT", "lex_folded", "lex_folded_python"]
+__all__ = ["NATIVE", "NATIVE_BUILT", "NATIVE_MODULE", "lex_folded", "lex_folded_python"]
 
 # Words whose kind does not depend on what follows them (checked before the call test).
 _EARLY_KINDS: dict[str, str] = {
@@ -359,8 +359,8 @@ def _load_native() -> ModuleType | None:
     return _native
 
 
-_NATIVE_MODULE = _load_native()
-NATIVE_BUILT = _NATIVE_MODULE is not None
+NATIVE_MODULE = _load_native()
+NATIVE_BUILT = NATIVE_MODULE is not None
 # ``ASSETGUARD_WAF_NATIVE=0`` keeps the Python lexer even when the extension is built.
 NATIVE = NATIVE_BUILT and os.environ.get("ASSETGUARD_WAF_NATIVE", "1") != "0"
-lex_folded: LexFolded = _NATIVE_MODULE.lex_folded if NATIVE and _NATIVE_MODULE is not None else lex_folded_python
+lex_folded: LexFolded = NATIVE_MODULE.lex_folded if NATIVE and NATIVE_MODULE is not None else lex_folded_python

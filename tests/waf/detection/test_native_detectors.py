@@ -1,11 +1,15 @@
-"""The native SQL lexer (``assetguard.waf.detectors._native``) gives the Python lexer's answers.
+"""The native detector loops (``assetguard.waf.detectors._native``) give the Python answers.
 
 On every generated input and every value of the shipped corpora (the CRS regression payloads, the
-legitimate-traffic generator of ``bench.waf_quality``, its depth corpora), in every quoting context,
-with and without backslash escapes and the prose skip, the C ``lex_folded`` returns the same tokens
-as :func:`~assetguard.waf.detectors.sqli_folded.lex_folded_python`, and ``detect_sqli`` gives the
-same verdict with either. Without the extension the module is skipped, except where
-``ASSETGUARD_TEST_REQUIRE_NATIVE=1`` (CI) requires it to be built.
+legitimate-traffic generator of ``bench.waf_quality``, its depth corpora):
+
+* in every quoting context, with and without backslash escapes and the prose skip, the C
+  ``lex_folded`` returns the same tokens as :func:`~assetguard.waf.detectors.sqli_folded.lex_folded_python`;
+* the C SQLi prefilter on ASCII text lets through exactly what the Python prefilters do;
+* ``detect_sqli`` gives the same verdict with the native loops and with the Python ones.
+
+Without the extension the module is skipped, except where ``ASSETGUARD_TEST_REQUIRE_NATIVE=1``
+(CI) requires it to be built.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ from tests.waf.detection.test_detector_fast_paths import (
     _PROSE_PIECES,
     _PROSE_VOCAB,
     _SQL_PIECES,
+    _SQLI_ASCII,
+    _SQLI_WORDS,
     CRS_DIR,
     _crs_values,
 )
@@ -103,7 +109,8 @@ def test_configure_refuses_what_it_cannot_fill() -> None:
 
 
 def test_python_lexer_is_chosen_by_environment() -> None:
-    probe = "from assetguard.waf.detectors import sqli_folded as f; print(f.lex_folded is f.lex_folded_python)"
+    probe = ("from assetguard.waf.detectors import sqli, sqli_folded as f;"
+             " print(f.lex_folded is f.lex_folded_python and sqli._native_may_be_sqli is None)")
     for value, expected in (("0", "True"), ("1", "False")):
         env = {**os.environ, "ASSETGUARD_WAF_NATIVE": value}
         out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
@@ -141,10 +148,34 @@ def test_native_lexer_on_corpora() -> None:
         _same_tokens(text)
 
 
-def test_detect_sqli_verdicts_are_the_same_with_either_lexer(monkeypatch: pytest.MonkeyPatch) -> None:
+_TAIL_PIECES = ["information_schema", "msdb", "tempdb", "mysql.user", "2147483647", "1e309", "sysobjects", "'", "`",
+                "\t", "\x1c", "x"]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.one_of(_SQLI_ASCII, _SQLI_WORDS, st.sampled_from(_TAIL_PIECES + ["hex (", "sleep/**/(", "abs x("])),
+                max_size=8).map(" ".join))
+def test_native_prefilter_on_generated_text(text: str) -> None:
+    lowered = text.lower()
+    assert _native.may_be_sqli(lowered) == sqli._may_be_sqli(lowered), lowered
+
+
+def test_native_prefilter_on_corpora() -> None:
+    lowered = [t.lower() for t in _corpus()]
+    ascii_texts = [t for t in lowered if t.isascii()]
+    assert len(ascii_texts) > 3000
+    passed = [t for t in ascii_texts if sqli._may_be_sqli(t)]
+    assert 0 < len(passed) < len(ascii_texts)  # the corpus holds text on both sides of the prefilter
+    assert [t for t in ascii_texts if _native.may_be_sqli(t) != sqli._may_be_sqli(t)] == []
+    with pytest.raises(ValueError, match="ASCII"):
+        _native.may_be_sqli("caf\u00e9")
+
+
+def test_detect_sqli_verdicts_are_the_same_native_and_python(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = _corpus()
     native = [(sqli.detect_sqli(t, "LOW"), sqli.detect_sqli(t, "HIGH")) for t in texts]
     monkeypatch.setattr(sqli, "lex_folded", sqli_folded.lex_folded_python)
+    monkeypatch.setattr(sqli, "_native_may_be_sqli", None)
     python = [(sqli.detect_sqli(t, "LOW"), sqli.detect_sqli(t, "HIGH")) for t in texts]
     assert sum(low for low, _ in python) > 500  # the corpus holds attacks, not only benign text
     assert [t for t, a, b in zip(texts, native, python, strict=True) if a != b] == []
