@@ -9,7 +9,10 @@ Viewer routes accept any valid token; ``OperatorDep`` and ``AdminDep`` answer 40
 credentials and 403 with too weak a role.
 
 Sessions and CSRF tokens are signed with the deployment's session key (:mod:`assetguard.auth.keys`,
-in the database), so a session made by one API process is good on every other.
+in the database), so a session made by one API process is good on every other. The cookie names
+the key version that signed it (``<token id>.<expiry>.<version>.<signature>``; a cookie of three
+parts is version 1): after ``assetguard keys rotate session`` new sessions are signed with the new
+version, and sessions signed before keep working until they expire, on every process.
 
 Credentials are a bearer token (``Authorization: Bearer ag_...``) or the console session cookie
 set by ``POST /login``. Because a browser sends the cookie on its own, every state-changing
@@ -57,22 +60,43 @@ def get_throttle(request: Request) -> AuthThrottle:
     return request.app.state.auth_throttle  # type: ignore[no-any-return]
 
 
-def _session_key(platform: Platform) -> bytes:
-    return platform.keys.key(SESSION_KEY)
-
-
 def _sign(secret: bytes, payload: str) -> str:
     return hmac.new(secret, payload.encode(), hashlib.sha256).hexdigest()
 
 
+def _parse(cookie: str) -> tuple[str, str, int, str] | None:
+    """``(token_id, expiry, key version, signature)``, or None for anything else."""
+    parts = cookie.split(".")
+    if len(parts) == 3:
+        return parts[0], parts[1], 1, parts[2]
+    if len(parts) == 4 and parts[2].isdigit() and 0 < len(parts[2]) <= 9:
+        return parts[0], parts[1], int(parts[2]), parts[3]
+    return None
+
+
+def _signed_part(token_id: str, expiry: str, version: int) -> str:
+    return f"{token_id}.{expiry}" if version == 1 else f"{token_id}.{expiry}.{version}"
+
+
+def _key_of(platform: Platform, session: str) -> bytes | None:
+    """The session key version that signed ``session`` (None: unknown, or past its grace period)."""
+    parsed = _parse(session)
+    if parsed is None:
+        return None
+    found = platform.keys.version(SESSION_KEY, parsed[2])
+    return found.key if found is not None else None
+
+
 def make_session(platform: Platform, token_id: str) -> str:
-    expiry = int(time.time()) + SESSION_TTL
-    payload = f"{token_id}.{expiry}"
-    return f"{payload}.{_sign(_session_key(platform), 'session:' + payload)}"
+    key = platform.keys.current(SESSION_KEY)
+    payload = _signed_part(token_id, str(int(time.time()) + SESSION_TTL), key.version)
+    return f"{payload}.{_sign(key.key, 'session:' + payload)}"
 
 
 def csrf_token(platform: Platform, session: str) -> str:
-    return _sign(_session_key(platform), "csrf:" + session)
+    """The CSRF token of ``session``, keyed with the session key version that signed the session."""
+    key = _key_of(platform, session) or platform.keys.key(SESSION_KEY)
+    return _sign(key, "csrf:" + session)
 
 
 def csrf_matches(platform: Platform, session: str, sent: str | None) -> bool:
@@ -82,11 +106,12 @@ def csrf_matches(platform: Platform, session: str, sent: str | None) -> bool:
 
 
 def session_principal(platform: Platform, cookie: str) -> Principal | None:
-    parts = cookie.split(".")
-    if len(parts) != 3:
+    parsed = _parse(cookie)
+    if parsed is None:
         return None
-    token_id, expiry, sig = parts
-    if not hmac.compare_digest(sig, _sign(_session_key(platform), f"session:{token_id}.{expiry}")):
+    token_id, expiry, version, sig = parsed
+    key = _key_of(platform, cookie)
+    if key is None or not hmac.compare_digest(sig, _sign(key, f"session:{_signed_part(token_id, expiry, version)}")):
         return None
     if not expiry.isdigit() or int(expiry) < time.time():
         return None

@@ -30,6 +30,20 @@ signing_keys = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
+# Versions 2, 3, ... of the data keys, one row per ``keys rotate`` (version 1 is the row in
+# ``signing_keys``). The highest version signs and encrypts; an older one still verifies (and
+# decrypts) until ``previous_valid_until`` of the version that replaced it (null: indefinitely).
+signing_key_versions = Table(
+    "signing_key_versions",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("ciphertext", Text, nullable=False),
+    Column("kek_id", String(32), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("previous_valid_until", UTCDateTime(), nullable=True),
+)
+
 # Failed authentications per fixed window, shared by every API process (when there is no Redis).
 auth_failures = Table(
     "auth_failures",

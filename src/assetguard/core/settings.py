@@ -256,6 +256,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     bus_url: str | None = None
     secret_key: SecretStr | None = None
+    secret_key_fallbacks: list[SecretStr] = Field(
+        default_factory=list, description="previous secret keys, still tried to decrypt the shared keys while they "
+        "are re-encrypted under secret_key (`assetguard keys rewrap`)")
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     connect_timeout_seconds: float = Field(
         30.0, gt=0, description="a worker or WAF proxy that cannot reach its database, bus or Redis for this long "

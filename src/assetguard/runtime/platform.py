@@ -33,7 +33,7 @@ class Platform:
         self.audit = AuditTrail(db, own_key=lambda: deployment_public_key(settings),  # verify trusts it
                                 digest_interval=timedelta(seconds=settings.audit.digest_interval_seconds))
         self.tokens = TokenService(db, self.audit)
-        self.keys = KeyStore(settings, db)  # session, webhook and parameter keys, shared through the database
+        self.keys = KeyStore(settings, db, audit=self.audit)  # session, webhook and parameter keys, in the database
         self.bus: EventBus = OutboxBus(db)
         self._singletons: dict[str, Any] = {}
 

@@ -13,7 +13,11 @@ Types are ``String``, ``StringList`` (comma-separated) and ``SecureString`` (enc
 Fernet, with the deployment's ``parameters`` key from :mod:`assetguard.auth.keys`, which every
 process shares through the database). Values written before that key existed were encrypted with
 a key derived from the secret key itself; they still decrypt, and the next version of each is
-written with the shared key. Every change is versioned and audited.
+written with the shared key. ``assetguard keys rotate params`` makes a new version of that key
+current and re-encrypts every stored value under it in the same transaction
+(:func:`reencrypt_secure_values`); older versions are kept, so a value another process wrote
+with the previous version in the seconds before it saw the rotation still decrypts. Every change
+is versioned and audited.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from sqlalchemy import delete, func, select
+from sqlalchemy import Connection, delete, func, select, update
 
 from assetguard.auth.principal import Principal
 from assetguard.core.clock import utcnow
@@ -122,13 +126,33 @@ def _fernet(secret: bytes) -> Fernet:
     return Fernet(base64.urlsafe_b64encode(key))
 
 
-def _store_fernet(platform: Any) -> MultiFernet:
-    """Encrypt with the shared ``parameters`` key; decrypt with it or, for older values, the legacy key."""
+def _store_fernet(platform: Any, first: Any = None) -> MultiFernet:
+    """Encrypt with the current ``parameters`` key version (or ``first``, a version being made current);
+    decrypt with any version or, for the oldest values, the legacy key."""
     from assetguard.auth.keys import PARAMETERS_KEY
 
     keys = platform.keys
-    shared = Fernet(base64.urlsafe_b64encode(keys.key(PARAMETERS_KEY)))
-    return MultiFernet([shared, _fernet(keys.legacy_parameter_secret())])
+    versions = ([first] if first is not None else []) + keys.valid(PARAMETERS_KEY)
+    shared = [Fernet(base64.urlsafe_b64encode(v.key)) for v in versions]
+    return MultiFernet([*shared, _fernet(keys.legacy_parameter_secret())])
+
+
+def reencrypt_secure_values(platform: Any, conn: Connection, new_version: Any) -> int:
+    """Re-encrypt every stored ``SecureString`` version under ``new_version`` of the ``parameters``
+    key, inside ``conn``'s transaction (the rotation's); returns how many values were rewritten."""
+    cipher = _store_fernet(platform, first=new_version)
+    rows = conn.execute(select(parameter_versions.c.name, parameter_versions.c.version, parameter_versions.c.value)
+                        .where(parameter_versions.c.type == "SecureString")).all()
+    for row in rows:
+        try:
+            value = cipher.rotate(row.value.encode()).decode()
+        except InvalidToken:
+            raise ProviderError(f"cannot re-encrypt parameter {row.name!r} version {row.version}: no parameter "
+                                "key decrypts it; nothing was rotated") from None
+        conn.execute(update(parameter_versions).where(parameter_versions.c.name == row.name,
+                                                      parameter_versions.c.version == row.version)
+                     .values(value=value))
+    return len(rows)
 
 
 def _in_path(name: str, path: str, recursive: bool) -> bool:
@@ -146,12 +170,18 @@ class LocalParameterStore:
         self.audit = platform.audit
         self._platform = platform
         self._cipher: MultiFernet | None = None
+        self._cipher_version = 0
 
     @property
     def _fernet(self) -> MultiFernet:
-        # Made on first SecureString use: plain parameters need no key (nor a secret_key on PostgreSQL).
-        if self._cipher is None:
+        # Made on first SecureString use: plain parameters need no key (nor a secret_key on PostgreSQL),
+        # and again when another process has rotated the key.
+        from assetguard.auth.keys import PARAMETERS_KEY
+
+        current = self._platform.keys.current(PARAMETERS_KEY).version
+        if self._cipher is None or current != self._cipher_version:
             self._cipher = _store_fernet(self._platform)
+            self._cipher_version = current
         return self._cipher
 
     def put(self, name: str, value: str, type_: str = "String", *, overwrite: bool = False,

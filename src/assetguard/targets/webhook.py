@@ -2,7 +2,11 @@
 
 Headers: ``X-AssetGuard-Signature: sha256=<hex HMAC of the body>`` (key: ``config.secret``, else
 the shared webhook key: ``assetguard keys show webhook``), ``X-AssetGuard-Delivery`` (an idempotency key) and
-``X-AssetGuard-Event-Id``. The host is resolved once and *every* answer vetted
+``X-AssetGuard-Event-Id``. For a while after ``assetguard keys rotate webhook`` (24 hours by
+default) the header carries one signature per valid version of the shared key, current first,
+comma-separated (``sha256=<new>, sha256=<old>``), as Stripe's ``v1=`` list does: a receiver
+accepts a delivery when any of them matches its secret, so it can move to the new key at any
+time in that window. The host is resolved once and *every* answer vetted
 (:mod:`assetguard.targets.outbound`): anything but a globally routable unicast address is
 refused (``ForbiddenAddress``, not retried) unless ``settings.outbound.allow_cidrs`` (or the older
 ``settings.webhook.allow_private_networks``) contains it. The request, http or https, goes to the
@@ -36,6 +40,17 @@ def sign(secret: bytes, body: bytes) -> str:
     return "sha256=" + hmac.new(secret, body, hashlib.sha256).hexdigest()
 
 
+def signature_header(secrets: list[bytes], body: bytes) -> str:
+    """One ``sha256=`` signature per secret, comma-separated (one secret: exactly :func:`sign`)."""
+    return ", ".join(sign(secret, body) for secret in secrets)
+
+
+def verify(header: str, secret: bytes, body: bytes) -> bool:
+    """True when any signature in ``header`` is ``body``'s under ``secret`` (what a receiver does)."""
+    expected = sign(secret, body)
+    return any(hmac.compare_digest(part.strip(), expected) for part in header.split(","))
+
+
 @targets.register("webhook")
 class WebhookTarget(Target):
     """JSON POST with an HMAC-SHA256 signature; refuses non-global addresses unless allow-listed."""
@@ -62,10 +77,10 @@ class WebhookTarget(Target):
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise DeliveryError("webhook url must be http(s)://host/...", code="InvalidUrl", retryable=False)
         body = json.dumps(delivery.payload, separators=(",", ":"), default=str).encode()
-        key = cfg.secret.get_secret_value() if cfg.secret else self.platform.keys.text(WEBHOOK_KEY)
-        secret = key.encode()
+        secrets = ([cfg.secret.get_secret_value().encode()] if cfg.secret
+                   else [k.text.encode() for k in self.platform.keys.valid(WEBHOOK_KEY)])
         headers = {**cfg.headers, "Content-Type": "application/json", "User-Agent": "assetguard-webhook",
-                   "X-AssetGuard-Signature": sign(secret, body), "X-AssetGuard-Delivery": delivery.delivery_id,
+                   "X-AssetGuard-Signature": signature_header(secrets, body), "X-AssetGuard-Delivery": delivery.delivery_id,
                    "X-AssetGuard-Event-Id": str(delivery.event.get("id", ""))}
         timeout = cfg.timeout or self.platform.settings.webhook.timeout
         try:
