@@ -5,8 +5,10 @@ legitimate-traffic generator of ``bench.waf_quality``, its depth corpora):
 
 * in every quoting context, with and without backslash escapes and the prose skip, the C
   ``lex_folded`` returns the same tokens as :func:`~assetguard.waf.detectors.sqli_folded.lex_folded_python`;
-* the C SQLi prefilter on ASCII text lets through exactly what the Python prefilters do;
-* ``detect_sqli`` gives the same verdict with the native loops and with the Python ones.
+* the C SQLi prefilter on ASCII text lets through exactly what the Python prefilters do, and the
+  C XSS prefilter exactly what the XSS prefilter regex does;
+* ``detect_sqli`` and ``detect_xss`` give the same verdicts with the native loops and with the
+  Python ones.
 
 Without the extension the module is skipped, except where ``ASSETGUARD_TEST_REQUIRE_NATIVE=1``
 (CI) requires it to be built.
@@ -28,18 +30,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assetguard.waf.detectors import sqli, sqli_folded
+from assetguard.waf.detectors import native, sqli, sqli_folded, xss
 from tests.waf.detection.test_detector_fast_paths import (
     _PROSE_PIECES,
     _PROSE_VOCAB,
     _SQL_PIECES,
     _SQLI_ASCII,
     _SQLI_WORDS,
+    _XSS_PIECES,
     CRS_DIR,
     _crs_values,
 )
 
-if not sqli_folded.NATIVE_BUILT:
+if not native.BUILT:
     if os.environ.get("ASSETGUARD_TEST_REQUIRE_NATIVE") == "1":
         raise RuntimeError("ASSETGUARD_TEST_REQUIRE_NATIVE=1 but assetguard.waf.detectors._native is not built")
     pytest.skip("assetguard.waf.detectors._native is not built (installed without a C compiler)", allow_module_level=True)
@@ -109,8 +112,8 @@ def test_configure_refuses_what_it_cannot_fill() -> None:
 
 
 def test_python_lexer_is_chosen_by_environment() -> None:
-    probe = ("from assetguard.waf.detectors import sqli, sqli_folded as f;"
-             " print(f.lex_folded is f.lex_folded_python and sqli._native_may_be_sqli is None)")
+    probe = ("from assetguard.waf.detectors import sqli, xss, sqli_folded as f; print(f.lex_folded is"
+             " f.lex_folded_python and sqli._native_may_be_sqli is None and xss._native_may_be_xss is None)")
     for value, expected in (("0", "True"), ("1", "False")):
         env = {**os.environ, "ASSETGUARD_WAF_NATIVE": value}
         out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
@@ -179,3 +182,24 @@ def test_detect_sqli_verdicts_are_the_same_native_and_python(monkeypatch: pytest
     python = [(sqli.detect_sqli(t, "LOW"), sqli.detect_sqli(t, "HIGH")) for t in texts]
     assert sum(low for low, _ in python) > 500  # the corpus holds attacks, not only benign text
     assert [t for t, a, b in zip(texts, native, python, strict=True) if a != b] == []
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from([*_XSS_PIECES, "ON", "nload", "onx", " = ", "TOP", "Self", "_", "$", "In", "in$x .",
+                                 "'in\t", "--", "-->", "--!>", "+AD", "+ad", "[", "]", "&#", "Frames", "parentx"]),
+                max_size=20).map("".join))
+def test_native_xss_prefilter_on_generated_text(text: str) -> None:
+    if text.isascii():
+        assert _native.may_be_xss(text) == bool(xss._PREFILTER.search(text)), text
+
+
+def test_native_xss_prefilter_and_verdicts_on_corpora(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = _corpus()
+    ascii_texts = [t for t in texts if t.isascii()]
+    assert [t for t in ascii_texts if _native.may_be_xss(t) != bool(xss._PREFILTER.search(t))] == []
+    with pytest.raises(ValueError, match="ASCII"):
+        _native.may_be_xss("caf\u00e9")
+    verdicts = [xss.detect_xss(t) for t in texts]
+    monkeypatch.setattr(xss, "_native_may_be_xss", None)
+    assert sum(verdicts) > 200
+    assert [t for t, v in zip(texts, verdicts, strict=True) if v != xss.detect_xss(t)] == []

@@ -1209,6 +1209,111 @@ static PyObject *may_be_sqli(PyObject *self, PyObject *arg) {
     Py_RETURN_FALSE;
 }
 
+/* ------------------------------------------------------------------ the XSS prefilter on ASCII text */
+
+#define MAX_LITERALS 64
+static char XSS_LITERALS[MAX_LITERALS][MAX_WORD + 1];
+static unsigned char XSS_LITERAL_LEN[MAX_LITERALS];
+static int XSS_LITERAL_COUNT = 0;
+static unsigned long long XSS_BY_FIRST[128]; /* bit k: literal k starts with this (lower-case) byte */
+
+static PyObject *configure_xss(PyObject *self, PyObject *arg) {
+    static char table[MAX_LITERALS][MAX_WORD + 1];
+    int count = 0;
+    if (load_names(arg, table, &count, MAX_LITERALS, 0) < 0)
+        return NULL;
+    for (int k = 0; k < count; k++)
+        for (const char *c = table[k]; *c; c++)
+            if (*c >= 'A' && *c <= 'Z') {
+                PyErr_SetString(PyExc_ValueError, "configure_xss: literals are lower-case");
+                return NULL;
+            }
+    memcpy(XSS_LITERALS, table, sizeof(table));
+    XSS_LITERAL_COUNT = count;
+    memset(XSS_BY_FIRST, 0, sizeof(XSS_BY_FIRST));
+    for (int k = 0; k < count; k++) {
+        XSS_LITERAL_LEN[k] = (unsigned char)strlen(table[k]);
+        XSS_BY_FIRST[(unsigned char)table[k][0] & 127] |= 1ull << k;
+    }
+    Py_RETURN_NONE;
+}
+
+#define LOW(c) ((c) >= 'A' && (c) <= 'Z' ? (c) + 32 : (c))
+
+/* whether s[i:] starts with the lower-case ASCII word w, ignoring case */
+static int starts_nocase(const unsigned char *s, Py_ssize_t n, Py_ssize_t i, const char *w, Py_ssize_t len) {
+    if (i + len > n)
+        return 0;
+    for (Py_ssize_t k = 0; k < len; k++)
+        if (LOW(s[i + k]) != (unsigned char)w[k])
+            return 0;
+    return 1;
+}
+
+/* The XSS detector's prefilter regex on ASCII text (IGNORECASE): its literals, on<3+ letters>\s*=,
+ * top/self/parent/frames before a word boundary, --> and --!>, and a quote, spaces and "in" then a
+ * space or a member access. */
+static PyObject *may_be_xss(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) {
+        PyErr_SetString(PyExc_ValueError, "may_be_xss: the text must be an ASCII str");
+        return NULL;
+    }
+    if (XSS_LITERAL_COUNT == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "may_be_xss: configure_xss() has not been called");
+        return NULL;
+    }
+    static const char *globals[] = {"top", "self", "parent", "frames"};
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    for (Py_ssize_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)LOW(s[i]);
+        unsigned long long set = XSS_BY_FIRST[c & 127];
+        while (set) {
+            int k = __builtin_ctzll(set);
+            set &= set - 1;
+            if (starts_nocase(s, n, i, XSS_LITERALS[k], XSS_LITERAL_LEN[k]))
+                Py_RETURN_TRUE;
+        }
+        if (c == 'o' && i + 1 < n && LOW(s[i + 1]) == 'n') {
+            Py_ssize_t j = i + 2;
+            while (j < n && IS_ALPHA_ASCII(s[j]))
+                j++;
+            if (j - i - 2 >= 3) {
+                while (j < n && A_SPACE(s[j]))
+                    j++;
+                if (j < n && s[j] == '=')
+                    Py_RETURN_TRUE;
+            }
+        }
+        if (c == 't' || c == 's' || c == 'p' || c == 'f') {
+            for (int g = 0; g < 4; g++) {
+                Py_ssize_t len = (Py_ssize_t)strlen(globals[g]);
+                if (globals[g][0] == (char)c && starts_nocase(s, n, i, globals[g], len) && (i + len == n || !A_WORD(s[i + len])))
+                    Py_RETURN_TRUE;
+            }
+        }
+        if (c == '-' && i + 2 < n && s[i + 1] == '-' && (s[i + 2] == '>' || (s[i + 2] == '!' && i + 3 < n && s[i + 3] == '>')))
+            Py_RETURN_TRUE;
+        if (c == '"' || c == '\'' || c == '`') {
+            Py_ssize_t j = i + 1;
+            while (j < n && A_SPACE(s[j]))
+                j++;
+            if (j + 1 < n && LOW(s[j]) == 'i' && LOW(s[j + 1]) == 'n') {
+                j += 2;
+                if (j < n && A_SPACE(s[j]))
+                    Py_RETURN_TRUE;
+                while (j < n && (A_WORD(s[j]) || s[j] == '$'))
+                    j++;
+                while (j < n && A_SPACE(s[j]))
+                    j++;
+                if (j < n && s[j] == '.')
+                    Py_RETURN_TRUE;
+            }
+        }
+    }
+    Py_RETURN_FALSE;
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS,
      "configure(Token, early_kinds, late_kinds, hot_words, catalog_names, known_operators, comparisons)"},
@@ -1217,6 +1322,8 @@ static PyMethodDef methods[] = {
     {"configure_prefilter", configure_prefilter, METH_VARARGS,
      "configure_prefilter(words, prefixes, function_names, tail_names)"},
     {"may_be_sqli", may_be_sqli, METH_O, "may_be_sqli(lowered_ascii_text) -> bool"},
+    {"configure_xss", configure_xss, METH_O, "configure_xss(literals)"},
+    {"may_be_xss", may_be_xss, METH_O, "may_be_xss(ascii_text) -> bool"},
     {NULL, NULL, 0, NULL},
 };
 

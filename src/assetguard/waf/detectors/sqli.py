@@ -31,7 +31,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from assetguard.waf.detectors.sqli_folded import NATIVE, NATIVE_MODULE, lex_folded
+from assetguard.waf.detectors import native
+from assetguard.waf.detectors.sqli_folded import lex_folded
 from assetguard.waf.detectors.sqli_lexer import STATEMENT_WORDS, Token
 from assetguard.waf.detectors.sqli_names import (
     ATTACK_FUNCTIONS,
@@ -111,10 +112,10 @@ _FUNCTION_PREFILTER = re.compile(
 )
 # All of the prefilters above in one C pass over lower-cased ASCII text, when the extension is built.
 _native_may_be_sqli: Callable[[str], bool] | None = None
-if NATIVE and NATIVE_MODULE is not None:
-    NATIVE_MODULE.configure_prefilter(sorted(_PREFILTER_RUN_WORDS), _PREFILTER_RUN_PREFIXES, sorted(SQL_FUNCTIONS),
+if native.module is not None:
+    native.module.configure_prefilter(sorted(_PREFILTER_RUN_WORDS), _PREFILTER_RUN_PREFIXES, sorted(SQL_FUNCTIONS),
                                       _CATALOG_NAMES)
-    _native_may_be_sqli = NATIVE_MODULE.may_be_sqli
+    _native_may_be_sqli = native.module.may_be_sqli
 _MAX_TEXT = 16_384
 _VALUE_HEAD = 512
 

@@ -16,8 +16,9 @@
 The same algorithm runs in C when the optional extension ``assetguard.waf.detectors._native``
 was built (the package installed with a C compiler and Python's headers): :data:`lex_folded` is
 then the native lexer and :func:`lex_folded_python` this module's own; both return the same
-tokens (``tests/waf/detection/test_native_lexer.py`` holds them to each other on every input it
-generates and on the shipped corpora). ``ASSETGUARD_WAF_NATIVE=0`` keeps the Python lexer.
+tokens (``tests/waf/detection/test_native_detectors.py`` holds them to each other on every input
+it generates and on the shipped corpora). ``ASSETGUARD_WAF_NATIVE=0`` keeps the Python lexer
+(see :mod:`.native`).
 
 Example::
 
@@ -27,11 +28,10 @@ Example::
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
-from types import ModuleType
 
+from assetguard.waf.detectors import native
 from assetguard.waf.detectors.sqli_lexer import (
     _COMPARISONS,
     _KNOWN_OPERATORS,
@@ -50,7 +50,7 @@ from assetguard.waf.detectors.sqli_lexer import (
 )
 from assetguard.waf.detectors.sqli_names import CATALOG_NAMES
 
-__all__ = ["NATIVE", "NATIVE_BUILT", "NATIVE_MODULE", "lex_folded", "lex_folded_python"]
+__all__ = ["lex_folded", "lex_folded_python"]
 
 # Words whose kind does not depend on what follows them (checked before the call test).
 _EARLY_KINDS: dict[str, str] = {
@@ -346,21 +346,8 @@ def _fold_into(out: list[Token], tok: Token) -> bool:
 
 LexFolded = Callable[..., list[Token]]
 
-
-def _load_native() -> ModuleType | None:
-    """The C lexer (``assetguard.waf.detectors._native``) configured with this module's tables,
-    or None when the package was installed without a C compiler."""
-    try:
-        from assetguard.waf.detectors import _native
-    except ImportError:
-        return None
-    _native.configure(Token, _EARLY_KINDS, _LATE_KINDS, sorted(_HOT_WORDS), sorted(CATALOG_NAMES),
-                      sorted(_KNOWN_OPERATORS), sorted(_COMPARISONS))
-    return _native
-
-
-NATIVE_MODULE = _load_native()
-NATIVE_BUILT = NATIVE_MODULE is not None
-# ``ASSETGUARD_WAF_NATIVE=0`` keeps the Python lexer even when the extension is built.
-NATIVE = NATIVE_BUILT and os.environ.get("ASSETGUARD_WAF_NATIVE", "1") != "0"
-lex_folded: LexFolded = NATIVE_MODULE.lex_folded if NATIVE and NATIVE_MODULE is not None else lex_folded_python
+lex_folded: LexFolded = lex_folded_python
+if native.module is not None:
+    native.module.configure(Token, _EARLY_KINDS, _LATE_KINDS, sorted(_HOT_WORDS), sorted(CATALOG_NAMES),
+                            sorted(_KNOWN_OPERATORS), sorted(_COMPARISONS))
+    lex_folded = native.module.lex_folded
