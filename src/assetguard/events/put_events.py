@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from assetguard.core.clock import utcnow
 from assetguard.core.errors import ValidationError
 from assetguard.events.envelope import make_event
 
@@ -39,12 +40,21 @@ def entry_size(entry: Mapping[str, Any], detail_text: str) -> int:
     return size
 
 
+def _not_json(constant: str) -> Any:
+    raise ValueError(f"{constant} is not JSON")
+
+
+# NaN and Infinity are not JSON; one decoder made once (``json.loads`` with options builds one per call)
+_DETAIL = json.JSONDecoder(parse_constant=_not_json)
+
+
 def _error(code: str, message: str) -> dict[str, str]:
     return {"ErrorCode": code, "ErrorMessage": message}
 
 
-def check_entry(entry: Any) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
-    """(event envelope, None) for a valid entry, else (None, error entry)."""
+def check_entry(entry: Any, now: datetime | None = None) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
+    """(event envelope, None) for a valid entry, else (None, error entry); ``now`` is the time of an
+    entry without ``Time`` (default: the current time)."""
     if not isinstance(entry, Mapping):
         return None, _error("InvalidArgument", "Parameter Entries is not valid. Reason: an entry must be an object.")
     for field in ("Source", "DetailType"):
@@ -56,18 +66,21 @@ def check_entry(entry: Any) -> tuple[dict[str, Any] | None, dict[str, str] | Non
             return None, _error("InvalidArgument",
                                 f"Parameter {field} is not valid. Reason: {field} must be a string of at most "
                                 "256 characters.")
+        if "\x00" in value:  # a text column (PostgreSQL's included) cannot hold it
+            return None, _error("InvalidArgument",
+                                f"Parameter {field} is not valid. Reason: {field} must not contain NUL characters.")
     raw = entry.get("Detail")
     if raw is None:
         return None, _error("InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument.")
-    if isinstance(raw, str):
-        try:
-            detail = json.loads(raw)
-        except ValueError:
-            return None, _error("MalformedDetail", "Detail is malformed.")
-        detail_text = raw
-    else:
-        detail = raw
-        detail_text = json.dumps(raw, separators=(",", ":"))
+    try:  # NaN and Infinity are not JSON (and no database's JSON column takes them)
+        if isinstance(raw, str):
+            detail = _DETAIL.decode(raw)
+            detail_text = raw
+        else:
+            detail = raw
+            detail_text = json.dumps(raw, separators=(",", ":"), allow_nan=False)
+    except (ValueError, RecursionError):
+        return None, _error("MalformedDetail", "Detail is malformed.")
     if not isinstance(detail, dict):
         return None, _error("MalformedDetail", "Detail is malformed.")
     resources = entry.get("Resources") or []
@@ -84,12 +97,15 @@ def check_entry(entry: Any) -> tuple[dict[str, Any] | None, dict[str, str] | Non
             when = time if isinstance(time, datetime) else datetime.fromisoformat(str(time).replace("Z", "+00:00"))
         except ValueError:
             return None, _error("InvalidArgument", "Parameter Time is not valid. Reason: expected an ISO 8601 time.")
-    event = make_event(entry["Source"], entry["DetailType"], detail, resources=resources, time=when)
+    event = make_event(entry["Source"], entry["DetailType"], detail, resources=resources, time=when or now)
     return event, None
 
 
-def put_events(platform: Platform, entries: Sequence[Any]) -> dict[str, Any]:
-    """Validate each entry, enqueue the valid ones in one transaction, report per entry."""
+def check_entries(entries: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(answer entries in request order, envelopes of the valid ones); a bad list is a ValidationError.
+
+    An accepted entry's answer is ``{"EventId"}`` already: the caller enqueues the envelopes and
+    answers only once they are committed."""
     if not isinstance(entries, list | tuple):
         raise ValidationError("Entries must be a list", where="Entries")
     if not entries:
@@ -100,13 +116,25 @@ def put_events(platform: Platform, entries: Sequence[Any]) -> dict[str, Any]:
                               where="Entries")
     results: list[dict[str, Any]] = []
     accepted: list[dict[str, Any]] = []
+    now = utcnow()  # one request's entries were put at one time
     for entry in entries:
-        event, error = check_entry(entry)
+        event, error = check_entry(entry, now)
         if event is None:
             results.append(error or {})
         else:
             accepted.append(event)
             results.append({"EventId": event["id"]})
+    return results, accepted
+
+
+def answer(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """PutEvents' answer for the per-entry results of :func:`check_entries`."""
+    return {"FailedEntryCount": sum(1 for r in results if "ErrorCode" in r), "Entries": results}
+
+
+def put_events(platform: Platform, entries: Sequence[Any]) -> dict[str, Any]:
+    """Validate each entry, enqueue the valid ones in one transaction, report per entry."""
+    results, accepted = check_entries(entries)
     if accepted:
         enqueue = getattr(platform.bus, "enqueue", None)
         if callable(enqueue):
@@ -114,5 +142,4 @@ def put_events(platform: Platform, entries: Sequence[Any]) -> dict[str, Any]:
         else:  # a bus without batch enqueue still takes them one by one
             for e in accepted:
                 platform.bus.publish(e["source"], e["detail-type"], e["detail"], resources=e["resources"])
-    failed = sum(1 for r in results if "ErrorCode" in r)
-    return {"FailedEntryCount": failed, "Entries": results}
+    return answer(results)

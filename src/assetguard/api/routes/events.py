@@ -7,22 +7,27 @@ from typing import Any
 from fastapi import APIRouter, Body, Query
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
-from assetguard.api.schema import json_body
+from assetguard.api.schema import error, json_body
 from assetguard.core.errors import ValidationError
 from assetguard.events.archive import ArchiveSpec
+from assetguard.events.ingest import MAX_BODY_BYTES
 from assetguard.events.put_events import MAX_ENTRIES
 
 router = APIRouter(prefix="/events", tags=["events"])
 
 
-@router.post("", openapi_extra=json_body({
+@router.post("", responses={413: error(f"the body is larger than {MAX_BODY_BYTES} bytes")}, openapi_extra=json_body({
     # a malformed entry is that entry's failure in the answer (PutEvents semantics), so items are unconstrained
     "required": ["Entries"], "properties": {"Entries": {"type": "array", "minItems": 1, "maxItems": MAX_ENTRIES}}}))
 def put_events_route(principal: OperatorDep, platform: PlatformDep,
                      body: dict[str, Any] = Body(..., examples=[{"Entries": [
                          {"Source": "my.app", "DetailType": "Thing Happened", "Detail": "{\"x\": 1}"}]}])
                      ) -> dict[str, Any]:
-    """PutEvents: ``{"Entries": [...]}`` → ``{"FailedEntryCount", "Entries": [{"EventId"} | {"ErrorCode", "ErrorMessage"}]}``."""
+    """PutEvents: ``{"Entries": [...]}`` → ``{"FailedEntryCount", "Entries": [{"EventId"} | {"ErrorCode", "ErrorMessage"}]}``.
+
+    A bearer-token request with 1-10 entries is answered by :mod:`assetguard.events.ingest` ahead
+    of FastAPI (group commit); this route answers the rest (console sessions, bad bodies) and
+    documents both."""
     from assetguard.events.put_events import put_events
 
     if "Entries" not in body:
