@@ -30,6 +30,7 @@ from assetguard.core.errors import (
     ValidationError,
 )
 from assetguard.core.settings import Settings
+from assetguard.events.ingest import install as install_ingest
 from assetguard.runtime.platform import Platform
 
 # First match wins: a provider the platform has no credentials or region for is the operator's to set up
@@ -82,4 +83,6 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     if settings.api.trusted_proxies:
         app.add_middleware(TrustedProxyMiddleware, trusted=settings.api.trusted_proxies)
     refine_http_errors(app)  # last: it wraps the console's error handler
+    # POST /events answered ahead of the whole stack (group commit, sampled spans); see events.ingest
+    install_ingest(app, platform)
     return app
