@@ -96,7 +96,7 @@ def test_api(client: Any, platform: Any, operator_headers: dict[str, str], viewe
         assert f"options.{next(iter(options))}: not accepted over the API" in r.json()["detail"]
         assert "does not exist" not in r.text and "/etc" not in r.json()["detail"]
     r = client.post("/inventory/collect", json={"source": "sbom"}, headers=operator_headers)
-    assert r.status_code == 400 and "no sbom source is configured" in r.json()["detail"]
+    assert r.status_code == 409 and "no sbom source is configured" in r.json()["detail"]
     assert client.get("/inventory/assets", headers={}).status_code == 401
     assert platform.audit.query(action="inventory.create")[0]["actor"].startswith("test-operator")
 

@@ -72,7 +72,9 @@ class Spend(_AwsModel):
             raise ValueError("Amount must not be negative")
         if amount > MAX_AMOUNT:
             raise ValueError(f"Amount must be at most {MAX_AMOUNT:,}")
-        if amount != amount.quantize(Decimal("1e-10"), rounding="ROUND_DOWN"):
+        if isinstance(value, float):  # a JSON number: binary, so kept to the 10 places a text amount may have
+            amount = amount.quantize(Decimal("1e-10")).normalize()
+        elif amount != amount.quantize(Decimal("1e-10"), rounding="ROUND_DOWN"):
             raise ValueError("Amount has more than 10 decimal places")
         return format(amount, "f") if isinstance(value, float) or "e" in str(value).lower() else str(value).strip()
 
@@ -84,7 +86,7 @@ class Spend(_AwsModel):
 class Notification(_AwsModel):
     NotificationType: Literal["ACTUAL", "FORECASTED"]
     ComparisonOperator: Literal["GREATER_THAN", "LESS_THAN", "EQUAL_TO"]
-    Threshold: float = Field(ge=0, le=15_000_000_000_000)
+    Threshold: float = Field(ge=0, le=15_000_000_000_000, strict=True)  # a number, as the schema says
     ThresholdType: Literal["PERCENTAGE", "ABSOLUTE_VALUE"] = "PERCENTAGE"
     NotificationState: Literal["OK", "ALARM"] | None = None
 
@@ -187,6 +189,8 @@ class Budget(_AwsModel):
         if (self.BudgetLimit is None) == (self.PlannedBudgetLimits is None):
             raise ValueError("give exactly one of BudgetLimit and PlannedBudgetLimits")
         if self.PlannedBudgetLimits is not None:
+            if not self.PlannedBudgetLimits:
+                raise ValueError("PlannedBudgetLimits needs at least one period")
             for key in self.PlannedBudgetLimits:
                 _period_key(key)
         for name in self.Metrics or []:

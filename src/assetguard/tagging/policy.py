@@ -55,6 +55,25 @@ class TagPolicy:
         return TagPolicy({**self.rules, **other.rules}, {**self.required, **other.required})
 
 
+def _assign(value: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "object", "additionalProperties": False, "required": [OPERATOR], "properties": {OPERATOR: value}}
+
+
+# What parse_policy checks, as JSON Schema (the API publishes it for PUT /tags/policies/{name}). One rule
+# is beyond it: a tag_key's @@assign equals its policy key except for capitalisation.
+POLICY_SCHEMA: dict[str, Any] = {
+    "type": "object", "additionalProperties": False, "properties": {
+        "tags": {"type": "object", "additionalProperties": {
+            "type": "object", "additionalProperties": False, "properties": {
+                "tag_key": _assign({"type": "string", "description": "the policy key, capitalised as required"}),
+                "tag_value": _assign({"type": "array", "items": {"type": "string", "pattern": r"^[^*]*\*?[^*]*$"},
+                                      "description": "allowed values; one * wildcard each at most"}),
+                "enforced_for": _assign({"type": "array", "items": {"type": "string", "pattern": ":"},
+                                         "description": "service:resource names, e.g. ec2:instance"})}}},
+        "required": {"type": "object", "additionalProperties": {"type": "array", "items": {
+            "type": "string", "minLength": 1}}, "description": "resource type (or *) -> tag keys it must have"}}}
+
+
 def _assigned(node: Any, path: str) -> Any:
     if not isinstance(node, dict) or set(node) != {OPERATOR}:
         raise ValidationError(f"expected an object with only {OPERATOR}", where=path)

@@ -23,10 +23,9 @@ import re
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter
-from pydantic import ValidationError as PydanticValidationError
 
+from assetguard.core.bodyschema import inline_schema, validate_body
 from assetguard.core.errors import ValidationError
-from assetguard.core.yamlfile import pydantic_errors
 from assetguard.waf.regex import MAX_REGEX_LENGTH, validate_aws_regex
 
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
@@ -65,7 +64,7 @@ class Tag(_Doc):
 class _Common(_Doc):
     Description: str = Field(None, min_length=1, max_length=256)  # type: ignore[assignment]
     Scope: Literal["REGIONAL", "CLOUDFRONT"] = "REGIONAL"
-    Tags: list[Tag] = Field(None, max_length=50)  # type: ignore[assignment]
+    Tags: list[Tag] = Field(None, max_length=50)  # type: ignore[arg-type]
     Id: str = Field(None, max_length=36)  # type: ignore[assignment]
     ARN: str = Field(None, min_length=1, max_length=2048)  # type: ignore[assignment]
 
@@ -110,29 +109,10 @@ def _wrapped(schema: dict[str, Any], wrapper: str) -> dict[str, Any]:
                                "properties": {wrapper: schema, "LockToken": {"type": "string"}}}]}
 
 
-def _inline(adapter: TypeAdapter[Any]) -> dict[str, Any]:
-    """The adapter's JSON Schema with its ``$defs`` resolved in place (a request body has no home for them)."""
-    schema = adapter.json_schema()
-    defs = schema.pop("$defs", {})
-
-    def resolve(node: Any) -> Any:
-        if isinstance(node, dict):
-            ref = node.get("$ref")
-            if isinstance(ref, str) and ref.startswith("#/$defs/"):
-                return resolve(defs[ref.removeprefix("#/$defs/")])
-            return {k: resolve(v) for k, v in node.items() if k not in ("title", "discriminator", "default")}
-        if isinstance(node, list):
-            return [resolve(v) for v in node]
-        return node
-
-    resolved: dict[str, Any] = resolve(schema)
-    return resolved
-
-
 def resource_schema(kind: str, wrapper: str) -> dict[str, Any]:
     """The published body of ``PUT /waf/<kind>s/{name}``."""
     if kind in MODELS:
-        schema = _inline(MODELS[kind])
+        schema = inline_schema(MODELS[kind])
     else:
         schema = rule_group_schema()
     return _wrapped(schema, wrapper)
@@ -147,20 +127,7 @@ def check_resource(kind: str, name: str, document: dict[str, Any], where: str) -
         document = {k: v for k, v in document.items() if k != "Name"}
     model = MODELS.get(kind)
     if model is not None:
-        try:
-            model.validate_python(document)
-        except PydanticValidationError as exc:
-            raise ValidationError(pydantic_errors(_Untagged(exc), None, where)) from None
-
-
-class _Untagged:
-    """A pydantic error list without the union's tag (``IPV4``) in each location."""
-
-    def __init__(self, exc: PydanticValidationError) -> None:
-        self.exc = exc
-
-    def errors(self) -> list[dict[str, Any]]:
-        return [{**e, "loc": tuple(p for p in e.get("loc", ()) if p not in ("IPV4", "IPV6"))} for e in self.exc.errors()]
+        validate_body(model, document, where, tags=frozenset({"IPV4", "IPV6"}))
 
 
 # --- web ACLs and rule groups: the structure the engine checks --------------------------------------

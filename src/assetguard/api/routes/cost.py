@@ -12,9 +12,10 @@ from fastapi import APIRouter, Body, Query
 from fastapi.concurrency import run_in_threadpool
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
-from assetguard.api.schema import IsoDate
+from assetguard.api.schema import IsoDate, json_body
 from assetguard.core.errors import ValidationError
 from assetguard.cost.budget import parse_definitions
+from assetguard.cost.budget_schema import budgets_body_schema
 from assetguard.cost.budgets import BudgetStore
 from assetguard.cost.evaluate import BudgetEvaluator
 from assetguard.cost.report import CostReport, budget_status
@@ -47,7 +48,7 @@ def get_budget(name: str, _p: ViewerDep, platform: PlatformDep) -> dict[str, Any
     return BudgetStore(platform).get(name).stored()
 
 
-@router.put("/budgets")
+@router.put("/budgets", openapi_extra=json_body(budgets_body_schema()))
 def put_budgets(principal: OperatorDep, platform: PlatformDep,
                 body: Any = Body(..., description="a CreateBudget input, a list of them, or {Budgets: [...]}")
                 ) -> dict[str, Any]:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
-from assetguard.api.schema import Offset
-from assetguard.core.errors import ValidationError
+from assetguard.api.schema import Offset, json_body
+from assetguard.core.bodyschema import inline_schema, validate_body
+from assetguard.core.errors import ConflictError, ValidationError
+from assetguard.inventory.collectors.aws.collector import AwsAccountTarget
 from assetguard.inventory.collectors.base import collectors
 from assetguard.inventory.runner import aws_options, run_collection
 from assetguard.inventory.service import InventoryService
@@ -17,13 +19,45 @@ from assetguard.inventory.service import InventoryService
 router = APIRouter(prefix="/inventory", tags=["inventory"])
 
 
-class CollectRequest(BaseModel):
-    """``options`` are a subset of the collector's own: the API never takes a server path, profile
-    or URL (see :data:`API_OPTIONS`); those come from ``settings.inventory.sources`` and ``settings.aws``."""
-
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    source: Literal["aws", "host", "sbom", "image", "snapshot"]
-    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class AwsOptions(_Strict):
+    regions: list[str] = Field(None, min_length=1)  # type: ignore[arg-type]
+    accounts: list[AwsAccountTarget] = Field(None)  # type: ignore[arg-type]
+    services: list[str] | None = Field(None, description="task labels or prefixes, e.g. ['ec2', 's3.buckets']")
+
+
+class HostOptions(_Strict):
+    scan_filesystem: StrictBool = Field(None)  # type: ignore[assignment]
+
+
+class _Collect(_Strict):
+    def option_values(self) -> dict[str, Any]:
+        options = getattr(self, "options", None)
+        return options.model_dump(exclude_unset=True, exclude_none=True) if options is not None else {}
+
+
+class CollectAws(_Collect):
+    source: Literal["aws"]
+    options: AwsOptions = Field(default_factory=AwsOptions)
+
+
+class CollectHost(_Collect):
+    source: Literal["host"]
+    options: HostOptions = Field(default_factory=HostOptions)
+
+
+class CollectConfigured(_Collect):
+    source: Literal["sbom", "image", "snapshot"]
+    options: _Strict = Field(default_factory=_Strict, description="none: these sources read what the settings name")
+
+
+# ``options`` are a subset of the collector's own: the API never takes a server path, profile or URL
+# (see :data:`API_OPTIONS`); those come from ``settings.inventory.sources`` and ``settings.aws``.
+COLLECT: TypeAdapter[Any] = TypeAdapter(Annotated[CollectAws | CollectHost | CollectConfigured,
+                                                   Field(discriminator="source")])
 
 
 @router.get("/assets")
@@ -75,9 +109,8 @@ API_OPTIONS: dict[str, frozenset[str]] = {"aws": frozenset({"regions", "accounts
                                           "image": frozenset(), "snapshot": frozenset()}
 
 
-def api_collect_options(platform: Any, source: str, options: dict[str, Any]) -> dict[str, Any]:
-    """The collector options for an API collection: the configured source's (or ``settings.aws``)
-    with the caller's allowed options on top; a refused option is a ValidationError naming it."""
+def refuse_server_options(source: str, options: dict[str, Any]) -> None:
+    """A ValidationError naming the first option the API does not take for ``source``."""
     for key in options:
         if key not in API_OPTIONS[source]:
             allowed = ", ".join(sorted(API_OPTIONS[source])) or "none"
@@ -85,18 +118,29 @@ def api_collect_options(platform: Any, source: str, options: dict[str, Any]) -> 
                                   "paths, profiles and endpoints come from settings.inventory.sources and "
                                   "settings.aws, or run `assetguard inventory collect` on the server",
                                   where=f"options.{key}")
+
+
+def api_collect_options(platform: Any, source: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The collector options for an API collection: the configured source's (or ``settings.aws``)
+    with the caller's allowed options on top; a refused option is a ValidationError naming it."""
+    refuse_server_options(source, options)
     if source == "aws":
         return {**aws_options(platform), **options}
     configured = next((s.options for s in platform.settings.inventory.sources if s.source == source), None)
     if configured is None and source != "host":
-        raise ValidationError(f"no {source} source is configured in settings.inventory.sources (the API does not "
-                              "take file paths)", where="source")
+        raise ConflictError(f"source: no {source} source is configured in settings.inventory.sources (the API "
+                            "does not take file paths)")
     return {**(configured or {}), **options}
 
 
-@router.post("/collect")
-def collect(body: CollectRequest, principal: OperatorDep, platform: PlatformDep) -> dict[str, Any]:
+@router.post("/collect", responses={409: {"description": "the source is not configured in settings.inventory.sources"}},
+             openapi_extra=json_body(inline_schema(COLLECT)))
+def collect(principal: OperatorDep, platform: PlatformDep, body: dict[str, Any] = Body(...)) -> dict[str, Any]:
     """Run one collection now and return its summary. ``aws`` uses ``settings.aws``; the other
     sources use their entry in ``settings.inventory.sources`` (``host`` defaults to this machine)."""
-    options = api_collect_options(platform, body.source, body.options)
-    return run_collection(platform, body.source, options, actor=principal).as_dict()
+    source, options = body.get("source"), body.get("options")
+    if source in API_OPTIONS and isinstance(options, dict):
+        refuse_server_options(source, options)  # first: its message says where such options come from
+    request = validate_body(COLLECT, body, "request body", tags=frozenset(API_OPTIONS))
+    options = api_collect_options(platform, request.source, request.option_values())
+    return run_collection(platform, request.source, options, actor=principal).as_dict()

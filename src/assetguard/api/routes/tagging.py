@@ -9,7 +9,7 @@ from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field, StrictBool
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
-from assetguard.api.schema import PROVIDER_ERROR
+from assetguard.api.schema import PROVIDER_ERROR, json_body
 from assetguard.core.errors import ValidationError
 from assetguard.core.textfile import decode_text
 from assetguard.tagging.autotag import AutoTagger
@@ -17,7 +17,7 @@ from assetguard.tagging.backfill import Backfill
 from assetguard.tagging.cloudtrail import check_record
 from assetguard.tagging.editor import TagEditor
 from assetguard.tagging.params import MAX_VALUE, ParameterType, parameter_store
-from assetguard.tagging.policy import evaluate
+from assetguard.tagging.policy import POLICY_SCHEMA, evaluate
 from assetguard.tagging.policy_store import TagPolicyStore, effective_policy
 
 router = APIRouter(tags=["tagging"])
@@ -147,7 +147,7 @@ def list_policies(_p: ViewerDep, platform: PlatformDep) -> list[dict[str, Any]]:
     return TagPolicyStore(platform).list()
 
 
-@router.put("/tags/policies/{name}")
+@router.put("/tags/policies/{name}", openapi_extra=json_body(POLICY_SCHEMA))
 def put_policy(name: str, document: dict[str, Any], principal: OperatorDep, platform: PlatformDep) -> dict[str, str]:
     TagPolicyStore(platform).put(name, document, actor=principal)
     return {"stored": name}
