@@ -13,6 +13,15 @@ digest, which is what makes a rewritten trail detectable::
 With ``audit.kms_key_id`` set, an ECC_NIST_P256 KMS key signs instead (``kms:Sign``,
 ECDSA_SHA_256; :mod:`assetguard.audit.kms`) and the private key never leaves KMS.
 :func:`signer_for` picks the one the settings name.
+
+Rotation (``assetguard audit rotate-key``), as CloudTrail rotates its digest signing keys: every
+digest names the key that signed it (``keyId``, a fingerprint of the public key), so old digests
+stay verifiable as long as their public keys are kept. :func:`rotate_key_file` appends the
+current public key to ``<key file>.retired.pem`` (beside the key, outside the database, so
+whoever can write the database cannot add a key of their own) and atomically replaces the key
+file with a new one; the old private key is gone. :func:`trusted_public_keys` is the current key
+plus the retired ones, which ``audit verify`` trusts and ``audit export`` carries. A KMS key is
+rotated by naming a new KMS key (:func:`retire_public_key` keeps the old one's public key).
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -30,10 +40,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from assetguard.core.clock import utcnow
 from assetguard.core.errors import ConfigError
 
 ALGORITHM = "Ed25519"
 KEY_FILE = "audit-signing.key"
+RETIRED_SUFFIX = ".retired.pem"
+_PEM_BLOCK = re.compile(r"-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----", re.S)
 
 PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
 
@@ -63,6 +76,81 @@ def deployment_public_key(settings: Any) -> PublicKey | None:
         return signer_for(settings).public_key
     path = key_path(settings)
     return Signer.from_file(path, create=False).public_key if path.exists() else None
+
+
+def retired_path(settings: Any) -> Path:
+    """Where the public halves of retired signing keys are kept: ``<key file>.retired.pem``."""
+    path = key_path(settings)
+    return path.with_name(path.name + RETIRED_SUFFIX)
+
+
+def retired_public_keys(settings: Any) -> dict[str, PublicKey]:
+    """The retired keys' public halves by key id (empty before the first rotation). The file must not
+    be writable by group or others: adding a key to it would make forged digests trusted."""
+    path = retired_path(settings)
+    if not path.exists():
+        return {}
+    mode = path.stat().st_mode
+    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise ConfigError(f"the retired audit public keys are writable by group or others (mode "
+                          f"{stat.S_IMODE(mode):04o}); run `chmod 600 {path}`", where=str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the retired audit public keys: {exc}", where=str(path)) from None
+    keys: dict[str, PublicKey] = {}
+    for number, block in enumerate(_PEM_BLOCK.findall(text), 1):
+        key = load_public_key(block.encode(), where=f"{path} (key {number})")
+        keys[key_id(key)] = key
+    return keys
+
+
+def trusted_public_keys(settings: Any) -> dict[str, PublicKey]:
+    """Every key this deployment has signed digests with: the current one (if any) and the retired ones."""
+    keys = retired_public_keys(settings)
+    current = deployment_public_key(settings)
+    if current is not None:
+        keys[key_id(current)] = current
+    return keys
+
+
+def retire_public_key(settings: Any, public_key: PublicKey) -> None:
+    """Append ``public_key`` to the retired keys (0600, fsynced) unless it is there already."""
+    if key_id(public_key) in retired_public_keys(settings):
+        return
+    path = retired_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    entry = f"# key id {key_id(public_key)}, retired {utcnow().isoformat(timespec='seconds')}\n{public_pem(public_key)}"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a", encoding="utf-8") as fh:
+        fh.write(entry)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def rotate_key_file(settings: Any) -> tuple[Signer, Signer]:
+    """Retire the key file's key and put a new one in its place; returns ``(old, new)`` signers.
+
+    The old public key is kept (:func:`retire_public_key`) before the file is replaced, and the
+    new key is written to a private temporary file and renamed over the old one, so a process
+    reading the file sees the old key or the new one, never a partial file.
+    """
+    path = key_path(settings)
+    old = Signer.from_file(path, create=False)
+    retire_public_key(settings, old.public_key)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".audit-key-")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_new_pem())
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return old, Signer.from_file(path, create=False)
 
 
 def key_path(settings: Any) -> Path:
@@ -158,10 +246,14 @@ def _check_mode(path: Path) -> None:
                           f"{stat.S_IMODE(mode):04o}); run `chmod 600 {path}`", where=str(path))
 
 
+def _new_pem() -> bytes:
+    return Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                      serialization.NoEncryption())
+
+
 def _create(path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    pem = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                                     serialization.NoEncryption())
+    pem = _new_pem()
     # Written to a private temporary file, then linked into place: the name appears complete and
     # 0600 or not at all, and a process that loses the race keeps the winner's key.
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".audit-key-")

@@ -75,14 +75,20 @@ class VerifyReport:
 
 class AuditTrail:
     def __init__(self, db: Database, *, own_key: Callable[[], PublicKey | None] | None = None,
+                 retired_keys: Callable[[], dict[str, PublicKey]] | None = None,
                  digest_interval: timedelta | None = None) -> None:
         self.db = db
         self._own_key = own_key  # the deployment's public key, which verify() trusts
+        self._retired_keys = retired_keys  # and the keys it signed with before rotations
         self.digest_interval = digest_interval  # audit.digest_interval_seconds, for the cadence note
 
     def own_public_key(self) -> PublicKey | None:
         """The public key of the deployment's signer (None before the first digest's key file)."""
         return self._own_key() if self._own_key is not None else None
+
+    def retired_public_keys(self) -> dict[str, PublicKey]:
+        """The public keys of the signers used before ``audit rotate-key``, by key id."""
+        return self._retired_keys() if self._retired_keys is not None else {}
 
     def record(self, conn: Connection, actor: Principal, action: str, resource: str, *,
                before: Any = None, after: Any = None, source_ip: str | None = None) -> int:
@@ -151,11 +157,13 @@ class AuditTrail:
 
     def verify(self, keys: Mapping[str, PublicKey] | None = None) -> VerifyReport:
         """Walk the chain and check every digest against the trusted public keys: the deployment's
-        own (``signing_key``) plus ``keys`` (by key id, e.g. keys used before a rotation)."""
+        own (``signing_key``), the ones it retired (``audit rotate-key``) and ``keys`` (by key id)."""
         trusted = dict(keys or {})
         unusable = None
         try:
             own = self.own_public_key()
+            for kid, retired in self.retired_public_keys().items():
+                trusted.setdefault(kid, retired)
         except (ConfigError, ProviderError) as exc:  # a key file others can read, KMS unreachable ...
             own, unusable = None, f"the audit signing key cannot be used ({exc}); digests are unchecked"
         if own is not None:
@@ -185,12 +193,15 @@ class AuditTrail:
         return (f"row {covered + 1} (from {_ts(oldest)}) has waited over twice audit.digest_interval_seconds for "
                 "a digest: is the scheduler running? (or were newer digests removed with their rows?)")
 
-    def export(self, out: IO[str], public_key: PublicKey | None = None) -> int:
+    def export(self, out: IO[str], public_key: PublicKey | None = None,
+               retired: Mapping[str, PublicKey] | None = None) -> int:
         """Write the trail as JSON Lines shaped like CloudTrail records; returns the count.
 
         After the records come one ``{"assetguardDigest": ...}`` line per digest, the head as
-        ``{"assetguardHead": ...}`` and, when given, ``{"assetguardPublicKey": ...}``: everything
-        :func:`verify_export` needs. An auditor should still pin the key they were given.
+        ``{"assetguardHead": ...}`` and, when given, one ``{"assetguardPublicKey": ...}`` per key:
+        the current one, then each ``retired`` one (``"retired": true``) that older digests name.
+        That is everything :func:`verify_export` needs. An auditor should still pin the keys they
+        were given.
         """
         n = 0
         for row in self.iter_rows():
@@ -202,10 +213,15 @@ class AuditTrail:
             head = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one_or_none()
         if head is not None:
             out.write(json.dumps({"assetguardHead": {"seq": int(head.seq), "hash": str(head.hash)}}) + "\n")
-        if public_key is not None:
-            algorithm = "Ed25519" if isinstance(public_key, Ed25519PublicKey) else "ECDSA_SHA_256"
-            out.write(json.dumps({"assetguardPublicKey": {"keyId": key_id(public_key), "algorithm": algorithm,
-                                                          "pem": public_pem(public_key)}}) + "\n")
+        shown = [(public_key, False)] if public_key is not None else []
+        shown += [(k, True) for kid, k in (retired or {}).items()
+                  if public_key is None or kid != key_id(public_key)]
+        for key, was_retired in shown:
+            algorithm = "Ed25519" if isinstance(key, Ed25519PublicKey) else "ECDSA_SHA_256"
+            entry: dict[str, Any] = {"keyId": key_id(key), "algorithm": algorithm, "pem": public_pem(key)}
+            if was_retired:
+                entry["retired"] = True
+            out.write(json.dumps({"assetguardPublicKey": entry}) + "\n")
         return n
 
 

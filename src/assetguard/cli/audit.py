@@ -9,13 +9,24 @@ from typing import Annotated
 import typer
 
 from assetguard.audit.digests import write_digest
-from assetguard.audit.signing import PublicKey, key_id, key_path, load_public_key, public_pem, signer_for
+from assetguard.audit.signing import (
+    PublicKey,
+    key_id,
+    key_path,
+    load_public_key,
+    public_pem,
+    retire_public_key,
+    retired_path,
+    rotate_key_file,
+    signer_for,
+)
 from assetguard.audit.trail import VerifyReport, verify_export
+from assetguard.auth.principal import cli_principal
 from assetguard.cli.context import console, err_console, platform, state
 from assetguard.core.errors import ConfigError, ValidationError
 
 NAME = "audit"
-app = typer.Typer(help="The tamper-evident audit trail: sign it (digest), verify it, export it as CloudTrail-shaped records, print the signing public-key.",
+app = typer.Typer(help="The tamper-evident audit trail: sign it (digest), verify it, export it as CloudTrail-shaped records, print the signing public-key, rotate-key.",
                   no_args_is_help=True)
 
 PublicKeyOpt = Annotated[list[Path] | None, typer.Option(
@@ -96,24 +107,78 @@ def digest(ctx: typer.Context) -> None:
 
 
 @app.command("public-key")
-def public_key_cmd(ctx: typer.Context) -> None:
+def public_key_cmd(ctx: typer.Context,
+                   all_keys: Annotated[bool, typer.Option(
+                       "--all", help="also the keys retired by `audit rotate-key` (older digests name them)")]
+                   = False) -> None:
     """Print the public key that verifies this deployment's digests (PEM), to hand to an auditor."""
     key = _own_key(ctx)
     if key is None:
         raise ConfigError("no audit signing key yet (`assetguard audit digest` creates it)",
                           where=str(key_path(state(ctx).settings())))
     sys.stdout.write(public_pem(key))
+    if all_keys:
+        for retired in platform(ctx).audit.retired_public_keys().values():
+            if key_id(retired) != key_id(key):
+                sys.stdout.write(public_pem(retired))
+
+
+@app.command("rotate-key")
+def rotate_key(ctx: typer.Context,
+               kms_key_id: Annotated[str | None, typer.Option(
+                   "--kms-key-id", help="with audit.kms_key_id: the new ECC_NIST_P256 SIGN_VERIFY KMS key")] = None
+               ) -> None:
+    """Start signing digests with a new key; the old public key is kept, so older digests still verify.
+
+    First a digest of the rows so far is signed with the old key. A key file is then replaced by a
+    new Ed25519 key and its public half appended to <key file>.retired.pem; with audit.kms_key_id,
+    --kms-key-id names the new KMS key (set audit.kms_key_id to it on every process afterwards).
+    Recorded in the audit trail; the next digest is signed with the new key.
+    """
+    settings = state(ctx).settings()
+    p = platform(ctx)
+    old = signer_for(settings)
+    written = write_digest(p.db, old)
+    if written is not None:
+        console.print(f"digest #{written.number} signed with the old key {old.key_id}", highlight=False)
+    if settings.audit.kms_key_id:
+        if not kms_key_id:
+            raise ValidationError(f"digests are signed by KMS key {settings.audit.kms_key_id}: create a new "
+                                  "ECC_NIST_P256 SIGN_VERIFY key and pass it as --kms-key-id", where="--kms-key-id")
+        from assetguard.audit.kms import KmsSigner
+
+        new_id = KmsSigner.from_settings(settings.model_copy(update={"audit": settings.audit.model_copy(
+            update={"kms_key_id": kms_key_id})})).key_id  # GetPublicKey: the new key is usable
+        retire_public_key(settings, old.public_key)
+        after = {"key_id": new_id, "kms_key_id": kms_key_id}
+    else:
+        if kms_key_id:
+            raise ValidationError("--kms-key-id is for digests signed by KMS (audit.kms_key_id is not set)",
+                                  where="--kms-key-id")
+        _old, new = rotate_key_file(settings)
+        new_id = new.key_id
+        after = {"key_id": new_id}
+    with p.db.begin() as conn:
+        p.audit.record(conn, cli_principal(), "audit.rotate_key", f"audit-signing-key/{new_id}",
+                       before={"key_id": old.key_id}, after=after)
+    console.print(f"audit signing key rotated: {old.key_id} -> {new_id}; the old public key is kept in "
+                  f"{retired_path(settings)}", highlight=False, soft_wrap=True)
+    if kms_key_id:
+        console.print(f"now set audit.kms_key_id to {kms_key_id} on every process", highlight=False, soft_wrap=True)
+    console.print("hand auditors the new public key: `assetguard audit public-key --all`", highlight=False)
 
 
 @app.command()
 def export(ctx: typer.Context,
            output: Annotated[Path | None, typer.Option("--output", "-o", help="file (default stdout)")] = None) -> None:
-    """Write the trail as JSON Lines shaped like CloudTrail records, then its digests and public key."""
+    """Write the trail as JSON Lines shaped like CloudTrail records, then its digests and public keys
+    (the current one and any retired by `audit rotate-key`)."""
     trail = platform(ctx).audit
     key = _own_key(ctx)
+    retired = trail.retired_public_keys()
     if output is None:
-        trail.export(sys.stdout, key)
+        trail.export(sys.stdout, key, retired)
         return
     with output.open("w", encoding="utf-8") as fh:
-        n = trail.export(fh, key)
+        n = trail.export(fh, key, retired)
     console.print(f"wrote {n} records to {output}")
