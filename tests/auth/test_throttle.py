@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -176,3 +177,60 @@ def test_redis_counter_is_shared_and_falls_back_to_the_database(platform: Platfo
     finally:
         one.close()
         two.close()
+
+
+def test_deployments_with_their_own_key_prefix_share_a_redis_without_sharing_counts(platform: Platform) -> None:
+    """Two deployments on one Redis: each counts failures (and WAF rates) under its own
+    ``waf.redis_key_prefix``, so one's attacker never throttles the other's users."""
+    import redis
+
+    from assetguard.auth.throttle import throttle_for
+    from assetguard.waf.ratelimit import redis_counter
+
+    url = need_service("Redis", REDIS_URL, "ASSETGUARD_TEST_REDIS_URL")
+    run = uuid.uuid4().hex[:10]
+    blue, green = f"agtest-{run}-blue:", f"agtest-{run}-green:"
+    clock = Clock()
+    first = throttle_for(3, platform.db, url, key_prefix=blue)
+    second = throttle_for(3, platform.db, url, key_prefix=green)
+    same = throttle_for(3, platform.db, url, key_prefix=blue)  # another API of the first deployment
+    for t in (first, second, same):
+        t.clock = clock
+    client = redis.Redis.from_url(url)
+    try:
+        assert [first.failed("203.0.113.7", None, via="bearer") for _ in range(3)] == [0.0] * 3
+        assert second.failed("203.0.113.7", None, via="bearer") == 0.0   # green counts 1, not 4
+        assert same.failed("203.0.113.7", None, via="bearer") > 0         # blue counts 4: over the limit
+        window = int(clock.now) // 60 * 60
+        assert int(client.get(f"{blue}auth:fail:address:203.0.113.7:{window}") or 0) == 4
+        assert int(client.get(f"{green}auth:fail:address:203.0.113.7:{window}") or 0) == 1
+        # The WAF's rate counts take the same prefix: <prefix>waf:rate:...
+        rates = redis_counter(url, green)
+        rates.hit("rule", "10.0.0.1", 60, now=5000.0)
+        assert rates.sync()
+        assert [k.decode() for k in client.scan_iter(f"{green}waf:rate:*")]
+        assert not list(client.scan_iter(f"{blue}waf:rate:*"))
+        rates.close()
+    finally:
+        for t in (first, second, same):
+            t.close()
+        keys = [*client.scan_iter(f"agtest-{run}-*")]
+        if keys:
+            client.delete(*keys)
+        client.close()
+
+
+def test_the_key_prefix_setting_is_checked_with_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from assetguard.core.errors import ConfigError
+    from assetguard.core.settings import Settings, load_settings
+
+    assert Settings().waf.redis_key_prefix == "assetguard:"
+    from assetguard.waf.ratelimit import DEFAULT_KEY_PREFIX
+
+    assert DEFAULT_KEY_PREFIX == Settings().waf.redis_key_prefix
+    config = tmp_path / "assetguard.yaml"
+    config.write_text("{}\n")
+    monkeypatch.setenv("ASSETGUARD_WAF__REDIS_KEY_PREFIX", "shop blue:")
+    with pytest.raises(ConfigError, match=r"environment ASSETGUARD_WAF__REDIS_KEY_PREFIX: .*pattern") as info:
+        load_settings(config)
+    assert "\n" not in str(info.value)

@@ -50,7 +50,8 @@ def create_app(settings: Settings | None = None, *, platform: Platform | None = 
     settings = platform.settings
     # Failed-auth counts shared by every API process: Redis when configured, else the database.
     app.state.auth_throttle = platform.singleton("auth-throttle", lambda: throttle_for(
-        settings.api.auth_failure_limit, platform.db, settings.waf.redis_url))
+        settings.api.auth_failure_limit, platform.db, settings.waf.redis_url,
+        key_prefix=settings.waf.redis_key_prefix))
 
     @app.exception_handler(AssetGuardError)
     async def _domain_error(_request: Request, exc: AssetGuardError) -> JSONResponse:

@@ -16,8 +16,9 @@ lock out a user behind the same NAT, or a token whose id they know. Failures for
 touch another id. A success resets nothing, so a client holding one valid token cannot clear its
 address's count between guesses.
 
-The counts live in Redis when ``waf.redis_url`` is set (``INCR`` with expiry; a Redis outage falls
-back to the database), else in the ``auth_failures`` table, so two API processes count together.
+The counts live in Redis when ``waf.redis_url`` is set (``INCR`` with expiry, keys
+``<waf.redis_key_prefix>auth:fail:...`` beside the WAF's ``<prefix>waf:rate:...``; a Redis outage
+falls back to the database), else in the ``auth_failures`` table, so two API processes count together.
 A process that has seen a key over the limit answers failures carrying it with 429 from memory
 until the window ends, without counting them, so a flood from a throttled address costs the
 store nothing more.
@@ -43,6 +44,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from assetguard.auth.tables import auth_failures
 from assetguard.auth.tokens import PREFIX
 from assetguard.db.engine import Database
+from assetguard.waf.ratelimit import DEFAULT_KEY_PREFIX
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +111,7 @@ class DatabaseFailureCounter:
 class RedisFailureCounter:
     """Counts in Redis (``INCR`` + ``EXPIRE`` in one round trip); the database when Redis fails."""
 
-    def __init__(self, url: str, fallback: FailureCounter, *, prefix: str = "assetguard:auth:fail:",
+    def __init__(self, url: str, fallback: FailureCounter, *, prefix: str = f"{DEFAULT_KEY_PREFIX}auth:fail:",
                  window: int = WINDOW_SECONDS) -> None:
         import redis
 
@@ -187,8 +189,11 @@ class AuthThrottle:
             close()
 
 
-def throttle_for(settings_limit: int, db: Database, redis_url: str | None) -> AuthThrottle:
-    """The process's throttle: Redis when ``redis_url`` is set (database as fallback), else the database."""
+def throttle_for(settings_limit: int, db: Database, redis_url: str | None, *,
+                 key_prefix: str = DEFAULT_KEY_PREFIX) -> AuthThrottle:
+    """The process's throttle: Redis when ``redis_url`` is set (database as fallback; keys
+    ``<key_prefix>auth:fail:...``, ``key_prefix`` being ``waf.redis_key_prefix``), else the database."""
     database = DatabaseFailureCounter(db)
-    counter: FailureCounter = RedisFailureCounter(redis_url, database) if redis_url else database
+    counter: FailureCounter = (RedisFailureCounter(redis_url, database, prefix=f"{key_prefix}auth:fail:")
+                               if redis_url else database)
     return AuthThrottle(counter, settings_limit)

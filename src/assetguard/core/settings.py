@@ -137,6 +137,11 @@ class WafSettings(Section):
     fail_open: bool = False
     log_path: str | None = None
     redis_url: str | None = None
+    redis_key_prefix: str = Field(
+        "assetguard:", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$",
+        description="every Redis key this deployment writes starts with this (WAF rate counts "
+        "<prefix>waf:rate:..., failed-auth counts <prefix>auth:fail:...); deployments sharing one Redis "
+        "need different prefixes, and every process of one deployment the same")
     geoip_path: str | None = None  # GeoLite2 Country CSV directory or network,country_code CSV
     log_sample_rate: float = Field(1.0, ge=0, le=1, description="share of requests written to the WAF log")
     event_sample_rate: float = Field(0.1, ge=0, le=1, description="share of blocks published on the bus")

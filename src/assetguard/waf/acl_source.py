@@ -104,7 +104,7 @@ def _compile(waf: WafSettings, doc: dict[str, Any], source: str, resources: Stor
     from assetguard.waf.ipsets import IPSetStore
     from assetguard.waf.ratelimit import redis_counter
 
-    counter = rate_counter or (redis_counter(waf.redis_url) if waf.redis_url else None)
+    counter = rate_counter or (redis_counter(waf.redis_url, waf.redis_key_prefix) if waf.redis_url else None)
     return compile_acl(doc, source=source, resources=resources, rate_counter=counter,
                        ipsets=IPSetStore(Path(waf.ipset_dir)) if waf.ipset_dir else None,
                        geoip_path=Path(waf.geoip_path) if waf.geoip_path else None,

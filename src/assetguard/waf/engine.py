@@ -451,7 +451,7 @@ def load_compiled_acl_from_settings(waf: WafSettings, acl: str | Path | None = N
     from assetguard.waf.ratelimit import redis_counter
 
     paths = [*(Path(p) for p in waf.resources), *(resources or [])]
-    counter = rate_counter or (redis_counter(waf.redis_url) if waf.redis_url else None)
+    counter = rate_counter or (redis_counter(waf.redis_url, waf.redis_key_prefix) if waf.redis_url else None)
     ipsets = IPSetStore(Path(waf.ipset_dir)) if waf.ipset_dir else None
     return load_compiled_acl(acl or waf.acl, resources=paths, rate_counter=counter, ipsets=ipsets,
                              geoip_path=Path(waf.geoip_path) if waf.geoip_path else None,

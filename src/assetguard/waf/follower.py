@@ -58,7 +58,7 @@ def _rate_counter(waf: WafSettings) -> RateCounter:
     if waf.redis_url:
         from assetguard.waf.ratelimit import redis_counter
 
-        return redis_counter(waf.redis_url)
+        return redis_counter(waf.redis_url, waf.redis_key_prefix)
     return MemoryRateCounter()
 
 

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 BUCKET_SECONDS = 10
 MAX_KEYS = 200_000
+DEFAULT_KEY_PREFIX = "assetguard:"  # waf.redis_key_prefix: one deployment's namespace in a shared Redis
 
 
 class RateCounter(Protocol):
@@ -170,14 +171,15 @@ class RedisRateCounter:
         self._redis.close()
 
 
-_SHARED: dict[str, RedisRateCounter] = {}
+_SHARED: dict[tuple[str, str], RedisRateCounter] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def redis_counter(url: str) -> RedisRateCounter:
-    """The process's counter for ``url``: an ACL reload keeps counting where the old one was."""
+def redis_counter(url: str, key_prefix: str = DEFAULT_KEY_PREFIX) -> RedisRateCounter:
+    """The process's counter for ``url`` and the deployment's ``waf.redis_key_prefix`` (keys
+    ``<key_prefix>waf:rate:...``): an ACL reload keeps counting where the old one was."""
     with _SHARED_LOCK:
-        counter = _SHARED.get(url)
+        counter = _SHARED.get((url, key_prefix))
         if counter is None:
-            counter = _SHARED[url] = RedisRateCounter(url)
+            counter = _SHARED[(url, key_prefix)] = RedisRateCounter(url, f"{key_prefix}waf:rate:")
         return counter
