@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -16,6 +16,9 @@ from assetguard.cli.context import console, state
 from assetguard.core.errors import ValidationError
 from assetguard.core.jsonout import dumps
 from assetguard.core.settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 NAME = "waf"
 app = typer.Typer(help="WAFv2-compatible web ACLs: evaluate requests offline, wcu capacity, export and validate ACLs, put ACLs and their sets into the WAF store, run the reverse proxy, update-lists of the IP groups.",
@@ -257,13 +260,18 @@ def update_lists_command(ctx: typer.Context,
                          reconnaissance: ListSources = None,
                          ddos: ListSources = None,
                          directory: Annotated[Path | None, typer.Option(
-                             "--dir", help="where the managed:ipset/<name>.txt files live")] = None) -> None:
-    """Refresh the IP lists of the IP-reputation and anonymous-IP groups (Tor list, CIDR feeds, ip-ranges.json)."""
+                             "--dir", help="write managed:ipset/<name>.txt files here instead of saving the "
+                             "lists in the database (for proxies without one)")] = None) -> None:
+    """Refresh the IP lists of the IP-reputation and anonymous-IP groups (Tor list, CIDR feeds, ip-ranges.json).
+
+    The lists are saved in the database, where every proxy of the deployment follows them."""
     from assetguard.auth.principal import cli_principal
     from assetguard.cli.context import platform
     from assetguard.targets.outbound import guard_for
-    from assetguard.waf.ipsets import IPSetStore, default_store
+    from assetguard.waf.ipsets import IPSetStore
+    from assetguard.waf.managed.list_store import refresh_lists
     from assetguard.waf.managed.lists import update_lists
+    from assetguard.waf.store import WafStore
 
     sources = {name: urls for name, urls in (
         ("anonymous", anonymous), ("hosting-provider", hosting_provider), ("amazon-ip-reputation", ip_reputation),
@@ -271,14 +279,24 @@ def update_lists_command(ctx: typer.Context,
     if not sources:
         raise ValidationError("name at least one list: --anonymous, --hosting-provider, --ip-reputation, "
                               "--reconnaissance or --ddos")
-    configured = state(ctx).settings().waf.ipset_dir
-    target = directory or (Path(configured) if configured else None)
-    store = IPSetStore(target) if target is not None else default_store()
     plat = platform(ctx)
     # URLs only from vetted addresses (globally routable, plus outbound.allow_cidrs), as targets are.
-    counts = update_lists(sources, store=store, guard=guard_for(plat.settings))
-    with plat.db.begin() as conn:
-        plat.audit.record(conn, cli_principal(), "waf.update_lists", f"managed:ipset/{','.join(counts)}",
-                          after={"counts": counts, "sources": sources})
-    for name, count in counts.items():
-        console.print(f"managed:ipset/{name}: {count} networks")
+    guard = guard_for(plat.settings)
+    principal = cli_principal()
+
+    def audit(conn: Connection, counts: dict[str, int]) -> None:
+        plat.audit.record(conn, principal, "waf.update_lists", f"managed:ipset/{','.join(counts)}",
+                          after={"counts": counts, "sources": sources, **({"dir": str(directory)} if directory else {})})
+
+    if directory is not None:
+        counts = update_lists(sources, store=IPSetStore(directory), guard=guard)
+        with plat.db.begin() as conn:
+            audit(conn, counts)
+        for name, count in counts.items():
+            console.print(f"managed:ipset/{name}: {count} networks (written to {directory / name}.txt)",
+                          highlight=False, soft_wrap=True)
+        return
+    for saved in refresh_lists(WafStore(plat.db), sources, actor=principal.name, guard=guard, audit=audit):
+        state_note = f"version {saved.version}" if saved.changed else f"unchanged, version {saved.version}"
+        console.print(f"managed:ipset/{saved.name}: {saved.count} networks ({state_note}; every proxy follows it)",
+                      highlight=False, soft_wrap=True)

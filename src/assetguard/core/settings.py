@@ -150,6 +150,12 @@ class WafSettings(Section):
     tls_key: str | None = None
     managed_dir: str | None = None  # managed rule group documents (default: the shipped ones)
     ipset_dir: str | None = None  # managed:ipset/<name> lists (default: the shipped ones)
+    list_sources: dict[str, list[str]] = Field(
+        default_factory=dict, description="managed IP lists the leading scheduler refreshes into the database "
+        "(job waf.lists.refresh), each from files or http(s) URLs, e.g. {anonymous: "
+        "[https://check.torproject.org/exit-addresses]}; names: anonymous, hosting-provider, "
+        "amazon-ip-reputation, amazon-reconnaissance, amazon-ddos")
+    list_refresh_seconds: float = Field(3600.0, ge=300, description="waf.list_sources are refreshed this often")
     # the proxy's front door (nginx-like defaults; docs/waf.md "Front door")
     header_timeout_seconds: float = Field(60.0, gt=0, description="a request head must arrive whole within this")
     body_timeout_seconds: float = Field(60.0, gt=0, description="longest wait between two reads of a request body")
@@ -169,6 +175,18 @@ class WafSettings(Section):
                                     "version of its ACL this often (a change also wakes it at once on PostgreSQL)")
     heartbeat_seconds: float = Field(5.0, ge=0.2, le=300, description="a proxy reports its ACL version, address "
                                      "and health to the database this often")
+
+    @field_validator("list_sources")
+    @classmethod
+    def _list_sources(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        from assetguard.waf.managed.lists import LIST_NAMES
+
+        for name, sources in value.items():
+            if name not in LIST_NAMES:
+                raise ValueError(f"unknown list {name!r}; lists: {', '.join(LIST_NAMES)}")
+            if not sources:
+                raise ValueError(f"list {name!r} needs at least one source")
+        return value
 
     @field_validator("redis_url")
     @classmethod

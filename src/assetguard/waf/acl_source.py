@@ -105,8 +105,16 @@ def _compile(waf: WafSettings, doc: dict[str, Any], source: str, resources: Stor
     from assetguard.waf.ratelimit import redis_counter
 
     counter = rate_counter or (redis_counter(waf.redis_url, waf.redis_key_prefix) if waf.redis_url else None)
-    return compile_acl(doc, source=source, resources=resources, rate_counter=counter,
-                       ipsets=IPSetStore(Path(waf.ipset_dir)) if waf.ipset_dir else None,
+    ipsets: IPSetStore | None = None
+    if resources.store is not None:  # managed lists: the versions saved in the store, else the files
+        from assetguard.waf.managed.list_store import stored_lists
+
+        lists = stored_lists(waf, resources.store)
+        lists.sync()
+        ipsets = lists.ipsets
+    elif waf.ipset_dir:
+        ipsets = IPSetStore(Path(waf.ipset_dir))
+    return compile_acl(doc, source=source, resources=resources, rate_counter=counter, ipsets=ipsets,
                        geoip_path=Path(waf.geoip_path) if waf.geoip_path else None,
                        managed_dir=Path(waf.managed_dir) if waf.managed_dir else None)
 

@@ -443,16 +443,18 @@ def load_compiled_acl(name_or_path: str | Path, *, resources: list[Path] | None 
 
 def load_compiled_acl_from_settings(waf: WafSettings, acl: str | Path | None = None,
                                     resources: list[Path] | None = None,
-                                    rate_counter: RateCounter | None = None) -> CompiledACL:
+                                    rate_counter: RateCounter | None = None,
+                                    ipsets: IPSetStore | None = None) -> CompiledACL:
     """Compile ``acl`` (default ``waf.acl``) with the deployment's WAF settings: resources, GeoIP
-    database, managed group and IP set directories, and Redis rate counters when configured
-    (or ``rate_counter``)."""
+    database, managed group and IP set directories (or ``ipsets``), and Redis rate counters when
+    configured (or ``rate_counter``)."""
     from assetguard.waf.ipsets import IPSetStore
     from assetguard.waf.ratelimit import redis_counter
 
     paths = [*(Path(p) for p in waf.resources), *(resources or [])]
     counter = rate_counter or (redis_counter(waf.redis_url, waf.redis_key_prefix) if waf.redis_url else None)
-    ipsets = IPSetStore(Path(waf.ipset_dir)) if waf.ipset_dir else None
+    if ipsets is None and waf.ipset_dir:
+        ipsets = IPSetStore(Path(waf.ipset_dir))
     return load_compiled_acl(acl or waf.acl, resources=paths, rate_counter=counter, ipsets=ipsets,
                              geoip_path=Path(waf.geoip_path) if waf.geoip_path else None,
                              managed_dir=Path(waf.managed_dir) if waf.managed_dir else None)

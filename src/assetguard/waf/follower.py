@@ -9,6 +9,11 @@ swaps the ACL into the gate (requests in flight finish on the old one). A reload
 (``POST /waf/reload``) or SIGHUP compiles again in any case. A version that does not compile
 leaves the running one in place and the proxy reports itself ``degraded`` with the reason.
 
+The managed IP lists (``managed:ipset/<name>``) follow the store the same way: on a new
+generation the follower swaps in any list whose saved version changed
+(:mod:`assetguard.waf.managed.list_store`), without compiling the ACL again; the compiled ACL
+reads them per request.
+
 Every ``waf.heartbeat_seconds``, and right after each reload, it writes the proxy's id, address,
 ACL name, version, etag and health (``waf_proxies``). Rate-based counters live in one counter per
 process (or Redis), handed to every compilation, so a reload keeps them.
@@ -43,6 +48,7 @@ from assetguard.waf.store import NOTIFY_CHANNEL, ProxyBeat, WafStore, etag_of, s
 if TYPE_CHECKING:
     from assetguard.core.settings import WafSettings
     from assetguard.waf.gate import WafGate
+    from assetguard.waf.managed.list_store import StoredLists
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +94,11 @@ class AclFollower:
         self.detail: str | None = None
         self.started_at = utcnow()
         self._gate: WafGate | None = None
+        self.lists: StoredLists | None = None
+        if store is not None:  # managed IP lists: the versions saved in the store, else the files
+            from assetguard.waf.managed.list_store import stored_lists
+
+            self.lists = stored_lists(waf, store)
         # the proxy's own health (its upstreams), reported beside the ACL's: {"status": "ok"|..., ...}
         self.health_probe: Callable[[], dict[str, Any]] | None = None
         self._wake = subscribe_local()
@@ -106,7 +117,12 @@ class AclFollower:
             from assetguard.waf.documents import load_acl_document
             from assetguard.waf.engine import load_compiled_acl_from_settings
 
-            compiled = load_compiled_acl_from_settings(self.waf, self.acl_file, rate_counter=self.counter)
+            ipsets = None
+            if self.lists is not None:
+                self.lists.sync()
+                ipsets = self.lists.ipsets
+            compiled = load_compiled_acl_from_settings(self.waf, self.acl_file, rate_counter=self.counter,
+                                                       ipsets=ipsets)
             self.fingerprint = AclFingerprint(compiled.name, 0, etag_of(load_acl_document(self.acl_file)))
             return compiled
         compiled, self.fingerprint = compile_named_acl(self.waf, self.store, self.name, rate_counter=self.counter)
@@ -129,6 +145,8 @@ class AclFollower:
     def reload_now(self) -> None:
         """Compile again whatever the store says (SIGHUP)."""
         if self.store is None or not self._threads:
+            if self.lists is not None:
+                self.lists.ipsets.reload()
             if self._gate is not None:
                 self._reload()
             return
@@ -177,6 +195,10 @@ class AclFollower:
                     return True
                 return False
             stale = self.acl_file is None and (self.fingerprint is None or changed(self.store, self.fingerprint))
+            if self.lists is not None:
+                if force or requested:
+                    self.lists.ipsets.reload()  # list files (waf.ipset_dir) are read again too
+                self.lists.sync()  # new list versions apply without compiling the ACL again
             self.generation, self.reload_generation = state.generation, state.reload_generation
         except Exception as exc:  # noqa: BLE001 - keep serving the running ACL; retry at the next poll
             self._force = self._force or force

@@ -91,6 +91,7 @@ class IPSetStore:
     def __init__(self, directory: Path | None = None) -> None:
         self.directory = directory or DEFAULT_IPSET_DIR
         self._sets: dict[str, IPMatcher] = {}
+        self._stored: set[str] = set()  # names whose contents came from the database, not a file
         self._lock = threading.Lock()
         self.generation = 0  # bumped on every change: memos of "which sets hold this address" check it
 
@@ -121,11 +122,27 @@ class IPSetStore:
             self.generation += 1
 
     def reload(self) -> None:
-        """Re-read every loaded set from its file."""
+        """Re-read every loaded set from its file (sets the database provides stay as they are)."""
         with self._lock:
             for name in list(self._sets):
-                if (self.directory / f"{name}.txt").exists():
+                if name not in self._stored and (self.directory / f"{name}.txt").exists():
                     self._sets[name] = self._load(name)
+            self.generation += 1
+
+    def override(self, name: str, cidrs: Iterable[str]) -> None:
+        """Serve ``cidrs`` as the set ``name`` whatever its file says, until :meth:`forget` (the
+        version saved in the WAF store: :mod:`assetguard.waf.managed.list_store`)."""
+        matcher = IPMatcher(parse_networks(list(cidrs), where=f"{MANAGED_PREFIX}{name}"))
+        with self._lock:
+            self._sets[name] = matcher
+            self._stored.add(name)
+            self.generation += 1
+
+    def forget(self, name: str) -> None:
+        """Drop an override: the set is read from its file again on its next use."""
+        with self._lock:
+            self._sets.pop(name, None)
+            self._stored.discard(name)
             self.generation += 1
 
 

@@ -43,6 +43,10 @@ NOTIFY_CHANNEL = "assetguard_waf"
 # Store kind -> the WAFv2 document type (``Create<Type>`` shape) it holds.
 KINDS = {"acl": "WebACL", "rule-group": "RuleGroup", "ip-set": "IPSet", "regex-pattern-set": "RegexPatternSet"}
 RESOURCE_KINDS = {v: k for k, v in KINDS.items() if k != "acl"}  # AclResources kind -> store kind
+# The managed IP lists (``managed:ipset/<name>``) refreshed by ``waf update-lists`` and the scheduler:
+# versioned here like the documents above, but never a WAFv2 document of the API.
+MANAGED_LIST_KIND = "managed-ip-list"
+_STORE_KINDS = {*KINDS, MANAGED_LIST_KIND}
 
 AuditHook = Callable[[Connection, "StoredDocument | None", "StoredDocument"], None]
 
@@ -55,7 +59,7 @@ def check_name(name: object, where: str = "name") -> str:
 
 
 def check_kind(kind: str) -> str:
-    if kind not in KINDS:
+    if kind not in _STORE_KINDS:
         raise ValidationError(f"unknown kind {kind!r}; kinds: {', '.join(KINDS)}", where="kind")
     return kind
 
@@ -229,6 +233,20 @@ class WafStore:
             raise ConflictError(f"{kind} {name!r} was saved concurrently; try again") from None
         _wake_local()
         return saved
+
+    def prune_versions(self, kind: str, name: str, keep: int) -> int:
+        """Delete all but the newest ``keep`` versions of one document; returns how many went."""
+        check_kind(kind)
+        check_name(name)
+        with self.db.begin() as conn:
+            newest = conn.execute(select(func.max(waf_documents.c.version)).where(
+                waf_documents.c.kind == kind, waf_documents.c.name == name)).scalar()
+            if newest is None or newest <= keep:
+                return 0
+            result = conn.execute(delete(waf_documents).where(
+                waf_documents.c.kind == kind, waf_documents.c.name == name,
+                waf_documents.c.version <= int(newest) - keep))
+        return int(result.rowcount or 0)
 
     # --- generation and reload requests ---------------------------------------------------------------
 

@@ -8,8 +8,10 @@ Sources are local files or http(s) URLs in any of these formats (detected per so
 * plain feeds: one address or CIDR per line, ``#`` or ``;`` comments, extra columns after
   whitespace, ``,`` or ``;`` ignored (Spamhaus DROP, FireHOL, CSV exports).
 
-:func:`update_lists` validates everything first, then writes ``<directory>/<name>.txt`` and swaps
-the sets in the reloadable store, so compiled ACLs see the new lists on their next request.
+:func:`fetch_lists` fetches and validates every source. A deployment saves the result in the
+database (:mod:`assetguard.waf.managed.list_store`, what ``waf update-lists`` and the scheduler
+do), where every proxy follows it; :func:`update_lists` instead writes ``<directory>/<name>.txt``
+and swaps the sets in a reloadable store, so compiled ACLs see the new lists on their next request.
 
 Example::
 
@@ -123,7 +125,9 @@ def update_lists(
     directory: Path | None = None,
     guard: OutboundGuard | None = None,
 ) -> dict[str, int]:
-    """Replace each named list with the union of its sources; returns ``{name: CIDR count}``.
+    """Replace each named list's file in ``directory`` with the union of its sources; returns
+    ``{name: CIDR count}``. (A deployment keeps its lists in the database instead:
+    :func:`assetguard.waf.managed.list_store.refresh_lists`.)
 
     URLs are fetched through ``guard`` (the CLI passes the deployment's, with ``outbound.allow_cidrs``).
 
@@ -132,6 +136,21 @@ def update_lists(
     """
     store = store or default_store()
     directory = directory or store.directory
+    parsed = fetch_lists(sources, guard=guard)
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, cidrs in parsed.items():
+        header = f"# {LIST_NAMES[name]}\n# written by `assetguard waf update-lists` from: {', '.join(sources[name])}\n"
+        target = directory / f"{name}.txt"
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(header + "".join(f"{c}\n" for c in cidrs), encoding="utf-8")
+        tmp.replace(target)
+        store.replace(name, cidrs)
+    return {name: len(cidrs) for name, cidrs in parsed.items()}
+
+
+def fetch_lists(sources: Mapping[str, list[str]], *, guard: OutboundGuard | None = None) -> dict[str, list[str]]:
+    """``{name: CIDRs}``: each named list as the union of its sources, every source fetched and
+    validated (ValidationError or ProviderError naming the source otherwise)."""
     parsed: dict[str, list[str]] = {}
     for name, urls in sources.items():
         if name not in LIST_NAMES:
@@ -145,12 +164,4 @@ def update_lists(
                     merged.append(cidr)
         parse_networks(merged, where=f"managed:ipset/{name}")
         parsed[name] = merged
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, cidrs in parsed.items():
-        header = f"# {LIST_NAMES[name]}\n# written by `assetguard waf update-lists` from: {', '.join(sources[name])}\n"
-        target = directory / f"{name}.txt"
-        tmp = target.with_suffix(".tmp")
-        tmp.write_text(header + "".join(f"{c}\n" for c in cidrs), encoding="utf-8")
-        tmp.replace(target)
-        store.replace(name, cidrs)
-    return {name: len(cidrs) for name, cidrs in parsed.items()}
+    return parsed
