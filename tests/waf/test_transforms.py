@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -238,3 +239,31 @@ def test_normalize_path_without_its_trigger_is_the_identity_on_path_edges(text: 
     for name in ("NORMALIZE_PATH", "NORMALIZE_PATH_WIN"):
         if re.search(IDENTITY_UNLESS[name], text) is None:
             assert transformations.get(name)(text) == text, (name, text)
+
+
+# CMD_LINE and LOWERCASE work on the byte string in C (bytes.translate, bytes.lower); these are
+# their definitions as regexes and str operations, which they must equal on any text.
+_CMD_DELETE_REF = str.maketrans("", "", "\\\"'^")
+_CMD_SEPARATORS_REF = re.compile(r"[\s,;]+")
+
+
+def _cmd_line_reference(text: str) -> str:
+    text = _CMD_SEPARATORS_REF.sub(" ", text.translate(_CMD_DELETE_REF))
+    text = text.replace(" /", "/").replace(" (", "(")
+    return text.translate({c: c + 32 for c in range(65, 91)})
+
+
+cmd_text = st.text(alphabet=st.sampled_from([chr(c) for c in range(256)] + ["\u2028", "\u3000", "\u0100", "\u017f"]),
+                   max_size=60) | st.text(alphabet=" ,;\\\"'^/(aBZ\t\n\x1c\x85\xa0", max_size=60)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(text=cmd_text)
+def test_cmd_line_and_lowercase_equal_their_definitions(text: str) -> None:
+    assert t.cmd_line(text) == _cmd_line_reference(text)
+    assert t.lowercase(text) == text.translate({c: c + 32 for c in range(65, 91)})
+
+
+def test_cmd_line_squeezes_long_runs_and_keeps_edges() -> None:
+    assert t.cmd_line(" ,\t" + " " * 37 + "A;;B , " + "\xa0" * 5) == " a b "
+    assert t.cmd_line("a" + " " * 1000 + "/B") == "a/b"

@@ -366,6 +366,7 @@ def _json_extractor(spec: dict[str, Any], at: str, body_limit: int) -> Extract:
             raise ValidationError("IncludedPaths must be JSON Pointers such as /a/b",
                                   where=f"{at}.MatchPattern.IncludedPaths")
         included = _iter_pointer_match(paths)
+    leaves_key = ("json leaves", body_limit)
 
     def extract(r: HttpRequest) -> Values:
         if r.body_size > body_limit:
@@ -383,8 +384,10 @@ def _json_extractor(spec: dict[str, Any], at: str, body_limit: int) -> Extract:
                 return False
             text = r.body_text
             return (text[:body_limit],)
-        leaves: list[tuple[str, str, str]] = []
-        _json_leaves(parsed, "", leaves)
+        leaves = r.cache.get(leaves_key)  # walked once per request for every JsonBody field
+        if leaves is None:
+            leaves = r.cache[leaves_key] = []
+            _json_leaves(parsed, "", leaves)
         out: list[str] = []
         for pointer, key, value in leaves:
             if included is not None and not included(pointer):

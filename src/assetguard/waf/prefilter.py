@@ -8,7 +8,10 @@ whose statement needs one of those bits (see ``statements.need_bits``) is skippe
 Per field (whatever its chains), the answer is computed once per distinct value (chains transform
 each value on its own) and remembered across requests in a bounded memo: browser headers, cookie
 names and most query arguments repeat, so only the values that change (a query word, a session
-id) cost a scan.
+id) cost a scan. A body is inspected once the same way, without the memo: every chain's form is
+computed once (chains that share leading steps share their work), all the distinct forms go
+through one scan, each hit is confirmed by its leaf's own pattern and the detectors run on their
+chain's form, so every rule reading the body answers from the bits without running.
 
 Two scanners, both exact (no false negatives; a hypothesis test compares verdicts with and
 without the plan):
@@ -39,7 +42,8 @@ from assetguard.waf.transforms import lowercase, quick_trigger
 
 MEMO_SIZE = 16384  # distinct values remembered per field
 MEMO_MAX_TEXT = 512  # longer values are scanned every time
-UNSURE = "prefilter:unsure"  # request.cache key: pattern bits left at "may match" (long values)
+UNSURE = "prefilter:unsure"  # request.cache key: pattern bits left at "may match" (none: every value is exact)
+LONG = "prefilter:long"  # request.cache key: how many values longer than MEMO_MAX_TEXT were inspected
 TUPLE_MEMO_MAX_TEXT = 4096  # a multi-value field is remembered whole up to this many characters
 
 # Ordinary request text: a pattern matching any of these is too weak to prune anything.
@@ -116,6 +120,7 @@ class FieldScan:
     """One field (all its chains): the bits of its covered leaves, and how to find the possible ones."""
 
     __slots__ = ("raw_key", "extract", "views", "mask", "pattern_mask", "memo", "value_memo", "db", "regexes",
+                 "program", "slot_count", "form_slots",
                  "chains", "view_chains", "quick_groups", "slow_chains", "exact_checks", "confirm", "quick_triggers", "exact", "class_mask", "high_mask",
                  "suspect_mask", "quick_views", "quick_exact", "quick_ready")
 
@@ -160,6 +165,19 @@ class FieldScan:
                              inspector.lowers, inspector.quick_ok or not names)
                             for names, inspector in inspectors.items())
         self.view_chains = tuple(view[0].chain_names for view in self.views)
+        # Every chain's steps as one program over shared prefixes: (input slot, step, output slot);
+        # chains that start alike (URL_DECODE_UNI, URL_DECODE_UNI, HTML_ENTITY_DECODE, ...) run
+        # their common steps once. ``form_slots``: each chain's output slot.
+        slots: dict[tuple[str, ...], int] = {(): 0}
+        program: list[tuple[int, Callable[[str], str], int]] = []
+        for names, inspector, _d, _l, _q in self.chains:
+            for i in range(len(names)):
+                if names[: i + 1] not in slots:
+                    slots[names[: i + 1]] = len(slots)
+                    program.append((slots[names[:i]], inspector.steps[i], slots[names[: i + 1]]))
+        self.program = tuple(program)
+        self.slot_count = len(slots)
+        self.form_slots = tuple((names, slots[names]) for names, *_rest in self.chains)
         groups: dict[tuple[bool, bool], list[tuple[str, ...]]] = {}
         for names, _inspector, decodes, lowers, can_be_quick in self.chains:
             if can_be_quick:
@@ -200,9 +218,9 @@ class FieldScan:
         # Chains transform each value on its own, so the field's bits are the union of its values'.
         if len(raw) == 1:
             value = raw[0]
-            if len(value) > MEMO_MAX_TEXT:
-                # A body: scanned whole, with its transformations kept on the request for the rules.
-                return self._long_value(request)
+            if len(value) > MEMO_MAX_TEXT:  # a body: inspected once, not remembered
+                cache[LONG] = cache.get(LONG, 0) + 1
+                return self._value_bits(value, long=True)
             known = self._value_bits(value)
         else:
             value_memo = self.value_memo
@@ -213,7 +231,9 @@ class FieldScan:
                 bits = value_memo.get(value)
                 if bits is None:
                     if len(value) > MEMO_MAX_TEXT:
-                        return self._long_value(request)
+                        cache[LONG] = cache.get(LONG, 0) + 1
+                        known |= self._value_bits(value, long=True)
+                        continue
                     bits = self._value_bits(value)
                     if len(value_memo) >= MEMO_SIZE:
                         evict_oldest(value_memo)
@@ -226,19 +246,20 @@ class FieldScan:
         memo[raw] = known
         return known
 
-    def _long_value(self, request: HttpRequest) -> int:
-        """A body: scanned whole, with its transformations kept on the request for the rules; its
-        pattern bits stay "may match" (marked unsure on the request)."""
-        cache = request.cache
-        cache[UNSURE] = cache.get(UNSURE, 0) | self.pattern_mask
-        return self._scan_request(request) | self._exact_request(request)
-
-    def _value_bits(self, value: str) -> int:
-        if self.quick_ready and self.db is not None:
+    def _value_bits(self, value: str, long: bool = False) -> int:
+        """The exact bits of one value: every chain's form computed once (shared prefixes run
+        once), the distinct forms scanned together, each hit confirmed by its leaf's own
+        pattern, the detectors run on their chain's form. A long value (a body) skips the
+        trigger search of the quick path: running the chains' steps costs less on it."""
+        if long:
+            forms = self._run_chains(value)
+        elif self.quick_ready and self.db is not None:
             spaced = self._spaced_if_quick(value)
             if spaced is not None:
                 return self._quick_bits(value, spaced)
-        forms = self._forms(value)
+            forms = self._run_chains(value)
+        else:
+            forms = self._forms(value)
         bits = 0
         if self.pattern_mask:
             if self.db is None:
@@ -290,11 +311,9 @@ class FieldScan:
     def _forms(self, value: str) -> dict[tuple[str, ...], str]:
         """The value through each of the field's chains, each chain run once."""
         spaced = self._spaced_if_quick(value)
-        forms: dict[tuple[str, ...], str] = {}
         if spaced is None:
-            for names, inspector, _decodes, _lowers, _can_be_quick in self.chains:
-                forms[names] = inspector.run_steps(value)
-            return forms
+            return self._run_chains(value)
+        forms: dict[tuple[str, ...], str] = {}
         for decodes, lowers, chains in self.quick_groups:  # at most four distinct outputs
             form = spaced if decodes else value
             if lowers:
@@ -305,34 +324,12 @@ class FieldScan:
             forms[names] = inspector.run_steps(value)
         return forms
 
-    def _exact_request(self, request: HttpRequest) -> int:
-        bits = 0
-        for leaf in self.exact:
-            values = leaf.inspector.values(request)  # transformations stay cached on the request
-            if values is False:
-                continue
-            if values is True or any(map(leaf.predicate, values)):
-                bits |= leaf.bit
-        return bits
-
-    def _scan_request(self, request: HttpRequest) -> int:
-        if not self.pattern_mask:
-            return 0
-        if self.db is None:
-            bits = 0
-            for inspector, search, mask in self.regexes:
-                for value in inspector.values(request):
-                    if search(value) is not None:
-                        bits |= mask
-                        break
-            return bits
-        forms: set[str] = set()
-        for view in self.views:
-            values = view[0].values(request)
-            if values is True or values is False:
-                return self.pattern_mask  # not reached: the raw field was a tuple
-            forms.update(values)
-        return self._scan_forms(forms)
+    def _run_chains(self, value: str) -> dict[tuple[str, ...], str]:
+        """The value through every chain of the field, each shared prefix of steps run once."""
+        out = [value] * self.slot_count
+        for source, step, target in self.program:
+            out[target] = step(out[source])
+        return {names: out[slot] for names, slot in self.form_slots}
 
     def _scan_forms(self, forms: set[str]) -> int:
         """Scan every transformed form of the field at once, one per line."""
@@ -416,8 +413,8 @@ class PrefilterPlan:
     leave the cookie value out) are answered together, remembered per header list with the
     cookie values blanked: a browser sends the same headers on every request, while its session
     cookie changes. The answer is remembered only when the 8 KB / 200-header cut does not apply
-    (that cut counts the cookie header too) and no value was long enough to leave pattern bits
-    unsure.
+    (that cut counts the cookie header too) and no value was longer than ``MEMO_MAX_TEXT`` (the memo
+    would hold it).
     """
 
     __slots__ = ("fields", "leaves", "others", "headers", "header_only", "header_memo", "cookie_header", "bodies",
@@ -481,7 +478,7 @@ class PrefilterPlan:
             if known is not None:
                 return known
         cache = request.cache
-        unsure = cache.get(UNSURE)
+        long = cache.get(LONG)
         bits = 0
         for scan in self.header_only:
             bits |= scan.possible(request)
@@ -490,7 +487,7 @@ class PrefilterPlan:
             if name in present:
                 for scan in scans:
                     bits |= scan.possible(request)
-        if key is not None and cache.get(UNSURE) == unsure:
+        if key is not None and cache.get(LONG) == long:  # long values are not remembered
             memo = self.header_memo
             if len(memo) >= MEMO_SIZE:
                 evict_oldest(memo)

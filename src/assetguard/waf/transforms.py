@@ -39,7 +39,12 @@ def none(text: str) -> str:
 @transformations.register("LOWERCASE")
 def lowercase(text: str) -> str:
     """ASCII upper-case letters to lower case (``'AbC' -> 'abc'``); other bytes unchanged."""
-    return text.lower() if text.isascii() else text.translate(_LOWER)
+    if text.isascii():
+        return text.lower()
+    try:  # a byte string: bytes.lower() changes only A-Z, in C
+        return text.encode("latin-1").lower().decode("latin-1")
+    except UnicodeEncodeError:
+        return text.translate(_LOWER)
 
 
 _LOWER = {c: c + 32 for c in range(65, 91)}
@@ -73,6 +78,10 @@ def html_entity_decode(text: str) -> str:
 
 _CMD_DELETE = str.maketrans("", "", "\\\"'^")
 _CMD_SEPARATORS = re.compile(r"[\s,;]+")
+# The same on a byte string, in C: the deleted bytes, and every byte ``[\s,;]`` matches (Python's
+# \s on str: the bytes str.isspace() accepts) mapped to a space, whose runs are then squeezed.
+_CMD_BYTES = bytes(32 if chr(b).isspace() or chr(b) in ",;" else b for b in range(256))
+_CMD_BYTES_DELETE = b"\\\"'^"
 
 
 @transformations.register("CMD_LINE")
@@ -80,11 +89,17 @@ def cmd_line(text: str) -> str:
     """Command-line normalisation: delete ``\\ " ' ^``, replace ``,`` ``;`` and runs of white space
     with one space, delete a space before ``/`` and ``(``, lower-case (``cmd,/c DiR`` ->
     ``cmd/c dir``, ``system;(id)`` -> ``system(id)``)."""
-    text = text.translate(_CMD_DELETE)
-    text = _CMD_SEPARATORS.sub(" ", text)
+    try:
+        data = text.encode("latin-1")
+    except UnicodeEncodeError:
+        text = lowercase(_CMD_SEPARATORS.sub(" ", text.translate(_CMD_DELETE)))
+    else:
+        text = data.translate(_CMD_BYTES, _CMD_BYTES_DELETE).lower().decode("latin-1")
+        while "  " in text:  # a run of n spaces takes log2(n) passes; a regex costs 10x more per match
+            text = text.replace("  ", " ")
     if " /" in text or " (" in text:
         text = text.replace(" /", "/").replace(" (", "(")
-    return lowercase(text)
+    return text
 
 
 _PCT = re.compile(r"%([0-9a-fA-F]{2})")
