@@ -270,6 +270,9 @@ def parse_definitions(text: str, filename: str) -> list[BudgetDefinition]:
     data, where = parse_yaml(text, filename)
     prefix: tuple[str | int, ...] | None
     if isinstance(data, dict) and "Budgets" in data and "Budget" not in data:
+        extra = sorted(str(k) for k in data if k != "Budgets")
+        if extra:
+            raise ValidationError(f"unknown key {extra[0]!r} next to Budgets", where=where.describe((extra[0],)))
         items, prefix = data["Budgets"], ("Budgets",)
     elif isinstance(data, list):
         items, prefix = data, ()

@@ -17,6 +17,15 @@ MAX_VALUE = 256
 _ALLOWED = re.compile(r"^[\w\s+\-=.:/@]*$")
 
 
+_SYMBOLS = r"\s+\-=.:/@"
+# tag_problem's rules as patterns for a JSON Schema (no lookahead): a value of allowed characters, and
+# a key of allowed characters that does not begin with aws: in any case.
+VALUE_PATTERN = rf"^[\w{_SYMBOLS}]*$"
+_ANY, _NO_A, _NO_W, _NO_S = (rf"[\w{_SYMBOLS}]", rf"([^\WaA]|[{_SYMBOLS}])", rf"([^\WwW]|[{_SYMBOLS}])",
+                             rf"([^\WsS]|[{_SYMBOLS}])")
+KEY_PATTERN = rf"^({_NO_A}|[aA]($|{_NO_W}|[wW]($|{_NO_S}|[sS]($|[\w\s+\-=./@]))))({_ANY})*$"
+
+
 def tag_problem(key: str, value: str) -> str | None:
     """Why AWS would refuse this tag, or None."""
     if not key:

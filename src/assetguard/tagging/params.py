@@ -69,6 +69,22 @@ class Parameter:
                 "Description": self.description, "Labels": self.labels, "LastModifiedUser": self.modified_by}
 
 
+def _name_pattern() -> str:
+    """What :func:`validate_name` accepts for ``"/" + text.lstrip("/")``, as one regular expression over
+    ``text`` (no lookahead, so JSON Schema, pydantic and the fuzzers read it alike)."""
+    c = "[a-zA-Z0-9_.-]"
+    not_a, not_w, not_s, not_m = "[b-rt-zB-RT-Z0-9_.-]", "[a-vx-zA-VX-Z0-9_.-]", "[a-rt-zA-RT-Z0-9_.-]", \
+        "[a-ln-zA-LN-Z0-9_.-]"
+    first = (f"({not_a}{c}*|[aA]|[aA]{not_w}{c}*|[aA][wW]|[aA][wW]{not_s}{c}*"
+             f"|[sS]|[sS]{not_s}{c}*|[sS][sS]|[sS][sS]{not_m}{c}*)?")
+    return f"^/*{first}(/{c}*){{0,14}}$"
+
+
+# The path parameter of /params/{name}: 1-1010 characters (the leading '/' makes 1011), at most 15 levels,
+# not starting with aws or ssm in any case.
+NAME_PATH_PATTERN = _name_pattern()
+
+
 def validate_name(name: str) -> None:
     """SSM naming rules: allowed characters, ≤ 1011 chars, ≤ 15 hierarchy levels, no aws/ssm prefix."""
     where = f"parameter {name!r}"

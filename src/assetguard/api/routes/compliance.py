@@ -32,8 +32,8 @@ def list_rules(_p: ViewerDep, pack: str | None = None) -> list[dict[str, Any]]:
     registry = load_all_rules()
     try:
         ids = get_pack(pack).rule_ids if pack else tuple(registry.names())
-    except ValidationError as exc:
-        raise _error(exc) from None
+    except ValidationError as exc:  # the pack names nothing
+        raise HTTPException(404, exc.message) from None
     return [{**registry.get(i).meta.model_dump(), "doc": registry.get(i).doc} for i in ids]
 
 

@@ -55,6 +55,11 @@ def put_budgets(principal: OperatorDep, platform: PlatformDep,
     """Create or replace budgets (AWS CreateBudget JSON)."""
     if not isinstance(body, dict | list):  # a body that is not JSON arrives as bytes
         raise ValidationError("expected a JSON object or array (Content-Type: application/json)", where="request body")
+    try:
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:  # JSON may escape a lone UTF-16 surrogate (\ud800), which is no character
+        raise ValidationError(f"a string holds a lone UTF-16 surrogate ({exc.object[exc.start]!r}), which is not "
+                              "a character", where="request body") from None
     definitions = parse_definitions(json.dumps(body), "request body")
     return {"results": BudgetStore(platform).put(definitions, actor=principal)}
 

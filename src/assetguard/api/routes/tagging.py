@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field, StrictBool
 
@@ -16,7 +16,9 @@ from assetguard.tagging.autotag import AutoTagger
 from assetguard.tagging.backfill import Backfill
 from assetguard.tagging.cloudtrail import check_record
 from assetguard.tagging.editor import TagEditor
-from assetguard.tagging.params import MAX_VALUE, ParameterType, parameter_store
+from assetguard.tagging.limits import KEY_PATTERN, MAX_KEY, VALUE_PATTERN
+from assetguard.tagging.limits import MAX_VALUE as MAX_TAG_VALUE
+from assetguard.tagging.params import MAX_VALUE, NAME_PATH_PATTERN, ParameterType, parameter_store
 from assetguard.tagging.policy import POLICY_SCHEMA, evaluate
 from assetguard.tagging.policy_store import TagPolicyStore, effective_policy
 
@@ -51,8 +53,12 @@ def get_param(name: str, principal: ViewerDep, platform: PlatformDep, decrypt: b
     return parameter_store(platform).get("/" + name.lstrip("/"), decrypt=decrypt).public()
 
 
+ParamName = Annotated[str, Path(pattern=NAME_PATH_PATTERN, max_length=1010,
+                               description="a-z, A-Z, 0-9, _ . - and /; at most 15 levels; not starting with aws or ssm")]
+
+
 @router.put("/params/{name:path}")
-def put_param(name: str, body: ParameterPut, principal: OperatorDep, platform: PlatformDep) -> dict[str, Any]:
+def put_param(name: ParamName, body: ParameterPut, principal: OperatorDep, platform: PlatformDep) -> dict[str, Any]:
     version = parameter_store(platform).put("/" + name.lstrip("/"), body.value, body.type, overwrite=body.overwrite,
                                             description=body.description, actor=principal)
     return {"Version": version}
@@ -70,9 +76,14 @@ def delete_param(name: str, principal: OperatorDep, platform: PlatformDep) -> di
     return {"deleted": "/" + name.lstrip("/")}
 
 
+TagKey = Annotated[str, Field(min_length=1, max_length=MAX_KEY, pattern=KEY_PATTERN)]
+TagValue = Annotated[str, Field(max_length=MAX_TAG_VALUE, pattern=VALUE_PATTERN)]
+
+
 class TagEdit(BaseModel):
     arns: list[str] = Field(min_length=1, max_length=1000)
-    set: dict[str, str] = Field(default_factory=dict)
+    # letters, digits, white space and + - = . _ : / @; a key 1-128 not starting with aws:, a value up to 256
+    set: dict[TagKey, TagValue] = Field(default_factory=dict)
     remove: list[str] = Field(default_factory=list)
     dry_run: StrictBool = False
 
@@ -103,7 +114,8 @@ def export_tags(_p: ViewerDep, platform: PlatformDep, region: str | None = None,
     return editor.export_csv(editor.find(region=region, resource_type=type, missing=missing))
 
 
-@router.post("/tags/import")
+@router.post("/tags/import", openapi_extra={"requestBody": {"required": True, "content": {"text/csv": {"schema": {
+    "type": "string", "minLength": 1, "description": "an edited GET /tags/export.csv: an arn column and tag:KEY columns"}}}}})
 async def import_tags(request: Request, principal: OperatorDep, platform: PlatformDep,
                       dry_run: bool = False) -> list[dict[str, Any]]:
     """Body: an edited CSV export (text/csv), UTF-8."""
