@@ -62,7 +62,7 @@ class ReplaySpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=NAME_PATTERN)
-    archive: str
+    archive: str = Field(pattern=NAME_PATTERN)
     start: datetime
     end: datetime
     rules: list[str] = Field(default_factory=list)
@@ -77,6 +77,15 @@ class ReplaySpec(BaseModel):
         if self.end <= self.start:
             raise ValueError("end must be after start")
         return self
+
+
+def replay_request_schema() -> dict[str, Any]:
+    """The body of ``POST /events/replays``: a :class:`ReplaySpec` whose ``name`` may be left out (one is
+    made from the archive and the time). ``end`` after ``start`` is the one rule JSON Schema cannot say."""
+    schema = ReplaySpec.model_json_schema()
+    schema["required"] = [key for key in schema.get("required", []) if key != "name"]
+    schema["properties"]["end"]["description"] = "after start"
+    return schema
 
 
 def parse_spec(model: type[ArchiveSpec] | type[ReplaySpec], data: Mapping[str, Any]) -> Any:

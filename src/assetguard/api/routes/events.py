@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
 from assetguard.api.schema import error, json_body
 from assetguard.core.errors import ValidationError
-from assetguard.events.archive import ArchiveSpec
+from assetguard.events.archive import ArchiveSpec, replay_request_schema
 from assetguard.events.ingest import MAX_BODY_BYTES
 from assetguard.events.put_events import MAX_ENTRIES
 
@@ -137,7 +137,7 @@ def list_replays(_p: ViewerDep, platform: PlatformDep) -> list[dict[str, Any]]:
     return Archives(platform).list_replays()
 
 
-@router.post("/replays")
+@router.post("/replays", openapi_extra=json_body(replay_request_schema()))
 def start_replay(principal: OperatorDep, platform: PlatformDep,
                  body: dict[str, Any] = Body(..., examples=[{"name": "fix-1", "archive": "security",
                                                              "start": "2026-11-29T00:00:00Z",
