@@ -24,13 +24,22 @@ SHUTDOWN_GRACE = 5.0  # seconds components get to finish after SIGINT/SIGTERM
 
 
 def first_start_token(platform: Platform) -> str | None:
-    """Create the initial admin token when no active admin token exists."""
+    """Create the initial admin token when no active admin token exists.
+
+    Processes starting together on an empty database check and create under the database-wide
+    migration lock, so exactly one of them creates (and prints) the token.
+    """
+    from assetguard.db.migrate import migration_lock
+
     if platform.tokens.count_active("admin"):
-        return None
-    existing = {t.name for t in platform.tokens.list()}
-    name = "admin" if "admin" not in existing else f"admin-{len(existing) + 1}"
-    _info, plaintext = platform.tokens.create(name, "admin", actor=SYSTEM)
-    return plaintext
+        return None  # the common restart: no lock taken
+    with migration_lock(platform.db.engine):
+        if platform.tokens.count_active("admin"):
+            return None  # another process created it while we waited
+        existing = {t.name for t in platform.tokens.list()}
+        name = "admin" if "admin" not in existing else f"admin-{len(existing) + 1}"
+        _info, plaintext = platform.tokens.create(name, "admin", actor=SYSTEM)
+        return plaintext
 
 
 class GracefulServer(uvicorn.Server):
