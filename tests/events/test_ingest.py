@@ -330,3 +330,24 @@ def test_outbox_rows_match_the_bus_rows(app: Any, platform: Platform) -> None:
     assert (lean["detail_type"], lean["dispatched_at"]) == (bus["detail_type"], None)
     assert lean["time"].tzinfo is not None and bus["time"].tzinfo is not None
     assert ingest.GROUP_MAX_ENTRIES >= 10
+
+
+def test_event_ids_are_version_4_uuids() -> None:
+    import uuid
+
+    from assetguard.events.put_events import new_event_ids
+
+    ids = new_event_ids(5000) + new_event_ids(1)
+    assert len(set(ids)) == len(ids)
+    for text in ids:
+        parsed = uuid.UUID(text)
+        assert (parsed.version, parsed.variant, str(parsed)) == (4, uuid.RFC_4122, text)
+    # every one of the 122 random bits takes both values
+    ones = 0
+    zeros = 0
+    for text in ids[:2000]:
+        value = uuid.UUID(text).int
+        ones |= value
+        zeros |= ~value
+    assert bin(ones & ((1 << 128) - 1)).count("1") == 124  # 122 random bits, the version's 1 and the variant's 1
+    assert bin(zeros & ((1 << 128) - 1)).count("1") == 126  # all but those two fixed ones

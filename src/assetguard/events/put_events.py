@@ -11,6 +11,7 @@ each bad entry gets ``ErrorCode``/``ErrorMessage`` and the good ones are still a
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -100,9 +101,10 @@ def _error(code: str, message: str) -> dict[str, str]:
     return {"ErrorCode": code, "ErrorMessage": message}
 
 
-def check_entry(entry: Any, now: datetime | None = None) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
+def check_entry(entry: Any, now: datetime | None = None, event_id: str | None = None
+                ) -> tuple[dict[str, Any] | None, dict[str, str] | None]:
     """(event envelope, None) for a valid entry, else (None, error entry); ``now`` is the time of an
-    entry without ``Time`` (default: the current time)."""
+    entry without ``Time`` (default: the current time), ``event_id`` its id (default: a new one)."""
     if not isinstance(entry, Mapping):
         return None, _error("InvalidArgument", "Parameter Entries is not valid. Reason: an entry must be an object.")
     for field in ("Source", "DetailType"):
@@ -150,8 +152,28 @@ def check_entry(entry: Any, now: datetime | None = None) -> tuple[dict[str, Any]
             when = time if isinstance(time, datetime) else datetime.fromisoformat(str(time).replace("Z", "+00:00"))
         except ValueError:
             return None, _error("InvalidArgument", "Parameter Time is not valid. Reason: expected an ISO 8601 time.")
-    event = make_event(entry["Source"], entry["DetailType"], detail, resources=resources, time=when or now)
+    event = make_event(entry["Source"], entry["DetailType"], detail, resources=resources, time=when or now,
+                       event_id=event_id)
     return event, None
+
+
+def new_event_ids(count: int) -> list[str]:
+    """``count`` random (version 4) UUIDs as text, from one read of the system's random source: what
+    ``str(uuid.uuid4())`` gives, at less than half its cost."""
+    bits = int.from_bytes(os.urandom(16 * count), "big")
+    ids = []
+    for _ in range(count):
+        value = bits & _UUID_MASK
+        bits >>= 128
+        value = (value & ~_UUID_VERSION_BITS | _UUID_VERSION_4) & ~_UUID_VARIANT_BITS | _UUID_VARIANT_RFC4122
+        text = f"{value:032x}"
+        ids.append(f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}")
+    return ids
+
+
+_UUID_MASK = (1 << 128) - 1
+_UUID_VERSION_BITS, _UUID_VERSION_4 = 0xF000 << 64, 0x4000 << 64
+_UUID_VARIANT_BITS, _UUID_VARIANT_RFC4122 = 0xC000 << 48, 0x8000 << 48
 
 
 def check_entries(entries: Any) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -170,8 +192,8 @@ def check_entries(entries: Any) -> tuple[list[dict[str, Any]], list[dict[str, An
     results: list[dict[str, Any]] = []
     accepted: list[dict[str, Any]] = []
     now = utcnow()  # one request's entries were put at one time
-    for entry in entries:
-        event, error = check_entry(entry, now)
+    for entry, event_id in zip(entries, new_event_ids(len(entries)), strict=True):
+        event, error = check_entry(entry, now, event_id)
         if event is None:
             results.append(error or {})
         else:
