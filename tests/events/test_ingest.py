@@ -351,3 +351,31 @@ def test_event_ids_are_version_4_uuids() -> None:
         zeros |= ~value
     assert bin(ones & ((1 << 128) - 1)).count("1") == 124  # 122 random bits, the version's 1 and the variant's 1
     assert bin(zeros & ((1 << 128) - 1)).count("1") == 126  # all but those two fixed ones
+
+
+def test_behind_a_trusted_proxy_the_forwarded_client_is_throttled(platform: Platform, settings: Any) -> None:
+    from assetguard.api.app import create_app
+    from assetguard.auth.tables import auth_failures
+
+    settings.api.trusted_proxies = ["10.0.0.0/8"]
+    front, _behind = stacks(create_app(platform=platform))
+    operator = token(platform, "operator")
+
+    async def run() -> list[int]:
+        transport = httpx.ASGITransport(app=front, client=("10.1.2.3", 40000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            codes = []
+            for secret in ("ag_0badc0de_guess", operator):
+                answer = await client.post("/events", json={"Entries": [ENTRY]}, headers={
+                    "Authorization": f"Bearer {secret}", "X-Forwarded-For": "203.0.113.9"})
+                codes.append(answer.status_code)
+            # handed on to the route (no bearer token): the stack resolves the client the same way
+            answer = await client.post("/events", json={"Entries": [ENTRY]}, headers={
+                "Authorization": "Basic eDp5", "X-Forwarded-For": "198.51.100.7"})
+            codes.append(answer.status_code)
+            return codes
+
+    assert asyncio.run(run()) == [401, 200, 401]
+    with platform.db.connect() as conn:
+        keys = {r.key for r in conn.execute(select(auth_failures).where(auth_failures.c.scope == "address"))}
+    assert keys == {"203.0.113.9", "198.51.100.7"}

@@ -92,6 +92,7 @@ GROUP_MAX_ENTRIES = 2000
 REQUIRED_ROLE = "operator"
 SPAN_INTERVAL_SECONDS = 1.0
 ROUTE = "/events"
+_AS_RECEIVED = "assetguard.ingest.scope"  # the scope before the forwarded client was put in
 
 _JSON_TYPES = (b"application/json",)
 _T = api_tokens.c
@@ -333,15 +334,20 @@ class IngestApp:
         self.committer = committer_for(platform) if isinstance(platform.bus, OutboxBus) else None
         otel = find_otel_middleware(app)
         self.telemetry = _Telemetry(otel) if otel is not None else None
-        self.lean: ASGIApp = self._lean
+        # Behind trusted proxies the lean path sees the forwarded client (the throttle counts it);
+        # a request it hands on goes to the stack as it came, which resolves the client itself.
+        self.forwarded: Any = None
         if trusted_proxies:
             from assetguard.api.forwarded import TrustedProxyMiddleware
 
-            self.lean = TrustedProxyMiddleware(self._lean, trusted=trusted_proxies)  # type: ignore[assignment]
+            self.forwarded = TrustedProxyMiddleware(self._lean, trusted=trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == ROUTE and scope["method"] == "POST":
-            await self.lean(scope, receive, send)
+            if self.forwarded is not None:
+                await self.forwarded({**scope, _AS_RECEIVED: scope}, receive, send)
+            else:
+                await self._lean(scope, receive, send)
         else:
             await self.app(scope, receive, send)
 
@@ -372,7 +378,7 @@ class IngestApp:
         entries = parsed.get("Entries") if isinstance(parsed, dict) else None
         if (presented is None or committer is None or not isinstance(entries, list)
                 or not 1 <= len(entries) <= MAX_ENTRIES):
-            await self.app(scope, _replay(body, receive), send)
+            await self.app(scope.get(_AS_RECEIVED, scope), _replay(body, receive), send)
             return
         results, events = check_entries(entries)
         headers: list[tuple[bytes, bytes]] = []
