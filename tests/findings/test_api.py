@@ -24,7 +24,7 @@ def test_import_list_get_update_export(client, operator_headers, viewer_headers,
     assert r.json()["ProcessedFindings"] == [{"Id": "a", "ProductArn": PRODUCT}]
     bad = client.post("/findings/update", json={"FindingIdentifiers": [{"Id": "a", "ProductArn": PRODUCT}],
                                                 "Workflow": {"Status": "DONE"}}, headers=operator_headers)
-    assert bad.status_code == 400
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "Workflow", "Status"], bad.text
     sarif = client.get("/findings/export", params={"format": "sarif"}, headers=viewer_headers).json()
     assert sarif["runs"][0]["results"][0]["suppressions"]
     groups = client.get("/findings/insights", params={"group_by": "Workflow.Status"}, headers=viewer_headers).json()

@@ -20,20 +20,17 @@ from __future__ import annotations
 
 import builtins
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, model_validator
 from sqlalchemy import Connection, delete, select
 
 from assetguard.auth.principal import Principal
+from assetguard.core.bodyschema import inline_schema, validate_body
 from assetguard.core.clock import new_id, utcnow
-from assetguard.core.errors import NotFoundError, ValidationError
-from assetguard.findings.filters import Predicate, compile_filters
-from assetguard.findings.model import (
-    NORMALIZED_FOR_LABEL,
-    SEVERITY_RANK,
-    VERIFICATION_STATES,
-    WORKFLOW_STATUSES,
-)
+from assetguard.core.errors import ConflictError, NotFoundError, ValidationError
+from assetguard.findings.filters import Predicate, compile_filters, filters_schema
+from assetguard.findings.model import NORMALIZED_FOR_LABEL
 from assetguard.findings.tables import automation_rules
 
 if TYPE_CHECKING:
@@ -52,42 +49,91 @@ class CompiledRule:
     updates: tuple[dict[str, Any], ...]
 
 
-def validate_rule(rule: dict[str, Any]) -> dict[str, Any]:
-    """Check a rule document; returns it normalised (defaults filled). Raises ValidationError."""
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class _SeverityUpdate(_Strict):
+    Label: Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+
+
+class _WorkflowUpdate(_Strict):
+    Status: Literal["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"]
+
+
+class _NoteUpdate(_Strict):
+    Text: str = Field(min_length=1, max_length=512)
+    UpdatedBy: str = Field(None, min_length=1, max_length=512)  # type: ignore[assignment]
+
+
+class _RelatedFinding(_Strict):
+    Id: str = Field(min_length=1, max_length=512)
+    ProductArn: str = Field(min_length=1, max_length=2048)
+
+
+_Percent = Annotated[int, Field(strict=False, ge=0, le=100)]
+
+
+class FindingFieldsUpdate(_Strict):
+    """What a rule may set (:data:`UPDATABLE`), each as Security Hub's AutomationRulesFindingFieldsUpdate."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+    Severity: _SeverityUpdate = None  # type: ignore[assignment]
+    Workflow: _WorkflowUpdate = None  # type: ignore[assignment]
+    Note: _NoteUpdate = None  # type: ignore[assignment]
+    UserDefinedFields: dict[str, str] = Field(None, max_length=50)  # type: ignore[arg-type]
+    VerificationState: Literal["UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE"] = None  # type: ignore[assignment]
+    Confidence: _Percent = None  # type: ignore[assignment]
+    Criticality: _Percent = None  # type: ignore[assignment]
+    Types: list[Annotated[str, Field(min_length=1, max_length=128)]] = Field(None, max_length=50)  # type: ignore[arg-type]
+    RelatedFindings: list[_RelatedFinding] = Field(None, max_length=10)  # type: ignore[arg-type]
+
+    @model_validator(mode="after")
+    def _something(self) -> FindingFieldsUpdate:
+        if not self.model_fields_set:
+            raise ValueError(f"give at least one of {', '.join(sorted(UPDATABLE))}")
+        return self
+
+
+class RuleAction(_Strict):
+    Type: Literal["FINDING_FIELDS_UPDATE"]
+    FindingFieldsUpdate: FindingFieldsUpdate
+
+
+class AutomationRule(_Strict):
+    """A rule as ``POST /findings/automation-rules`` takes it (CreateAutomationRule's fields)."""
+
+    RuleName: str = Field(min_length=1, max_length=256, pattern=r"\S")
+    RuleOrder: int = Field(1, ge=1, le=1000)
+    RuleStatus: Literal["ENABLED", "DISABLED"] = "ENABLED"
+    IsTerminal: StrictBool = False
+    Description: str = Field("", max_length=1024)
+    Criteria: dict[str, Any] = Field(default_factory=dict)
+    Actions: list[RuleAction] = Field(min_length=1, max_length=1)
+
+
+RULE: TypeAdapter[AutomationRule] = TypeAdapter(AutomationRule)
+
+
+def rule_schema() -> dict[str, Any]:
+    """The published body of ``POST /findings/automation-rules``: :class:`AutomationRule`, whose
+    ``Criteria`` are ASFF filters (:func:`~assetguard.findings.filters.filters_schema`)."""
+    schema = inline_schema(RULE)
+    schema["properties"]["Criteria"] = filters_schema()
+    return schema
+
+
+def validate_rule(rule: Any) -> dict[str, Any]:
+    """Check a rule document against :func:`rule_schema`; returns it normalised (defaults filled).
+    Raises ValidationError naming the JSON path."""
     if not isinstance(rule, dict):
         raise ValidationError("an automation rule is an object")
-    name = rule.get("RuleName")
-    if not isinstance(name, str) or not name.strip():
-        raise ValidationError("RuleName is required", where="RuleName")
-    order = rule.get("RuleOrder", 1)
-    if not isinstance(order, int) or not 1 <= order <= 1000:
-        raise ValidationError("RuleOrder must be an integer from 1 to 1000", where="RuleOrder")
-    status = rule.get("RuleStatus", "ENABLED")
-    if status not in ("ENABLED", "DISABLED"):
-        raise ValidationError("RuleStatus must be ENABLED or DISABLED", where="RuleStatus")
     compile_filters(rule.get("Criteria") or {})
-    actions = rule.get("Actions")
-    if not isinstance(actions, list) or not actions:
-        raise ValidationError("Actions must be a non-empty list", where="Actions")
-    for i, action in enumerate(actions):
-        where = f"Actions[{i}]"
-        if not isinstance(action, dict) or action.get("Type") != "FINDING_FIELDS_UPDATE":
-            raise ValidationError("Type must be FINDING_FIELDS_UPDATE", where=f"{where}.Type")
-        update = action.get("FindingFieldsUpdate")
-        if not isinstance(update, dict) or not update:
-            raise ValidationError("FindingFieldsUpdate must be a non-empty object", where=where)
-        unknown = set(update) - UPDATABLE
-        if unknown:
-            raise ValidationError(f"cannot update {sorted(unknown)}; allowed: {sorted(UPDATABLE)}", where=where)
-        if "Severity" in update and update["Severity"].get("Label") not in SEVERITY_RANK:
-            raise ValidationError("Severity.Label is invalid", where=f"{where}.FindingFieldsUpdate.Severity")
-        if "Workflow" in update and update["Workflow"].get("Status") not in WORKFLOW_STATUSES:
-            raise ValidationError(f"Workflow.Status must be one of {WORKFLOW_STATUSES}",
-                                  where=f"{where}.FindingFieldsUpdate.Workflow")
-        if "VerificationState" in update and update["VerificationState"] not in VERIFICATION_STATES:
-            raise ValidationError("VerificationState is invalid", where=f"{where}.FindingFieldsUpdate")
-    return {"RuleName": name, "RuleOrder": order, "RuleStatus": status, "IsTerminal": bool(rule.get("IsTerminal")),
-            "Description": str(rule.get("Description", "")), "Criteria": rule.get("Criteria") or {},
+    parsed = validate_body(RULE, rule, "rule")
+    actions = [{"Type": a.Type, "FindingFieldsUpdate": a.FindingFieldsUpdate.model_dump(exclude_unset=True)}
+               for a in parsed.Actions]
+    return {"RuleName": parsed.RuleName, "RuleOrder": parsed.RuleOrder, "RuleStatus": parsed.RuleStatus,
+            "IsTerminal": parsed.IsTerminal, "Description": parsed.Description, "Criteria": parsed.Criteria,
             "Actions": actions}
 
 
@@ -151,7 +197,7 @@ class AutomationRules:
             exists = conn.execute(select(automation_rules.c.rule_arn)
                                   .where(automation_rules.c.rule_name == doc["RuleName"])).first()
             if exists:
-                raise ValidationError(f"automation rule {doc['RuleName']!r} already exists", where="RuleName")
+                raise ConflictError(f"automation rule {doc['RuleName']!r} already exists; delete it first")
             conn.execute(automation_rules.insert().values(
                 rule_arn=arn, rule_name=doc["RuleName"], rule_order=doc["RuleOrder"], rule_status=doc["RuleStatus"],
                 is_terminal=doc["IsTerminal"], description=doc["Description"], criteria=doc["Criteria"],

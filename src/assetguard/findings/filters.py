@@ -166,6 +166,90 @@ def _compile_map(path: str, conditions: list[dict[str, Any]], name: str) -> Pred
     return predicate
 
 
+NUMBER_FIELDS = {"SeverityNormalized", "Confidence", "Criticality"}
+_COMPARISON: dict[str, Any] = {"enum": sorted(POSITIVE | NEGATIVE)}
+STRING_CONDITION: dict[str, Any] = {"type": "object", "additionalProperties": False, "required": ["Value"],
+                    "properties": {"Value": {"type": "string"}, "Comparison": _COMPARISON}}
+MAP_CONDITION: dict[str, Any] = {"type": "object", "additionalProperties": False, "required": ["Key"],
+                 "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}, "Comparison": _COMPARISON}}
+NUMBER_CONDITION: dict[str, Any] = {"type": "object", "additionalProperties": False, "minProperties": 1,
+                    "properties": {op: {"type": "number"} for op in ("Gte", "Lte", "Gt", "Lt", "Eq")}}
+MAX_DAYS = 36_500
+DATE_CONDITION: dict[str, Any] = {"type": "object", "additionalProperties": False, "minProperties": 1,
+                  "properties": {"Start": {"type": "string", "format": "date-time"},
+                                 "End": {"type": "string", "format": "date-time"},
+                                 "DateRange": {"type": "object", "additionalProperties": False, "required": ["Value"],
+                                               "properties": {"Value": {"type": "integer", "minimum": 0,
+                                                                        "maximum": MAX_DAYS},
+                                                              "Unit": {"const": "DAYS"}}}}}
+_KINDS: dict[str, dict[str, Any]] = {"string": STRING_CONDITION, "map": MAP_CONDITION, "number": NUMBER_CONDITION, "date": DATE_CONDITION}
+DOTTED_PATTERN = "^" + _DOTTED.pattern + "$"
+
+
+def _conditions(kind: str) -> dict[str, Any]:
+    return {"type": "array", "minItems": 1, "items": _KINDS[kind]}
+
+
+def field_kind(name: str) -> str:
+    """How a named filter compares: map, date, number or string."""
+    if name in MAP_FIELDS:
+        return "map"
+    if name in DATE_FIELDS:
+        return "date"
+    return "number" if name in NUMBER_FIELDS else "string"
+
+
+def filters_schema() -> dict[str, Any]:
+    """``Filters`` as JSON Schema: each Security Hub name with its kind of condition, or a dotted ASFF
+    path whose conditions are all strings, all numbers or all dates (the first decides)."""
+    names = sorted(set(FIELD_PATHS) | DATE_FIELDS)
+    return {"type": "object", "properties": {name: _conditions(field_kind(name)) for name in names},
+            "patternProperties": {DOTTED_PATTERN: {"anyOf": [_conditions(k) for k in ("string", "number", "date")]}},
+            "additionalProperties": False,
+            "description": "field name -> conditions, as Security Hub GetFindings Filters"}
+
+
+def _path_kind(conditions: list[Any]) -> str:
+    first = conditions[0]
+    if "Start" in first or "End" in first or "DateRange" in first:
+        return "date"
+    return "number" if any(k in first for k in ("Gte", "Lte", "Gt", "Lt", "Eq")) else "string"
+
+
+def _check_condition(kind: str, cond: dict[str, Any], where: str) -> None:
+    """One condition against :data:`_KINDS` (the same rules the schema states)."""
+    schema = _KINDS[kind]
+    allowed = schema["properties"]
+    unknown = sorted(set(cond) - set(allowed))
+    if unknown:
+        raise ValidationError(f"unknown key {unknown[0]!r} in a {kind} condition (keys: {', '.join(allowed)})",
+                              where=where)
+    for key in schema.get("required", []):
+        if key not in cond:
+            raise ValidationError(f"a {kind} condition needs {key}", where=where)
+    if not cond and schema.get("minProperties"):
+        raise ValidationError(f"a {kind} condition needs one of {', '.join(allowed)}", where=where)
+    for key, value in cond.items():
+        at = f"{where}.{key}"
+        if kind in ("string", "map") and key != "Comparison" and not isinstance(value, str):
+            raise ValidationError("must be a string", where=at)
+        if key == "Comparison" and value not in POSITIVE | NEGATIVE:
+            raise ValidationError(f"Comparison must be one of {sorted(POSITIVE | NEGATIVE)}", where=at)
+        if kind == "number" and (not isinstance(value, int | float) or isinstance(value, bool)):
+            raise ValidationError("must be a number", where=at)
+        if key in ("Start", "End"):
+            try:
+                parse_time(value)
+            except (ValueError, TypeError):
+                raise ValidationError("must be an ISO 8601 date-time such as 2024-01-31T12:00:00Z", where=at) from None
+        if key == "DateRange":
+            if not isinstance(value, dict) or set(value) - {"Value", "Unit"} or value.get("Unit", "DAYS") != "DAYS":
+                raise ValidationError("must be {\"Value\": days, \"Unit\": \"DAYS\"}", where=at)
+            days = value.get("Value")
+            if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_DAYS:
+                raise ValidationError(f"Value must be a whole number of days from 0 to {MAX_DAYS}", where=f"{at}.Value")
+
+
 def compile_filters(filters: dict[str, Any] | None) -> Predicate:
     """One predicate for a whole ``Filters`` object (every field must match)."""
     if not filters:
@@ -188,6 +272,9 @@ def _checked_field(name: Any, conditions: Any) -> Predicate:
         if not isinstance(cond, dict):
             raise ValidationError("a condition is an object such as {\"Value\": ..., \"Comparison\": \"EQUALS\"}",
                                   where=f"Filters.{name}[{i}]")
+    kind = field_kind(name) if name in FIELD_PATHS or name in DATE_FIELDS else _path_kind(conditions)
+    for i, cond in enumerate(conditions):
+        _check_condition(kind, cond, f"Filters.{name}[{i}]")
     try:
         return _compile_field(name, conditions)
     except (TypeError, ValueError, KeyError, AttributeError, OverflowError) as exc:

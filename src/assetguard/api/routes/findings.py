@@ -7,17 +7,26 @@ import json
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
-from assetguard.api.schema import Offset
+from assetguard.api.schema import Offset, json_body
 from assetguard.core.errors import ConflictError, NotFoundError, ValidationError
-from assetguard.findings.automation import AutomationRules
+from assetguard.findings.automation import AutomationRules, rule_schema
 from assetguard.findings.export import render
+from assetguard.findings.filters import filters_schema
 from assetguard.findings.hub import FindingsHub
 from assetguard.findings.insights import SavedInsights
 
 router = APIRouter(prefix="/findings", tags=["findings"])
+
+
+# ``filters`` is JSON in the query string: documented as such (a parameter with JSON content) in place of
+# the plain string FastAPI would describe.
+FiltersQuery = Annotated[str | None, Query(include_in_schema=False)]
+FILTERS_PARAMETER = {"parameters": [{"name": "filters", "in": "query", "required": False,
+                                     "description": "ASFF filters (Security Hub GetFindings Filters) as JSON",
+                                     "content": {"application/json": {"schema": filters_schema()}}}]}
 
 
 def _filters(text: str | None) -> dict[str, Any] | None:
@@ -36,12 +45,12 @@ def _bad(exc: ValidationError) -> HTTPException:
     return HTTPException(400, str(exc))
 
 
-@router.get("")
+@router.get("", openapi_extra=FILTERS_PARAMETER)
 def list_findings(_p: ViewerDep, platform: PlatformDep, severity: str | None = None,
                   min_severity: str | None = None, workflow_status: str | None = None,
                   record_state: str | None = None, compliance_status: str | None = None,
                   generator_id: str | None = None, resource_id: str | None = None, text: str | None = None,
-                  filters: Annotated[str | None, Query(description="ASFF filters as JSON")] = None,
+                  filters: FiltersQuery = None,
                   limit: int = Query(100, ge=1, le=1000), offset: Offset = 0) -> dict[str, Any]:
     try:
         found = FindingsHub(platform).list(_filters(filters), severity=severity, min_severity=min_severity,
@@ -54,19 +63,19 @@ def list_findings(_p: ViewerDep, platform: PlatformDep, severity: str | None = N
 
 
 @router.get("/export", responses={200: {"description": "the findings in the chosen format", "content": {
-    "application/json": {}, "text/csv": {}}}})
+    "application/json": {}, "text/csv": {}}}}, openapi_extra=FILTERS_PARAMETER)
 def export_findings(_p: ViewerDep, platform: PlatformDep,
                     format: Literal["asff", "ocsf", "sarif", "csv"] = "asff",
                     min_severity: str | None = None, workflow_status: str | None = None,
-                    filters: str | None = None) -> Response:
+                    filters: FiltersQuery = None) -> Response:
     found = FindingsHub(platform).list(_filters(filters), min_severity=min_severity,
                                        workflow_status=workflow_status, limit=None)
     media = "text/csv" if format == "csv" else "application/json"
     return Response(render(found, format), media_type=media)
 
 
-@router.get("/insights")
-def insight(_p: ViewerDep, platform: PlatformDep, group_by: str, filters: str | None = None) -> dict[str, Any]:
+@router.get("/insights", openapi_extra=FILTERS_PARAMETER)
+def insight(_p: ViewerDep, platform: PlatformDep, group_by: str, filters: FiltersQuery = None) -> dict[str, Any]:
     try:
         rows = FindingsHub(platform).insight(group_by, _filters(filters))
     except ValidationError as exc:
@@ -75,9 +84,9 @@ def insight(_p: ViewerDep, platform: PlatformDep, group_by: str, filters: str | 
 
 
 class InsightBody(BaseModel):
-    Name: str = Field(min_length=1, max_length=256)
-    Filters: dict[str, Any] = Field(default_factory=dict)
-    GroupByAttribute: str = Field(min_length=1, max_length=256)
+    Name: str = Field(min_length=1, max_length=256, pattern=r"\S")
+    Filters: dict[str, Any] = Field(default_factory=dict, json_schema_extra=filters_schema())
+    GroupByAttribute: str = Field(min_length=1, max_length=256, pattern=r"\S")
 
 
 @router.get("/insights/saved")
@@ -143,13 +152,42 @@ class Identifier(BaseModel):
     ProductArn: str
 
 
-class UpdateBody(BaseModel):
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WorkflowUpdate(_Strict):
+    Status: Literal["NEW", "NOTIFIED", "RESOLVED", "SUPPRESSED"]
+
+
+class NoteUpdate(_Strict):
+    Text: str = Field(min_length=1, max_length=512)
+    UpdatedBy: str = Field(None, max_length=512)  # type: ignore[assignment]
+
+
+class SeverityUpdate(_Strict):
+    Label: Literal["INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"]
+
+
+_UPDATES = ("Workflow", "Note", "Severity", "VerificationState", "UserDefinedFields")
+
+
+class UpdateBody(_Strict):
+    """BatchUpdateFindings: the findings, and at least one of the fields to set."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [{"required": [k]} for k in _UPDATES]})
     FindingIdentifiers: list[Identifier] = Field(min_length=1, max_length=100)
-    Workflow: dict[str, str] | None = None
-    Note: dict[str, str] | None = None
-    Severity: dict[str, str] | None = None
-    VerificationState: str | None = None
-    UserDefinedFields: dict[str, str] | None = None
+    Workflow: WorkflowUpdate = None  # type: ignore[assignment]
+    Note: NoteUpdate = None  # type: ignore[assignment]
+    Severity: SeverityUpdate = None  # type: ignore[assignment]
+    VerificationState: Literal["UNKNOWN", "TRUE_POSITIVE", "FALSE_POSITIVE", "BENIGN_POSITIVE"] = None  # type: ignore[assignment]
+    UserDefinedFields: dict[str, str] = None  # type: ignore[assignment]
+
+    @model_validator(mode="after")
+    def _something(self) -> UpdateBody:
+        if not self.model_fields_set & set(_UPDATES):
+            raise ValueError(f"give at least one of {', '.join(_UPDATES)}")
+        return self
 
 
 @router.post("/update")
@@ -158,8 +196,9 @@ def batch_update(body: UpdateBody, principal: OperatorDep, platform: PlatformDep
     try:
         return FindingsHub(platform).update_findings(
             [i.model_dump() for i in body.FindingIdentifiers], actor=principal,
-            workflow_status=(body.Workflow or {}).get("Status"), note=(body.Note or {}).get("Text"),
-            severity_label=(body.Severity or {}).get("Label"), verification_state=body.VerificationState,
+            workflow_status=body.Workflow.Status if body.Workflow else None,
+            note=body.Note.Text if body.Note else None, severity_label=body.Severity.Label if body.Severity else None,
+            verification_state=body.VerificationState,
             user_defined_fields=body.UserDefinedFields)
     except ValidationError as exc:
         raise _bad(exc) from None
@@ -170,7 +209,7 @@ def list_automation_rules(_p: ViewerDep, platform: PlatformDep) -> dict[str, Any
     return {"Rules": AutomationRules(platform).list()}
 
 
-@router.post("/automation-rules", status_code=201)
+@router.post("/automation-rules", status_code=201, openapi_extra=json_body(rule_schema()))
 def create_automation_rule(body: dict[str, Any], principal: OperatorDep, platform: PlatformDep) -> dict[str, Any]:
     try:
         return AutomationRules(platform).create(body, actor=principal)
