@@ -114,3 +114,45 @@ def test_a_malformed_bus_url_is_refused_not_replaced_by_the_outbox(tmp_path: Pat
     assert worker.returncode == 2, worker
     [line] = worker.stderr.strip().splitlines()
     assert "ASSETGUARD_BUS_URL" in line and "has scheme 'http'" in line, line
+
+
+def _hold(port: int) -> socket.socket | None:
+    """Listen on ``port`` unless something else already does (either way, it is taken)."""
+    sock = socket.socket()
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError:
+        sock.close()
+        return None
+    sock.listen(1)
+    return sock
+
+
+def test_a_taken_metrics_port_stops_a_process_only_when_it_was_chosen(cluster: Cluster) -> None:
+    """Two workers (or schedulers) on one host cannot share a metrics port: a port named with
+    --metrics-port that is taken is one error line naming it; a taken default port leaves the
+    process running without metrics, with one warning naming the option."""
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen(1)
+    port = taken.getsockname()[1]
+    held = [_hold(9464), _hold(9465)]  # the defaults: taken by us, or by someone else already
+    try:
+        for command in ("worker", "scheduler"):
+            result = cluster.run(command, "--metrics-port", str(port))
+            assert result.returncode == 2, result
+            [line] = error_lines(result.stderr)
+            assert line.startswith("error: --metrics-port: ") and f"127.0.0.1:{port}" in line, line
+            assert "Traceback" not in result.stderr, result.stderr
+        worker = cluster.start("worker", "worker")
+        scheduler = cluster.start("scheduler", "scheduler")
+        for proc, default in ((worker, 9464), (scheduler, 9465)):
+            proc.wait_output(f"metrics not served: 127.0.0.1:{default} (the default --metrics-port) is in use")
+            time.sleep(0.5)
+            assert proc.alive, proc.describe()
+            assert proc.terminate() == 0, proc.describe()
+    finally:
+        taken.close()
+        for sock in held:
+            if sock is not None:
+                sock.close()

@@ -127,16 +127,17 @@ def register(root: typer.Typer) -> None:
     @root.command("worker")
     def worker(ctx: typer.Context,
                once: Annotated[bool, typer.Option("--once", help="drain what is due, then exit")] = False,
-               metrics_port: Annotated[int, typer.Option("--metrics-port",
-                                                         help="serve Prometheus /metrics here (0: off)")] = 9464,
+               metrics_port: Annotated[int | None, typer.Option(
+                   "--metrics-port", min=0, max=65535, help="serve Prometheus /metrics here (default 9464; "
+                   "0: off); each worker on a host needs its own")] = None,
                ) -> None:
         """Run the event worker (dispatch + delivery); several may run against one database or NATS."""
         from assetguard.events.worker import run_worker_forever
 
         p = platform(ctx)
-        if metrics_port and not once:
-            from assetguard.telemetry.metrics_server import start_metrics_server
+        if metrics_port != 0 and not once:
+            from assetguard.telemetry.metrics_server import WORKER_METRICS_PORT, start_metrics_server
 
-            start_metrics_server(p, metrics_port)
+            start_metrics_server(p, metrics_port or WORKER_METRICS_PORT, chosen=metrics_port is not None)
         code = run_worker_forever(p, once=once)
         sys.exit(code)

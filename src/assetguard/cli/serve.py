@@ -34,8 +34,9 @@ def register(app: typer.Typer) -> None:
 
     @app.command()
     def scheduler(ctx: typer.Context,
-                  metrics_port: Annotated[int, typer.Option("--metrics-port",
-                                                            help="serve Prometheus /metrics here (0: off)")] = 9465,
+                  metrics_port: Annotated[int | None, typer.Option(
+                      "--metrics-port", min=0, max=65535, help="serve Prometheus /metrics here (default "
+                      "9465; 0: off); each scheduler on a host needs its own")] = None,
                   ) -> None:
         """Run the periodic jobs. Several may be started; one leads (a lease with a fencing token), the rest wait."""
         from assetguard.runtime.leader import LeadershipLost
@@ -45,10 +46,10 @@ def register(app: typer.Typer) -> None:
         settings = state(ctx).settings()
         logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         platform = state(ctx).platform()
-        if metrics_port:
-            from assetguard.telemetry.metrics_server import start_metrics_server
+        if metrics_port != 0:
+            from assetguard.telemetry.metrics_server import SCHEDULER_METRICS_PORT, start_metrics_server
 
-            start_metrics_server(platform, metrics_port)
+            start_metrics_server(platform, metrics_port or SCHEDULER_METRICS_PORT, chosen=metrics_port is not None)
 
         async def main() -> None:
             stop = asyncio.Event()
