@@ -6,12 +6,28 @@ import re
 from typing import Any
 
 from fastapi import APIRouter, Body
+from pydantic import TypeAdapter
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
+from assetguard.api.schema import json_body
+from assetguard.core.bodyschema import inline_schema
 from assetguard.core.errors import ValidationError
 
 router = APIRouter(prefix="/rules", tags=["rules"])
 PATH_KEY = re.compile(r"(^|_)(file|path|dir)$", re.IGNORECASE)
+
+
+def rule_body_schema() -> dict[str, Any]:
+    """The rule document ``PUT /rules/{name}`` takes: the :class:`~assetguard.events.rules.Rule` model
+    (``name`` may be left out; when given it must equal the path). The event pattern's grammar and each
+    target type's config are checked when the rule is parsed, beyond what the schema states."""
+    from assetguard.events.rules import NAME_RE, Rule
+
+    schema = inline_schema(TypeAdapter(Rule))
+    schema["required"] = [key for key in schema.get("required", []) if key != "name"]
+    schema["properties"]["name"]["pattern"] = NAME_RE.pattern
+    schema["properties"]["pattern"]["description"] = "an EventBridge event pattern"
+    return schema
 
 
 @router.get("")
@@ -28,7 +44,7 @@ def get_rule(name: str, _p: ViewerDep, platform: PlatformDep) -> dict[str, Any]:
     return RuleStore(platform).get(name).as_dict()
 
 
-@router.put("/{name}")
+@router.put("/{name}", openapi_extra=json_body(rule_body_schema()))
 def put_rule(name: str, principal: OperatorDep, platform: PlatformDep,
              body: dict[str, Any] = Body(...)) -> dict[str, Any]:
     """Create or replace; the body is a rule document (``name`` optional, must equal the path)."""
