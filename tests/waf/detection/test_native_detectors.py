@@ -5,8 +5,9 @@ legitimate-traffic generator of ``bench.waf_quality``, its depth corpora):
 
 * in every quoting context, with and without backslash escapes and the prose skip, the C
   ``lex_folded`` returns the same tokens as :func:`~assetguard.waf.detectors.sqli_folded.lex_folded_python`;
-* the C SQLi prefilter on ASCII text lets through exactly what the Python prefilters do, and the
-  C XSS prefilter exactly what the XSS prefilter regex does;
+* the C SQLi prefilter on ASCII text lets through exactly what the Python prefilters do, the
+  C XSS prefilter exactly what the XSS prefilter regex does, and the C XSS word gates open
+  exactly where the Python ones do;
 * ``detect_sqli`` and ``detect_xss`` give the same verdicts with the native loops and with the
   Python ones.
 
@@ -113,7 +114,8 @@ def test_configure_refuses_what_it_cannot_fill() -> None:
 
 def test_python_lexer_is_chosen_by_environment() -> None:
     probe = ("from assetguard.waf.detectors import sqli, xss, sqli_folded as f; print(f.lex_folded is"
-             " f.lex_folded_python and sqli._native_may_be_sqli is None and xss._native_may_be_xss is None)")
+             " f.lex_folded_python and sqli._native_may_be_sqli is None and xss._native_may_be_xss is None"
+             " and xss._native_xss_gates is None)")
     for value, expected in (("0", "True"), ("1", "False")):
         env = {**os.environ, "ASSETGUARD_WAF_NATIVE": value}
         out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
@@ -193,13 +195,32 @@ def test_native_xss_prefilter_on_generated_text(text: str) -> None:
         assert _native.may_be_xss(text) == bool(xss._PREFILTER.search(text)), text
 
 
+def _same_gates(text: str) -> None:
+    """The C gates equal the Python ones (which skip the bracket words when there is no '[')."""
+    native_gates = _native.xss_gates(text)
+    if "[" not in text:
+        native_gates &= ~xss._GATE_BRACKET
+    assert native_gates == xss._word_gates(text.lower()), text
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from([*_XSS_PIECES, *xss._STYLE_WORDS, *xss._BRACKET_WORDS, *xss._SINK_WORDS, "Data",
+                                 "SCRIPT", "Url", "DOCUMENT", "$", "{", "-Moz-", "moz"]), max_size=12).map("".join))
+def test_native_xss_gates_on_generated_text(text: str) -> None:
+    if text.isascii():
+        _same_gates(text)
+
+
 def test_native_xss_prefilter_and_verdicts_on_corpora(monkeypatch: pytest.MonkeyPatch) -> None:
     texts = _corpus()
     ascii_texts = [t for t in texts if t.isascii()]
     assert [t for t in ascii_texts if _native.may_be_xss(t) != bool(xss._PREFILTER.search(t))] == []
+    for text in ascii_texts:
+        _same_gates(text)
     with pytest.raises(ValueError, match="ASCII"):
         _native.may_be_xss("caf\u00e9")
     verdicts = [xss.detect_xss(t) for t in texts]
     monkeypatch.setattr(xss, "_native_may_be_xss", None)
+    monkeypatch.setattr(xss, "_native_xss_gates", None)
     assert sum(verdicts) > 200
     assert [t for t, v in zip(texts, verdicts, strict=True) if v != xss.detect_xss(t)] == []

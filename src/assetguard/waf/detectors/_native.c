@@ -1314,6 +1314,84 @@ static PyObject *may_be_xss(PyObject *self, PyObject *arg) {
     Py_RETURN_FALSE;
 }
 
+/* The word gates of detect_xss: bit g set when a word of group g is in the text, ignoring case. */
+#define MAX_GATE_WORDS 64
+static char GATE_WORDS[MAX_GATE_WORDS][MAX_WORD + 1];
+static unsigned char GATE_LEN[MAX_GATE_WORDS], GATE_GROUP[MAX_GATE_WORDS];
+static int GATE_COUNT = 0, GATE_GROUPS = 0;
+static unsigned long long GATE_BY_FIRST[128];
+
+static PyObject *configure_xss_gates(PyObject *self, PyObject *arg) {
+    static char table[MAX_GATE_WORDS][MAX_WORD + 1];
+    static unsigned char group_of[MAX_GATE_WORDS];
+    PyObject *groups = PySequence_Fast(arg, "configure_xss_gates: expected a sequence of word groups");
+    if (groups == NULL)
+        return NULL;
+    Py_ssize_t ngroups = PySequence_Fast_GET_SIZE(groups);
+    int count = 0;
+    if (ngroups > 8) {
+        PyErr_SetString(PyExc_ValueError, "configure_xss_gates: at most 8 groups");
+        goto fail;
+    }
+    for (Py_ssize_t g = 0; g < ngroups; g++) {
+        int before = count;
+        if (load_names(PySequence_Fast_GET_ITEM(groups, g), table, &count, MAX_GATE_WORDS, 0) < 0)
+            goto fail;
+        for (int k = before; k < count; k++) {
+            group_of[k] = (unsigned char)g;
+            for (const char *c = table[k]; *c; c++)
+                if (*c >= 'A' && *c <= 'Z') {
+                    PyErr_SetString(PyExc_ValueError, "configure_xss_gates: words are lower-case");
+                    goto fail;
+                }
+        }
+    }
+    Py_DECREF(groups);
+    memcpy(GATE_WORDS, table, sizeof(table));
+    memcpy(GATE_GROUP, group_of, sizeof(group_of));
+    GATE_COUNT = count;
+    GATE_GROUPS = (int)ngroups;
+    memset(GATE_BY_FIRST, 0, sizeof(GATE_BY_FIRST));
+    for (int k = 0; k < count; k++) {
+        GATE_LEN[k] = (unsigned char)strlen(table[k]);
+        GATE_BY_FIRST[(unsigned char)table[k][0] & 127] |= 1ull << k;
+    }
+    Py_RETURN_NONE;
+fail:
+    Py_DECREF(groups);
+    return NULL;
+}
+
+static PyObject *xss_gates(PyObject *self, PyObject *arg) {
+    if (!PyUnicode_Check(arg) || !PyUnicode_IS_ASCII(arg)) {
+        PyErr_SetString(PyExc_ValueError, "xss_gates: the text must be an ASCII str");
+        return NULL;
+    }
+    if (GATE_GROUPS == 0) {
+        PyErr_SetString(PyExc_RuntimeError, "xss_gates: configure_xss_gates() has not been called");
+        return NULL;
+    }
+    const unsigned char *s = PyUnicode_1BYTE_DATA(arg);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(arg);
+    unsigned int all = (1u << GATE_GROUPS) - 1, found = 0;
+    unsigned long long open = GATE_COUNT >= 64 ? ~0ull : (1ull << GATE_COUNT) - 1; /* words of groups not yet found */
+    for (Py_ssize_t i = 0; i < n && found != all; i++) {
+        unsigned long long set = GATE_BY_FIRST[LOW(s[i]) & 127] & open;
+        while (set) {
+            int k = __builtin_ctzll(set);
+            set &= set - 1;
+            if (starts_nocase(s, n, i, GATE_WORDS[k], GATE_LEN[k])) {
+                found |= 1u << GATE_GROUP[k];
+                for (int w = 0; w < GATE_COUNT; w++)
+                    if (GATE_GROUP[w] == GATE_GROUP[k])
+                        open &= ~(1ull << w);
+                set &= open;
+            }
+        }
+    }
+    return PyLong_FromUnsignedLong(found);
+}
+
 static PyMethodDef methods[] = {
     {"configure", configure, METH_VARARGS,
      "configure(Token, early_kinds, late_kinds, hot_words, catalog_names, known_operators, comparisons)"},
@@ -1324,6 +1402,8 @@ static PyMethodDef methods[] = {
     {"may_be_sqli", may_be_sqli, METH_O, "may_be_sqli(lowered_ascii_text) -> bool"},
     {"configure_xss", configure_xss, METH_O, "configure_xss(literals)"},
     {"may_be_xss", may_be_xss, METH_O, "may_be_xss(ascii_text) -> bool"},
+    {"configure_xss_gates", configure_xss_gates, METH_O, "configure_xss_gates(word_groups)"},
+    {"xss_gates", xss_gates, METH_O, "xss_gates(ascii_text) -> int (bit g: a word of group g is there)"},
     {NULL, NULL, 0, NULL},
 };
 

@@ -54,11 +54,20 @@ _SINK_WORDS = (
     "alert", "prompt", "confirm", "eval", "settimeout", "setinterval", "function", "constructor",
     "document", "fromcharcode", "${",
 )
-# The ASCII prefilter as one C pass (its literals from here, its four regexes written out in C).
+# The gates' word groups, in bit order: a script URL's scheme, style code, bracket sinks, sink calls.
+_GATE_WORDS = (("script", "data"), _STYLE_WORDS, _BRACKET_WORDS, _SINK_WORDS)
+_GATE_SCHEME, _GATE_STYLE, _GATE_BRACKET, _GATE_SINK = 1, 2, 4, 8
+_BRACKET_INDEX = 2  # (its regex also needs a '[': without one the Python gate does not look)
+_ALL_GATES = 15
+# The ASCII prefilter and the gates as C passes (their words from here, the prefilter's four
+# regexes written out in C).
 _native_may_be_xss: Callable[[str], bool] | None = None
+_native_xss_gates: Callable[[str], int] | None = None
 if native.module is not None:
     native.module.configure_xss(_PREFILTER_LITERALS)
+    native.module.configure_xss_gates(_GATE_WORDS)
     _native_may_be_xss = native.module.may_be_xss
+    _native_xss_gates = native.module.xss_gates
 
 # Tags that execute or load active content without any attribute help.
 SCRIPT_TAGS = frozenset(
@@ -179,27 +188,41 @@ def detect_xss(text: str) -> bool:
         if _has_dangerous_tag(text) or spaced_tag(text):
             return True
     # Each regex below runs only when text it cannot match without is there: for ASCII text
-    # the lower-cased words, else (IGNORECASE also folds ſ, K, ...) always.
-    low = text.lower() if text.isascii() else None
+    # one of the lower-cased words of its gate, else (IGNORECASE also folds ſ, K, ...) always.
+    if not text.isascii():
+        gates = _ALL_GATES
+    elif _native_xss_gates is not None:
+        gates = _native_xss_gates(text)
+    else:
+        gates = _word_gates(text.lower())
     quoted = '"' in text or "'" in text or "`" in text
     if quoted and _IN_BREAKOUT.search(text):
         return True
     if "=" in text and _BREAKOUT_EVENT.search(text):
         return True
-    if ":" in text and (low is None or not text.isprintable() or "script" in low or "data" in low):
+    if ":" in text and (gates & _GATE_SCHEME or not text.isprintable()):
         if _is_script_url(text):  # (control characters squeezed out can join a scheme)
             return True
-    if (low is None or _has_any(low, _STYLE_WORDS)) and _STYLE_ANYWHERE.search(text):
+    if gates & _GATE_STYLE and _STYLE_ANYWHERE.search(text):
         return True
-    if "[" in text and (low is None or _has_any(low, _BRACKET_WORDS)) and _BRACKET_SINK.search(text):
+    if "[" in text and gates & _GATE_BRACKET and _BRACKET_SINK.search(text):
         return True
     if len(text) <= 256 and "\n" not in text and _DOM_ACCESS.search(text):
         return True  # a short argument holding DOM/JS access (articles with code are long)
     if quoted and _JS_BREAKOUT.search(text):
         return True
-    if (low is None or _has_any(low, _SINK_WORDS)) and _JS_SINK_CALL.search(text):
+    if gates & _GATE_SINK and _JS_SINK_CALL.search(text):
         return True
     return False
+
+
+def _word_gates(low: str) -> int:
+    """The gates whose words are in lower-cased ASCII ``low`` (bit ``1 << i``: ``_GATE_WORDS[i]``)."""
+    gates = 0
+    for bit, words in enumerate(_GATE_WORDS):
+        if (bit != _BRACKET_INDEX or "[" in low) and _has_any(low, words):
+            gates |= 1 << bit
+    return gates
 
 
 def _has_any(text: str, words: tuple[str, ...]) -> bool:
