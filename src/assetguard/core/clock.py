@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
 
@@ -11,6 +12,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+@functools.lru_cache(maxsize=256)  # a batch of events shares one time; strftime is the slow part
 def isoformat(ts: datetime) -> str:
     """RFC 3339 with a ``Z`` suffix and second precision, as AWS event envelopes use."""
     return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

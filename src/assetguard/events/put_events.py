@@ -86,15 +86,16 @@ def _unicode_json(value: Any) -> bool:
     return _unicode(json.dumps(value, ensure_ascii=False))
 
 
-def loads_detail(text: str) -> Any:
-    """A Detail's JSON text, parsed as json does (without NaN/Infinity); orjson when it is installed
-    and the text has no number orjson would round (four times faster on a typical Detail)."""
+def loads_detail(text: str) -> tuple[Any, bool]:
+    """A Detail's JSON text, parsed as json does (without NaN/Infinity), and whether orjson read it
+    (then it holds no lone surrogate). orjson when it is installed and the text has no number
+    orjson would round: four times faster on a typical Detail."""
     if orjson is not None and not _LONG_NUMBER.search(text):
         try:
-            return orjson.loads(text)
+            return orjson.loads(text), True
         except orjson.JSONDecodeError:
             pass  # json decides (it takes lone surrogates, orjson does not)
-    return _DETAIL.decode(text)
+    return _DETAIL.decode(text), False
 
 
 def _error(code: str, message: str) -> dict[str, str]:
@@ -127,12 +128,12 @@ def check_entry(entry: Any, now: datetime | None = None, event_id: str | None = 
         return None, _error("InvalidArgument", "Parameter Detail is not valid. Reason: Detail is a required argument.")
     try:  # NaN and Infinity are not JSON (and no database's JSON column takes them)
         if isinstance(raw, str):
-            detail = loads_detail(raw)
+            detail, clean = loads_detail(raw)
             detail_text = raw
         else:
-            detail = raw
+            detail, clean = raw, False
             detail_text = json.dumps(raw, separators=(",", ":"), allow_nan=False)
-        if not _unicode_json(detail):  # a lone surrogate (\ud800): no database stores it
+        if not clean and not _unicode_json(detail):  # a lone surrogate (\ud800): no database stores it
             return None, _error("MalformedDetail", "Detail is malformed.")
     except (ValueError, RecursionError):
         return None, _error("MalformedDetail", "Detail is malformed.")
