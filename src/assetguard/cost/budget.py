@@ -268,6 +268,18 @@ def parse_definitions(text: str, filename: str) -> list[BudgetDefinition]:
     Errors name the file, line and key: ``budgets.yaml:7 (Budget.TimeUnit): Input should be ...``.
     """
     data, where = parse_yaml(text, filename)
+    return definitions_from(data, where)
+
+
+def definitions_from_json(data: Any, where: str) -> list[BudgetDefinition]:
+    """:func:`parse_definitions` for a body already parsed as JSON (no YAML pass: YAML would read a
+    JSON ``\\ud83d\\ude00`` escape pair as two lone surrogates); errors name JSON paths under ``where``."""
+    return definitions_from(data, SourceMap(where, {}))
+
+
+def definitions_from(data: Any, where: SourceMap) -> list[BudgetDefinition]:
+    """The definitions in parsed ``data`` (one, a list, or ``{"Budgets": [...]}``)."""
+    filename = where.filename
     prefix: tuple[str | int, ...] | None
     if isinstance(data, dict) and "Budgets" in data and "Budget" not in data:
         extra = sorted(str(k) for k in data if k != "Budgets")

@@ -14,7 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
 from assetguard.api.schema import IsoDate, json_body
 from assetguard.core.errors import ValidationError
-from assetguard.cost.budget import parse_definitions
+from assetguard.cost.budget import definitions_from_json
 from assetguard.cost.budget_schema import budgets_body_schema
 from assetguard.cost.budgets import BudgetStore
 from assetguard.cost.evaluate import BudgetEvaluator
@@ -60,7 +60,7 @@ def put_budgets(principal: OperatorDep, platform: PlatformDep,
     except UnicodeEncodeError as exc:  # JSON may escape a lone UTF-16 surrogate (\ud800), which is no character
         raise ValidationError(f"a string holds a lone UTF-16 surrogate ({exc.object[exc.start]!r}), which is not "
                               "a character", where="request body") from None
-    definitions = parse_definitions(json.dumps(body), "request body")
+    definitions = definitions_from_json(body, "request body")
     return {"results": BudgetStore(platform).put(definitions, actor=principal)}
 
 

@@ -139,7 +139,7 @@ def collect(principal: OperatorDep, platform: PlatformDep, body: dict[str, Any] 
     """Run one collection now and return its summary. ``aws`` uses ``settings.aws``; the other
     sources use their entry in ``settings.inventory.sources`` (``host`` defaults to this machine)."""
     source, options = body.get("source"), body.get("options")
-    if source in API_OPTIONS and isinstance(options, dict):
+    if isinstance(source, str) and source in API_OPTIONS and isinstance(options, dict):
         refuse_server_options(source, options)  # first: its message says where such options come from
     request = validate_body(COLLECT, body, "request body", tags=frozenset(API_OPTIONS))
     options = api_collect_options(platform, request.source, request.option_values())

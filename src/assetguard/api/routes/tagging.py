@@ -80,10 +80,19 @@ TagKey = Annotated[str, Field(min_length=1, max_length=MAX_KEY, pattern=KEY_PATT
 TagValue = Annotated[str, Field(max_length=MAX_TAG_VALUE, pattern=VALUE_PATTERN)]
 
 
+def _keys_as_pattern_properties(schema: dict[str, Any]) -> None:
+    # propertyNames (key lengths) stays; the key pattern is also stated as patternProperties, the form
+    # schema fuzzers generate keys from: the same rule
+    schema.update(propertyNames={"minLength": 1, "maxLength": MAX_KEY, "pattern": KEY_PATTERN},
+                  patternProperties={KEY_PATTERN: {"type": "string", "maxLength": MAX_TAG_VALUE,
+                                                   "pattern": VALUE_PATTERN}},
+                  additionalProperties=False)
+
+
 class TagEdit(BaseModel):
     arns: list[str] = Field(min_length=1, max_length=1000)
     # letters, digits, white space and + - = . _ : / @; a key 1-128 not starting with aws:, a value up to 256
-    set: dict[TagKey, TagValue] = Field(default_factory=dict)
+    set: dict[TagKey, TagValue] = Field(default_factory=dict, json_schema_extra=_keys_as_pattern_properties)
     remove: list[str] = Field(default_factory=list)
     dry_run: StrictBool = False
 
