@@ -69,6 +69,7 @@ def main() -> None:
         "sqli.lex_folded": (sqli.lex_folded, sqli_folded.lex_folded_python),
         "sqli._native_may_be_sqli": (sqli._native_may_be_sqli, None),
         "xss._native_may_be_xss": (xss._native_may_be_xss, None),
+        "xss._native_xss_gates": (xss._native_xss_gates, None),
     }
     crs = _crs_values(2000)
     sets: dict[str, list[str]] = {
