@@ -52,14 +52,17 @@ def test_core_rule_set_has_every_aws_rule_in_order() -> None:
 
 
 def test_other_aws_rule_names() -> None:
-    assert set(_rule_names("AWSManagedRulesSQLiRuleSet")) == {
+    # AWS's listing order (the SQL injection statement before the extended patterns it complements).
+    assert _rule_names("AWSManagedRulesSQLiRuleSet") == [
         "SQLi_QUERYARGUMENTS",
         "SQLiExtendedPatterns_QUERYARGUMENTS",
         "SQLi_BODY",
         "SQLiExtendedPatterns_BODY",
+        "SQLiExtendedPatterns_HEADER",
+        "SQLiExtendedPatterns_URIPATH",
         "SQLi_COOKIE",
         "SQLi_URIPATH",
-    }
+    ]
     assert set(_rule_names("AWSManagedRulesLinuxRuleSet")) == {"LFI_URIPATH", "LFI_QUERYSTRING", "LFI_HEADER"}
     bad = set(_rule_names("AWSManagedRulesKnownBadInputsRuleSet"))
     assert {

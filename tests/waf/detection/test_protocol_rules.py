@@ -4,7 +4,9 @@ the legitimate request that looks most like it."""
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given, settings
@@ -74,6 +76,15 @@ def _mp_request(*parts: str) -> HttpRequest:
     return _request("/content", body=body, ctype=ctype)
 
 
+# A JSON filter document sent as one query argument (about 600 bytes; CRS's example limit is 400).
+_FILTER_DOC = {
+    "$and": [{"status": {"in": ["open", "pending", "waiting-for-customer"]}},
+             {"created": {"gte": "2026-01-01T00:00:00Z", "lt": "2026-12-31T23:59:59Z"}}],
+    "fields": ["id", "title", "status", "created", "updated", "assignee", "priority", "labels"],
+    "sort": [{"priority": "desc"}, {"updated": "desc"}],
+    "page": {"size": 50, "after": "eyJpZCI6IjY0ZjFjMmE5ZTEzYjVjMDAxMmFiMzRjZCIsInVwZGF0ZWQiOiIyMDI2LTExLTMwIn0"},
+    "include": {"assignee": ["name", "email"], "labels": ["name", "color"]},
+}
 PROTO = "AssetGuardProtocolRuleSet"
 INJ = "AssetGuardInjectionRuleSet"
 CORE = "AWSManagedRulesCommonRuleSet"
@@ -203,16 +214,28 @@ CASES: list[tuple[str, str, HttpRequest, HttpRequest]] = [
         _request(headers=[["X-Data", "system entity docs"]]),
     ),
     (
-        CORE,
-        "GenericRFI_QUERYARGUMENTS",
+        INJ,
+        "RemoteFileInclusion_QUERYARGUMENTS",
         _request("/content?page=gopher://10.0.0.1:70/_x"),
         _request("/content?q=gopher+protocol+history"),
     ),
     (
-        CORE,
-        "GenericRFI_QUERYARGUMENTS",
+        INJ,
+        "RemoteFileInclusion_QUERYARGUMENTS",
         _request("/content?next=https://app.example.com%2f@evil.example/"),
         _request("/content?next=https://app.example.com/account"),
+    ),
+    (
+        INJ,
+        "SQLi_QUERYSTRING",
+        _request("/content?id%27%20or%20%271%27%3D%271=x"),
+        _request("/user/products?$filter=contains(Name,'lamp')%20or%20startswith(Name,'desk')&$top=50"),
+    ),
+    (
+        PROTO,
+        "LongArgument_QUERYARGUMENTS",
+        _request("/content?q=" + "a" * 1025),
+        _request("/content?filter=" + quote(json.dumps(_FILTER_DOC))),
     ),
     (
         CORE,

@@ -179,6 +179,19 @@ def group(
     }
 
 
+METADATA_FIELDS = (
+    ("BODY", "Body", BODY),
+    ("COOKIE", "Cookie", COOKIES),
+    ("URIPATH", "URIPath", URI_PATH),
+    ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
+)
+RFI_FIELDS = (
+    ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
+    ("BODY", "Body", BODY),
+    ("URIPATH", "URIPath", URI_PATH),
+)
+
+
 def common_rule_set() -> Doc:
     rules: list[tuple[str, str, Doc]] = [
         (
@@ -204,12 +217,9 @@ def common_rule_set() -> Doc:
         ),
         ("SizeRestrictions_URIPATH", "SizeRestrictions_URIPath", size(URI_PATH, "GT", 1024)),
     ]
-    for suffix, label, field in (
-        ("BODY", "Body", BODY),
-        ("COOKIE", "Cookie", COOKIES),
-        ("URIPATH", "URIPath", URI_PATH),
-        ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
-    ):
+    # AWS documents EC2MetaDataSSRF_* as attempts to exfiltrate Amazon EC2 metadata; other clouds'
+    # endpoints are AssetGuardInjectionRuleSet's CloudMetadataSSRF_*.
+    for suffix, label, field in METADATA_FIELDS:
         rules.append(
             (
                 f"EC2MetaDataSSRF_{suffix}",
@@ -240,19 +250,10 @@ def common_rule_set() -> Doc:
             pat("restricted_ext", QUERY_ARGS, PATH_CHAIN),
         )
     )
-    for suffix, label, field in (
-        ("QUERYARGUMENTS", "QueryArguments", QUERY_ARGS),
-        ("BODY", "Body", BODY),
-        ("URIPATH", "URIPath", URI_PATH),
-    ):
-        statement = any_of(pat("rfi", field, URL2_LOWER), regex(PROTO["rfi_scheme"], field, URL2_LOWER))
-        if field is QUERY_ARGS:  # include-path parameter names (mosConfig_absolute_path=...) too
-            statement = any_of(
-                statement,
-                pat("rfi", QUERY_STRING, URL2_LOWER),
-                regex(PROTO["rfi_userinfo"], QUERY_STRING, chain("LOWERCASE")),
-            )
-        rules.append((f"GenericRFI_{suffix}", f"GenericRFI_{label}", statement))
+    # AWS documents GenericRFI_* as URLs with an IPv4 host (http, https, ftp, ftps, file); other
+    # remote inclusions are AssetGuardInjectionRuleSet's RemoteFileInclusion_*.
+    for suffix, label, field in RFI_FIELDS:
+        rules.append((f"GenericRFI_{suffix}", f"GenericRFI_{label}", pat("rfi_ipv4", field, URL2_LOWER)))
     rules.append(("CrossSiteScripting_COOKIE", "CrossSiteScripting_Cookie", xss(COOKIES_ALL, XSS_CHAIN)))
     rules.append(
         ("CrossSiteScripting_QUERYARGUMENTS", "CrossSiteScripting_QueryArguments", xss(QUERY_ARGS, XSS_CHAIN))
@@ -350,19 +351,32 @@ def known_bad_inputs() -> Doc:
 
 
 def sqli_rule_set() -> Doc:
+    """The eight rules of AWS's SQL database group, in the order AWS lists them: ``SQLi_*`` are the
+    SQL injection statement at Low sensitivity, ``SQLiExtendedPatterns_*`` the patterns it does
+    not cover. AWS spells the label of ``SQLiExtendedPatterns_URIPATH`` ``..._UriPath``."""
     rules: list[tuple[str, str, Doc]] = [
+        ("SQLi_QUERYARGUMENTS", "SQLi_QueryArguments", sqli(QUERY_ARGS, URL2)),
         (
             "SQLiExtendedPatterns_QUERYARGUMENTS",
             "SQLiExtendedPatterns_QueryArguments",
             pat("sqli_extended", QUERY_ARGS, URL2_LOWER),
         ),
-        ("SQLi_QUERYARGUMENTS", "SQLi_QueryArguments", sqli(QUERY_ARGS, URL2)),
+        ("SQLi_BODY", "SQLi_Body", body_and_json(lambda f: sqli(f, URL2))),
         (
             "SQLiExtendedPatterns_BODY",
             "SQLiExtendedPatterns_Body",
             pat("sqli_extended", BODY, URL2_LOWER),
         ),
-        ("SQLi_BODY", "SQLi_Body", body_and_json(lambda f: sqli(f, URL2))),
+        (
+            "SQLiExtendedPatterns_HEADER",
+            "SQLiExtendedPatterns_Header",
+            pat("sqli_extended", HEADERS, URL2_LOWER),
+        ),
+        (
+            "SQLiExtendedPatterns_URIPATH",
+            "SQLiExtendedPatterns_UriPath",
+            pat("sqli_extended", URI_PATH, URL2_LOWER),
+        ),
         ("SQLi_COOKIE", "SQLi_Cookie", sqli(COOKIES, URL2)),
         ("SQLi_URIPATH", "SQLi_URIPath", sqli(URI_PATH, URL2)),
     ]
@@ -589,6 +603,33 @@ _VALUE_FIELDS = (
 )
 
 
+def beyond_core_rules() -> list[tuple[str, str, Doc]]:
+    """What the core rule set's SSRF and RFI rules would cover if AWS had not documented a narrower
+    scope for them: metadata endpoints of other clouds (``CloudMetadataSSRF_*``, same fields as
+    ``EC2MetaDataSSRF_*``) and remote inclusions without an http/https/ftp/ftps/file URL with an
+    IPv4 host (``RemoteFileInclusion_*``, same fields as ``GenericRFI_*``, plus include-path
+    parameter names and userinfo tricks in the query string)."""
+    rules: list[tuple[str, str, Doc]] = []
+    for suffix, label, field in METADATA_FIELDS:
+        rules.append(
+            (
+                f"CloudMetadataSSRF_{suffix}",
+                f"CloudMetadataSSRF_{label}",
+                pat("ssrf_metadata_other", field, URL2_LOWER),
+            )
+        )
+    for suffix, label, field in RFI_FIELDS:
+        statement = any_of(pat("rfi", field, URL2_LOWER), regex(PROTO["rfi_scheme"], field, URL2_LOWER))
+        if field is QUERY_ARGS:  # include-path parameter names (mosConfig_absolute_path=...) too
+            statement = any_of(
+                statement,
+                pat("rfi", QUERY_STRING, URL2_LOWER),
+                regex(PROTO["rfi_userinfo"], QUERY_STRING, chain("LOWERCASE")),
+            )
+        rules.append((f"RemoteFileInclusion_{suffix}", f"RemoteFileInclusion_{label}", statement))
+    return rules
+
+
 def code_injection_rules() -> list[tuple[str, str, Doc]]:
     """AssetGuardInjectionRuleSet rules for code injection (CRS 933/934/944 classes): Node.js and
     prototype pollution, Perl interpolation, template statements, SSRF address evasions, ORM
@@ -743,6 +784,7 @@ def injection_rule_set() -> Doc:
             rules.append((f"{prefix}_{suffix}", f"{prefix}_{label}", regex(P[key], field, transforms)))
     rules.extend(nosql_rules())
     rules.extend(path_rules())
+    rules.extend(beyond_core_rules())
     for suffix, label, field in (
         ("QUERYSTRING", "QueryString", QUERY_STRING),
         ("BODY", "Body", BODY),
@@ -871,7 +913,16 @@ def injection_rule_set() -> Doc:
     rules.append(
         ("CrossSiteScripting_QUERYNAMES", "CrossSiteScripting_QueryNames", xss(QUERY_STRING, XSS_CHAIN))
     )
-    rules.append(("SQLi_QUERYSTRING", "SQLi_QueryString", sqli(QUERY_STRING, URL2)))
+    # SQL injection in argument names (values are SQLi_QUERYARGUMENTS'): the whole query string is
+    # read only when a name carries characters no parameter name needs, so that '&' between
+    # ordinary parameters (OData's $filter=...&$top=50) is not read as SQL's bitwise and.
+    rules.append(
+        (
+            "SQLi_QUERYSTRING",
+            "SQLi_QueryString",
+            _and(regex(PROTO["odd_arg_name"], QUERY_STRING, URL2), sqli(QUERY_STRING, URL2)),
+        )
+    )
     rules.extend(code_injection_rules())
     return group(
         "AssetGuardInjectionRuleSet",
@@ -1122,7 +1173,9 @@ def protocol_rule_set() -> Doc:
             "UnicodeEscapes_QueryArguments",
             regex(r"\\u[0-9a-f]{4}|%u[0-9a-f]{4}", QUERY_ARGS, chain("URL_DECODE", "LOWERCASE")),
         ),
-        ("LongArgument_QUERYARGUMENTS", "LongArgument_QueryArguments", size(QUERY_ARGS, "GT", 400)),
+        # 1 KB: JSON filter documents and GraphQL queries sent with GET run past CRS's example
+        # limit of 400; the whole query string stays capped at 2 KB by SizeRestrictions_QUERYSTRING.
+        ("LongArgument_QUERYARGUMENTS", "LongArgument_QueryArguments", size(QUERY_ARGS, "GT", 1024)),
         (
             "TooManyArguments_QUERYSTRING",
             "TooManyArguments_QueryString",

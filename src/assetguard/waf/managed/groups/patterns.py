@@ -43,10 +43,18 @@ P: dict[str, str] = {
         r"|commix|xsser|struts-pwn|jaeles|feroxbuster|httprint|absinthe|blackwidow|mysqloit|n-stealth|webvulnscan"
         r"|(?:^|\W)(?:zap|vega|nasl|metis|crimscanner)(?:/|\W|$)|security ?scan|cgichk|webtrends security|floodgate"
     ),
+    # Amazon EC2's instance metadata service (IMDS): its IPv4 address in dotted, integer, hex and
+    # octal spellings, its IPv6 address, the instance-data host name and the IMDS paths. This is
+    # the scope AWS documents for EC2MetaDataSSRF_*.
     "ssrf_metadata": (
-        r"169\.254\.169\.254|169\.254\.170\.2|fd00:ec2::254|metadata\.google\.internal|metadata\.azure\.com"
-        r"|100\.100\.100\.200|0xa9fea9fe|2852039166|0251\.0376\.0251\.0376|a9fe:a9fe|instance-data[./]"
-        r"|/latest/(?:meta-data|user-data|api/token)|/computemetadata/v1|/metadata/(?:instance|identity)"
+        r"169\.254\.169\.254|fd00:ec2::254|0xa9fea9fe|2852039166|0251\.0376\.0251\.0376|a9fe:a9fe"
+        r"|instance-data[./]|/latest/(?:meta-data|user-data|api/token)"
+    ),
+    # Metadata endpoints that are not EC2's: Amazon ECS task metadata, Google Cloud, Azure,
+    # Alibaba Cloud (AssetGuardInjectionRuleSet's CloudMetadataSSRF_*).
+    "ssrf_metadata_other": (
+        r"169\.254\.170\.2|metadata\.google\.internal|metadata\.azure\.com|100\.100\.100\.200"
+        r"|/computemetadata/v1|/metadata/(?:instance|identity)"
     ),
     "lfi_traversal_arg": (
         r"(?:^|[\\/])\.{2,3}[\\/;]+[^\s]|(?:^|[\\/])\.{2,3}[\\/]*$|%(?:c0%ae|c0%af|e0%80%ae|u002e|252e)"
@@ -64,8 +72,17 @@ P: dict[str, str] = {
         r"|sql|swp|sys|vb|vbs|vbproj|vsdisco|webinfo|xsd|xsx|env|git|svn|htaccess|htpasswd|pem|sqlite3?|orig"
         r"|tmp|sh|ps1|jks|p12|pfx|kdbx|exe|msi)(?:$|[?#;~])"
     ),
+    # A URL with an IPv4 host under one of the schemes AWS names for GenericRFI_* (http, https,
+    # ftp, ftps, file): the scope AWS documents for that rule.
+    "rfi_ipv4": (
+        r"(?:^|[=\s\"'(/])(?:https?|ftps?|file)://(?:[^/\s]*@)?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"
+    ),
+    # Everything else a remote inclusion looks like (AssetGuardInjectionRuleSet's
+    # RemoteFileInclusion_*): other schemes with an IPv4 host, URLs ending in '?', stream
+    # wrappers, IPv6 hosts, a URL inside the path, include()/require() of a URL, include-path
+    # parameters of known vulnerable applications.
     "rfi": (
-        r"(?:^|[=\s\"'(])(?:https?|ftps?|file|php|data|expect|gopher|dict|ldap|tftp|jar|phar|zip|glob"
+        r"(?:^|[=\s\"'(])(?:php|data|expect|gopher|dict|ldap|tftp|jar|phar|zip|glob"
         r"|compress\.zlib|ssh2)://(?:[^/\s]*@)?\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}"
         r"|(?:^|[=\s\"'(])(?:https?|ftps?)://[^\s]+\?+$|^(?:file|ftps?|https?)\?+$"
         r"|(?:^|[=\s\"'(])(?:expect|phar|glob|compress\.zlib|gopher|dict|jar|ssh2(?:\.\w+)?)://"

@@ -162,14 +162,18 @@ PROTO: dict[str, str] = {
     "header_line_break": r"[\r\n]+[\w-]+\s*:",
     # A complete request line followed by a header line, anywhere in a body.
     "embedded_request": r"(?:get|post|put|head|delete|options|patch|connect|trace)\s+\S+\s+http/\d(?:\.\d)?\s*[\r\n]+[\w-]+\s*:",
-    # URLs a server-side fetcher understands but a web form never needs.
-    "rfi_scheme": r"(?:^|[=\s\"'(>])(?:url:)?(?:file|local_file|netdoc|ftps?|sftp|tftp|gopher|dict|ldaps?|expect|phar|zip|glob|ssh2[.\w]*):/"
+    # URLs a server-side fetcher understands but a web form never needs (with something after the
+    # slashes: prose that names "file:// URLs" is not one).
+    "rfi_scheme": r"(?:^|[=\s\"'(>])(?:url:)?(?:file|local_file|netdoc|ftps?|sftp|tftp|gopher|dict|ldaps?|expect|phar|zip|glob|ssh2[.\w]*):/+[^\s/]"
     r"|(?:^|[=\s\"'(>])jar:(?:https?|file|ftp):",
     # Traversal spelled in hex (0x2e0x2e/, 0x5c..) and upload file names that climb directories.
     "lfi_extra": r"(?:0x5c|0x2f)(?:0x2e|\.){2}|(?:0x2e){2}(?:0x5c|0x2f|[\\/])|[\\/](?:0x2e\.|\.0x2e)[\\/]"
     r"|filename\s*=\s*[\"']?[^\"'\r\n]*\.\.[\\/]",
     # <!ENTITY name SYSTEM "...">, with or without the angle bracket (headers, arguments).
     "xxe_entity": r"!entity\s+(?:%\s+)?[\w.-]+\s+(?:system|public)\b",
+    # A query parameter name (or a parameter without '=') holding a character no name needs:
+    # a quote, a space, a parenthesis, a comment or statement separator.
+    "odd_arg_name": r"(?:^|&)[^=&]*[^\w\[\].$=&:@~,-]",
     # http://trusted%2f@evil/: an encoded slash before the userinfo separator.
     "rfi_userinfo": r"(?:https?|ftps?)://[^/?#\s@]*(?:%2f|%5c)[^/?#\s]*@",
 }
