@@ -10,11 +10,18 @@ Each class has attacks and a legitimate counterpart, built from the techniques i
 * whole requests whose structure is the attack or the legitimate use (``user[$ne]=`` parameter
   names, JSON login bodies with operator objects, OData query options, GraphQL documents, JSON
   Schema and Extended JSON bodies, CMS posts with relative links) are added as they are;
-* prose that names system paths goes in bodies only (form, JSON, multipart).
+* prose that names system paths goes in bodies only (form, JSON, multipart); prose, code
+  snippets, GraphQL and JSON documents about NoSQL go in the query and in bodies (no client sends
+  them as a Referer, a cookie or a path segment).
 
 The same WAFs as ``bench.waf_quality`` judge the same requests in one run (assetguard
 ``baseline`` and ``recommended``; nginx + ModSecurity CRS PL1 and PL2 unless ``--no-modsec``).
 A request counts as blocked by assetguard when a rule blocks it (not the ACL's default action).
+
+``recommended-own`` is ``recommended`` with every AWS-named group set to Count: what assetguard's
+own groups block. AWS-named rules keep the scope AWS documents, so a legitimate request one of
+them blocks would be blocked by AWS WAF too; the legitimate-pass goal is for what the own groups
+add, and the mistakes file names the blocking rule of each.
 """
 
 from __future__ import annotations
@@ -69,6 +76,7 @@ def build(classes: tuple[str, ...] = CLASSES) -> list[dict[str, Any]]:
         records += _placed(depth_nosql.attack_values(), "nosql", True)
         records += _requests(depth_nosql.attack_requests(), "nosql", True)
         records += _placed(depth_nosql.legit_values(), "nosql", False)
+        records += _placed(depth_nosql.legit_text(), "nosql", False, ("query", *BODY_PLACEMENTS))
         records += _requests(depth_nosql.legit_requests(), "nosql", False)
     if "traversal" in classes:
         records += _placed(depth_paths.traversal_values(), "traversal", True)
@@ -80,12 +88,28 @@ def build(classes: tuple[str, ...] = CLASSES) -> list[dict[str, Any]]:
     return records
 
 
+ACL_CHOICES = ("baseline", "recommended", "recommended-own")
+
+
+def _compiled(acl_name: str) -> Any:
+    from assetguard.waf.documents import load_acl_document
+    from assetguard.waf.engine import compile_acl, load_compiled_acl
+
+    if acl_name != "recommended-own":
+        return load_compiled_acl(acl_name)
+    doc = load_acl_document("recommended")
+    for rule in doc["Rules"]:
+        statement = rule["Statement"].get("ManagedRuleGroupStatement")
+        if statement and statement.get("VendorName") == "AWS":
+            rule["OverrideAction"] = {"Count": {}}
+    return compile_acl(doc)
+
+
 def evaluate(acl_name: str, records: list[dict[str, Any]]) -> list[str]:
     """The blocking rule per record (``group/rule``), or "" when the request passes."""
-    from assetguard.waf.engine import load_compiled_acl
     from assetguard.waf.request import HttpRequest
 
-    acl = load_compiled_acl(acl_name)
+    acl = _compiled(acl_name)
     out = []
     for rec in records:
         verdict = acl.evaluate(HttpRequest.from_jsonl_record({k: v for k, v in rec.items() if k != "meta"}))
@@ -113,14 +137,14 @@ def shares(records: list[dict[str, Any]], blocked: list[bool]) -> dict[str, dict
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--no-modsec", action="store_true", help="only the assetguard ACLs")
-    parser.add_argument("--acl", action="append", choices=("baseline", "recommended"))
+    parser.add_argument("--acl", action="append", choices=ACL_CHOICES)
     parser.add_argument("--class", dest="classes", action="append", choices=CLASSES)
     parser.add_argument("--out", type=Path, default=Path("/tmp/waf_depth"))
     parser.add_argument("--port", type=int, default=18190)
     args = parser.parse_args()
     records = build(tuple(args.classes or CLASSES))
     print(f"{len(records)} requests")
-    wafs = list(args.acl or ("baseline", "recommended"))
+    wafs = list(args.acl or ACL_CHOICES)
     blocked: dict[str, list[bool]] = {}
     rules: dict[str, list[str]] = {}
     for acl in wafs:
@@ -151,11 +175,12 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "summary.json").write_text(json.dumps(table, indent=2))
     last = wafs[0] if "recommended" not in wafs else "recommended"
+    own = rules.get("recommended-own")
     with (args.out / "mistakes.jsonl").open("w") as fh:
-        for rec, rule in zip(records, rules[last], strict=True):
+        for i, (rec, rule) in enumerate(zip(records, rules[last], strict=True)):
             if bool(rule) != rec["meta"]["attack"]:
-                fh.write(json.dumps({**rec["meta"], "rule": rule, "uri": rec["uri"][:300],
-                                     "body": (rec.get("body") or "")[:300]}) + "\n")
+                fh.write(json.dumps({**rec["meta"], "rule": rule, "own_rule": own[i] if own else None,
+                                     "uri": rec["uri"][:300], "body": (rec.get("body") or "")[:300]}) + "\n")
 
 
 if __name__ == "__main__":

@@ -202,12 +202,18 @@ _PROSE = (
 )
 
 
+def legit_text() -> list[str]:
+    """Text a user types or a client sends as one value: prose and code snippets (search boxes,
+    comments), GraphQL documents (``?query=`` over GET, or a form field), JSON Schema and Extended
+    JSON documents (a filter parameter, a JSON string). They go in the query and in bodies; no
+    client puts them in a Referer, a cookie or a path segment."""
+    return [*_PROSE, json.dumps(_SCHEMA), json.dumps(_EJSON), *_GRAPHQL]
+
+
 def legit_values() -> list[str]:
-    """Values a legitimate client puts in one parameter, header, cookie or JSON string."""
-    out = list(_PROSE)
-    out.append(json.dumps(_SCHEMA))
-    out.append(json.dumps(_EJSON))
-    out += list(_GRAPHQL)
+    """Short values a legitimate client puts in any parameter, header, cookie, path segment or
+    JSON string."""
+    out: list[str] = []
     out += ["$5", "$1,000", "US$ 20", "$9.99/mo", "costs $ 3", "$HOME/.config", "${PWD}/build", "$ref", "$id"]
     out += ['{"$ref": "#/components/schemas/User"}', '{"$oid": "64f1c2a9e13b5c0012ab34cd"}']
     out += ['{"amount": "$12.50", "currency": "USD"}', '{"label": "$ off", "value": 5}']
