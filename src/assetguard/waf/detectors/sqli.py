@@ -281,7 +281,7 @@ def _value_rules(text: str) -> bool:
     call = _OPEN_CALL.match(text)
     if call is not None and call.group(1).lower() in _OPEN_CALL_NAMES:
         return True
-    if _may_hold_digit(text) and (".e" in text or ".E" in text) and _GLUED_EXPONENT.search(text):
+    if (".e" in text or ".E" in text) and _may_hold_digit(text) and _GLUED_EXPONENT.search(text):
         return True
     bare = text.strip(" \t\r\n'\"`;").lower()
     if bare in ATTACK_NAMES or bare in _LIMIT_NUMBERS or (bare in _CATALOG_VALUES and bare not in _COMMON_WORDS):
@@ -302,7 +302,7 @@ def _may_hold_digit(text: str) -> bool:
 
 
 def _is_attack(tokens: list[Token], quote: str, high: bool) -> bool:
-    fp = "".join(t.kind for t in tokens)
+    fp = "".join([t.kind for t in tokens])
     if quote and len(tokens) > 1 and _QUOTE_GRAMMAR.match(fp):
         return True
     if not quote and (_START_GRAMMAR.match(fp) or _start_rules(tokens)):

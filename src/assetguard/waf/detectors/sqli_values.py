@@ -48,7 +48,7 @@ def value_starts(text: str) -> list[str]:
     for value in values[:_MAX_VALUES]:
         if value[:1] == "<" or _FORM_KEY.match(value):
             _nested_values(value, values)
-    if any(q in text for q in "\u2019\u2018\u00b4\u02bc\u0080\u00bc"):  # \x80, \xbc: in the mojibake
+    if not text.isascii() and any(q in text for q in "\u2019\u2018\u00b4\u02bc\u0080\u00bc"):  # \x80, \xbc: mojibake
         values.append(_MOJIBAKE_QUOTES.sub("'", text).translate(_TYPOGRAPHIC_QUOTES))
     return [v for v in values[:_MAX_VALUES] if v.strip()]
 
