@@ -22,7 +22,7 @@ import builtins
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, TypeAdapter, model_validator
 from sqlalchemy import Connection, delete, select
 
 from assetguard.auth.principal import Principal
@@ -71,7 +71,15 @@ class _RelatedFinding(_Strict):
     ProductArn: str = Field(min_length=1, max_length=2048)
 
 
-_Percent = Annotated[int, Field(strict=False, ge=0, le=100)]
+def _number_only(value: Any) -> Any:
+    # JSON Schema's integer: 30 or 30.0, never true or "30" (pydantic's lax mode would take both)
+    if isinstance(value, bool | str):
+        raise ValueError("must be a whole number")
+    return value
+
+
+_Whole = Annotated[int, BeforeValidator(_number_only)]
+_Percent = Annotated[_Whole, Field(ge=0, le=100)]
 
 
 class FindingFieldsUpdate(_Strict):
@@ -104,7 +112,7 @@ class AutomationRule(_Strict):
     """A rule as ``POST /findings/automation-rules`` takes it (CreateAutomationRule's fields)."""
 
     RuleName: str = Field(min_length=1, max_length=256, pattern=r"\S")
-    RuleOrder: int = Field(1, ge=1, le=1000)
+    RuleOrder: _Whole = Field(1, ge=1, le=1000)
     RuleStatus: Literal["ENABLED", "DISABLED"] = "ENABLED"
     IsTerminal: StrictBool = False
     Description: str = Field("", max_length=1024)

@@ -233,7 +233,7 @@ def _check_condition(kind: str, cond: dict[str, Any], where: str) -> None:
         at = f"{where}.{key}"
         if kind in ("string", "map") and key != "Comparison" and not isinstance(value, str):
             raise ValidationError("must be a string", where=at)
-        if key == "Comparison" and value not in POSITIVE | NEGATIVE:
+        if key == "Comparison" and (not isinstance(value, str) or value not in POSITIVE | NEGATIVE):
             raise ValidationError(f"Comparison must be one of {sorted(POSITIVE | NEGATIVE)}", where=at)
         if kind == "number" and (not isinstance(value, int | float) or isinstance(value, bool)):
             raise ValidationError("must be a number", where=at)
@@ -246,6 +246,8 @@ def _check_condition(kind: str, cond: dict[str, Any], where: str) -> None:
             if not isinstance(value, dict) or set(value) - {"Value", "Unit"} or value.get("Unit", "DAYS") != "DAYS":
                 raise ValidationError("must be {\"Value\": days, \"Unit\": \"DAYS\"}", where=at)
             days = value.get("Value")
+            if isinstance(days, float) and days.is_integer():  # JSON has one number type: 30.0 is 30
+                days = int(days)
             if not isinstance(days, int) or isinstance(days, bool) or not 0 <= days <= MAX_DAYS:
                 raise ValidationError(f"Value must be a whole number of days from 0 to {MAX_DAYS}", where=f"{at}.Value")
 

@@ -17,6 +17,7 @@ from assetguard.findings.export import render
 from assetguard.findings.filters import filters_schema
 from assetguard.findings.hub import FindingsHub
 from assetguard.findings.insights import SavedInsights
+from assetguard.findings.model import SEVERITY_LABELS
 
 router = APIRouter(prefix="/findings", tags=["findings"])
 
@@ -27,6 +28,11 @@ FiltersQuery = Annotated[str | None, Query(include_in_schema=False)]
 FILTERS_PARAMETER = {"parameters": [{"name": "filters", "in": "query", "required": False,
                                      "description": "ASFF filters (Security Hub GetFindings Filters) as JSON",
                                      "content": {"application/json": {"schema": filters_schema()}}}]}
+
+
+# A severity label in any case (the hub compares upper-cased).
+MinSeverity = Annotated[str | None, Query(pattern="^(" + "|".join(
+    "".join(f"[{ch.upper()}{ch.lower()}]" for ch in label) for label in SEVERITY_LABELS) + ")$")]
 
 
 def _filters(text: str | None) -> dict[str, Any] | None:
@@ -47,7 +53,7 @@ def _bad(exc: ValidationError) -> HTTPException:
 
 @router.get("", openapi_extra=FILTERS_PARAMETER)
 def list_findings(_p: ViewerDep, platform: PlatformDep, severity: str | None = None,
-                  min_severity: str | None = None, workflow_status: str | None = None,
+                  min_severity: MinSeverity = None, workflow_status: str | None = None,
                   record_state: str | None = None, compliance_status: str | None = None,
                   generator_id: str | None = None, resource_id: str | None = None, text: str | None = None,
                   filters: FiltersQuery = None,
@@ -66,7 +72,7 @@ def list_findings(_p: ViewerDep, platform: PlatformDep, severity: str | None = N
     "application/json": {}, "text/csv": {}}}}, openapi_extra=FILTERS_PARAMETER)
 def export_findings(_p: ViewerDep, platform: PlatformDep,
                     format: Literal["asff", "ocsf", "sarif", "csv"] = "asff",
-                    min_severity: str | None = None, workflow_status: str | None = None,
+                    min_severity: MinSeverity = None, workflow_status: str | None = None,
                     filters: FiltersQuery = None) -> Response:
     found = FindingsHub(platform).list(_filters(filters), min_severity=min_severity,
                                        workflow_status=workflow_status, limit=None)
