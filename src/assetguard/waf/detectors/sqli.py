@@ -189,6 +189,7 @@ _CAST_PROBE = re.compile(
 _CATALOG_VALUES = CATALOG_NAMES | frozenset(
     {"tempdb", "msdb", "northwind", "master", "mysql.db", "mysql.user", "pg_catalog", "sys.objects"}
 )
+_LONGEST_NAME = max(map(len, ATTACK_NAMES | _LIMIT_NUMBERS | _CATALOG_VALUES))
 # MySQL reads ``1.e(`` and ``1.e.t`` as the number 1 then the rest: a known filter bypass.
 _GLUED_EXPONENT = re.compile(r"\b\d+\.e(?:\(|\.[a-z_])", re.IGNORECASE)
 # ``DR/**/OP``, ``drop/*x*/t``: an inline comment glued between word characters hides a keyword.
@@ -283,9 +284,11 @@ def _value_rules(text: str) -> bool:
         return True
     if (".e" in text or ".E" in text) and _may_hold_digit(text) and _GLUED_EXPONENT.search(text):
         return True
-    bare = text.strip(" \t\r\n'\"`;").lower()
-    if bare in ATTACK_NAMES or bare in _LIMIT_NUMBERS or (bare in _CATALOG_VALUES and bare not in _COMMON_WORDS):
-        return True  # a whole value naming an attack-only procedure, a system catalog, a type limit
+    bare = text.strip(" \t\r\n'\"`;")
+    if len(bare) <= _LONGEST_NAME:  # (str.lower never shortens a string: a longer value names none)
+        bare = bare.lower()
+        if bare in ATTACK_NAMES or bare in _LIMIT_NUMBERS or (bare in _CATALOG_VALUES and bare not in _COMMON_WORDS):
+            return True  # a whole value naming an attack-only procedure, a system catalog, a type limit
     if ":" in text and "::" in text and _CAST_PROBE.match(text):
         return True
     if "*" in text and "/*" in text:
