@@ -17,6 +17,7 @@ connection). A run whose figures do not pass the check says ``LOST`` and the exi
     .venv/bin/python -m bench.events.ingest --db postgresql://postgres@127.0.0.1:5432/test
     .venv/bin/python -m bench.events.ingest --db ... --anchor /tmp/anchor --seconds 10 --rounds 2
     .venv/bin/python -m bench.events.ingest --db ... --set ASSETGUARD_TELEMETRY__ENABLED=false
+    .venv/bin/python -m bench.events.ingest --db ... --nice -10    # a shared machine, as root
 
 Load targets 127.0.0.1 only; every wrk run is bounded by ``--seconds``.
 """
@@ -105,6 +106,7 @@ class Server:
     tree: Path | None
     db_url: str
     extra_env: dict[str, str]
+    niceness: int = 0
     port: int = 0
     token: str = ""
     proc: subprocess.Popen[bytes] | None = None
@@ -121,7 +123,7 @@ class Server:
     def start(self) -> None:
         self.port = free_port()
         code = "from assetguard.cli.main import main; main()"
-        self.proc = subprocess.Popen([sys.executable, "-c", code, "api", "--host", "127.0.0.1", "--port", str(self.port)],
+        self.proc = subprocess.Popen([*nice(self.niceness), sys.executable, "-c", code, "api", "--host", "127.0.0.1", "--port", str(self.port)],
                                      env=self.env(), cwd=self.workdir, stdout=subprocess.DEVNULL,
                                      stderr=open(self.workdir / "server.log", "wb"))
         deadline = time.monotonic() + 120
@@ -162,6 +164,10 @@ class Server:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def nice(niceness: int) -> list[str]:
+    return ["nice", "-n", str(niceness)] if niceness else []
+
+
 def parse_latency(value: str) -> float:
     match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value)
     if not match:
@@ -174,7 +180,7 @@ def run_wrk(server: Server, batch: int, seconds: float, connections: int, source
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(LUA % {"token": server.token, "body": lua_string(body)})
     try:
-        cmd = ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "10s",
+        cmd = [*nice(server.niceness), "wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "10s",
                "-s", script.name, f"http://127.0.0.1:{server.port}/events"]
         cpu0 = server.cpu_seconds()
         out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 60).stdout
@@ -213,6 +219,9 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--batches", default="1,10", help="entries per request, comma-separated")
     parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--nice", type=int, default=0, metavar="N",
+                        help="run the servers and wrk at this niceness (e.g. -10 as root on a shared machine, so "
+                             "other tenants' jobs take less of their CPU; PostgreSQL keeps its own)")
     parser.add_argument("--set", action="append", default=[], metavar="ENV=VALUE",
                         help="extra environment for the servers (e.g. ASSETGUARD_TELEMETRY__ENABLED=false)")
     args = parser.parse_args()
@@ -228,13 +237,13 @@ def main() -> None:
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                           check=False).stdout.strip()
     print(f"# {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, HEAD {head}, load {os.getloadavg()}, "
-          f"{args.connections} connections, {args.seconds:g} s per run")
+          f"{args.connections} connections, {args.seconds:g} s per run, niceness {args.nice}")
     failed = False
     with contextlib.ExitStack() as stack:
         servers = []
         for label, tree in trees:
             db_url = stack.enter_context(throwaway_database(args.db))
-            server = Server(label, tree, db_url, extra)
+            server = Server(label, tree, db_url, extra, args.nice)
             stack.callback(server.stop)
             server.start()
             servers.append(server)

@@ -15,9 +15,10 @@ more than 10 entries. So those answers (400 naming the field or the byte, 422, 4
 own, exactly. A body over :data:`MAX_BODY_BYTES` is refused with 413 on both paths, before any of
 it is parsed.
 
-Group commit: one writer per process. A request's entries wait while a transaction is being
-committed; the next transaction takes every request that arrived meanwhile (up to
-:data:`GROUP_MAX_ENTRIES` entries). In that one transaction the writer
+Group commit: :data:`WRITERS` writers per process on PostgreSQL (one on SQLite), each with a
+connection of its own. A request's entries wait while every writer is in a transaction; the next
+transaction takes every request that arrived meanwhile (up to :data:`GROUP_MAX_ENTRIES` entries).
+In that one transaction the writer
 
 1. reads the rows of the requests' tokens (by SHA-256 hash, as ``TokenService.authenticate``);
 2. inserts the outbox rows of every request whose token exists, is not revoked and has the
@@ -89,6 +90,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 # character as \u00e9, a Detail's quotes escaped again inside its JSON string), and room to spare.
 MAX_BODY_BYTES = 8 * 1024 * 1024
 GROUP_MAX_ENTRIES = 2000
+WRITERS = 2  # transactions in flight at once per process, on PostgreSQL
 REQUIRED_ROLE = "operator"
 SPAN_INTERVAL_SECONDS = 1.0
 ROUTE = "/events"
@@ -112,7 +114,7 @@ class _Job:
 
 
 class GroupCommitter:
-    """The process's single writer of ``POST /events`` entries (see the module docstring).
+    """The process's writers of ``POST /events`` entries (see the module docstring).
 
     ``await committer.submit(token_hash, events)`` → ``("ok", role)`` (committed),
     ``("unauthorized", "")`` (no such token, or revoked) or ``("forbidden", role)`` (a role below
@@ -122,11 +124,17 @@ class GroupCommitter:
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         self.bus: OutboxBus = platform.bus  # type: ignore[assignment]
-        self._executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="events-ingest")
+        # PostgreSQL: two writers, so one group is written while the one before commits (and the
+        # server uses both cores); SQLite takes one writer at a time anyway.
+        self.writers = WRITERS if platform.db.dialect == "postgresql" else 1
+        self._executor = concurrent.futures.ThreadPoolExecutor(self.writers, thread_name_prefix="events-ingest")
         # per event loop (one under uvicorn; a test client may run several one after another)
         self._pending: dict[asyncio.AbstractEventLoop, deque[_Job]] = {}
-        self._writers: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
-        self._conn: Connection | None = None  # the writer thread's own
+        self._in_flight: dict[asyncio.AbstractEventLoop, int] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._local = threading.local()  # each writer thread's own connection
+        self._connections: list[Connection] = []
+        self._lock = threading.Lock()
         self.groups = 0  # transactions committed, for tests and the bench
         self.requests = 0
 
@@ -134,63 +142,78 @@ class GroupCommitter:
         loop = asyncio.get_running_loop()
         job = _Job(token_hash, events, loop.create_future())
         self._pending.setdefault(loop, deque()).append(job)
-        if loop not in self._writers:
-            self._writers[loop] = loop.create_task(self._write(loop))
+        self._start_groups(loop)
         return await job.future
 
-    async def _write(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _start_groups(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start a transaction for what is pending, unless every writer is busy (a writer that
+        finishes starts the next one)."""
+        pending = self._pending.get(loop)
+        while pending and self._in_flight.get(loop, 0) < self.writers:
+            group: list[_Job] = []
+            count = 0
+            while pending and (not group or count + len(pending[0].events) <= GROUP_MAX_ENTRIES):
+                job = pending.popleft()
+                group.append(job)
+                count += len(job.events)
+            self._in_flight[loop] = self._in_flight.get(loop, 0) + 1
+            task = loop.create_task(self._write(loop, group))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        if not pending and not self._in_flight.get(loop):
+            self._pending.pop(loop, None)
+            self._in_flight.pop(loop, None)
+
+    async def _write(self, loop: asyncio.AbstractEventLoop, group: list[_Job]) -> None:
         try:
-            while True:
-                pending = self._pending.get(loop)
-                if not pending:
+            try:
+                verdicts = await loop.run_in_executor(self._executor, self._commit, group)
+            except Exception:  # noqa: BLE001 - isolate the failing request: each alone
+                if len(group) == 1:
+                    _settle(group[0], exc=_current_exception())
                     return
-                group: list[_Job] = []
-                count = 0
-                while pending and (not group or count + len(pending[0].events) <= GROUP_MAX_ENTRIES):
-                    job = pending.popleft()
-                    group.append(job)
-                    count += len(job.events)
-                try:
-                    verdicts = await loop.run_in_executor(self._executor, self._commit, group)
-                except Exception:  # noqa: BLE001 - isolate the failing request: each alone
-                    if len(group) == 1:
-                        _settle(group[0], exc=_current_exception())
-                        continue
-                    log.warning("events ingest: a group of %d requests failed; committing each alone", len(group))
-                    for job in group:
-                        try:
-                            [verdict] = await loop.run_in_executor(self._executor, self._commit, [job])
-                        except Exception as exc:  # noqa: BLE001 - this request's own failure
-                            _settle(job, exc=exc)
-                        else:
-                            _settle(job, verdict)
-                    continue
-                for job, verdict in zip(group, verdicts, strict=True):
-                    _settle(job, verdict)
+                log.warning("events ingest: a group of %d requests failed; committing each alone", len(group))
+                for job in group:
+                    try:
+                        [verdict] = await loop.run_in_executor(self._executor, self._commit, [job])
+                    except Exception as exc:  # noqa: BLE001 - this request's own failure
+                        _settle(job, exc=exc)
+                    else:
+                        _settle(job, verdict)
+                return
+            for job, verdict in zip(group, verdicts, strict=True):
+                _settle(job, verdict)
         finally:
-            self._writers.pop(loop, None)
-            if not self._pending.get(loop):
-                self._pending.pop(loop, None)
+            self._in_flight[loop] -= 1
+            self._start_groups(loop)
 
     def _commit(self, group: list[_Job]) -> list[tuple[str, str]]:
         conn = self._connection()
         try:
             verdicts = self._transaction(conn, group)
         except Exception:
-            self._conn = None  # a fresh (pre-pinged) connection from the pool next time
+            self._local.conn = None  # a fresh (pre-pinged) connection from the pool next time
+            with self._lock:
+                if conn in self._connections:
+                    self._connections.remove(conn)
             with contextlib.suppress(Exception):
                 conn.close()
             raise
-        self.groups += 1
-        self.requests += len(group)
+        with self._lock:
+            self.groups += 1
+            self.requests += len(group)
         return verdicts
 
     def _connection(self) -> Connection:
-        # The writer keeps one connection: a pool checkout pings the server first, one more round
+        # Each writer keeps one connection: a pool checkout pings the server first, one more round
         # trip per transaction.
-        if self._conn is None or self._conn.closed or self._conn.invalidated:
-            self._conn = self.platform.db.engine.connect().execution_options(assetguard_write=True)
-        return self._conn
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None or conn.closed or conn.invalidated:
+            conn = self.platform.db.engine.connect().execution_options(assetguard_write=True)
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
 
     def _transaction(self, conn: Connection, group: list[_Job]) -> list[tuple[str, str]]:
         hashes = sorted({job.token_hash for job in group})
@@ -238,10 +261,11 @@ class GroupCommitter:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True)
-        if self._conn is not None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for conn in connections:
             with contextlib.suppress(Exception):
-                self._conn.close()
-            self._conn = None
+                conn.close()
 
 
 def dumps_event(event: dict[str, Any]) -> str:
