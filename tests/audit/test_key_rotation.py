@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from assetguard.audit.digests import load_digests
+from assetguard.audit.digests import load_digests, write_digest
+from assetguard.audit.signing import Signer
 from assetguard.auth.principal import Principal
 from assetguard.runtime.platform import Platform
 
@@ -41,6 +42,7 @@ def test_rotation_keeps_old_digests_verifiable(platform: Platform, tmp_path: Pat
     seed(platform, 3)
     assert run(platform, data, "audit", "digest").exit_code == 0
     seed(platform, 2)  # not yet covered: the rotation signs them with the old key first
+    old_key_file = (data / "audit-signing.key").read_bytes()
     rotated = run(platform, data, "audit", "rotate-key")
     assert rotated.exit_code == 0, rotated.output
     assert "digest #2 signed with the old key" in rotated.output
@@ -52,6 +54,7 @@ def test_rotation_keeps_old_digests_verifiable(platform: Platform, tmp_path: Pat
 
     retired = data / "audit-signing.key.retired.pem"
     assert retired.stat().st_mode & 0o077 == 0 and f"# key id {first}" in retired.read_text()
+    assert ", last digest #2\n" in retired.read_text()
     rows = platform.audit.query(action="audit.rotate_key", limit=5)
     assert len(rows) == 1 and rows[0]["before"] == {"key_id": first} and rows[0]["after"] == {"key_id": third}
 
@@ -66,7 +69,8 @@ def test_rotation_keeps_old_digests_verifiable(platform: Platform, tmp_path: Pat
     assert run(platform, data, "audit", "export", "-o", str(out)).exit_code == 0
     carried = [json.loads(line)["assetguardPublicKey"] for line in out.read_text().splitlines()
                if "assetguardPublicKey" in line]
-    assert [(k["keyId"], k.get("retired", False)) for k in carried] == [(third, False), (first, True)]
+    assert [(k["keyId"], k.get("retired", False), k.get("lastDigest")) for k in carried] == [
+        (third, False, None), (first, True, 2)]
     auditor = tmp_path / "auditor"
     assert run(None, auditor, "audit", "verify", "--export", str(out)).exit_code == 0
     current_pem = run(platform, data, "audit", "public-key").output
@@ -77,6 +81,22 @@ def test_rotation_keeps_old_digests_verifiable(platform: Platform, tmp_path: Pat
     both = run(None, auditor, "audit", "verify", "--export", str(out), "--public-key", str(tmp_path / "new.pub"),
                "--public-key", str(tmp_path / "old.pub"))
     assert both.exit_code == 0 and "3 signed digest(s)" in both.output, both.output
+
+    # a stale copy of the old key file (another host not yet given the new one) signs digest #4:
+    # the old key is trusted only up to digest #2, online and offline
+    stale = tmp_path / "stale.key"
+    stale.write_bytes(old_key_file)
+    stale.chmod(0o600)
+    seed(platform, 1)
+    assert write_digest(platform.db, Signer.from_file(stale, create=False)) is not None
+    flagged = run(platform, data, "audit", "verify")
+    assert flagged.exit_code == 1, flagged.output
+    assert f"digest #4: signed by key {first} after it was retired (its last digest was #2)" in flagged.output
+    assert "digest #1" not in flagged.output and "digest #3" not in flagged.output
+    assert run(platform, data, "audit", "export", "-o", str(out)).exit_code == 0
+    offline = run(None, auditor, "audit", "verify", "--export", str(out), "--public-key", str(tmp_path / "new.pub"),
+                  "--public-key", str(tmp_path / "old.pub"))
+    assert offline.exit_code == 1 and "digest #4: signed by key" in offline.output and "retired" in offline.output
 
     # the retired key file may not be editable by others (a key added there would be trusted) ...
     os.chmod(retired, 0o664)

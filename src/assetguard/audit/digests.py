@@ -83,9 +83,10 @@ def needed_rows(digests: Iterable[Digest]) -> set[int]:
 
 
 def check_digests(digests: Iterable[Digest], row_hashes: Mapping[int, str], last_row: int,
-                  keys: Mapping[str, PublicKey]) -> DigestReport:
+                  keys: Mapping[str, PublicKey], limits: Mapping[str, int] | None = None) -> DigestReport:
     """Check signatures, the digest chain, and the covered rows' hashes (``row_hashes`` holds at
-    least :func:`needed_rows`; ``last_row`` is the highest row number present)."""
+    least :func:`needed_rows`; ``last_row`` is the highest row number present). ``limits``: key id ->
+    the last digest a retired key may have signed."""
     report = DigestReport()
     previous: Digest | None = None
     prev_data: dict[str, Any] = {}
@@ -106,6 +107,10 @@ def check_digests(digests: Iterable[Digest], row_hashes: Mapping[int, str], last
                                    "(a forged digest, or verify was given the wrong public key)")
         elif not verify_signature(key, digest.signature, digest.payload.encode()):
             report.problems.append(f"{name}: signature does not verify (forged or edited digest)")
+        elif limits and str(data.get("keyId")) in limits and digest.number > limits[str(data.get("keyId"))]:
+            report.problems.append(f"{name}: signed by key {data.get('keyId')} after it was retired (its last "
+                                   f"digest was #{limits[str(data.get('keyId'))]}): a copy of the old key file "
+                                   "is still signing")
         if number != digest.number:
             report.problems.append(f"{name}: its signed payload says digest #{number} (digests reordered)")
         expected = previous.number + 1 if previous is not None else 1

@@ -20,7 +20,9 @@ stay verifiable as long as their public keys are kept. :func:`rotate_key_file` a
 current public key to ``<key file>.retired.pem`` (beside the key, outside the database, so
 whoever can write the database cannot add a key of their own) and atomically replaces the key
 file with a new one; the old private key is gone. :func:`trusted_public_keys` is the current key
-plus the retired ones, which ``audit verify`` trusts and ``audit export`` carries. A KMS key is
+plus the retired ones, which ``audit verify`` trusts and ``audit export`` carries; a retired key
+file key is trusted only for the digests up to the last one it signed before the rotation, so a
+stale copy of the old file on another host cannot go on signing. A KMS key is
 rotated by naming a new KMS key (:func:`retire_public_key` keeps the old one's public key).
 """
 
@@ -46,7 +48,9 @@ from assetguard.core.errors import ConfigError
 ALGORITHM = "Ed25519"
 KEY_FILE = "audit-signing.key"
 RETIRED_SUFFIX = ".retired.pem"
-_PEM_BLOCK = re.compile(r"-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----", re.S)
+# One retired key: a comment line (``# key id <id>, retired <time>[, last digest #<n>]``), then its PEM.
+_ENTRY = re.compile(r"(?:^# key id [0-9a-f]+, retired [^\n,]*(?:, last digest #(?P<last>\d+))?\n)?"
+                    r"(?P<pem>-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----)", re.S | re.M)
 
 PublicKey = Ed25519PublicKey | ec.EllipticCurvePublicKey
 
@@ -84,12 +88,13 @@ def retired_path(settings: Any) -> Path:
     return path.with_name(path.name + RETIRED_SUFFIX)
 
 
-def retired_public_keys(settings: Any) -> dict[str, PublicKey]:
-    """The retired keys' public halves by key id (empty before the first rotation). The file must not
-    be writable by group or others: adding a key to it would make forged digests trusted."""
+def read_retired(settings: Any) -> list[tuple[PublicKey, int | None]]:
+    """The retired keys' public halves, each with the number of the last digest it signed before it
+    was retired (None: no limit, e.g. a KMS key, which no stale copy can keep using). The file must
+    not be writable by group or others: adding a key to it would make forged digests trusted."""
     path = retired_path(settings)
     if not path.exists():
-        return {}
+        return []
     mode = path.stat().st_mode
     if mode & (stat.S_IWGRP | stat.S_IWOTH):
         raise ConfigError(f"the retired audit public keys are writable by group or others (mode "
@@ -98,11 +103,21 @@ def retired_public_keys(settings: Any) -> dict[str, PublicKey]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read the retired audit public keys: {exc}", where=str(path)) from None
-    keys: dict[str, PublicKey] = {}
-    for number, block in enumerate(_PEM_BLOCK.findall(text), 1):
-        key = load_public_key(block.encode(), where=f"{path} (key {number})")
-        keys[key_id(key)] = key
-    return keys
+    out: list[tuple[PublicKey, int | None]] = []
+    for number, match in enumerate(_ENTRY.finditer(text), 1):
+        key = load_public_key(match["pem"].encode(), where=f"{path} (key {number})")
+        out.append((key, int(match["last"]) if match["last"] is not None else None))
+    return out
+
+
+def retired_public_keys(settings: Any) -> dict[str, PublicKey]:
+    """The retired keys' public halves by key id (empty before the first rotation)."""
+    return {key_id(key): key for key, _last in read_retired(settings)}
+
+
+def retired_limits(settings: Any) -> dict[str, int]:
+    """Key id -> the last digest number a retired key file key may have signed."""
+    return {key_id(key): last for key, last in read_retired(settings) if last is not None}
 
 
 def trusted_public_keys(settings: Any) -> dict[str, PublicKey]:
@@ -114,13 +129,17 @@ def trusted_public_keys(settings: Any) -> dict[str, PublicKey]:
     return keys
 
 
-def retire_public_key(settings: Any, public_key: PublicKey) -> None:
-    """Append ``public_key`` to the retired keys (0600, fsynced) unless it is there already."""
+def retire_public_key(settings: Any, public_key: PublicKey, last_digest: int | None = None) -> None:
+    """Append ``public_key`` to the retired keys (0600, fsynced) unless it is there already; with
+    ``last_digest``, a digest numbered above it that names this key is reported as not trusted
+    (a stale copy of a retired key file still signing)."""
     if key_id(public_key) in retired_public_keys(settings):
         return
     path = retired_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
-    entry = f"# key id {key_id(public_key)}, retired {utcnow().isoformat(timespec='seconds')}\n{public_pem(public_key)}"
+    limit = f", last digest #{last_digest}" if last_digest is not None else ""
+    entry = (f"# key id {key_id(public_key)}, retired {utcnow().isoformat(timespec='seconds')}{limit}\n"
+             f"{public_pem(public_key)}")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
     with os.fdopen(fd, "a", encoding="utf-8") as fh:
         fh.write(entry)
@@ -128,8 +147,9 @@ def retire_public_key(settings: Any, public_key: PublicKey) -> None:
         os.fsync(fh.fileno())
 
 
-def rotate_key_file(settings: Any) -> tuple[Signer, Signer]:
-    """Retire the key file's key and put a new one in its place; returns ``(old, new)`` signers.
+def rotate_key_file(settings: Any, last_digest: int) -> tuple[Signer, Signer]:
+    """Retire the key file's key (which signed digests up to ``last_digest``) and put a new one in
+    its place; returns ``(old, new)`` signers.
 
     The old public key is kept (:func:`retire_public_key`) before the file is replaced, and the
     new key is written to a private temporary file and renamed over the old one, so a process
@@ -137,7 +157,7 @@ def rotate_key_file(settings: Any) -> tuple[Signer, Signer]:
     """
     path = key_path(settings)
     old = Signer.from_file(path, create=False)
-    retire_public_key(settings, old.public_key)
+    retire_public_key(settings, old.public_key, last_digest)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".audit-key-")
     try:
         os.fchmod(fd, 0o600)

@@ -76,10 +76,12 @@ class VerifyReport:
 class AuditTrail:
     def __init__(self, db: Database, *, own_key: Callable[[], PublicKey | None] | None = None,
                  retired_keys: Callable[[], dict[str, PublicKey]] | None = None,
+                 retired_limits: Callable[[], dict[str, int]] | None = None,
                  digest_interval: timedelta | None = None) -> None:
         self.db = db
         self._own_key = own_key  # the deployment's public key, which verify() trusts
         self._retired_keys = retired_keys  # and the keys it signed with before rotations
+        self._retired_limits = retired_limits  # the last digest each retired key file key signed
         self.digest_interval = digest_interval  # audit.digest_interval_seconds, for the cadence note
 
     def own_public_key(self) -> PublicKey | None:
@@ -89,6 +91,10 @@ class AuditTrail:
     def retired_public_keys(self) -> dict[str, PublicKey]:
         """The public keys of the signers used before ``audit rotate-key``, by key id."""
         return self._retired_keys() if self._retired_keys is not None else {}
+
+    def retired_limits(self) -> dict[str, int]:
+        """Key id -> the last digest a retired key signed before ``audit rotate-key``."""
+        return self._retired_limits() if self._retired_limits is not None else {}
 
     def record(self, conn: Connection, actor: Principal, action: str, resource: str, *,
                before: Any = None, after: Any = None, source_ip: str | None = None) -> int:
@@ -160,10 +166,12 @@ class AuditTrail:
         own (``signing_key``), the ones it retired (``audit rotate-key``) and ``keys`` (by key id)."""
         trusted = dict(keys or {})
         unusable = None
+        limits: dict[str, int] = {}
         try:
             own = self.own_public_key()
             for kid, retired in self.retired_public_keys().items():
                 trusted.setdefault(kid, retired)
+            limits = self.retired_limits()
         except (ConfigError, ProviderError) as exc:  # a key file others can read, KMS unreachable ...
             own, unusable = None, f"the audit signing key cannot be used ({exc}); digests are unchecked"
         if own is not None:
@@ -172,7 +180,7 @@ class AuditTrail:
         with self.db.connect() as conn:
             head = conn.execute(select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1)).one_or_none()
         report = verify_trail(self.iter_rows(), (int(head.seq), str(head.hash)) if head is not None else None,
-                              digests, trusted)
+                              digests, trusted, limits=limits)
         if unusable is not None:
             report.problems.insert(0, unusable)
         overdue = self._overdue(digests)
@@ -194,12 +202,13 @@ class AuditTrail:
                 "a digest: is the scheduler running? (or were newer digests removed with their rows?)")
 
     def export(self, out: IO[str], public_key: PublicKey | None = None,
-               retired: Mapping[str, PublicKey] | None = None) -> int:
+               retired: Mapping[str, PublicKey] | None = None, limits: Mapping[str, int] | None = None) -> int:
         """Write the trail as JSON Lines shaped like CloudTrail records; returns the count.
 
         After the records come one ``{"assetguardDigest": ...}`` line per digest, the head as
         ``{"assetguardHead": ...}`` and, when given, one ``{"assetguardPublicKey": ...}`` per key:
-        the current one, then each ``retired`` one (``"retired": true``) that older digests name.
+        the current one, then each ``retired`` one (``"retired": true``, with ``"lastDigest"`` from
+        ``limits`` when known) that older digests name.
         That is everything :func:`verify_export` needs. An auditor should still pin the keys they
         were given.
         """
@@ -221,12 +230,15 @@ class AuditTrail:
             entry: dict[str, Any] = {"keyId": key_id(key), "algorithm": algorithm, "pem": public_pem(key)}
             if was_retired:
                 entry["retired"] = True
+                if limits and key_id(key) in limits:
+                    entry["lastDigest"] = limits[key_id(key)]
             out.write(json.dumps({"assetguardPublicKey": entry}) + "\n")
         return n
 
 
 def verify_trail(rows: Iterable[Mapping[str, Any]], head: tuple[int, str] | None, digests: Sequence[Digest],
-                 keys: Mapping[str, PublicKey], *, head_known: bool = True) -> VerifyReport:
+                 keys: Mapping[str, PublicKey], *, head_known: bool = True,
+                 limits: Mapping[str, int] | None = None) -> VerifyReport:
     """Check the hash chain of ``rows`` (ascending seq), the head, and the digests."""
     report = VerifyReport()
     wanted = needed_rows(digests)
@@ -258,7 +270,7 @@ def verify_trail(rows: Iterable[Mapping[str, Any]], head: tuple[int, str] | None
                                "(appended behind the platform's back)")
     elif head is not None and head[1] != last_hash:
         report.problems.append(f"row seq {last_seq}: edited (does not match the recorded head hash)")
-    checked = check_digests(digests, hashes, last_seq, keys)
+    checked = check_digests(digests, hashes, last_seq, keys, limits)
     report.problems.extend(checked.problems)
     report.notes.extend(checked.notes)
     report.digests = checked.digests
@@ -278,6 +290,7 @@ def verify_export(lines: Iterable[str], keys: Mapping[str, PublicKey] | None, *,
 
     digests: list[Digest] = []
     embedded: dict[str, PublicKey] = {}
+    limits: dict[str, int] = {}  # only ever narrow trust, so taken from the export even with pinned keys
     head: tuple[int, str] | None = None
     rows: list[dict[str, Any]] = []
     for number, line in enumerate(lines, 1):
@@ -291,8 +304,11 @@ def verify_export(lines: Iterable[str], keys: Mapping[str, PublicKey] | None, *,
             elif "assetguardHead" in record:
                 head = (int(record["assetguardHead"]["seq"]), str(record["assetguardHead"]["hash"]))
             elif "assetguardPublicKey" in record:
-                key = load_public_key(str(record["assetguardPublicKey"]["pem"]).encode(), where=f"{where}:{number}")
+                entry = record["assetguardPublicKey"]
+                key = load_public_key(str(entry["pem"]).encode(), where=f"{where}:{number}")
                 embedded[key_id(key)] = key
+                if entry.get("lastDigest") is not None:
+                    limits[key_id(key)] = int(entry["lastDigest"])
             else:
                 rows.append(from_cloudtrail(record))
         except (ValueError, KeyError, TypeError, AttributeError):
@@ -300,7 +316,7 @@ def verify_export(lines: Iterable[str], keys: Mapping[str, PublicKey] | None, *,
                                   where=f"{where}:{number}") from None
     rows.sort(key=lambda r: r["seq"])
     trusted = dict(keys) if keys is not None else embedded
-    return verify_trail(rows, head, digests, trusted, head_known=head is not None), trusted
+    return verify_trail(rows, head, digests, trusted, head_known=head is not None, limits=limits), trusted
 
 
 def _last_seq(digest: Digest) -> int:

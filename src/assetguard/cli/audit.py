@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from assetguard.audit.digests import write_digest
+from assetguard.audit.digests import load_digests, write_digest
 from assetguard.audit.signing import (
     PublicKey,
     key_id,
@@ -141,6 +141,7 @@ def rotate_key(ctx: typer.Context,
     written = write_digest(p.db, old)
     if written is not None:
         console.print(f"digest #{written.number} signed with the old key {old.key_id}", highlight=False)
+    last_digest = max((d.number for d in load_digests(p.db)), default=0)
     if settings.audit.kms_key_id:
         if not kms_key_id:
             raise ValidationError(f"digests are signed by KMS key {settings.audit.kms_key_id}: create a new "
@@ -155,7 +156,7 @@ def rotate_key(ctx: typer.Context,
         if kms_key_id:
             raise ValidationError("--kms-key-id is for digests signed by KMS (audit.kms_key_id is not set)",
                                   where="--kms-key-id")
-        _old, new = rotate_key_file(settings)
+        _old, new = rotate_key_file(settings, last_digest)
         new_id = new.key_id
         after = {"key_id": new_id}
     with p.db.begin() as conn:
@@ -175,10 +176,10 @@ def export(ctx: typer.Context,
     (the current one and any retired by `audit rotate-key`)."""
     trail = platform(ctx).audit
     key = _own_key(ctx)
-    retired = trail.retired_public_keys()
+    retired, limits = trail.retired_public_keys(), trail.retired_limits()
     if output is None:
-        trail.export(sys.stdout, key, retired)
+        trail.export(sys.stdout, key, retired, limits)
         return
     with output.open("w", encoding="utf-8") as fh:
-        n = trail.export(fh, key, retired)
+        n = trail.export(fh, key, retired, limits)
     console.print(f"wrote {n} records to {output}")

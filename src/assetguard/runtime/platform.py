@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, TypeVar
 
-from assetguard.audit.signing import deployment_public_key, retired_public_keys
+from assetguard.audit.signing import deployment_public_key, retired_limits, retired_public_keys
 from assetguard.audit.trail import AuditTrail
 from assetguard.auth.keys import KeyStore
 from assetguard.auth.tokens import TokenService
@@ -32,6 +32,7 @@ class Platform:
         self.db = db
         self.audit = AuditTrail(db, own_key=lambda: deployment_public_key(settings),  # verify trusts it
                                 retired_keys=lambda: retired_public_keys(settings),  # and those it rotated out
+                                retired_limits=lambda: retired_limits(settings),
                                 digest_interval=timedelta(seconds=settings.audit.digest_interval_seconds))
         self.tokens = TokenService(db, self.audit)
         self.keys = KeyStore(settings, db, audit=self.audit)  # session, webhook and parameter keys, in the database
