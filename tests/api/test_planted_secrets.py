@@ -48,6 +48,7 @@ SECRETS = {
     "setting slack.webhook_url": "https://hooks.slack.com/services/TPL4NT01/BPL4NT01/pl4ntSlackSettingHook91c2",
     "setting slack.bot_token": "xoxb-1111-2222-pl4ntSettingBot91c2",
     "setting secret_key": "pl4nt-deployment-secret-key-91c2",
+    "setting secret_key_fallbacks": "pl4nt-previous-secret-key-91c2",
     "setting bus_url password": "pl4ntNatsPassword91c2",
     "setting waf.upstream password": "pl4ntUpstreamPassword91c2",
     "setting waf.redis_url password": "pl4ntRedisPassword91c2",
@@ -78,6 +79,7 @@ def leaks(text: str) -> list[str]:
 def settings(tmp_path: Path, db_url: str) -> Settings:
     return Settings(data_dir=tmp_path / ".assetguard", database_url=db_url,  # type: ignore[arg-type]
                     secret_key=SECRETS["setting secret_key"],
+                    secret_key_fallbacks=[SECRETS["setting secret_key_fallbacks"]],
                     smtp={"host": "127.0.0.1", "port": CLOSED_PORT, "username": "alerts",
                           "password": SECRETS["setting smtp.password"], "recipients": ["ops@example.com"]},
                     slack={"webhook_url": SECRETS["setting slack.webhook_url"],
@@ -301,6 +303,7 @@ def test_no_planted_secret_in_cli_output(platform: Platform, settings: Settings,
     plant(platform)
     env = {"ASSETGUARD_DATA_DIR": str(settings.data_dir), "ASSETGUARD_DATABASE_URL": str(settings.database_url),
            "ASSETGUARD_SECRET_KEY": SECRETS["setting secret_key"],
+           "ASSETGUARD_SECRET_KEY_FALLBACKS": json.dumps([SECRETS["setting secret_key_fallbacks"]]),
            "ASSETGUARD_SMTP__HOST": "127.0.0.1", "ASSETGUARD_SMTP__PASSWORD": SECRETS["setting smtp.password"],
            "ASSETGUARD_SLACK__WEBHOOK_URL": SECRETS["setting slack.webhook_url"],
            "ASSETGUARD_SLACK__BOT_TOKEN": SECRETS["setting slack.bot_token"],
