@@ -108,6 +108,17 @@ def document_errors(router: APIRouter) -> None:
         route.responses = {**extra, **route.responses}
 
 
+def _api_routes(routes: Any) -> Any:
+    """Every APIRoute, also those of included routers (which newer FastAPI keeps behind a wrapper)."""
+    for route in routes:
+        if isinstance(route, APIRoute):
+            yield route
+        else:
+            inner = getattr(getattr(route, "original_router", None), "routes", None)
+            if inner:
+                yield from _api_routes(inner)
+
+
 def refine_http_errors(app: FastAPI) -> None:
     """Two of the framework's own error answers, made exact (install this after every other handler of
     ``HTTPException``: it wraps the one in place):
@@ -119,10 +130,16 @@ def refine_http_errors(app: FastAPI) -> None:
 
     def allowed(path: str) -> str | None:
         if not methods_by_path:
-            # a literal path (/cost/budgets/evaluate) before a template it also fits (/cost/budgets/{name})
-            for template, operations in sorted(app.openapi().get("paths", {}).items(), key=lambda t: t[0].count("{")):
-                pattern = re.compile("^" + re.sub(r"\\{[^/]+?\\}", "[^/]+", re.escape(template)) + "$")
-                methods_by_path.append((pattern, ", ".join(sorted(m.upper() for m in operations))))
+            # each documented path with the router's own pattern for it ({name:path} takes slashes), a
+            # literal path (/cost/budgets/evaluate) before a template it also fits (/cost/budgets/{name})
+            methods: dict[str, set[str]] = {}
+            patterns: dict[str, re.Pattern[str]] = {}
+            for route in _api_routes(app.routes):
+                if route.include_in_schema:
+                    methods.setdefault(route.path_format, set()).update(route.methods or ())
+                    patterns[route.path_format] = route.path_regex
+            for template in sorted(methods, key=lambda t: t.count("{")):
+                methods_by_path.append((patterns[template], ", ".join(sorted(m.upper() for m in methods[template]))))
         return next((methods for pattern, methods in methods_by_path if pattern.match(path)), None)
 
     previous = app.exception_handlers.get(StarletteHTTPException, http_exception_handler)

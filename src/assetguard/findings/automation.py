@@ -79,7 +79,7 @@ def _number_only(value: Any) -> Any:
 
 
 _Whole = Annotated[int, BeforeValidator(_number_only)]
-_Percent = Annotated[_Whole, Field(ge=0, le=100)]
+_Percent = Annotated[int, Field(ge=0, le=100), BeforeValidator(_number_only)]
 
 
 class FindingFieldsUpdate(_Strict):
