@@ -223,3 +223,43 @@ def test_keys_cli(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) 
     moved = run.invoke(app, ["keys", "rewrap", "--old-secret-env", "AG_TEST_OLD"],
                        env={**env, "ASSETGUARD_SECRET_KEY": NEW_SECRET})
     assert moved.exit_code == 0 and "re-encrypted 4 key version(s)" in moved.output, moved.output
+
+
+def test_two_rotations_at_once_never_share_a_version(tmp_path: Path, db_url: str) -> None:
+    """b rotates while a's rotation is inside its transaction: on PostgreSQL b's insert waits for a's
+    row and is then refused (one line); on SQLite the write lock serialises them into versions 2 and 3."""
+    import threading
+
+    from assetguard.core.errors import ConflictError
+
+    a, b = host(tmp_path, "a", db_url), host(tmp_path, "b", db_url)
+    try:
+        a.keys.key(WEBHOOK_KEY)
+        b.keys.key(WEBHOOK_KEY)
+        outcome: list[object] = []
+
+        def other() -> None:
+            try:
+                outcome.append(b.keys.rotate("webhook", actor=SYSTEM).version)
+            except ConflictError as exc:
+                outcome.append(exc)
+
+        thread = threading.Thread(target=other)
+
+        def inside(_conn: object, _new: object) -> None:
+            thread.start()
+            thread.join(1.0)  # b is now blocked on a's transaction
+            assert thread.is_alive()
+
+        assert a.keys.rotate("webhook", actor=SYSTEM, conn_hook=inside).version == 2
+        thread.join(30)
+        assert not thread.is_alive() and len(outcome) == 1
+        if db_url.startswith("postgresql"):
+            assert isinstance(outcome[0], ConflictError) and "rotated by another process" in str(outcome[0])
+            assert [r["version"] for r in a.keys.describe(WEBHOOK_KEY)] == [2, 1]
+        else:
+            assert outcome == [3]
+            assert [r["version"] for r in a.keys.describe(WEBHOOK_KEY)] == [3, 2, 1]
+    finally:
+        a.close()
+        b.close()
