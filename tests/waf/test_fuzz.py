@@ -169,7 +169,7 @@ def regex_fallback_pairs() -> list:  # type: ignore[type-arg]
     from assetguard.waf import prefilter
 
     original = prefilter._hyperscan_db
-    prefilter._hyperscan_db = lambda leaves: (None, [])  # as on a platform without Hyperscan wheels
+    prefilter._hyperscan_db = lambda leaves, caseless=frozenset(): (None, [])  # as on a platform without Hyperscan wheels
     try:
         fast = _all_profile_acls()
     finally:

@@ -35,7 +35,7 @@ from assetguard.waf.documents import AclResources, load_acl_document, resolve_ac
 from assetguard.waf.fields import BODY_LIMITS
 from assetguard.waf.ipsets import IPSetStore, default_store
 from assetguard.waf.managed.loader import load_managed_group
-from assetguard.waf.prefilter import UNSURE, PrefilterPlan, build_plan, exact_leaves
+from assetguard.waf.prefilter import PrefilterPlan, build_plan, exact_leaves
 from assetguard.waf.ratelimit import MemoryRateCounter, RateCounter
 from assetguard.waf.request import HttpRequest
 from assetguard.waf.statements import bit_function, compile_statement, gate_statements, need_bits
@@ -167,8 +167,7 @@ class CompiledACL:
             state = EvalState(now)
         else:
             possible = plan.possible(request)
-            unsure = request.cache.get(UNSURE, 0) | plan.unconfirmed
-            state = EvalState(now, possible, possible & ~unsure)
+            state = EvalState(now, possible, possible & ~plan.unconfirmed)
         index = self._index
         if index is None:
             index = self._index = RuleIndex(self.rules)

@@ -38,11 +38,10 @@ from assetguard.waf.compiled import CompileContext, evict_oldest
 from assetguard.waf.fields import within_header_limits
 from assetguard.waf.regex import strip_escapes_and_classes
 from assetguard.waf.request import HttpRequest
-from assetguard.waf.transforms import lowercase, quick_trigger
+from assetguard.waf.transforms import cmd_line_cased, lowercase, quick_trigger, transformations
 
 MEMO_SIZE = 16384  # distinct values remembered per field
 MEMO_MAX_TEXT = 512  # longer values are scanned every time
-UNSURE = "prefilter:unsure"  # request.cache key: pattern bits left at "may match" (none: every value is exact)
 LONG = "prefilter:long"  # request.cache key: how many values longer than MEMO_MAX_TEXT were inspected
 TUPLE_MEMO_MAX_TEXT = 4096  # a multi-value field is remembered whole up to this many characters
 
@@ -86,6 +85,36 @@ _NOT_FOR_HYPERSCAN = re.compile(r"\[([:.=])\w*\1\]|\x00")
 _OPEN_MIN_QUANTIFIER = re.compile(r"\{,\d*\}")  # Python's {,n} = {0,n}; PCRE reads it as text
 
 
+CMD_LINE_CASED = "CMD_LINE before LOWERCASE"
+
+
+def expanded_chain(names: tuple[str, ...]) -> tuple[str, ...]:
+    """A chain's steps as the plan runs them: CMD_LINE as its cased steps then LOWERCASE."""
+    if "CMD_LINE" not in names:
+        return names
+    out: list[str] = []
+    for name in names:
+        out.extend((CMD_LINE_CASED, "LOWERCASE") if name == "CMD_LINE" else (name,))
+    return tuple(out)
+
+
+def _step(name: str) -> Callable[[str], str]:
+    return cmd_line_cased if name == CMD_LINE_CASED else transformations.get(name)
+
+
+# Escapes whose meaning does not depend on letter case (classes, anchors, escaped punctuation,
+# a byte that is not an upper-case letter).
+_CASE_NEUTRAL_ESCAPE = re.compile(r"\\[wWsSdDbBAZzntrfv]|\\[^0-9A-Za-z]|\\x(?![46][0-9a-fA-F]|5[0-9aA])[0-9a-fA-F]{2}")
+
+
+def caseless_safe(pattern: str) -> bool:
+    """Whether the pattern compiled caseless, on a text, may match wherever the pattern matches the
+    text lower-cased (A-Z only): true when it names no upper-case letter. (``[^A]`` would not be:
+    it matches any lower-cased text, its caseless form never an ``a``.)"""
+    rest = _CASE_NEUTRAL_ESCAPE.sub("", pattern)
+    return "\\" not in rest and re.search("[A-Z]", rest) is None
+
+
 def _hyperscan_compatible(pattern: str) -> bool:
     if _NOT_FOR_HYPERSCAN.search(pattern):
         return False
@@ -120,14 +149,14 @@ class FieldScan:
     """One field (all its chains): the bits of its covered leaves, and how to find the possible ones."""
 
     __slots__ = ("raw_key", "extract", "views", "mask", "pattern_mask", "memo", "value_memo", "db", "regexes",
-                 "program", "slot_count", "form_slots",
+                 "program", "slot_count", "form_slots", "scan_slots",
                  "chains", "view_chains", "quick_groups", "slow_chains", "exact_checks", "confirm", "quick_triggers", "exact", "class_mask", "high_mask",
                  "suspect_mask", "quick_views", "quick_exact", "quick_ready")
 
     def __init__(self, field_key: str, extract: Callable[[HttpRequest], Any], mask: int, *,
                  views: list[tuple[Any, int, int]] | None = None, db: Any = None,
                  regexes: list[tuple[Any, Callable[[str], Any], int]] | None = None,
-                 exact: list[Any] | None = None) -> None:
+                 exact: list[Any] | None = None, caseless: frozenset[tuple[str, ...]] = frozenset()) -> None:
         self.raw_key = field_key  # shared with FieldInspector: the field is extracted once
         self.extract = extract
         # Hyperscan: per chain, (FieldInspector, leaves using \w \s \b \d, leaves with high bytes)
@@ -167,17 +196,25 @@ class FieldScan:
         self.view_chains = tuple(view[0].chain_names for view in self.views)
         # Every chain's steps as one program over shared prefixes: (input slot, step, output slot);
         # chains that start alike (URL_DECODE_UNI, URL_DECODE_UNI, HTML_ENTITY_DECODE, ...) run
-        # their common steps once. ``form_slots``: each chain's output slot.
+        # their common steps once. ``form_slots``: each chain's output slot. CMD_LINE runs as its
+        # steps before lower-casing, then LOWERCASE, so its cased form is there too.
+        # ``scan_slots``: what the scan reads - a chain whose patterns are compiled caseless
+        # (``caseless``: it ends by lower-casing) is scanned in its form before that last step,
+        # which other chains often share (the value itself, its URL-decoded form).
         slots: dict[tuple[str, ...], int] = {(): 0}
         program: list[tuple[int, Callable[[str], str], int]] = []
-        for names, inspector, _d, _l, _q in self.chains:
-            for i in range(len(names)):
-                if names[: i + 1] not in slots:
-                    slots[names[: i + 1]] = len(slots)
-                    program.append((slots[names[:i]], inspector.steps[i], slots[names[: i + 1]]))
+        for names, *_rest in self.chains:
+            steps = expanded_chain(names)
+            for i in range(len(steps)):
+                if steps[: i + 1] not in slots:
+                    slots[steps[: i + 1]] = len(slots)
+                    program.append((slots[steps[:i]], _step(steps[i]), slots[steps[: i + 1]]))
         self.program = tuple(program)
         self.slot_count = len(slots)
-        self.form_slots = tuple((names, slots[names]) for names, *_rest in self.chains)
+        self.form_slots = tuple((names, slots[expanded_chain(names)]) for names, *_rest in self.chains)
+        self.scan_slots = tuple(dict.fromkeys(
+            slots[expanded_chain(names)[:-1] if names in caseless else expanded_chain(names)]
+            for names in self.view_chains))
         groups: dict[tuple[bool, bool], list[tuple[str, ...]]] = {}
         for names, _inspector, decodes, lowers, can_be_quick in self.chains:
             if can_be_quick:
@@ -198,7 +235,9 @@ class FieldScan:
         group = {names: 2 * lowers + decodes for names, _inspector, decodes, lowers, can_be_quick in self.chains
                  if can_be_quick}
         self.quick_ready = not self.slow_chains and all(names in group for names in self.view_chains)
-        self.quick_views = tuple(sorted({group[names] for names in self.view_chains if names in group}))
+        # A caseless chain is scanned in its form before lower-casing: the value or its '+'-as-space form.
+        self.quick_views = tuple(sorted({group[names] % 2 if names in caseless else group[names]
+                                         for names in self.view_chains if names in group}))
         self.quick_exact = tuple((group[names], predicate, bit) for names, predicate, bit in self.exact_checks
                                  ) if self.quick_ready else ()
 
@@ -251,13 +290,15 @@ class FieldScan:
         once), the distinct forms scanned together, each hit confirmed by its leaf's own
         pattern, the detectors run on their chain's form. A long value (a body) skips the
         trigger search of the quick path: running the chains' steps costs less on it."""
-        if long:
-            forms = self._run_chains(value)
-        elif self.quick_ready and self.db is not None:
-            spaced = self._spaced_if_quick(value)
-            if spaced is not None:
-                return self._quick_bits(value, spaced)
-            forms = self._run_chains(value)
+        scan: set[str] | None = None
+        if long or (self.quick_ready and self.db is not None):
+            if not long:
+                spaced = self._spaced_if_quick(value)
+                if spaced is not None:
+                    return self._quick_bits(value, spaced)
+            out = self._run_chains(value)
+            forms = {names: out[slot] for names, slot in self.form_slots}
+            scan = {out[slot] for slot in self.scan_slots}
         else:
             forms = self._forms(value)
         bits = 0
@@ -266,8 +307,8 @@ class FieldScan:
                 for inspector, search, mask in self.regexes:
                     if search(forms[inspector.chain_names]) is not None:
                         bits |= mask
-            else:
-                bits = self._scan_forms({forms[names] for names in self.view_chains})
+            else:  # (caseless patterns may read the lower-cased forms too: a superset, confirmed below)
+                bits = self._scan_forms(scan if scan is not None else {forms[names] for names in self.view_chains})
             if bits:  # confirmed: a short value's pattern bits are exact too (see PrefilterPlan)
                 bits = self._confirmed(bits, forms)
         for names, predicate, bit in self.exact_checks:
@@ -312,7 +353,8 @@ class FieldScan:
         """The value through each of the field's chains, each chain run once."""
         spaced = self._spaced_if_quick(value)
         if spaced is None:
-            return self._run_chains(value)
+            out = self._run_chains(value)
+            return {names: out[slot] for names, slot in self.form_slots}
         forms: dict[tuple[str, ...], str] = {}
         for decodes, lowers, chains in self.quick_groups:  # at most four distinct outputs
             form = spaced if decodes else value
@@ -324,12 +366,13 @@ class FieldScan:
             forms[names] = inspector.run_steps(value)
         return forms
 
-    def _run_chains(self, value: str) -> dict[tuple[str, ...], str]:
-        """The value through every chain of the field, each shared prefix of steps run once."""
+    def _run_chains(self, value: str) -> list[str]:
+        """The value through every chain of the field, each shared prefix of steps run once: the
+        forms by slot (see ``form_slots``, ``scan_slots``)."""
         out = [value] * self.slot_count
         for source, step, target in self.program:
             out[target] = step(out[source])
-        return {names: out[slot] for names, slot in self.form_slots}
+        return out
 
     def _scan_forms(self, forms: set[str]) -> int:
         """Scan every transformed form of the field at once, one per line."""
@@ -507,9 +550,10 @@ def _reads_cookie_value(spec: dict[str, Any]) -> bool:
     return True
 
 
-def _hyperscan_db(leaves: list[tuple[int, Any]]) -> tuple[Any, list[tuple[int, Any]]]:
+def _hyperscan_db(leaves: list[tuple[int, Any]], caseless: frozenset[tuple[str, ...]] = frozenset()
+                  ) -> tuple[Any, list[tuple[int, Any]]]:
     """A prefilter-mode, multi-line Hyperscan database of the leaves' patterns (ids = bit numbers),
-    and the leaves it covers."""
+    and the leaves it covers; the patterns of ``caseless`` chains compiled caseless."""
     try:
         import hyperscan
     except ImportError:
@@ -520,7 +564,9 @@ def _hyperscan_db(leaves: list[tuple[int, Any]]) -> tuple[Any, list[tuple[int, A
     def build(items: list[tuple[int, Any]]) -> Any:
         db = hyperscan.Database()
         db.compile(expressions=[per_line(leaf.pattern).encode("latin-1") for _, leaf in items],
-                   ids=[bit for bit, _ in items], flags=[flags] * len(items))
+                   ids=[bit for bit, _ in items],
+                   flags=[flags | hyperscan.HS_FLAG_CASELESS if leaf.inspector.chain_names in caseless else flags
+                          for _, leaf in items])
         return db
 
     if not candidates:
@@ -623,7 +669,12 @@ def build_plan(ctx: CompileContext, exact: list[Any] | None = None) -> Prefilter
                 numbered.append((next_bit, leaf))
                 next_bit += 1
         first = next(iter(chains.values()))[0].inspector
-        db, covered = _hyperscan_db(numbered)
+        # Chains that end by lower-casing, whose patterns all allow it: compiled caseless, scanned
+        # in the form before lower-casing (see FieldScan.scan_slots).
+        caseless = frozenset(names for names, leaves in chains.items()
+                             if expanded_chain(names)[-1:] == ("LOWERCASE",)
+                             and all(caseless_safe(leaf.pattern) for leaf in leaves))
+        db, covered = _hyperscan_db(numbered, caseless)
         if db is not None:
             mask = 0
             views: dict[tuple[str, ...], tuple[Any, int, int]] = {}
@@ -636,7 +687,8 @@ def build_plan(ctx: CompileContext, exact: list[Any] | None = None) -> Prefilter
                 if _HIGH_PATTERN.search(leaf.pattern):
                     high_mask |= leaf.bit
                 views[leaf.inspector.chain_names] = (inspector, class_mask, high_mask)
-            scan = FieldScan(field_key, first.extract, mask, views=list(views.values()), db=db, exact=exact_here)
+            scan = FieldScan(field_key, first.extract, mask, views=list(views.values()), db=db, exact=exact_here,
+                             caseless=caseless)
             scan.confirm = tuple((leaf.bit, leaf.inspector.chain_names, leaf.predicate) for _bit, leaf in covered
                                  if id(leaf) in confirmable)
             fields.append(scan)

@@ -89,12 +89,17 @@ def cmd_line(text: str) -> str:
     """Command-line normalisation: delete ``\\ " ' ^``, replace ``,`` ``;`` and runs of white space
     with one space, delete a space before ``/`` and ``(``, lower-case (``cmd,/c DiR`` ->
     ``cmd/c dir``, ``system;(id)`` -> ``system(id)``)."""
+    return lowercase(cmd_line_cased(text))
+
+
+def cmd_line_cased(text: str) -> str:
+    """CMD_LINE without its last step, lower-casing (which commutes with the others)."""
     try:
         data = text.encode("latin-1")
     except UnicodeEncodeError:
-        text = lowercase(_CMD_SEPARATORS.sub(" ", text.translate(_CMD_DELETE)))
+        text = _CMD_SEPARATORS.sub(" ", text.translate(_CMD_DELETE))
     else:
-        text = data.translate(_CMD_BYTES, _CMD_BYTES_DELETE).lower().decode("latin-1")
+        text = data.translate(_CMD_BYTES, _CMD_BYTES_DELETE).decode("latin-1")
         while "  " in text:  # a run of n spaces takes log2(n) passes; a regex costs 10x more per match
             text = text.replace("  ", " ")
     if " /" in text or " (" in text:
