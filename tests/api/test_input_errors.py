@@ -77,3 +77,12 @@ def test_a_non_utf8_json_body_is_a_400_naming_the_byte(client: Any, admin_header
     answer = client.post("/events", content=body, headers={**admin_headers, "Content-Type": "application/json"})
     assert answer.status_code == 400
     assert answer.json()["detail"].startswith(f"request body: not UTF-8 JSON: {where}"), answer.text
+
+
+@pytest.mark.parametrize("source", ["http://[x/advisories.zip", "https://osv.example:99999/all.zip",
+                                    "https://osv.example:x/all.zip"])
+def test_a_malformed_import_url_is_a_400_naming_source(client: Any, admin_headers: dict[str, str],
+                                                       source: str) -> None:
+    answer = client.post("/vulns/import", json={"source": source}, headers=admin_headers)
+    assert answer.status_code == 400, answer.text
+    assert answer.json()["detail"].startswith("source: ") and "is not an http(s) URL" in answer.json()["detail"]

@@ -32,11 +32,14 @@ def guarded_download(url: str, dest: Path, guard: OutboundGuard, *, timeout: flo
     a network or HTTP failure a ProviderError."""
     with httpx.Client(timeout=timeout, follow_redirects=False, trust_env=False) as client:
         for _hop in range(MAX_REDIRECTS + 1):
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            try:  # urlsplit and .port refuse a malformed host ("http://[x") or port with ValueError
+                parts = urlsplit(url)
+                host, port = parts.hostname, parts.port
+            except ValueError as exc:
+                raise ValidationError(f"{mask_text(url)!r} is not an http(s) URL ({exc})", where=where) from None
+            if parts.scheme not in ("http", "https") or not host:
                 raise ValidationError(f"{mask_text(url)!r} is not an http(s) URL", where=where)
-            host = parts.hostname
-            port = parts.port or (443 if parts.scheme == "https" else 80)
+            port = port or (443 if parts.scheme == "https" else 80)
             try:
                 address = guard.resolve(host, port)[0]
             except OutboundRefused as exc:
