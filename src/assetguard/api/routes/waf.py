@@ -12,7 +12,7 @@ import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from assetguard.api.auth import OperatorDep, PlatformDep, ViewerDep
 from assetguard.api.schema import json_body
@@ -52,8 +52,9 @@ class EvaluateBody(BaseModel):
 
 
 class ReloadBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     acl: str | None = Field(None, pattern=NAME_PATTERN, description="only wait for proxies running this ACL")
-    wait_seconds: float = Field(5.0, ge=0, le=30, description="how long to wait for proxies to confirm")
+    wait_seconds: float = Field(5.0, ge=0, le=30, strict=True, description="how long to wait for proxies to confirm")
 
 
 def _store(platform: Platform) -> WafStore:
