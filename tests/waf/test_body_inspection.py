@@ -72,3 +72,20 @@ def test_a_pattern_naming_upper_case_reads_the_lower_cased_form() -> None:
     assert not any(s.scan_slots == (0,) for s in pair[0].plan.fields if isinstance(s, FieldScan))
     assert _verdicts(pair, "X" * 700) == ("BLOCK", "NoUpper")
     assert _verdicts(pair, "X" * 300) == ("ALLOW", "Default_Action")
+
+
+# Two patterns of the shipped recommended ACL (EC2MetaDataSSRF and a Unix-command rule) that
+# vectorscan, bundled by the PyPI hyperscan wheels, fails to match together in one database.
+_EC2 = (r"169\.254\.169\.254|fd00:ec2::254|0xa9fea9fe|2852039166|0251\.0376\.0251\.0376|a9fe:a9fe"
+        r"|instance-data[./]|/latest/(?:meta-data|user-data|api/token)")
+_UNIX = (r"""(?:^\s*|(?:^|&)[\w.\[\]-]{1,40}=\s*[\"']?|\s[\w:-]{1,40}=[\"']\s*)\\[a-z]{2,12}\s*(?:$|&|[\"'<])"""
+         r"""|\|\s*(?:\$\{[^}]*\})?(?:gcc|cc|c89|c99|clang|python|perl|ruby|php|node|lua)[\d.]*\s*(?:$|&|[\"'<])""")
+
+
+def test_without_hyperscan_the_plan_finds_what_vectorscan_misses(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ASSETGUARD_WAF_HYPERSCAN", "0")
+    pair = _pair([_regex_rule("Ec2", 0, _EC2, ["NONE"]), _regex_rule("Unix", 1, _UNIX, ["NONE"])])
+    assert all(s.db is None for s in pair[0].plan.fields if isinstance(s, FieldScan))
+    assert _verdicts(pair, "title=hello&q=echo | gcc7.4") == ("BLOCK", "Unix")
+    assert _verdicts(pair, "title=hello&q=echo" + " words" * 200 + " | gcc7.4") == ("BLOCK", "Unix")
+    assert _verdicts(pair, "title=hello&q=echo | gcc is a compiler") == ("ALLOW", "Default_Action")

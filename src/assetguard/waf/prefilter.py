@@ -30,6 +30,7 @@ without the plan):
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -554,6 +555,8 @@ def _hyperscan_db(leaves: list[tuple[int, Any]], caseless: frozenset[tuple[str, 
                   ) -> tuple[Any, list[tuple[int, Any]]]:
     """A prefilter-mode, multi-line Hyperscan database of the leaves' patterns (ids = bit numbers),
     and the leaves it covers; the patterns of ``caseless`` chains compiled caseless."""
+    if os.environ.get("ASSETGUARD_WAF_HYPERSCAN", "1") == "0":  # vectorscan can miss a match (docs/waf.md)
+        return None, []
     try:
         import hyperscan
     except ImportError:
