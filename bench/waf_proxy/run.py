@@ -1,14 +1,15 @@
-"""Proxy throughput with wrk, one run, same loopback upstream, for varied GETs and 300-byte form POSTs:
+"""Proxy throughput with wrk, one run, same loopback upstream, for varied GETs, 300-byte and 8 KB form
+POSTs and 2 KB JSON POSTs, every value changing per request:
 
 1. direct to the upstream (nginx returning ``200 ok``, one worker);
-2. ``assetguard waf proxy`` with ``baseline`` (one process);
+2. ``assetguard waf proxy`` with ``--acl`` (``baseline`` by default; one process);
 3. nginx + libmodsecurity3 + Debian CRS at paranoia level 1 (one worker; ``bench/modsec/nginx.sh``).
 
 Equal CPU: the assetguard process and the nginx+ModSecurity worker are pinned to the same core
 (``taskset``); wrk and the upstream share the other one. Then multi-process scaling of the
 assetguard proxy (1 vs 2 processes, unpinned) is reported separately.
 
-    .venv/bin/python -m bench.waf_proxy.run [--duration 10] [--connections 16]
+    .venv/bin/python -m bench.waf_proxy.run [--duration 10] [--connections 16] [--acl recommended] [--kinds JSON2K,FORM8K]
 
 Needs: apt-get install -y wrk nginx libnginx-mod-http-modsecurity modsecurity-crs
 """
@@ -31,7 +32,9 @@ UPSTREAM, AG, MODSEC, AG2 = 18191, 18192, 18193, 18194
 PATH = "/user/search?q=<word><n>+shoes&page=<n>&sort=price&size=<n>&lang=en"
 VARIED = Path(__file__).with_name("varied.lua")  # values and session cookie differ per request
 POST = Path(__file__).with_name("post.lua")  # a 300-byte form to /user/profile, values differ per request
-SCRIPTS = {"GET": VARIED, "POST": POST}
+JSON2K = Path(__file__).with_name("json2k.lua")  # a ~2 KB JSON order, values differ per request
+FORM8K = Path(__file__).with_name("form8k.lua")  # a ~8 KB form, words differ per request
+SCRIPTS = {"GET": VARIED, "POST": POST, "JSON2K": JSON2K, "FORM8K": FORM8K}
 
 
 def wait_port(port: int, timeout: float = 20.0) -> None:
@@ -68,8 +71,8 @@ http {{
     return proc
 
 
-def start_assetguard(port: int, workers: int, pin: str | None) -> subprocess.Popen[bytes]:
-    cmd = [str(ROOT / ".venv/bin/assetguard"), "waf", "proxy", "--acl", "baseline",
+def start_assetguard(port: int, workers: int, pin: str | None, acl: str = "baseline") -> subprocess.Popen[bytes]:
+    cmd = [str(ROOT / ".venv/bin/assetguard"), "waf", "proxy", "--acl", acl,
            "--upstream", f"http://127.0.0.1:{UPSTREAM}", "--listen", f"127.0.0.1:{port}", "--workers", str(workers)]
     if pin:
         cmd = ["taskset", "-c", pin, *cmd]
@@ -124,19 +127,27 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--acl", default="baseline", choices=["baseline", "recommended"])
+    parser.add_argument("--kinds", default=",".join(SCRIPTS),
+                        help=f"comma-separated request kinds of {', '.join(SCRIPTS)}")
     args = parser.parse_args()
+    kinds = [k.strip().upper() for k in args.kinds.split(",") if k.strip()]
+    if unknown := [k for k in kinds if k not in SCRIPTS]:
+        parser.error(f"--kinds: unknown kind(s) {', '.join(unknown)}; choose from {', '.join(SCRIPTS)}")
     upstream = start_upstream()
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        procs.append(start_assetguard(AG, 1, "0"))
+        procs.append(start_assetguard(AG, 1, "0", args.acl))
         modsec("start", MODSEC)
         pin_modsec_worker(MODSEC, "0")
-        labels = {"direct": "direct to upstream (nginx)", "assetguard": "assetguard proxy, baseline, 1 proc",
+        labels = {"direct": "direct to upstream (nginx)", "assetguard": f"assetguard proxy, {args.acl}, 1 proc",
                   "modsec": "nginx+ModSecurity+CRS PL1, 1 worker"}
         print(f"wrk -t1 -c{args.connections} -d{args.duration}s, best of {args.rounds} interleaved rounds; "
               "proxies pinned to CPU 0, wrk + upstream on CPU 1")
-        print(f"GET {PATH} with browser headers; POST /user/profile with a 300-byte form")
-        for kind, script in SCRIPTS.items():
+        print(f"GET {PATH} with browser headers; POST /user/profile with a 300-byte form (POST) or an "
+              "8,000-byte form (FORM8K); POST /user/orders with a ~2 KB JSON order (JSON2K); values differ per request")
+        for kind in kinds:
+            script = SCRIPTS[kind]
             results: dict[str, list[dict[str, float]]] = {"direct": [], "assetguard": [], "modsec": []}
             for _ in range(args.rounds):  # interleaved, so background load hits all three alike
                 for name, port in (("direct", UPSTREAM), ("assetguard", AG), ("modsec", MODSEC)):
