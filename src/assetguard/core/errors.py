@@ -74,7 +74,8 @@ def provider_error(what: str, exc: Exception) -> ProviderError:
     for cls in type(exc).__mro__:
         setup = _AWS_SETUP.get(cls.__name__)
         if setup is not None and cls.__module__.startswith("botocore"):
-            return ProviderNotConfigured(f"{what}: {setup}")
+            profile = (getattr(exc, "kwargs", None) or {}).get("profile")  # ProfileNotFound names it
+            return ProviderNotConfigured(f"{what}: {setup}" + (f" (profile {profile!r})" if profile else ""))
     return ProviderError(f"{what}: {exc}")
 
 
