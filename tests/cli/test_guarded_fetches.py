@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -20,40 +18,16 @@ from assetguard.cli.main import app
 from assetguard.runtime.platform import Platform
 from assetguard.vulns.database import AdvisoryDatabase
 from assetguard.waf.ipsets import DEFAULT_IPSET_DIR
+from tests.targets.receivers import feed_server
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 RECORD = {"id": "OSV-2099-CLIGUARD", "modified": "2026-01-01T00:00:00Z", "summary": "guarded CLI import"}
 FEED = b"198.51.100.0/24 hosting\n203.0.113.7\n"
 
 
-class Feeds(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.server.seen.append(self.path)  # type: ignore[attr-defined]
-        if self.path.startswith("/redirect"):
-            self.send_response(302)
-            self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        body = json.dumps(RECORD).encode() if self.path.endswith(".json") else FEED
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_a: Any) -> None:
-        return
-
-
 @pytest.fixture
 def feeds() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Feeds)
-    server.daemon_threads = True
-    server.seen = []  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    yield from feed_server(lambda path: json.dumps(RECORD).encode() if path.endswith(".json") else FEED)
 
 
 @pytest.fixture
@@ -87,7 +61,7 @@ def test_vulndb_import_refuses_loopback_unless_allowed(cli: Platform, feeds: Thr
     code, out = invoke("vulndb", "import", url, "--no-rescan", env=ALLOW)
     assert code == 0, out
     assert "added 1" in out
-    assert feeds.seen == ["/rec.json"]  # type: ignore[attr-defined]
+    assert [path for path, _host in feeds.seen] == ["/rec.json"]  # type: ignore[attr-defined]
 
     # an allowed address that redirects to the metadata service: the hop is vetted and refused
     code, out = invoke("vulndb", "import", url.replace("/rec.json", "/redirect"), "--no-rescan", env=ALLOW)

@@ -6,7 +6,7 @@ import json
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -88,3 +88,38 @@ class CountingReceiver(HttpReceiver):
         with self.lock:
             self.seen[r.headers["x-assetguard-event-id"]] += 1
         return 204, {}, b""
+
+
+class _Feed(BaseHTTPRequestHandler):
+    """GET: ``/redirect…`` answers 302 to EC2's metadata address; any other path the server's
+    ``answer(path)`` (JSON for ``.json``). Each request is recorded as (path, Host)."""
+
+    def do_GET(self) -> None:
+        self.server.seen.append((self.path, self.headers.get("Host", "")))  # type: ignore[attr-defined]
+        if self.path.startswith("/redirect"):
+            self.send_response(302)
+            self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        body = self.server.answer(self.path)  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json" if self.path.endswith(".json") else "text/plain")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *_a: Any) -> None:
+        return
+
+
+def feed_server(answer: Callable[[str], bytes]) -> Iterator[ThreadingHTTPServer]:
+    """A feed on 127.0.0.1 for outbound-guard tests (see ``_Feed``), for a fixture to ``yield from``."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Feed)
+    server.daemon_threads = True
+    server.seen = []  # type: ignore[attr-defined]
+    server.answer = answer  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+    server.server_close()

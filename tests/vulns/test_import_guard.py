@@ -6,49 +6,23 @@ from __future__ import annotations
 
 import json
 import socket
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from assetguard.runtime.platform import Platform
+from tests.targets.receivers import feed_server
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 RECORD = {"id": "OSV-2099-GUARD", "modified": "2026-01-01T00:00:00Z", "summary": "guarded import"}
 
 
-class OsvServer(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        self.server.seen.append((self.path, self.headers.get("Host", "")))  # type: ignore[attr-defined]
-        if self.path.startswith("/redirect"):
-            self.send_response(302)
-            self.send_header("Location", "http://169.254.169.254/latest/meta-data/")
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        body = json.dumps(RECORD).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_a: Any) -> None:
-        return
-
-
 @pytest.fixture
 def osv() -> Iterator[ThreadingHTTPServer]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), OsvServer)
-    server.daemon_threads = True
-    server.seen = []  # type: ignore[attr-defined]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    yield from feed_server(lambda _path: json.dumps(RECORD).encode())
 
 
 def test_an_internal_address_is_refused_before_connecting(client: TestClient, osv: ThreadingHTTPServer,
