@@ -6,12 +6,17 @@ contents, so they use small groups with the same names and capacities.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from assetguard.core.settings import WafSettings
 from assetguard.waf.engine import CompiledACL, compile_acl, load_compiled_acl
+from assetguard.waf.follower import AclFollower
+from assetguard.waf.gate import WafGate
 from assetguard.waf.ipsets import IPSetStore
+from assetguard.waf.store import WafStore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FIXTURE_GROUPS = FIXTURES / "groups"
@@ -59,3 +64,22 @@ def waf_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("ASSETGUARD_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.delenv("ASSETGUARD_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
+
+
+def start_followers(waf: WafSettings, store: WafStore) -> Iterator[Callable[..., tuple[AclFollower, WafGate]]]:
+    """For a fixture to ``yield from``: ``start(name, poll=0.3)`` starts an ACL follower (heartbeat every
+    0.5 s) and its gate; all are stopped afterwards."""
+    started: list[tuple[AclFollower, WafGate]] = []
+
+    def start(name: str, poll: float = 0.3) -> tuple[AclFollower, WafGate]:
+        follower = AclFollower(waf.model_copy(update={"acl_poll_seconds": poll, "heartbeat_seconds": 0.5}),
+                               store, name, address="127.0.0.1:18000")
+        gate = WafGate(follower.compile)
+        follower.start(gate)
+        started.append((follower, gate))
+        return follower, gate
+
+    yield start
+    for follower, gate in started:
+        follower.stop()
+        gate.close()

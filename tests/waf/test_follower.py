@@ -17,7 +17,7 @@ from assetguard.waf.gate import WafGate
 from assetguard.waf.request import HttpRequest
 from assetguard.waf.store import WafStore, etag_of
 from assetguard.waf.tables import waf_documents, waf_state
-from tests.waf.conftest import FIXTURE_GROUPS, FIXTURE_IPSETS, make_acl
+from tests.waf.conftest import FIXTURE_GROUPS, FIXTURE_IPSETS, make_acl, start_followers
 
 NONE = [{"Priority": 0, "Type": "NONE"}]
 
@@ -42,21 +42,7 @@ def store(platform: Platform) -> WafStore:
 def follow(settings: Settings, store: WafStore) -> Iterator[Callable[..., tuple[AclFollower, WafGate]]]:
     settings.waf.managed_dir = str(FIXTURE_GROUPS)
     settings.waf.ipset_dir = str(FIXTURE_IPSETS)
-    settings.waf.heartbeat_seconds = 0.5
-    started: list[tuple[AclFollower, WafGate]] = []
-
-    def start(name: str, poll: float = 0.3) -> tuple[AclFollower, WafGate]:
-        waf = settings.waf.model_copy(update={"acl_poll_seconds": poll})
-        follower = AclFollower(waf, store, name, address="127.0.0.1:18000")
-        gate = WafGate(follower.compile)
-        follower.start(gate)
-        started.append((follower, gate))
-        return follower, gate
-
-    yield start
-    for follower, gate in started:
-        follower.stop()
-        gate.close()
+    yield from start_followers(settings.waf, store)
 
 
 def _until(check: Callable[[], bool], timeout: float = 15.0) -> bool:

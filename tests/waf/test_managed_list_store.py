@@ -21,7 +21,7 @@ from assetguard.waf.ipsets import DEFAULT_IPSET_DIR
 from assetguard.waf.managed.list_store import KEEP_VERSIONS, refresh_lists, stored_lists
 from assetguard.waf.request import HttpRequest
 from assetguard.waf.store import MANAGED_LIST_KIND, WafStore
-from tests.waf.conftest import make_acl
+from tests.waf.conftest import make_acl, start_followers
 
 LISTED = "198.18.0.7"  # in no shipped list
 
@@ -57,21 +57,8 @@ def feed(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def follow(settings: Settings, store: WafStore) -> Iterator[Callable[[str], tuple[AclFollower, WafGate]]]:
-    started: list[tuple[AclFollower, WafGate]] = []
-
-    def start(name: str) -> tuple[AclFollower, WafGate]:
-        waf = settings.waf.model_copy(update={"acl_poll_seconds": 0.3, "heartbeat_seconds": 0.5})
-        follower = AclFollower(waf, store, name, address="127.0.0.1:18000")
-        gate = WafGate(follower.compile)
-        follower.start(gate)
-        started.append((follower, gate))
-        return follower, gate
-
-    yield start
-    for follower, gate in started:
-        follower.stop()
-        gate.close()
+def follow(settings: Settings, store: WafStore) -> Iterator[Callable[..., tuple[AclFollower, WafGate]]]:
+    yield from start_followers(settings.waf, store)
 
 
 def test_a_refresh_is_a_new_version_only_when_the_list_changed(store: WafStore, feed: Path, tmp_path: Path) -> None:
