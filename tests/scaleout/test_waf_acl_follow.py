@@ -5,10 +5,8 @@ which proxy runs which version."""
 from __future__ import annotations
 
 import signal
-import threading
 import time
-from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -26,30 +24,6 @@ def blocking(path: str) -> dict:
         {"Name": "block", "Priority": 0, "Action": {"Block": {}}, "VisibilityConfig": VIS, "Statement": {
             "ByteMatchStatement": {"SearchString": path, "PositionalConstraint": "STARTS_WITH",
                                    "FieldToMatch": {"UriPath": {}}, "TextTransformations": NONE}}}]}
-
-
-class _Upstream(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        body = b"upstream"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *_args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def upstream() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Upstream)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
 
 
 def until(check: Callable[[], bool], timeout: float) -> float:

@@ -5,39 +5,13 @@ newly listed address within seconds, without a restart; nothing is written to an
 from __future__ import annotations
 
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pytest
 from sqlalchemy import select
 
 from tests.scaleout.conftest import Cluster, Proc, free_port
-
-
-class _Ok(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        body = b"ok"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def upstream() -> Iterator[int]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Ok)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server.server_address[1]
-    server.shutdown()
-    server.server_close()
 
 
 def _status(port: int) -> int:
@@ -56,11 +30,11 @@ def _until(check, timeout: float, what: str, procs: list[Proc]) -> None:  # type
         time.sleep(0.2)
 
 
-def test_one_scheduled_refresh_serves_every_proxy(cluster: Cluster, upstream: int) -> None:
+def test_one_scheduled_refresh_serves_every_proxy(cluster: Cluster, upstream: str) -> None:
     cluster.env["ASSETGUARD_TELEMETRY__ENABLED"] = "false"
     ports = [free_port(), free_port()]
     proxies = [cluster.start(f"proxy-{i}", "waf", "proxy", "--listen", f"127.0.0.1:{port}",
-                             "--upstream", f"http://127.0.0.1:{upstream}") for i, port in enumerate(ports)]
+                             "--upstream", upstream) for i, port in enumerate(ports)]
     for proxy in proxies:
         proxy.wait_output("WAF proxy on")
     assert [_status(port) for port in ports] == [200, 200]  # loopback is in no shipped list
